@@ -1,0 +1,186 @@
+"""`newslake` command line: run | tables | history | clean.
+
+Exit code 0 on success; on failure a one-line reason on stderr and exit code 1 (2 for usage errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+
+def _quiet_prefect_defaults() -> None:
+    # Offline by design: Prefect's telemetry would log errors on every run without network.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # An empty PREFECT_API_URL breaks Prefect's events client: treat it as unset.
+    if os.environ.get("PREFECT_API_URL", None) == "":
+        del os.environ["PREFECT_API_URL"]
+
+
+def _run_date(s: str) -> str:
+    try:
+        return date.fromisoformat(s).isoformat()
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--run-date must be YYYY-MM-DD, got {s!r}") from exc
+
+
+def _print_table(rows: list[dict], columns: list[str]) -> None:
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) if rows else len(c) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    print("  ".join("-" * widths[c] for c in columns))
+    for r in rows:
+        print("  ".join(str(r.get(c, "")).ljust(widths[c]) for c in columns))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from flows.pipeline import news_pipeline
+
+    config = json.loads(args.config) if args.config else None
+    summary = news_pipeline(
+        inputs=args.input or None,
+        warehouse=args.warehouse,
+        run_date=args.run_date or datetime.now(UTC).date().isoformat(),
+        config=config,
+    )
+    c = summary["counts"]
+    print()
+    print(f"run {summary['run_id']} {summary['status']}")
+    print(f"  records in      {c.get('records_in', 0)}")
+    print(f"  documents       {c.get('documents', 0)} ({c.get('documents_inserted', 0)} new, {c.get('documents_updated', 0)} changed)")
+    print(f"  quarantined     {c.get('quarantined', 0)}" + (f"  {c['quarantine_reasons']}" if c.get("quarantine_reasons") else ""))
+    print(f"  duplicates      {c.get('duplicates', 0)} ({c.get('exact_duplicates', 0)} exact, {c.get('near_duplicates', 0)} near)")
+    print(f"  events          {c.get('events', 0)} ({c.get('event_mentions', 0)} mentions)")
+    print("  table versions  " + ", ".join(f"{k}=v{v}" for k, v in sorted(summary["table_versions"].items())))
+    print(f"  warehouse       {Path(args.warehouse).resolve()}")
+    return 0
+
+
+def cmd_tables(args: argparse.Namespace) -> int:
+    from tasks.schema import TABLES
+    from tasks.storage import Warehouse
+
+    wh = Warehouse(args.warehouse)
+    rows = []
+    for name, spec in TABLES.items():
+        if wh.exists(name):
+            dt = wh.table(name)
+            n = sum(a.num_rows for a in dt.to_pyarrow_dataset().to_batches(columns=[spec.keys[0]]))
+            rows.append({"table": name, "rows": n, "version": dt.version(), "grain": spec.grain})
+        else:
+            rows.append({"table": name, "rows": "-", "version": "-", "grain": spec.grain})
+    _print_table(rows, ["table", "rows", "version", "grain"])
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from tasks.schema import TABLES
+    from tasks.storage import Warehouse
+
+    wh = Warehouse(args.warehouse)
+    names = [args.table] if args.table else [t for t in TABLES if wh.exists(t)]
+    if args.table and args.table not in TABLES:
+        raise SystemExit(f"newslake: unknown table {args.table!r}; tables: {', '.join(TABLES)}")
+    rows = []
+    for name in names:
+        for h in wh.history(name):
+            ts = datetime.fromtimestamp(h["timestamp"] / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+            metrics = h.get("operationMetrics") or {}
+            changed = {k.replace("num_target_rows_", ""): v for k, v in metrics.items() if k.startswith("num_target_rows_") and v}
+            rows.append(
+                {
+                    "table": name,
+                    "version": h.get("version"),
+                    "timestamp": ts,
+                    "operation": h.get("operation"),
+                    "run_id": h.get("newslake.run_id", ""),
+                    "rows": ", ".join(f"{k}={v}" for k, v in changed.items()),
+                }
+            )
+    _print_table(rows, ["table", "version", "timestamp", "operation", "run_id", "rows"])
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from tasks.clean import clean_document
+    from tasks.config import CleanConfig, IngestConfig
+    from tasks.ingest import RawDoc, Reject, ingest, list_inputs
+
+    files = list_inputs([args.path])
+    docs, rejects = ingest(files, IngestConfig())
+    for r in rejects:
+        print(f"newslake: {r.source_id}: {r.reason}: {r.detail}", file=sys.stderr)
+    out = []
+    for raw in docs:
+        assert isinstance(raw, RawDoc) and not isinstance(raw, Reject)
+        doc = clean_document(raw, CleanConfig())
+        if args.json:
+            out.append(
+                {
+                    "source_id": raw.source_id,
+                    "title": doc.title,
+                    "author": doc.author,
+                    "site_name": doc.site_name,
+                    "published_date": doc.published.isoformat() if doc.published else None,
+                    "segments": [{"seq": s.seq, "label": s.label, "reason": s.reason, "text": s.text} for s in doc.segments],
+                }
+            )
+        else:
+            print(doc.comments_text if args.comments else doc.clean_text)
+    if args.json:
+        print(json.dumps(out if len(out) != 1 else out[0], indent=2, ensure_ascii=False))
+    return 1 if rejects and not docs else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="newslake",
+        description="Scraped news pages -> clean, deduplicated, versioned Delta Lake tables of documents and events.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("run", help="run the pipeline once", description="Run the pipeline (a Prefect flow) over the inputs into the warehouse.")
+    r.add_argument("--input", action="append", metavar="PATH", help="input file or folder (repeatable; default: seeds/)")
+    r.add_argument("--warehouse", default="warehouse", metavar="DIR", help="warehouse directory (default: warehouse/)")
+    r.add_argument("--run-date", type=_run_date, metavar="YYYY-MM-DD", help="reference date for relative dates (default: today UTC)")
+    r.add_argument("--config", metavar="JSON", help='config overrides as JSON, e.g. \'{"dedup": {"jaccard_threshold": 0.6}}\'')
+    r.set_defaults(func=cmd_run)
+
+    t = sub.add_parser("tables", help="list tables with row counts and versions", description="List the warehouse tables with row counts and current versions.")
+    t.add_argument("--warehouse", default="warehouse", metavar="DIR")
+    t.set_defaults(func=cmd_tables)
+
+    h = sub.add_parser("history", help="list table versions with run ids", description="List the versions of one table (or all) with the run that wrote each.")
+    h.add_argument("table", nargs="?", help="table name (default: all tables)")
+    h.add_argument("--warehouse", default="warehouse", metavar="DIR")
+    h.set_defaults(func=cmd_history)
+
+    c = sub.add_parser("clean", help="print the clean article of one file", description="Clean one input file and print the article (or its comments, or every labelled block as JSON).")
+    c.add_argument("path", help="a .txt, .html or .jsonl file")
+    g = c.add_mutually_exclusive_group()
+    g.add_argument("--comments", action="store_true", help="print the reader comments instead of the article")
+    g.add_argument("--json", action="store_true", help="print metadata and every labelled block as JSON")
+    c.set_defaults(func=cmd_clean)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    _quiet_prefect_defaults()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("newslake: interrupted", file=sys.stderr)
+        return 130
+    except SystemExit:
+        raise
+    except Exception as exc:  # one line for the user; the traceback is in Prefect's log
+        print(f"newslake: {args.command} failed: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

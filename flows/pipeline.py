@@ -1,0 +1,311 @@
+"""The main Prefect flow: ingest -> clean -> dedup -> extract_events -> publish, over batches.
+
+Stage logic lives in `tasks/` (pure functions); this module holds the thin @task wrappers and the
+flow that orders them. Each task run handles a whole batch (thousands of documents): a Prefect task
+run costs ~5 ms, so one per document would dominate the run time.
+
+Per batch: ingest (files -> raw records + rejects), clean (-> clean documents + segments), sign
+(MinHash signatures) and extract (event mentions); documents, segments and quarantine rows of the
+batch are written as the batch finishes, so memory stays flat. At the end: dedup over this run's
+signatures and the stored index, event merging across documents and runs, then publish the derived
+tables and, last, one `runs` row recording every table's version.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.runtime import flow_run as runtime_flow_run
+
+from tasks import clean as clean_stage
+from tasks import dedup as dedup_stage
+from tasks import events as events_stage
+from tasks import ingest as ingest_stage
+from tasks.config import PipelineConfig
+from tasks.schema import TABLES, record_hash, to_table
+from tasks.storage import Warehouse
+
+PIPELINE_TABLES = ("documents", "segments", "quarantine", "duplicates", "dedup_index", "events", "event_mentions", "entities", "boilerplate")
+
+
+class RejectBudgetExceeded(RuntimeError):
+    """More inputs were rejected than `max_reject_share` allows (quarantine is written first)."""
+
+
+def default_inputs() -> list[str]:
+    """`seeds/` in the working directory, else the seeds shipped next to the package (editable install)."""
+    here = Path("seeds")
+    if here.is_dir():
+        return [str(here)]
+    shipped = Path(__file__).resolve().parent.parent / "seeds"
+    return [str(shipped)]
+
+
+def new_run_id(now: datetime) -> str:
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def plan_batches(files: Sequence[ingest_stage.InputFile], batch_size: int, max_batch_bytes: int = 64_000_000) -> Iterator[list]:
+    """Group input files into batches of at most `batch_size` files / `max_batch_bytes` bytes."""
+    batch: list[ingest_stage.InputFile] = []
+    size = 0
+    for f in files:
+        if batch and (len(batch) >= batch_size or size + f.size > max_batch_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(f)
+        size += f.size
+    if batch:
+        yield batch
+
+
+@dataclass(slots=True)
+class RunState:
+    """What a run accumulates across batches: small per document (signatures, mentions, counts)."""
+
+    index_entries: list[dedup_stage.IndexEntry] = field(default_factory=list)
+    mentions: list[events_stage.Mention] = field(default_factory=list)
+    counts: Counter = field(default_factory=Counter)
+    quarantine_reasons: Counter = field(default_factory=Counter)
+    site_blocks: Counter = field(default_factory=Counter)  # (site, fingerprint) -> new documents carrying it
+    site_examples: dict[tuple[str, str], str] = field(default_factory=dict)
+    new_doc_ids: set[str] = field(default_factory=set)
+
+
+# --- thin tasks --------------------------------------------------------------------------------
+
+
+@task(name="ingest", retries=2, retry_delay_seconds=[1, 5])
+def ingest_task(files: list[ingest_stage.InputFile], cfg: PipelineConfig):
+    return ingest_stage.ingest(files, cfg.ingest)
+
+
+@task(name="clean")
+def clean_task(raws: list[ingest_stage.RawDoc], cfg: PipelineConfig, fingerprints: dict[str, frozenset[str]]):
+    return clean_stage.clean(raws, cfg.clean, fingerprints)
+
+
+@task(name="sign")
+def sign_task(docs: list[clean_stage.CleanDoc], cfg: PipelineConfig):
+    return dedup_stage.sign((dedup_stage.DedupInput(d.raw.doc_id, d.clean_text, d.published) for d in docs), cfg.dedup)
+
+
+@task(name="extract_events")
+def extract_events_task(docs: list[clean_stage.CleanDoc], run_date: date, cfg: PipelineConfig):
+    return events_stage.extract_events(((d.raw.doc_id, d.clean_text, d.published) for d in docs), run_date, cfg.events.max_year_back)
+
+
+@task(name="write_batch", retries=3, retry_delay_seconds=[1, 5, 15])
+def write_batch_task(wh: Warehouse, run_id: str, docs: list[clean_stage.CleanDoc], quarantine: list[dict]) -> dict[str, int]:
+    now = datetime.now(UTC)
+    doc_rows = [clean_stage.document_row(d, run_id, now) for d in docs]
+    seg_rows = [r for d in docs for r in clean_stage.segment_rows(d, run_id)]
+    wh.merge("segments", to_table("segments", seg_rows), run_id, stale=("doc_id", [d.raw.doc_id for d in docs]))
+    wh.merge("quarantine", to_table("quarantine", quarantine), run_id)
+    m = wh.merge("documents", to_table("documents", doc_rows), run_id)
+    return {"documents_inserted": m.get("num_target_rows_inserted", 0), "documents_updated": m.get("num_target_rows_updated", 0)}
+
+
+@task(name="dedup")
+def dedup_task(wh: Warehouse, entries: list[dedup_stage.IndexEntry], cfg: PipelineConfig):
+    stored = [dedup_stage.index_entry_from_row(r) for r in wh.read("dedup_index").to_pylist()]
+    return dedup_stage.dedup(entries, stored, cfg.dedup)
+
+
+@task(name="merge_events")
+def merge_events_task(wh: Warehouse, mentions: list[events_stage.Mention], canonical_of: dict[str, str], cfg: PipelineConfig):
+    stored = [events_stage.event_from_row(r) for r in wh.read("events").to_pylist()]
+    return events_stage.merge_events(mentions, canonical_of, stored, cfg.events.min_confidence)
+
+
+@task(name="publish", retries=3, retry_delay_seconds=[1, 5, 15])
+def publish_task(wh: Warehouse, run_id: str, tables: dict[str, Any], stale_mentions: list[str]) -> dict[str, int]:
+    """Write the run's derived tables; returns every pipeline table's version afterwards."""
+    wh.merge("duplicates", to_table("duplicates", tables["duplicates"]), run_id)
+    wh.merge("dedup_index", to_table("dedup_index", tables["dedup_index"]), run_id)
+    wh.merge("event_mentions", to_table("event_mentions", tables["event_mentions"]), run_id, stale=("doc_id", stale_mentions))
+    wh.merge("events", to_table("events", tables["events"]), run_id)
+    wh.merge("boilerplate", to_table("boilerplate", tables["boilerplate"]), run_id)
+    # Entities are derived from the whole events table: rebuilt, written only when they change.
+    all_events = [events_stage.event_from_row(r) for r in wh.read("events").to_pylist()]
+    per_event = Counter(wh.read("event_mentions", columns=["event_id"]).column("event_id").to_pylist())
+    entity_rows = events_stage.entity_rows(all_events, per_event, run_id)
+    current = {r["entity_id"]: r["record_hash"] for r in wh.read("entities", columns=["entity_id", "record_hash"]).to_pylist()}
+    if current != {r["entity_id"]: r["record_hash"] for r in entity_rows} or not wh.exists("entities"):
+        wh.overwrite("entities", to_table("entities", entity_rows), run_id)
+    for t in PIPELINE_TABLES:
+        wh.ensure(t)
+    return wh.current_versions(PIPELINE_TABLES)
+
+
+# --- the flow ----------------------------------------------------------------------------------
+
+
+def _learned_fingerprints(state: RunState, stored: dict[tuple[str, str], int], min_docs: int) -> dict[str, frozenset[str]]:
+    by_site: dict[str, set[str]] = {}
+    for key in set(stored) | set(state.site_blocks):
+        n = stored.get(key, 0) + state.site_blocks.get(key, 0)
+        if n >= min_docs:
+            by_site.setdefault(key[0], set()).add(key[1])
+    return {k: frozenset(v) for k, v in by_site.items()}
+
+
+@flow(name="news-pipeline", log_prints=False)
+def news_pipeline(
+    inputs: list[str] | None = None,
+    warehouse: str = "warehouse",
+    run_date: str | None = None,
+    config: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run every stage over `inputs` (files or folders) into the Delta tables under `warehouse`.
+
+    `run_date` (YYYY-MM-DD, default today UTC) is the reference for relative dates in documents
+    without a publication date. `config` overrides PipelineConfig defaults, e.g.
+    `{"dedup": {"jaccard_threshold": 0.6}}`. Returns the run summary (also the `runs` row).
+    """
+    log = get_run_logger()
+    started = datetime.now(UTC)
+    run_id = new_run_id(started)
+    cfg = PipelineConfig.from_dict(config)
+    ref_date = date.fromisoformat(run_date) if run_date else started.date()
+    inputs = list(inputs or default_inputs())
+    wh = Warehouse(warehouse)
+    params = {"inputs": inputs, "warehouse": warehouse, "run_date": ref_date.isoformat(), "config": cfg.to_dict()}
+    files = ingest_stage.list_inputs(inputs)
+    log.info("run %s: %d input files under %s -> %s", run_id, len(files), ", ".join(inputs), warehouse)
+
+    state = RunState()
+    known_docs = set(wh.read("documents", columns=["doc_id"]).column("doc_id").to_pylist())
+    stored_blocks = {(r["site_key"], r["fingerprint"]): r["n_documents"] for r in wh.read("boilerplate", columns=["site_key", "fingerprint", "n_documents"]).to_pylist()}
+    for n_batch, batch in enumerate(plan_batches(files, cfg.ingest.batch_size), start=1):
+        raws, rejects = ingest_task(batch, cfg)
+        for raw in raws:
+            if raw.doc_id not in known_docs:  # documents of earlier runs are already counted
+                for fp, text in clean_stage.site_blocks(raw).items():
+                    key = (raw.site_key, fp)
+                    state.site_blocks[key] += 1
+                    if state.site_blocks[key] + stored_blocks.get(key, 0) >= cfg.clean.site_boilerplate_min_docs:
+                        state.site_examples.setdefault(key, text)
+        fingerprints = _learned_fingerprints(state, stored_blocks, cfg.clean.site_boilerplate_min_docs)
+        cleaned, dropped = clean_task(raws, cfg, fingerprints)
+        rejects += [
+            ingest_stage.Reject(raw.source_id, "clean", r.reason, r.detail, ingest_stage.excerpt_of(raw.text), raw.content_sha256)
+            for raw, r in dropped
+        ]
+        now = datetime.now(UTC)
+        qrows = [ingest_stage.quarantine_row(r, run_id, now) for r in rejects]
+        written = write_batch_task(wh, run_id, cleaned, qrows)
+        state.index_entries += sign_task(cleaned, cfg)
+        state.mentions += extract_events_task(cleaned, ref_date, cfg)
+        state.counts.update(
+            {"records_in": len(raws) + sum(r.stage == "ingest" for r in rejects), "documents": len(cleaned), "quarantined": len(rejects), **written}
+        )
+        state.quarantine_reasons.update(r.reason for r in rejects)
+        state.new_doc_ids.update(d.raw.doc_id for d in cleaned)
+        log.info("batch %d: %d files -> %d documents, %d quarantined", n_batch, len(batch), len(cleaned), len(rejects))
+
+    dup_rows, index_entries = dedup_task(wh, state.index_entries, cfg)
+    canonical_of = {r.doc_id: r.canonical_doc_id for r in dup_rows}
+    stored_dups = wh.read("duplicates", columns=["doc_id", "canonical_doc_id"]).to_pylist()
+    canonical_of = {**{r["doc_id"]: r["canonical_doc_id"] for r in stored_dups}, **canonical_of}
+    events, assign = merge_events_task(wh, state.mentions, canonical_of, cfg)
+    published_ids = {e.event_id for e in events}
+    mention_rows = [
+        events_stage.mention_row(m, assign[i], run_id) for i, m in enumerate(state.mentions) if assign.get(i) in published_ids
+    ]
+    boiler_rows = []
+    for (site, fp), n_new in state.site_blocks.items():
+        n = stored_blocks.get((site, fp), 0) + n_new
+        if n >= cfg.clean.site_boilerplate_min_docs:
+            row = {"site_key": site, "fingerprint": fp, "example": state.site_examples[(site, fp)][:200], "n_documents": n, "run_id": run_id}
+            row["record_hash"] = record_hash(row)
+            boiler_rows.append(row)
+    tables = {
+        "duplicates": [dedup_stage.duplicate_row(r, run_id) for r in dup_rows],
+        "dedup_index": [dedup_stage.index_row(e, run_id) for e in index_entries],
+        "event_mentions": mention_rows,
+        "events": [events_stage.event_row(e, run_id) for e in events],
+        "boilerplate": boiler_rows,
+    }
+    versions = publish_task(wh, run_id, tables, sorted(state.new_doc_ids))
+    counts = {
+        **dict(state.counts),
+        "duplicates": sum(not r.is_canonical for r in dup_rows),
+        "exact_duplicates": sum(r.method == "exact" and not r.is_canonical for r in dup_rows),
+        "near_duplicates": sum(r.method == "near" and not r.is_canonical for r in dup_rows),
+        "events": len(events),
+        "event_mentions": len(mention_rows),
+        "quarantine_reasons": dict(state.quarantine_reasons),
+    }
+    total_inputs = counts.get("records_in", 0)
+    share = counts.get("quarantined", 0) / total_inputs if total_inputs else 0.0
+    status = "failed" if share > cfg.max_reject_share else "completed"
+    summary = _publish_run(wh, run_id, started, status, params, counts, versions)
+    _report(summary)
+    log.info("run %s %s: %s", run_id, status, json.dumps({k: v for k, v in counts.items() if k != "quarantine_reasons"}))
+    if status == "failed":
+        raise RejectBudgetExceeded(
+            f"run {run_id}: {counts['quarantined']} of {total_inputs} inputs rejected ({share:.0%} > max_reject_share "
+            f"{cfg.max_reject_share:.0%}); see the quarantine table"
+        )
+    return summary
+
+
+def _publish_run(
+    wh: Warehouse, run_id: str, started: datetime, status: str, params: dict, counts: dict, versions: dict[str, int]
+) -> dict[str, Any]:
+    try:
+        flow_run_id = str(runtime_flow_run.id) if runtime_flow_run.id else None
+    except Exception:  # outside a flow run (direct call in a test)
+        flow_run_id = None
+    row = {
+        "run_id": run_id,
+        "flow_run_id": flow_run_id,
+        "started_at": started,
+        "finished_at": datetime.now(UTC),
+        "status": status,
+        "params": json.dumps(params, sort_keys=True),
+        "counts": json.dumps(counts, sort_keys=True),
+        "table_versions": json.dumps(versions, sort_keys=True),
+    }
+    wh.append("runs", to_table("runs", [row]), run_id)
+    versions = {**versions, "runs": wh.version("runs")}
+    return {**row, "params": params, "counts": counts, "table_versions": versions}
+
+
+def _report(summary: dict[str, Any]) -> None:
+    """Markdown + table artifacts on the Prefect run: counts, quarantine by reason, table versions."""
+    counts = summary["counts"]
+    lines = [
+        f"# newslake run `{summary['run_id']}` — {summary['status']}",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        *[f"| {k} | {v} |" for k, v in counts.items() if k != "quarantine_reasons"],
+        "",
+        "## Quarantine by reason",
+        "",
+        *([f"- `{k}`: {v}" for k, v in counts.get("quarantine_reasons", {}).items()] or ["- none"]),
+        "",
+        "## Table versions",
+        "",
+        *[f"- `{k}`: v{v}" for k, v in summary["table_versions"].items()],
+    ]
+    create_markdown_artifact(markdown="\n".join(lines), key="newslake-run-report", description=f"newslake run {summary['run_id']}")
+    create_table_artifact(
+        table=[{"table": k, "version": v} for k, v in summary["table_versions"].items()],
+        key="newslake-table-versions",
+        description="Delta table versions written by this run",
+    )
+
+
+TABLE_NAMES = tuple(TABLES)

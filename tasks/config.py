@@ -1,0 +1,80 @@
+"""Frozen per-stage configs with documented defaults.
+
+Everything a stage needs that is not a record comes in through these: thresholds, hash seeds and the
+run date (the reference for relative dates). Stage logic never reads the clock or the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class IngestConfig:
+    max_bytes: int = 20_000_000  # a file (or decompressed stream) larger than this is quarantined
+    min_chars: int = 1  # decoded text shorter than this (after stripping) is `empty_input`
+    binary_control_ratio: float = 0.10  # share of control bytes above which bytes are `binary_content`
+    batch_size: int = 2000  # records per batch handed to the next stage
+
+
+@dataclass(frozen=True, slots=True)
+class CleanConfig:
+    min_content_words: int = 8  # a paragraph with fewer words is never `content` by length alone
+    url_density_max: float = 0.25  # share of characters inside URLs above which a block is navigation
+    site_boilerplate_min_docs: int = 3  # a block seen in this many documents of one site is boilerplate
+    near_repeat_jaccard: float = 0.85  # word-set Jaccard at which a block repeats an earlier one
+    html_favor_precision: bool = True
+    min_clean_chars: int = 40  # documents with less clean text than this are quarantined
+
+
+@dataclass(frozen=True, slots=True)
+class DedupConfig:
+    num_perm: int = 128  # MinHash permutations
+    shingle_words: int = 3  # words per shingle
+    bands: int = 32  # LSH bands (rows per band = num_perm / bands)
+    jaccard_threshold: float = 0.5  # estimated Jaccard a candidate pair must reach to be a near duplicate
+    min_words: int = 30  # documents shorter than this are matched exactly only (site chrome false merges)
+    seed: int = 1  # seed of the hash permutations; changing it invalidates the stored index
+
+
+@dataclass(frozen=True, slots=True)
+class EventsConfig:
+    min_confidence: float = 0.5  # events below this confidence are not published
+    max_year_back: int = 30  # how far back a weekday/year inference may look
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    clean: CleanConfig = field(default_factory=CleanConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    events: EventsConfig = field(default_factory=EventsConfig)
+    max_reject_share: float = 0.5  # the run fails (after writing quarantine) when more inputs are rejected
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> PipelineConfig:
+        """Build from a (partial) nested dict, e.g. `{"dedup": {"jaccard_threshold": 0.6}}`.
+
+        Unknown keys raise ValueError naming the key, so a typo in a deployment parameter is not ignored.
+        """
+        data = dict(data or {})
+        kwargs: dict[str, Any] = {}
+        sections = {"ingest": IngestConfig, "clean": CleanConfig, "dedup": DedupConfig, "events": EventsConfig}
+        for key, value in data.items():
+            if key in sections:
+                sub = sections[key]
+                names = {f.name for f in dataclasses.fields(sub)}
+                unknown = set(value) - names
+                if unknown:
+                    raise ValueError(f"unknown config key(s) in {key!r}: {sorted(unknown)}")
+                kwargs[key] = sub(**value)
+            elif key == "max_reject_share":
+                kwargs[key] = float(value)
+            else:
+                raise ValueError(f"unknown config key {key!r}")
+        return cls(**kwargs)

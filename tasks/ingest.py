@@ -1,0 +1,360 @@
+"""bytes -> raw records: list inputs, sniff the format, parse txt / html / jsonl (optionally gzipped).
+
+In:  paths (files or folders) and an IngestConfig.
+Out: `RawDoc` records and `Reject`s. Every input file or JSONL line ends as exactly one of the two:
+     bad input (empty, binary, undecodable, malformed, oversize) becomes a Reject with a reason code
+     from `schema.QUARANTINE_REASONS`; nothing is dropped silently. Hidden files (".name") are not
+     inputs, as in git or rsync.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tasks.config import IngestConfig
+from tasks.schema import QUARANTINE_REASONS
+
+TEXT_EXTS = {".txt", ".text"}
+HTML_EXTS = {".html", ".htm", ".xhtml"}
+JSONL_EXTS = {".jsonl", ".ndjson"}
+KNOWN_JSONL_FIELDS = {"id", "url", "title", "text", "html", "published"}
+
+
+@dataclass(frozen=True, slots=True)
+class RawDoc:
+    doc_id: str
+    source_id: str
+    source_uri: str | None
+    content_type: str  # text/plain | text/html
+    content_sha256: str
+    text: str
+    encoding: str
+    site_key: str
+    title: str | None = None
+    published: date | None = None
+    extra: str | None = None  # JSON of other JSONL fields
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    source_id: str
+    stage: str
+    reason: str
+    detail: str
+    excerpt: str
+    content_sha256: str
+
+    def __post_init__(self) -> None:
+        if self.reason not in QUARANTINE_REASONS:
+            raise ValueError(f"unknown quarantine reason {self.reason!r} for {self.source_id}")
+
+
+class Rejected(Exception):
+    """An expected drop of one input; carries a reason code from QUARANTINE_REASONS."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        if reason not in QUARANTINE_REASONS:
+            raise ValueError(f"unknown quarantine reason {reason!r}")
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    path: str  # absolute path
+    source_id: str  # path relative to the input root, with forward slashes
+    site_key: str  # root name + sub folder: the site unit when there is no URL
+    size: int
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def make_doc_id(source_uri: str | None, source_id: str) -> str:
+    """Stable document id from the source identity: the URL when there is one, else the source id."""
+    identity = f"url:{source_uri}" if source_uri and not source_uri.startswith("file:") else f"src:{source_id}"
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:16]
+
+
+def excerpt_of(data: bytes | str, n: int = 200) -> str:
+    if isinstance(data, bytes):
+        data = data[:n].decode("utf-8", "backslashreplace")
+    return data[:n].encode("unicode_escape").decode("ascii")[: 2 * n]
+
+
+def site_key_of(url: str | None, fallback: str) -> str:
+    if url:
+        host = urlsplit(url).hostname or ""
+        if host:
+            return host.lower().removeprefix("www.")
+    return fallback
+
+
+# --- listing -----------------------------------------------------------------------------------
+
+
+def list_inputs(paths: Iterable[str | os.PathLike]) -> list[InputFile]:
+    """Every non-hidden file under `paths`, sorted, with its source id relative to its input root.
+
+    A path that does not exist raises FileNotFoundError naming it (a typo should stop the run).
+    """
+    found: dict[str, InputFile] = {}
+    for p in paths:
+        root = Path(p)
+        if not root.exists():
+            raise FileNotFoundError(f"input path does not exist: {root}")
+        if root.is_file():
+            files = [root]
+            base = root.parent
+        else:
+            base = root
+            files = []
+            for dirpath, dirnames, filenames in os.walk(root):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                files.extend(Path(dirpath) / f for f in sorted(filenames) if not f.startswith("."))
+        for f in files:
+            rel = f.relative_to(base).as_posix()
+            folder = f.relative_to(base).parent.as_posix()
+            site = base.resolve().name if folder == "." else f"{base.resolve().name}/{folder}"
+            size = f.stat().st_size
+            found.setdefault(str(f.resolve()), InputFile(str(f.resolve()), rel, site, size))
+    return sorted(found.values(), key=lambda i: i.source_id)
+
+
+# --- bytes -> text -----------------------------------------------------------------------------
+
+
+def read_bytes(path: str, cfg: IngestConfig) -> bytes:
+    """Read a file, gunzipping `.gz` while reading; stop as soon as the size limit is passed."""
+    limit = cfg.max_bytes
+    with open(path, "rb") as fh:
+        if not path.endswith(".gz"):
+            data = fh.read(limit + 1)
+            if len(data) > limit:
+                raise Rejected("oversize_input", f"{path}: larger than ingest.max_bytes={limit}")
+            return data
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out = bytearray()
+        try:
+            while chunk := fh.read(65536):
+                # max_length bounds what one call may expand to: a bomb is stopped mid-stream.
+                out += d.decompress(chunk, limit + 1 - len(out))
+                while d.unconsumed_tail and len(out) <= limit:
+                    out += d.decompress(d.unconsumed_tail, limit + 1 - len(out))
+                if len(out) > limit:
+                    raise Rejected("decompression_bomb", f"{path}: expands past ingest.max_bytes={limit}")
+                if d.eof:
+                    break
+        except zlib.error as exc:
+            raise Rejected("undecodable", f"{path}: broken gzip stream ({exc})") from exc
+        return bytes(out)
+
+
+def looks_binary(data: bytes, cfg: IngestConfig) -> bool:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with BOM has NULs but is text
+        return False
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return control / max(1, len(sample)) > cfg.binary_control_ratio
+
+
+def decode(data: bytes, cfg: IngestConfig) -> tuple[str, str]:
+    """bytes -> (text, encoding). UTF-8 first, then charset detection; Latin-1 text is text."""
+    if not data.strip():
+        raise Rejected("empty_input", "0 bytes or whitespace only")
+    if looks_binary(data, cfg):
+        raise Rejected("binary_content", "NUL bytes or control characters: not a text file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # imported lazily: only non-UTF-8 inputs pay for it
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise Rejected("undecodable", "no text encoding fits the bytes")
+    text = str(best)
+    return text, best.encoding
+
+
+def sniff_format(path: str, text: str) -> str:
+    """`txt`, `html` or `jsonl`, from the extension first, then from the content."""
+    name = path.lower().removesuffix(".gz")
+    ext = os.path.splitext(name)[1]
+    if ext in TEXT_EXTS:
+        return "txt"
+    if ext in HTML_EXTS:
+        return "html"
+    if ext in JSONL_EXTS:
+        return "jsonl"
+    head = text.lstrip()[:1000].lower()
+    if head.startswith(("<!doctype html", "<html")) or ("<body" in head or "<p>" in head or "<div" in head):
+        return "html"
+    if head.startswith("{"):
+        return "jsonl"
+    return "txt"
+
+
+def parse_published(value: object) -> date | None:
+    """A JSONL `published` value (ISO date/datetime string or epoch seconds) -> date, None if unusable."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        from datetime import UTC, datetime
+
+        try:
+            return datetime.fromtimestamp(value, tz=UTC).date()
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str):
+        s = value.strip()
+        try:
+            return date.fromisoformat(s[:10])
+        except ValueError:
+            from tasks.events import parse_absolute_date
+
+            return parse_absolute_date(s)
+    return None
+
+
+# --- records -----------------------------------------------------------------------------------
+
+
+def _file_record(f: InputFile, text: str, encoding: str, digest: str, fmt: str) -> RawDoc:
+    uri = Path(f.path).as_uri()
+    return RawDoc(
+        doc_id=make_doc_id(None, f.source_id),
+        source_id=f.source_id,
+        source_uri=uri,
+        content_type="text/html" if fmt == "html" else "text/plain",
+        content_sha256=digest,
+        text=text,
+        encoding=encoding,
+        site_key=f.site_key,
+    )
+
+
+def parse_jsonl_line(line: bytes, lineno: int, f: InputFile, cfg: IngestConfig) -> RawDoc:
+    """One JSONL line -> RawDoc, or Rejected (malformed_json, missing_text, undecodable)."""
+    digest = sha256_hex(line)
+    try:
+        text_line, _ = decode(line, cfg)
+        obj = json.loads(text_line)
+    except Rejected:
+        raise
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise Rejected("malformed_json", f"{f.source_id} line {lineno}: {exc}") from exc
+    if not isinstance(obj, dict):
+        raise Rejected("malformed_json", f"{f.source_id} line {lineno}: a JSON {type(obj).__name__}, not an object")
+    body = obj.get("html") if isinstance(obj.get("html"), str) and obj.get("html").strip() else None
+    content_type = "text/html"
+    if body is None:
+        body = obj.get("text") if isinstance(obj.get("text"), str) else None
+        content_type = "text/plain"
+    if body is None or not body.strip():
+        raise Rejected("missing_text", f"{f.source_id} line {lineno}: no non-empty `text` or `html` field")
+    rid = obj.get("id")
+    source_id = str(rid) if rid not in (None, "") else f"{f.source_id}:{lineno}"
+    url = obj.get("url") if isinstance(obj.get("url"), str) and obj.get("url") else None
+    extra = {k: v for k, v in obj.items() if k not in KNOWN_JSONL_FIELDS}
+    title = obj.get("title") if isinstance(obj.get("title"), str) and obj.get("title").strip() else None
+    return RawDoc(
+        doc_id=make_doc_id(url, source_id),
+        source_id=source_id,
+        source_uri=url,
+        content_type=content_type,
+        content_sha256=digest,
+        text=body,
+        encoding="utf-8",
+        site_key=site_key_of(url, f.site_key),
+        title=title.strip() if title else None,
+        published=parse_published(obj.get("published")),
+        extra=json.dumps(extra, ensure_ascii=False, sort_keys=True, default=str) if extra else None,
+    )
+
+
+def ingest_file(f: InputFile, cfg: IngestConfig) -> Iterator[RawDoc | Reject]:
+    """One input file -> its records and rejects (a JSONL file yields one item per non-blank line)."""
+
+    def reject(reason: str, detail: str, data: bytes | str = b"", digest: str = "", sid: str = f.source_id) -> Reject:
+        return Reject(sid, "ingest", reason, detail, excerpt_of(data), digest or sha256_hex(data if isinstance(data, bytes) else data.encode()))
+
+    try:
+        data = read_bytes(f.path, cfg)
+    except Rejected as r:
+        yield reject(r.reason, r.detail)
+        return
+    except OSError as exc:
+        yield reject("read_error", f"{f.source_id}: {exc.strerror or exc}")
+        return
+    digest = sha256_hex(data)
+    ext = os.path.splitext(f.path.lower().removesuffix(".gz"))[1]
+    is_jsonl = ext in JSONL_EXTS or (
+        ext not in TEXT_EXTS | HTML_EXTS and data.lstrip()[:1] == b"{" and data.rstrip()[-1:] == b"}"
+    )
+    if is_jsonl:
+        yield from _ingest_jsonl(f, data, digest, cfg, reject)
+        return
+    try:
+        text, encoding = decode(data, cfg)
+    except Rejected as r:
+        yield reject(r.reason, f"{f.source_id}: {r.detail}", data, digest)
+        return
+    if len(text.strip()) < cfg.min_chars:
+        yield reject("empty_input", f"{f.source_id}: no text", data, digest)
+        return
+    yield _file_record(f, text, encoding, digest, sniff_format(f.path, text))
+
+
+def _ingest_jsonl(f: InputFile, data: bytes, digest: str, cfg: IngestConfig, reject) -> Iterator[RawDoc | Reject]:
+    n_records = 0
+    for lineno, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        n_records += 1
+        try:
+            yield parse_jsonl_line(line, lineno, f, cfg)
+        except Rejected as r:
+            detail = r.detail if f.source_id in r.detail else f"{f.source_id} line {lineno}: {r.detail}"
+            yield reject(r.reason, detail, line, sid=f"{f.source_id}:{lineno}")
+    if n_records == 0:
+        yield reject("empty_input", f"{f.source_id}: JSONL file with no records", data, digest)
+
+
+def ingest(files: Iterable[InputFile], cfg: IngestConfig) -> tuple[list[RawDoc], list[Reject]]:
+    """Batch function: files -> (records, rejects). Every file contributes at least one of the two."""
+    docs: list[RawDoc] = []
+    rejects: list[Reject] = []
+    for f in files:
+        for item in ingest_file(f, cfg):
+            (docs if isinstance(item, RawDoc) else rejects).append(item)
+    return docs, rejects
+
+
+def quarantine_row(r: Reject, run_id: str, now: datetime) -> dict:
+    qid = hashlib.sha256(f"{r.source_id}|{r.stage}|{r.reason}|{r.content_sha256}".encode()).hexdigest()[:16]
+    return {
+        "quarantine_id": qid,
+        "source_id": r.source_id,
+        "stage": r.stage,
+        "reason": r.reason,
+        "detail": r.detail,
+        "excerpt": r.excerpt,
+        "content_sha256": r.content_sha256,
+        "run_id": run_id,
+        "quarantined_at": now,
+    }

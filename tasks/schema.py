@@ -1,0 +1,343 @@
+"""The data contract: one pyarrow schema per warehouse table, every field described.
+
+Writes are checked against these schemas before they happen (`check_table`), because deltalake casts
+silently on write ("42" -> 42, 3.7 -> 3). The descriptions are the single source for
+`warehouse/README.md` (a test fails when a column here is not documented there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import json
+
+import pyarrow as pa
+import xxhash
+
+# Closed vocabularies, declared once and used in code, tables and tests.
+SEGMENT_LABELS = ("title", "content", "boilerplate", "comment", "duplicate", "metadata")
+DUPLICATE_METHODS = ("exact", "near", "unique")
+EVENT_TYPES = ("meeting", "agreement", "launch", "mission_milestone", "appointment", "statement")
+DATE_PRECISIONS = ("day", "month", "year")
+ACTOR_KINDS = ("organisation", "person", "mission", "country")
+QUARANTINE_STAGES = ("ingest", "clean")
+# Reason codes of the quarantine table: code -> meaning (documented in warehouse/README.md).
+QUARANTINE_REASONS = {
+    "empty_input": "file or record has no text (0 bytes or whitespace only)",
+    "binary_content": "bytes are not text (NUL bytes or many control characters)",
+    "undecodable": "bytes decode in no known text encoding",
+    "malformed_json": "a JSONL line is not a JSON object",
+    "missing_text": "a JSONL record has neither `text` nor `html`",
+    "oversize_input": "file is larger than ingest.max_bytes",
+    "decompression_bomb": "a .gz stream expands past ingest.max_bytes (stopped while reading)",
+    "unsupported_format": "a file whose format newslake does not read",
+    "read_error": "the file could not be read (permissions, vanished, I/O error)",
+    "parse_error": "the parser failed on the document",
+    "empty_after_clean": "no article text left after cleaning",
+}
+RUN_STATUSES = ("completed", "failed")
+
+ACTOR_TYPE = pa.struct(
+    [
+        pa.field("name", pa.string()),
+        pa.field("kind", pa.string()),
+        pa.field("role", pa.string()),
+    ]
+)
+
+
+class SchemaError(ValueError):
+    """A batch about to be written does not match its table's schema."""
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    name: str
+    grain: str
+    keys: tuple[str, ...]
+    columns: tuple[tuple[str, pa.DataType, bool, str], ...]  # name, type, nullable, description
+
+    @property
+    def schema(self) -> pa.Schema:
+        return pa.schema(
+            [pa.field(n, t, nullable=nullable, metadata={"description": d}) for n, t, nullable, d in self.columns]
+        )
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c[0] for c in self.columns]
+
+
+def _list(t: pa.DataType) -> pa.DataType:
+    # Delta stores list items as "element"; naming it so keeps written and read-back schemas identical.
+    return pa.list_(pa.field("element", t))
+
+
+TS = pa.timestamp("us", tz="UTC")
+
+DOCUMENTS = TableSpec(
+    name="documents",
+    grain="one row per source document (file, JSONL record, WARC record)",
+    keys=("doc_id",),
+    columns=(
+        ("doc_id", pa.string(), False, "Stable id: first 16 hex chars of sha256 over the source identity (URL or source_id)."),
+        ("source_id", pa.string(), False, "Path relative to the input root for files; the record `id` (or `file:line`) for JSONL."),
+        ("source_uri", pa.string(), True, "Original URL when known (JSONL `url`, HTML canonical link), else a file:// URI."),
+        ("content_type", pa.string(), False, "`text/plain` or `text/html`: the format the text was parsed from."),
+        ("content_sha256", pa.string(), False, "sha256 of the raw bytes of the record (file bytes, or the JSONL line)."),
+        ("title", pa.string(), True, "Article title (metadata, `<title>`/og:title, or the detected title line)."),
+        ("author", pa.string(), True, "Author from a byline (\"By Doug Messier\") or metadata."),
+        ("site_name", pa.string(), True, "Site name (og:site_name, or a site line next to the byline)."),
+        ("published_date", pa.date32(), True, "Publication date from metadata, a date line or the JSONL `published` field."),
+        ("language", pa.string(), True, "ISO 639-1 code guessed from stop words (`en`, `de`, `fr`, `es`, ...), null if unsure."),
+        ("raw_text", pa.string(), False, "Decoded input text (HTML source for HTML inputs)."),
+        ("clean_text", pa.string(), False, "Title and article body, paragraphs separated by a blank line; boilerplate, comments and repeats removed."),
+        ("comments_text", pa.string(), False, "Reader comments split off the page, one comment block per paragraph (empty if none)."),
+        ("site_key", pa.string(), False, "Host of the URL, or the source folder when there is no URL: the unit of site boilerplate learning."),
+        ("text_hash", pa.string(), False, "xxh64 of the normalised clean text: equal values are exact duplicates."),
+        ("encoding", pa.string(), False, "Character encoding the bytes were decoded with."),
+        ("extra", pa.string(), True, "JSON object of other input fields kept from JSONL records (null when none)."),
+        ("run_id", pa.string(), False, "Run that wrote (or last changed) this row."),
+        ("ingested_at", TS, False, "When the row was written (UTC)."),
+        ("record_hash", pa.string(), False, "Hash of the row's content columns; merges skip rows whose hash is unchanged."),
+    ),
+)
+
+SEGMENTS = TableSpec(
+    name="segments",
+    grain="one row per block (line or paragraph) of a document's text, in reading order",
+    keys=("doc_id", "seq"),
+    columns=(
+        ("doc_id", pa.string(), False, "Document the block belongs to."),
+        ("seq", pa.int32(), False, "0-based position of the block in the document."),
+        ("label", pa.string(), False, "`title`, `content`, `boilerplate`, `comment`, `duplicate` or `metadata`."),
+        ("text", pa.string(), False, "The block's text (after rejoining broken paragraphs)."),
+        ("reason", pa.string(), False, "The rule or feature that decided the label (e.g. `url_density`, `promotion`, `after_comment_start`)."),
+        ("run_id", pa.string(), False, "Run that wrote this row."),
+        ("record_hash", pa.string(), False, "Hash of the row's content columns."),
+    ),
+)
+
+DUPLICATES = TableSpec(
+    name="duplicates",
+    grain="one row per document: its duplicate cluster and canonical copy",
+    keys=("doc_id",),
+    columns=(
+        ("doc_id", pa.string(), False, "Document."),
+        ("cluster_id", pa.string(), False, "Cluster of exact/near duplicates (the canonical document's id)."),
+        ("canonical_doc_id", pa.string(), False, "The cluster's canonical copy: a stored canonical wins, else earliest published, else the medoid."),
+        ("is_canonical", pa.bool_(), False, "True for the canonical copy (and for unique documents)."),
+        ("method", pa.string(), False, "`exact` (same normalised text), `near` (MinHash-LSH, verified) or `unique`."),
+        ("similarity", pa.float64(), False, "Estimated Jaccard similarity (word 3-shingles) to the canonical copy; 1.0 for exact and unique."),
+        ("run_id", pa.string(), False, "Run that wrote this row."),
+        ("record_hash", pa.string(), False, "Hash of the row's content columns."),
+    ),
+)
+
+DEDUP_INDEX = TableSpec(
+    name="dedup_index",
+    grain="one row per document with its MinHash signature: the cross-run near-duplicate index",
+    keys=("doc_id",),
+    columns=(
+        ("doc_id", pa.string(), False, "Document."),
+        ("text_hash", pa.string(), False, "xxh64 of the normalised clean text."),
+        ("n_words", pa.int32(), False, "Words in the normalised clean text (short documents are matched exactly only)."),
+        ("published_date", pa.date32(), True, "Publication date (used to choose canonical copies)."),
+        ("signature", pa.binary(), True, "MinHash signature: `num_perm` little-endian uint32 values; null for short documents."),
+        ("canonical_doc_id", pa.string(), False, "Canonical copy of the document's cluster when it was indexed."),
+        ("run_id", pa.string(), False, "Run that wrote this row."),
+        ("record_hash", pa.string(), False, "Hash of the row's content columns."),
+    ),
+)
+
+EVENTS = TableSpec(
+    name="events",
+    grain="one row per real-world event, merged across all documents that report it",
+    keys=("event_id",),
+    columns=(
+        ("event_id", pa.string(), False, "Stable id from (type, date, key actors); later reports of the same event update this row."),
+        ("event_type", pa.string(), False, "`meeting`, `agreement`, `launch`, `mission_milestone`, `appointment` or `statement`."),
+        ("cameo_code", pa.string(), True, "Closest CAMEO event code (e.g. 036 meet, 057 sign agreement), null where none applies."),
+        ("event_date", pa.date32(), True, "Date of the event; first day of the month/year for month/year precision."),
+        ("date_precision", pa.string(), True, "`day`, `month` or `year`."),
+        ("date_text", pa.string(), True, "The date expression as written in the evidence sentence."),
+        ("planned", pa.bool_(), False, "True for scheduled/future events (relative to the document's reference date)."),
+        ("actors", _list(ACTOR_TYPE), False, "Actors: name (canonical), kind (`organisation|person|mission|country`), role (title or `participant`)."),
+        ("location", pa.string(), True, "Where the event happened (\"in Paris\"), null when not stated."),
+        ("summary", pa.string(), False, "One-line summary: type, actors and date."),
+        ("doc_ids", _list(pa.string()), False, "Every document reporting the event (duplicates included)."),
+        ("n_sources", pa.int32(), False, "Independent sources: distinct duplicate clusters among `doc_ids`."),
+        ("confidence", pa.float64(), False, "0..1: trigger, date and actor evidence combined (max over mentions)."),
+        ("run_id", pa.string(), False, "Run that wrote (or last changed) this row."),
+        ("record_hash", pa.string(), False, "Hash of the row's content columns."),
+    ),
+)
+
+EVENT_MENTIONS = TableSpec(
+    name="event_mentions",
+    grain="one row per evidence sentence of an event in a document",
+    keys=("event_id", "doc_id", "char_start"),
+    columns=(
+        ("event_id", pa.string(), False, "Event the sentence reports."),
+        ("doc_id", pa.string(), False, "Document containing the sentence."),
+        ("sentence", pa.string(), False, "The evidence sentence."),
+        ("char_start", pa.int32(), False, "Start offset of the sentence in `documents.clean_text`."),
+        ("char_end", pa.int32(), False, "End offset (exclusive) of the sentence in `documents.clean_text`."),
+        ("trigger", pa.string(), False, "The word(s) that signalled the event (\"met with\", \"signing\")."),
+        ("run_id", pa.string(), False, "Run that wrote this row."),
+        ("record_hash", pa.string(), False, "Hash of the row's content columns."),
+    ),
+)
+
+ENTITIES = TableSpec(
+    name="entities",
+    grain="one row per actor (organisation, person, mission, country) mentioned in event evidence",
+    keys=("entity_id",),
+    columns=(
+        ("entity_id", pa.string(), False, "Stable id from (kind, canonical name)."),
+        ("name", pa.string(), False, "Canonical name (gazetteer name or the longest person name seen)."),
+        ("kind", pa.string(), False, "`organisation`, `person`, `mission` or `country`."),
+        ("aliases", _list(pa.string()), False, "Surface forms seen or known (acronyms, full names, surnames)."),
+        ("n_mentions", pa.int32(), False, "Mentions across the corpus (this run's documents merged with earlier runs)."),
+        ("n_documents", pa.int32(), False, "Documents mentioning the entity."),
+        ("run_id", pa.string(), False, "Run that wrote (or last changed) this row."),
+        ("record_hash", pa.string(), False, "Hash of the row's content columns."),
+    ),
+)
+
+QUARANTINE = TableSpec(
+    name="quarantine",
+    grain="one row per rejected input (file, record or document) and reason",
+    keys=("quarantine_id",),
+    columns=(
+        ("quarantine_id", pa.string(), False, "Stable id from (source_id, stage, reason, content_sha256)."),
+        ("source_id", pa.string(), False, "Input that was rejected (path, `file:line` for JSONL lines)."),
+        ("stage", pa.string(), False, "Stage that rejected it: `ingest` or `clean`."),
+        ("reason", pa.string(), False, "Reason code from a closed vocabulary (see warehouse/README.md)."),
+        ("detail", pa.string(), False, "Human-readable detail naming the file and the problem."),
+        ("excerpt", pa.string(), False, "First bytes/characters of the input (escaped), to act on it."),
+        ("content_sha256", pa.string(), False, "sha256 of the rejected bytes."),
+        ("run_id", pa.string(), False, "Run that wrote this row."),
+        ("quarantined_at", TS, False, "When the row was written (UTC)."),
+    ),
+)
+
+BOILERPLATE = TableSpec(
+    name="boilerplate",
+    grain="one row per (site, block fingerprint) that recurs across documents of a site",
+    keys=("site_key", "fingerprint"),
+    columns=(
+        ("site_key", pa.string(), False, "Host, or source folder when there is no host."),
+        ("fingerprint", pa.string(), False, "xxh64 of the normalised block text."),
+        ("example", pa.string(), False, "The block text (first 200 characters)."),
+        ("n_documents", pa.int32(), False, "Documents of the site that carry the block (all runs)."),
+        ("run_id", pa.string(), False, "Run that wrote (or last changed) this row."),
+        ("record_hash", pa.string(), False, "Hash of the row's content columns."),
+    ),
+)
+
+RUNS = TableSpec(
+    name="runs",
+    grain="one row per pipeline run; written last, it publishes the run",
+    keys=("run_id",),
+    columns=(
+        ("run_id", pa.string(), False, "Run id (UTC start time plus a random suffix)."),
+        ("flow_run_id", pa.string(), True, "Prefect flow run id."),
+        ("started_at", TS, False, "Run start (UTC)."),
+        ("finished_at", TS, False, "Run end (UTC)."),
+        ("status", pa.string(), False, "`completed` or `failed`."),
+        ("params", pa.string(), False, "JSON: inputs, warehouse, run_date and config of the run."),
+        ("counts", pa.string(), False, "JSON: documents in, quarantined, duplicates, events, ... for the run."),
+        ("table_versions", pa.string(), False, "JSON: table -> Delta version after this run; pin these for a consistent read."),
+    ),
+)
+
+TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (DOCUMENTS, SEGMENTS, DUPLICATES, DEDUP_INDEX, EVENTS, EVENT_MENTIONS, ENTITIES, QUARANTINE, BOILERPLATE, RUNS)
+}
+
+
+def _same_type(a: pa.DataType, b: pa.DataType) -> bool:
+    if pa.types.is_list(a) and pa.types.is_list(b):
+        return _same_type(a.value_type, b.value_type)
+    if pa.types.is_struct(a) and pa.types.is_struct(b):
+        return a.num_fields == b.num_fields and all(
+            a.field(i).name == b.field(i).name and _same_type(a.field(i).type, b.field(i).type)
+            for i in range(a.num_fields)
+        )
+    return a.equals(b)
+
+
+def check_table(name: str, table: pa.Table) -> pa.Table:
+    """Return `table` with columns in contract order, or raise SchemaError naming table and column.
+
+    No casting: a wrong type is a bug upstream, and deltalake would cast it silently.
+    """
+    spec = TABLES[name]
+    missing = [c for c in spec.column_names if c not in table.column_names]
+    extra = [c for c in table.column_names if c not in spec.column_names]
+    if missing or extra:
+        raise SchemaError(f"table {name!r}: missing columns {missing}, unexpected columns {extra}")
+    for col, typ, nullable, _ in spec.columns:
+        got = table.schema.field(col).type
+        if not _same_type(got, typ):
+            raise SchemaError(f"table {name!r}, column {col!r}: expected {typ}, got {got}")
+        if not nullable and table.column(col).null_count:
+            raise SchemaError(f"table {name!r}, column {col!r}: {table.column(col).null_count} null value(s) in a non-null column")
+    return table.select(spec.column_names).cast(spec.schema)
+
+
+def _python_types(t: pa.DataType) -> tuple[type, ...]:
+    if pa.types.is_boolean(t):
+        return (bool,)
+    if pa.types.is_integer(t):
+        return (int,)
+    if pa.types.is_floating(t):
+        return (float, int)
+    if pa.types.is_string(t):
+        return (str,)
+    if pa.types.is_binary(t):
+        return (bytes,)
+    if pa.types.is_timestamp(t):
+        return (datetime,)
+    if pa.types.is_date(t):
+        return (date,)
+    if pa.types.is_list(t):
+        return (list, tuple)
+    return (dict,)
+
+
+def to_table(name: str, rows: list[dict]) -> pa.Table:
+    """Build a batch for `name` from row dicts with the contract's types, then check it.
+
+    Python values are type-checked per column first: pyarrow's own conversion truncates 3.7 into an
+    int64 column without a word, and deltalake would cast "42" into an int column.
+    """
+    spec = TABLES[name]
+    if not rows:
+        return spec.schema.empty_table()
+    columns = {}
+    for col, typ, _, _ in spec.columns:
+        values = [r.get(col) for r in rows]
+        allowed = _python_types(typ)
+        bad = {type(v).__name__ for v in values if v is not None and not isinstance(v, allowed)}
+        # bool is an int subclass: keep it out of int columns, and datetimes out of date columns.
+        if pa.types.is_integer(typ) and any(isinstance(v, bool) for v in values):
+            bad.add("bool")
+        if pa.types.is_date(typ) and any(isinstance(v, datetime) for v in values):
+            bad.add("datetime")
+        if bad:
+            raise SchemaError(f"table {name!r}, column {col!r}: expected {typ}, got Python {sorted(bad)}")
+        columns[col] = pa.array(values, type=typ)
+    return check_table(name, pa.Table.from_pydict(columns, schema=spec.schema))
+
+
+NOT_HASHED = frozenset({"run_id", "ingested_at", "quarantined_at", "record_hash"})
+
+
+def record_hash(row: dict) -> str:
+    """xxh64 over a row's content columns (not run id or timestamps): unchanged rows hash the same."""
+    content = {k: v for k, v in row.items() if k not in NOT_HASHED}
+    return xxhash.xxh64_hexdigest(json.dumps(content, sort_keys=True, default=str, ensure_ascii=False).encode())

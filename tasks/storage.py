@@ -1,0 +1,219 @@
+"""The only module that touches disk: Delta Lake tables under a warehouse directory, and the run manifest.
+
+Every write is checked against `tasks/schema.py` first, carries the run id in the commit metadata,
+and creates tables with `delta.logRetentionDuration` raised so old versions stay readable (time travel).
+Merges de-duplicate their source on the table key (deltalake inserts both copies of a duplicate new
+key), skip rows whose `record_hash` is unchanged (re-runs add nothing), and retry on CommitFailedError
+when another writer commits first. The `runs` table is written last: one row per run with every
+table's version, so readers can pin a consistent set of tables.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
+
+from tasks.schema import TABLES, check_table
+
+TABLE_CONFIGURATION = {
+    # Keep the log and removed files for ten years: time travel to any run stays possible until a
+    # deliberate `vacuum`. The default (30 days) silently drops old versions.
+    "delta.logRetentionDuration": "interval 3650 days",
+    "delta.deletedFileRetentionDuration": "interval 3650 days",
+}
+COMMIT_RETRIES = 8
+
+
+class WarehouseError(RuntimeError):
+    """A warehouse table is missing, unreadable or inconsistent (the message names it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Warehouse:
+    root: str
+    storage_options: dict[str, str] | None = None
+
+    # --- paths and tables ---------------------------------------------------------------------
+
+    def uri(self, table: str) -> str:
+        if table not in TABLES:
+            raise WarehouseError(f"unknown table {table!r}; tables: {', '.join(TABLES)}")
+        if "://" in self.root:
+            return f"{self.root.rstrip('/')}/{table}"
+        return str(Path(self.root) / table)
+
+    def exists(self, table: str) -> bool:
+        try:
+            DeltaTable(self.uri(table), storage_options=self.storage_options)
+            return True
+        except TableNotFoundError:
+            return False
+
+    def table(self, table: str, version: int | None = None) -> DeltaTable:
+        try:
+            return DeltaTable(self.uri(table), version=version, storage_options=self.storage_options)
+        except TableNotFoundError as exc:
+            raise WarehouseError(f"table {table!r} does not exist in warehouse {self.root} (run `newslake run` first)") from exc
+
+    def ensure(self, table: str) -> DeltaTable:
+        """Open `table`, creating it empty (with the contract schema and retention settings) if missing."""
+        if self.exists(table):
+            return self.table(table)
+        if "://" not in self.root:
+            Path(self.root).mkdir(parents=True, exist_ok=True)
+        try:
+            return DeltaTable.create(
+                self.uri(table),
+                schema=TABLES[table].schema,
+                mode="ignore",
+                configuration=TABLE_CONFIGURATION,
+                storage_options=self.storage_options,
+                commit_properties=CommitProperties(custom_metadata={"newslake.operation": "create"}),
+            )
+        except CommitFailedError:  # another writer created it first
+            return self.table(table)
+
+    def version(self, table: str) -> int | None:
+        return self.table(table).version() if self.exists(table) else None
+
+    def read(self, table: str, columns: Sequence[str] | None = None, version: int | None = None) -> pa.Table:
+        """The whole table (or some columns) as Arrow; an empty table with the contract schema if missing."""
+        if not self.exists(table):
+            schema = TABLES[table].schema
+            return schema.empty_table().select(list(columns)) if columns else schema.empty_table()
+        return self.table(table, version).to_pyarrow_table(columns=list(columns) if columns else None)
+
+    def history(self, table: str) -> list[dict[str, Any]]:
+        return self.table(table).history()
+
+    # --- writes -------------------------------------------------------------------------------
+
+    def _retry(self, what: str, fn) -> Any:
+        for attempt in range(COMMIT_RETRIES):
+            try:
+                return fn()
+            except CommitFailedError:
+                if attempt == COMMIT_RETRIES - 1:
+                    raise
+                time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
+        raise WarehouseError(f"{what}: unreachable")
+
+    def merge(self, table: str, data: pa.Table, run_id: str, stale: tuple[str, Sequence[str]] | None = None) -> dict[str, int]:
+        """Upsert `data` on the table key; unchanged rows (same record_hash) are left alone.
+
+        `stale=(column, values)`: target rows whose `column` is in `values` but which are not in the
+        source are deleted (segments of a document that changed and now has fewer blocks).
+        Returns deltalake's merge metrics.
+        """
+        spec = TABLES[table]
+        data = dedupe_on_keys(check_table(table, data), spec.keys)
+        if data.num_rows == 0 and not (stale and stale[1]):
+            return {"num_target_rows_inserted": 0, "num_target_rows_updated": 0, "num_target_rows_deleted": 0}
+        predicate = " AND ".join(f"t.{k} = s.{k}" for k in spec.keys)
+
+        def run() -> dict[str, int]:
+            dt = self.ensure(table)
+            merger = dt.merge(
+                data,
+                predicate=predicate,
+                source_alias="s",
+                target_alias="t",
+                commit_properties=CommitProperties(custom_metadata={"newslake.run_id": run_id}),
+            )
+            if "record_hash" in spec.column_names:
+                merger = merger.when_matched_update_all(predicate="t.record_hash != s.record_hash")
+            else:
+                merger = merger.when_matched_update_all()
+            merger = merger.when_not_matched_insert_all()
+            if stale and stale[1]:
+                col, values = stale
+                quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(set(values)))
+                merger = merger.when_not_matched_by_source_delete(predicate=f"t.{col} IN ({quoted})")
+            return merger.execute()
+
+        return self._retry(f"merge into {table}", run)
+
+    def append(self, table: str, data: pa.Table, run_id: str) -> None:
+        data = check_table(table, data)
+        self.ensure(table)
+        self._retry(
+            f"append to {table}",
+            lambda: write_deltalake(
+                self.uri(table),
+                data,
+                mode="append",
+                storage_options=self.storage_options,
+                commit_properties=CommitProperties(custom_metadata={"newslake.run_id": run_id}),
+            ),
+        )
+
+    def overwrite(self, table: str, data: pa.Table, run_id: str) -> None:
+        """Replace the table's content in one commit (for derived tables rebuilt each run)."""
+        data = check_table(table, data)
+        self.ensure(table)
+        self._retry(
+            f"overwrite {table}",
+            lambda: write_deltalake(
+                self.uri(table),
+                data,
+                mode="overwrite",
+                storage_options=self.storage_options,
+                commit_properties=CommitProperties(custom_metadata={"newslake.run_id": run_id}),
+            ),
+        )
+
+    # --- runs ---------------------------------------------------------------------------------
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Published runs, oldest first."""
+        rows = self.read("runs").to_pylist()
+        return sorted(rows, key=lambda r: r["started_at"])
+
+    def run(self, run_id: str | None = None) -> dict[str, Any]:
+        """A published run (the latest completed one when `run_id` is None)."""
+        runs = [r for r in self.runs() if r["status"] == "completed"]
+        if not runs:
+            raise WarehouseError(f"no completed run in warehouse {self.root}")
+        if run_id is None:
+            return runs[-1]
+        for r in runs:
+            if r["run_id"] == run_id:
+                return r
+        raise WarehouseError(f"run {run_id!r} not found in warehouse {self.root}")
+
+    def table_at_run(self, table: str, run_id: str | None = None) -> DeltaTable:
+        """`table` at the version a published run recorded: a consistent view across tables."""
+        versions = json.loads(self.run(run_id)["table_versions"])
+        if table not in versions:
+            raise WarehouseError(f"table {table!r} was not part of run {run_id or 'latest'}")
+        return self.table(table, versions[table])
+
+    def current_versions(self, tables: Sequence[str]) -> dict[str, int]:
+        return {t: v for t in tables if (v := self.version(t)) is not None}
+
+
+def dedupe_on_keys(table: pa.Table, keys: Sequence[str]) -> pa.Table:
+    """Keep the last row per key (deltalake would insert both copies of a duplicate new key)."""
+    if table.num_rows < 2:
+        return table
+    last: dict[tuple, int] = {}
+    cols = [table.column(k).to_pylist() for k in keys]
+    for i, key in enumerate(zip(*cols, strict=True)):
+        last[key] = i
+    if len(last) == table.num_rows:
+        return table
+    return table.take(pa.array(sorted(last.values()), type=pa.int64()))
+
+
+def filter_in(table: pa.Table, column: str, values: Sequence[str]) -> pa.Table:
+    return table.filter(pc.is_in(table.column(column), value_set=pa.array(list(values), type=table.schema.field(column).type)))
