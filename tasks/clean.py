@@ -85,11 +85,12 @@ MONTHS = (
 DATE_LINE_RE = re.compile(
     rf"^(?:(?:posted|published|updated|date)\s*(?:on)?:?\s*)?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?"
     rf"(?:(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\.?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
-    rf"(?:\s*(?:at\s*)?\d{{1,2}}:\d{{2}}\s*(?:am|pm)?(?:\s*[A-Z]{{2,4}})?)?\.?$",
+    rf"(?:\s*(?:at\s*)?\d{{1,2}}:\d{{2}}\s*(?:am|pm)?(?:\s*[A-Z]{{2,4}})?)?"
+    rf"(?:\s*(?:by|[|·•–—-])\s+(?P<author>[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){{0,3}}))?\.?$",
     re.I,
 )
 BYLINE_RE = re.compile(
-    r"^(?:by|written by|posted by|author:?|words by)\s+([A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|de|van|von|der|le|la|and)){0,4})"
+    r"^(?i:by|written by|posted by|author:?|words by)\s+([A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|de|van|von|der|le|la|and)){0,4})"
     r"(?:\s*[,|–—-]\s*.{0,60})?$"
 )
 # Page chrome: phrase -> reason. Matched against a whole short block (<= 12 words) only.
@@ -106,6 +107,7 @@ CHROME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("related", r"^(related( articles| posts| stories| coverage)?|read more|more from|you may also like|recommended|see also|trending|most popular|popular posts|next article|previous article|previous post|next post)\b"),
         ("advertisement", r"^(advertisement|sponsored( content)?|ad|promoted|paid content)\s*:?$"),
         ("cookie", r"\b(cookies?|privacy policy|terms of (use|service)|accept all|gdpr)\b"),
+        ("comment_form", r"(your email address will not be published|required fields are marked|save my name, email|notify me of (new|follow-up) (comments|posts)|you must be logged in to post)"),
         ("navigation", r"^(home|menu|search|skip to (main )?content|back to top|top|next|previous|close|toggle navigation|main menu)\s*[>|»]?\s*$"),
     )
 )
@@ -147,10 +149,23 @@ def url_density(text: str) -> float:
     return sum(len(m) for m in URL_RE.findall(text)) / max(1, len(text))
 
 
+LONG_CHROME_RE = re.compile(
+    r"\b(we use cookies|this (web)?site uses cookies|use of cookies|cookie (policy|settings|preferences)|accept (all )?cookies|"
+    r"your email address will not be published|all rights reserved|subscribe to our newsletter)\b",
+    re.I,
+)
+
+
 def chrome_reason(text: str) -> str | None:
-    """Name of the page-chrome pattern a short block matches, or None."""
+    """Name of the page-chrome pattern a short block matches, or None.
+
+    Long blocks (cookie banners, comment-form notes) match only the unambiguous phrases.
+    """
     stripped = URL_RE.sub("", text).strip()
-    if len(words_of(stripped)) > 12:
+    n_words = len(words_of(stripped))
+    if n_words > 12:
+        if n_words <= 40 and (m := LONG_CHROME_RE.search(stripped)):
+            return "cookie" if "cookie" in m.group(0).lower() else "notice"
         return None
     for name, rx in CHROME_PATTERNS:
         if rx.search(stripped):
@@ -211,7 +226,7 @@ def _should_join(prev: str, nxt: str) -> str | None:
         return ""  # "a 1" + "4th Five-Year Plan" -> "a 14th Five-Year Plan"
     if p.endswith("-") and p[-2:-1].isalpha() and n[:1].isalpha():
         return ""  # hyphenated word broken at the line end
-    if n[:1].islower() or (n[:1].isdigit() and not last.isdigit()):
+    if n[:1].islower() and len(words_of(p)) >= 6:
         return " "
     return None
 
@@ -267,8 +282,10 @@ def label_blocks(
         elif (m := BYLINE_RE.match(t)) and b.words <= 10:
             b.label, b.reason = "metadata", "byline"
             res.author = res.author or m.group(1).strip()
-        elif DATE_LINE_RE.match(t):
+        elif dm := DATE_LINE_RE.match(t):
             b.label, b.reason = "metadata", "date_line"
+            if dm.group("author"):
+                res.author = res.author or dm.group("author")
             if res.published is None:
                 from tasks.events import parse_absolute_date
 
@@ -283,6 +300,13 @@ def label_blocks(
             near = [blocks[j] for j in (i - 1, i + 1) if 0 <= j < n]
             if any(x.reason == "promotion" for x in near):
                 b.label, b.reason = "boilerplate", "promotion_blurb"
+    # Link lists under a "Related" / "Read more" heading: title-like lines up to the next sentence.
+    for i, b in enumerate(blocks):
+        if b.reason == "chrome_related":
+            for nb in blocks[i + 1 :]:
+                if nb.label or nb.words > 16 or nb.text.endswith((".", "!", "?", '"', "”")):
+                    break
+                nb.label, nb.reason = "boilerplate", "related_list"
     # A site line right after the byline ("By Doug Messier" / "Parabolic Arc").
     for i, b in enumerate(blocks[:-1]):
         nb = blocks[i + 1]
@@ -324,7 +348,9 @@ def label_blocks(
                 b.label, b.reason = "boilerplate", f"repeats_boilerplate_{repeats[i]}"
                 continue
         if comment_start is not None and i >= comment_start:
-            if b.label != "boilerplate" or b.reason == "site_boilerplate":
+            if not b.label and reply_marker(b.text) in ("reply_word", "comment_count"):
+                b.label, b.reason = "boilerplate", "comment_chrome"
+            elif b.label != "boilerplate" or b.reason == "site_boilerplate":
                 b.label, b.reason = "comment", b.reason if b.reason.startswith("reply_") else "after_comment_start"
             continue
         if not b.label:
@@ -350,11 +376,15 @@ def _comment_start(blocks: list[_Block], body_start: int, repeats: Mapping[int, 
     headings = [
         i
         for i in range(body_start + 1, n - 1)
-        if blocks[i].reason in ("chrome_comments_prompt",) and any(not blocks[j].label for j in range(i + 1, n))
+        if (blocks[i].reason == "chrome_comments_prompt" or (not blocks[i].label and reply_marker(blocks[i].text) == "comment_count"))
+        and any(not blocks[j].label for j in range(i + 1, n))
     ]
-    if headings and (not markers or headings[0] < markers[0]):
-        start = headings[0] + 1
-        return start if any(blocks[j].words >= 5 for j in range(start, n)) else None
+    if headings and (not markers or headings[0] <= markers[0]):
+        h = headings[0]
+        if not any(blocks[j].words >= 5 and not blocks[j].label for j in range(h + 1, n)):
+            return None
+        blocks[h].label, blocks[h].reason = "boilerplate", blocks[h].reason or "comments_heading"
+        return h + 1
     if not markers:
         return None
     strong = [i for i in markers if reply_marker(blocks[i].text) in ("at_mention", "says_header", "comment_count")]
@@ -400,23 +430,43 @@ def clean_text_dump(
 COMMENT_CONTAINER_RE = re.compile(r"(^|[\s_-])(comments?|commentlist|comment-list|disqus|respond|replies|reply|discussion)([\s_-]|$)", re.I)
 
 
+COMMENT_BODY_SELECTOR = (
+    "[class*=comment-content], [class*=comment-body], [class*=comment-text], [class*=comment__content], "
+    "[class*=comment__body], [class*=comment_text], [class*=reply-content], [class*=post-message], [itemprop=text]"
+)
+COMMENT_ITEM_RE = re.compile(r"(^|[\s_-])(comment|reply|post)($|[\s_-])", re.I)
+
+
 def _html_comments(html: str) -> list[str]:
-    """Text of comment containers (#comments, .comment-list, Disqus threads): one block per comment."""
+    """Text of comment containers (#comments, .comment-list, Disqus threads): one block per comment.
+
+    Inside a container, comment bodies (`.comment-content`, `.comment-body`, `[itemprop=text]`, ...) are
+    taken first; else each comment item (`li.comment`, `div.reply`) minus its author/meta lines; else
+    the container's paragraphs. Headings ("3 Comments") and form text are left out.
+    """
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "lxml")
+    containers = [
+        el
+        for el in soup.find_all(True)
+        if el.name not in ("html", "body", "head", "script", "style", "form", "textarea", "input", "button")
+        and (COMMENT_CONTAINER_RE.search(el.get("id") or "") or any(COMMENT_CONTAINER_RE.search(c) for c in el.get("class") or []))
+    ]
+    taken = [c for c in containers if not any(p in containers for p in c.parents)]
     out: list[str] = []
-    seen: set[str] = set()
-    for el in soup.find_all(True, attrs={"id": COMMENT_CONTAINER_RE}) + soup.find_all(True, attrs={"class": COMMENT_CONTAINER_RE}):
-        if any(p in seen for p in (id(x) for x in el.parents)):  # nested in a container already taken
-            continue
-        seen.add(id(el))
-        items = el.find_all(True, attrs={"class": re.compile(r"(^|[\s_-])(comment|reply)(-body|-content|-text|__body)?($|[\s_-])", re.I)})
-        texts = [" ".join(i.get_text(" ").split()) for i in items if i.find(["p", "div"]) is not None or i.name == "p"] or [
-            " ".join(p.get_text(" ").split()) for p in el.find_all("p")
-        ]
-        for t in texts:
-            if t and t not in out and len(words_of(t)) >= 2:
+    for el in taken:
+        bodies = [b for b in el.select(COMMENT_BODY_SELECTOR)]
+        bodies = [b for b in bodies if not any(p in bodies for p in b.parents)]
+        if not bodies:
+            items = el.find_all(["li", "article", "div"], class_=COMMENT_ITEM_RE)
+            bodies = [i for i in items if not any(p in items for p in i.parents)]
+            bodies = [p for i in bodies for p in (i.find_all("p") or [i])]
+        if not bodies:
+            bodies = el.find_all("p")
+        for b in bodies:
+            t = " ".join(b.get_text(" ").split())
+            if t and t not in out and len(words_of(t)) >= 3 and not chrome_reason(t) and reply_marker(t) != "comment_count":
                 out.append(t)
     return out
 

@@ -225,13 +225,18 @@ def dedup(
         if not any(m in new_ids for m in members):
             continue
         canonical = _canonical(members, entries, old)
+        canon_hash = entries[canonical].text_hash
+        # The canonical copy carries the cluster's strongest link: exact if any copy is identical.
+        canon_method = "exact" if any(entries[m].text_hash == canon_hash for m in members if m != canonical) else "near"
         for m in sorted(members):
             if m not in new_ids:
                 continue
             e = entries[m]
             if len(members) == 1:
                 mth, sim = "unique", 1.0
-            elif e.text_hash == entries[canonical].text_hash:
+            elif m == canonical:
+                mth, sim = canon_method, 1.0
+            elif e.text_hash == canon_hash:
                 mth, sim = "exact", 1.0
             else:
                 mth = "near"

@@ -62,7 +62,7 @@ DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("year", r"(?<![\d.,$€£#/-])\b" + _YEAR + r"\b(?![-–/]\d)(?!s\b)(?!'s)" + _NOT_NUM_AFTER),
     )
 )
-RANGE_RE = re.compile(r"\b(?:19|20|21)\d{2}\s*[-–]\s*(?:(?:19|20|21)\d{2}|\d{2})\b")
+RANGE_RE = re.compile(r"\b(?:19|20|21)\d{2}\s*[-–]\s*(?:(?:19|20|21)\d{2}|\d{2})\b(?![-–/]\d)")
 NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 FUTURE_CUES = re.compile(
     r"\b(will|shall|scheduled|planned|plans?|planning|expected|expects|set (?:to|for)|due (?:to|in|for)|upcoming|intends?|"

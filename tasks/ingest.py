@@ -25,6 +25,7 @@ from tasks.schema import QUARANTINE_REASONS
 TEXT_EXTS = {".txt", ".text"}
 HTML_EXTS = {".html", ".htm", ".xhtml"}
 JSONL_EXTS = {".jsonl", ".ndjson"}
+TYPOGRAPHIC = frozenset("’‘“”–—…€«»°£§©®™•·\u00a0")
 KNOWN_JSONL_FIELDS = {"id", "url", "title", "text", "html", "published"}
 
 
@@ -187,8 +188,20 @@ def decode(data: bytes, cfg: IngestConfig) -> tuple[str, str]:
     best = from_bytes(data).best()
     if best is None:
         raise Rejected("undecodable", "no text encoding fits the bytes")
-    text = str(best)
-    return text, best.encoding
+    # Detectors guess badly on short Western text ("crème" -> cp1250 "crčme"). Prefer Windows-1252 when
+    # it yields only letters and typographic punctuation and most letters are ASCII (Cyrillic in
+    # cp1251 also decodes to letters, but almost none of them ASCII).
+    if best.encoding not in ("cp1252", "latin_1", "iso8859_15"):
+        try:
+            western = data.decode("cp1252")
+        except UnicodeDecodeError:
+            western = None
+        if western is not None:
+            extra = [c for c in western if ord(c) > 127]
+            letters = sum(c.isalpha() for c in western)
+            if all(c.isalpha() or c in TYPOGRAPHIC for c in extra) and len(extra) < 0.3 * max(1, letters):
+                return western, "cp1252"
+    return str(best), best.encoding
 
 
 def sniff_format(path: str, text: str) -> str:

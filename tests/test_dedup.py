@@ -1,0 +1,127 @@
+import random
+from datetime import date
+
+import pytest
+
+from tasks.config import DedupConfig
+from tasks.dedup import DedupInput, dedup, find_repeats, index_entry_from_row, index_row, sign
+
+CFG = DedupConfig()
+WORDS = (
+    "agency space mission launch orbit lunar station rocket satellite minister council europe china data "
+    "program science earth moon mars probe crew module engine test flight budget partner treaty research "
+    "team city plan report system power water energy market price region network sample return craft"
+).split()
+
+
+def article(seed: int, n: int = 150) -> str:
+    r = random.Random(seed)
+    sents = []
+    for _ in range(n // 10):
+        sents.append(" ".join(r.choice(WORDS) for _ in range(10)).capitalize() + ".")
+    return " ".join(sents)
+
+
+def typo(text: str, rate: float, seed: int) -> str:
+    r = random.Random(seed)
+    ws = text.split()
+    for i in range(len(ws)):
+        if r.random() < rate:
+            ws[i] = r.choice(WORDS)
+    return " ".join(ws)
+
+
+def run(docs, stored=()):
+    return dedup(sign(docs, CFG), stored, CFG)
+
+
+def test_exact_duplicates_ignore_case_and_punctuation():
+    a = article(1)
+    rows, _ = run([DedupInput("a", a, None), DedupInput("b", a.upper().replace(".", " ! "), None), DedupInput("c", article(2), None)])
+    by = {r.doc_id: r for r in rows}
+    assert by["a"].cluster_id == by["b"].cluster_id == "a"
+    assert by["b"].method == "exact" and by["b"].similarity == 1.0 and not by["b"].is_canonical
+    assert by["c"].method == "unique" and by["c"].is_canonical
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        lambda t: typo(t, 0.05, 3),  # typos / synonyms
+        lambda t: t + " " + article(99, 30),  # comments appended
+        lambda t: " ".join(t.split()[: int(len(t.split()) * 0.8)]),  # truncated
+        lambda t: ". ".join(reversed(t.split(". "))),  # paragraphs re-ordered
+    ],
+)
+def test_near_duplicate_variants(variant):
+    a = article(10)
+    rows, _ = run([DedupInput("orig", a, None), DedupInput("copy", variant(a), None), DedupInput("other", article(11), None)])
+    by = {r.doc_id: r for r in rows}
+    assert by["copy"].cluster_id == by["orig"].cluster_id
+    assert by["copy"].method == by["orig"].method == "near"
+    copy_of = "copy" if not by["copy"].is_canonical else "orig"
+    assert 0.5 <= by[copy_of].similarity < 1.0
+    assert by["other"].method == "unique"
+
+
+def test_unrelated_documents_do_not_merge():
+    rows, _ = run([DedupInput(str(i), article(100 + i), None) for i in range(30)])
+    assert all(r.method == "unique" for r in rows)
+
+
+def test_short_documents_sharing_site_chrome_do_not_merge():
+    chrome = "Subscribe to our newsletter. Follow us on social media. All rights reserved."
+    docs = [DedupInput(f"s{i}", f"Short note number {i} about {WORDS[i]}. " + chrome, None) for i in range(5)]
+    rows, entries = run(docs)
+    assert all(r.method == "unique" for r in rows)
+    assert all(e.signature is None for e in entries)  # below min_words: exact matching only
+
+
+def test_canonical_is_earliest_published_then_stable_across_runs():
+    a = article(20)
+    first = [DedupInput("late", a, date(2024, 5, 2)), DedupInput("early", typo(a, 0.03, 1), date(2024, 5, 1))]
+    rows, entries = run(first)
+    assert {r.canonical_doc_id for r in rows} == {"early"}
+    # next week a copy published even earlier arrives: the stored canonical still wins
+    stored = [index_entry_from_row(index_row(e, "r1")) for e in entries]
+    rows2, _ = run([DedupInput("older_copy", typo(a, 0.04, 2), date(2024, 4, 1))], stored)
+    assert rows2[0].canonical_doc_id == "early" and rows2[0].method == "near"
+
+
+def test_cross_run_joining_matches_single_run():
+    base = [DedupInput(f"d{i}", article(200 + i), None) for i in range(20)]
+    copies = [DedupInput(f"c{i}", typo(article(200 + i), 0.05, i), None) for i in range(10)]
+    one_run, _ = run(base + copies)
+    rows1, entries1 = run(base)
+    stored = [index_entry_from_row(index_row(e, "r1")) for e in entries1]
+    rows2, _ = run(copies, stored)
+    def pairs(rows):
+        clusters = {}
+        for r in rows:
+            clusters.setdefault(r.cluster_id, set()).add(r.doc_id)
+        return {frozenset((a, b)) for c in clusters.values() for a in c for b in c if a < b}
+
+    assert len(pairs(one_run)) == 10
+    assert pairs(one_run) == pairs(rows1 + rows2)
+    # the copies joined last run's documents, which stay canonical
+    assert {r.canonical_doc_id for r in rows2} == {f"d{i}" for i in range(10)}
+
+
+def test_rerun_against_own_index_is_idempotent():
+    docs = [DedupInput("a", article(30), None), DedupInput("b", typo(article(30), 0.05, 9), None)]
+    rows1, entries = run(docs)
+    stored = [index_entry_from_row(index_row(e, "r1")) for e in entries]
+    rows2, _ = run(docs, stored)
+    assert rows1 == rows2
+
+
+def test_find_repeats_exact_and_near():
+    texts = [
+        "The first paragraph of the article, long enough to count.",
+        "A second paragraph with different words entirely here.",
+        "The first paragraph of the article, long enough to count!",
+        "The first paragraph of this article, long enough to count.",
+        "Short",
+        "short",
+    ]
+    assert find_repeats(texts, 0.8) == {2: 0, 3: 0, 5: 4}

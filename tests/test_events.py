@@ -1,0 +1,176 @@
+import json
+from datetime import date
+
+import pytest
+from conftest import GOLD
+from quality import norm_name
+
+from tasks.events import (
+    Actor,
+    extract_events,
+    extract_mentions,
+    find_dates,
+    load_gazetteer,
+    merge_events,
+    split_sentences,
+)
+
+GOLD_EVENTS = json.loads((GOLD / "seeds_events.json").read_text())
+GOLD_CLEAN = json.loads((GOLD / "seeds_clean.json").read_text())["documents"]
+RUN_DATE = date.fromisoformat(GOLD_EVENTS["run_date"])
+REF = date(2021, 4, 5)  # a publication date, for relative expressions
+
+
+def _dates(text, ref=REF, pub=True):
+    return [(d.text, d.value, d.precision) for d in find_dates(text, ref, reference_is_publication=pub)]
+
+
+# --- find_dates: one row per case of the issue ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # absolute dates in common news formats
+        ("on Monday, September 28, 2020, they met", [("Monday, September 28, 2020", "2020-09-28", "day")]),
+        ("signed on November 5, 2019 in Beijing", [("November 5, 2019", "2019-11-05", "day")]),
+        ("on 5 November 2019", [("5 November 2019", "2019-11-05", "day")]),
+        ("on Nov. 5, 2019", [("Nov. 5, 2019", "2019-11-05", "day")]),
+        ("dated 2019-11-05", [("2019-11-05", "2019-11-05", "day")]),
+        ("on 25/03/2019", [("25/03/2019", "2019-03-25", "day")]),
+        # month/year and year-only
+        ("in December 2020 it delivered", [("December 2020", "2020-12", "month")]),
+        ("the launch date, June 2022", [("June 2022", "2022-06", "month")]),
+        ("scheduled for launch in 2023", [("2023", "2023", "year")]),
+        # ranges and decades are not single dates; numbers are not years
+        ("a plan for 2021-2025", []),
+        ("crew members by the 2030s", []),
+        ("delivered 1.73 kg of samples and 2000 kg of fuel", []),
+        # relative to the reference (publication) date 2021-04-05, a Monday
+        ("yesterday the agency said", [("yesterday", "2021-04-04", "day")]),
+        ("last Tuesday the agency said", [("last Tuesday", "2021-03-30", "day")]),
+        ("next Friday the agency will", [("next Friday", "2021-04-09", "day")]),
+        ("by the end of the year", [("by the end of the year", "2021", "year")]),
+        ("last September", [("last September", "2020-09", "month")]),
+        ("next year", [("next year", "2022", "year")]),
+        ("later this year", [("later this year", "2021", "year")]),
+        ("two years ago", [("two years ago", "2019", "year")]),
+        # a date without a year: tense decides past vs future
+        ("they met on March 1", [("March 1", "2021-03-01", "day")]),
+        ("they will meet on March 1", [("March 1", "2022-03-01", "day")]),
+        ("in late June", [("late June", "2020-06", "month")]),
+        ("will launch in late June", [("late June", "2021-06", "month")]),
+    ],
+)
+def test_find_dates(text, expected):
+    assert _dates(text) == expected
+
+
+def test_year_from_document_when_no_publication_date():
+    # "December 2020" is past in the text, so "April 1" is 2021-04-01 (not 2026, the run year).
+    text = "They held a video call on April 1. The probe in December 2020 delivered samples."
+    assert _dates(text, RUN_DATE, pub=False)[0] == ("April 1", "2021-04-01", "day")
+
+
+def test_weekday_consistency_picks_year():
+    # the latest year not after the run date in which 13 January is a Tuesday
+    assert _dates("On Tuesday, 13 January, a meeting took place.", RUN_DATE, pub=False) == [("Tuesday, 13 January", "2026-01-13", "day")]
+    assert _dates("On Tuesday, 13 January, a meeting took place.", date(2025, 6, 1), pub=False)[0][1] == "2015-01-13"
+
+
+def test_weekday_mismatch_is_flagged():
+    [d] = find_dates("on Monday, September 29, 2020", REF)
+    assert "weekday_mismatch" in d.flags and d.confidence < 0.9
+
+
+def test_relative_dates_against_run_date_have_low_confidence():
+    [d] = find_dates("by the end of the year", RUN_DATE, reference_is_publication=False)
+    assert d.confidence < 0.5
+
+
+def test_sentence_split_keeps_abbreviations():
+    text = "MM. Le Gall and Zhang met. The U.S. agency agreed.\nNew paragraph here."
+    sents = [text[s:e] for s, e in split_sentences(text)]
+    assert sents == ["MM. Le Gall and Zhang met.", "The U.S. agency agreed.", "New paragraph here."]
+
+
+# --- gold floors ------------------------------------------------------------------------------
+
+
+def _canon(name: str) -> str:
+    gaz = load_gazetteer()
+    canon = gaz.alias_to.get(name, (name, ""))[0]
+    return norm_name(canon)
+
+
+def _matches(pred, gold) -> bool:
+    if pred.event_type != gold["type"]:
+        return False
+    if gold["date"] is None:
+        return False
+    n = len(gold["date"])
+    if pred.event_date.isoformat()[:n] != gold["date"]:
+        return False
+    pred_names = {norm_name(a.name) for a in pred.actors} | {_canon(a.name) for a in pred.actors}
+    return any(_canon(g) in pred_names or norm_name(g) in pred_names for g in gold["actors"])
+
+
+@pytest.fixture(scope="module")
+def seed_events():
+    docs = []
+    for sid, g in GOLD_CLEAN.items():
+        pub = date.fromisoformat(g["published"]) if g["published"] else None
+        docs.append((sid, g["clean_text"], pub))
+    mentions = extract_events(docs, RUN_DATE)
+    events, _ = merge_events(mentions, {})
+    return events
+
+
+def test_core_event_recall_and_merging(seed_events):
+    core = [g for g in GOLD_EVENTS["events"] if g["core"]]
+    found = {g["id"]: [e for e in seed_events if _matches(e, g)] for g in core}
+    recall = sum(bool(v) for v in found.values()) / len(core)
+    assert recall >= 0.9, {k: bool(v) for k, v in found.items()}
+    for gid in ("E1", "E2", "E3"):  # reported by 000 and 001: one event, two sources
+        assert len(found[gid]) == 1, gid
+        ev = found[gid][0]
+        assert set(ev.doc_ids) == {"000_268cf9d23be273d3.txt", "001_d90a3442fa7c3b49.txt"} and ev.n_sources == 2
+
+
+def test_precision_over_non_statement_events(seed_events):
+    preds = [e for e in seed_events if e.event_type != "statement"]
+    ok = [e for e in preds if any(_matches(e, g) for g in GOLD_EVENTS["events"])]
+    assert len(preds) >= 5
+    assert len(ok) / len(preds) >= 0.85, [e.summary for e in preds if e not in ok]
+
+
+def test_planned_and_location_attributes(seed_events):
+    by = {(e.event_type, e.event_date.isoformat()): e for e in seed_events}
+    assert by[("launch", "2022-06-01")].planned and by[("launch", "2022-06-01")].date_precision == "month"
+    assert not by[("meeting", "2021-04-01")].planned
+    assert by[("meeting", "2019-11-05")].location == "Beijing"
+    assert by[("meeting", "2026-01-13")].location == "Paris"
+    assert by[("meeting", "2020-09-28")].location is None  # the PARIS dateline is not where they met
+
+
+def test_duplicates_count_once_and_stored_events_keep_their_id():
+    text = "ESA and CNSA signed an agreement in Paris on March 3, 2021."
+    m1 = extract_mentions("a", text, date(2021, 3, 5), True)
+    m2 = extract_mentions("b", text, date(2021, 3, 5), True)
+    events, _ = merge_events(m1 + m2, {"a": "a", "b": "a"})
+    [ev] = events
+    assert ev.doc_ids == ("a", "b") and ev.n_sources == 1 and ev.location == "Paris"
+    later = extract_mentions("c", "On March 3, 2021 the European Space Agency signed an accord with CNSA.", date(2021, 3, 9), True)
+    events2, _ = merge_events(later, {"a": "a", "b": "a", "c": "c"}, stored=events)
+    [ev2] = events2
+    assert ev2.event_id == ev.event_id and ev2.doc_ids == ("a", "b", "c") and ev2.n_sources == 2
+
+
+def test_actors_persons_with_roles_and_acronyms():
+    text = "Zhang Kejian, Administrator of the CNSA, met ESA Director General Josef Aschbacher in Beijing on May 3, 2021. The Korea Space Office (KSO) also attended."
+    [m] = [m for m in extract_mentions("d", text, date(2021, 5, 4), True) if m.event_type == "meeting"]
+    names = {(a.name, a.kind) for a in m.actors}
+    assert {("CNSA", "organisation"), ("ESA", "organisation"), ("Zhang Kejian", "person"), ("Josef Aschbacher", "person")} <= names
+    roles = {a.name: a.role for a in m.actors}
+    assert "Director General" in roles["Josef Aschbacher"]
+    assert isinstance(m.actors[0], Actor)

@@ -1,0 +1,108 @@
+import gzip
+import json
+
+import pytest
+from conftest import DATA, SEEDS
+
+from tasks.config import IngestConfig
+from tasks.ingest import decode, ingest, list_inputs, make_doc_id, read_bytes, Rejected
+from tasks.schema import QUARANTINE_REASONS
+
+CFG = IngestConfig()
+
+
+def _by_source(items):
+    return {i.source_id: i for i in items}
+
+
+def test_seeds_are_documents_with_stable_ids():
+    docs, rejects = ingest(list_inputs([SEEDS]), CFG)
+    assert rejects == []
+    assert sorted(d.source_id for d in docs) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    d = docs[0]
+    assert d.doc_id == make_doc_id(None, d.source_id) and len(d.doc_id) == 16
+    assert len(d.content_sha256) == 64 and d.content_type == "text/plain"
+    again, _ = ingest(list_inputs([SEEDS]), CFG)
+    assert [x.doc_id for x in again] == [x.doc_id for x in docs]
+
+
+def test_fixture_folder_every_input_accounted_for():
+    files = list_inputs([DATA])
+    docs, rejects = ingest(files, CFG)
+    docs_by, rej_by = _by_source(docs), _by_source(rejects)
+    # good inputs
+    assert docs_by["latin1.txt"].text.startswith("Café owners")
+    assert docs_by["truncated.html"].content_type == "text/html"
+    r1 = docs_by["r1"]
+    assert r1.source_uri == "https://example.org/news/solar-farm" and r1.title == "Solar Farm Opens on Former Mine"
+    assert str(r1.published) == "2024-05-06" and json.loads(r1.extra) == {"lang_hint": "en"}
+    assert docs_by["r2"].content_type == "text/html" and str(docs_by["r2"].published) == "2024-05-04"
+    assert "records.jsonl:3" in docs_by  # no id -> file:line
+    # broken inputs, with reasons and line numbers
+    assert rej_by["empty.txt"].reason == "empty_input"
+    assert rej_by["binary.txt"].reason == "binary_content"
+    assert rej_by["broken.jsonl:2"].reason == "malformed_json" and "line 2" in rej_by["broken.jsonl:2"].detail
+    assert rej_by["broken.jsonl:3"].reason == "malformed_json"
+    assert rej_by["broken.jsonl:4"].reason == "missing_text"
+    assert {"ok1", "ok2"} <= set(docs_by)
+    # nothing lost: every file is either a document or a reject
+    sources = {d.source_id.split(":")[0] for d in docs} | {r.source_id.split(":")[0] for r in rejects}
+    file_names = {f.source_id for f in files}
+    jsonl_ids = {"r1", "r2", "ok1", "ok2"}
+    assert file_names - {"records.jsonl", "broken.jsonl"} <= sources
+    assert jsonl_ids <= set(docs_by)
+    for r in rejects:
+        assert r.reason in QUARANTINE_REASONS and r.source_id.split(":")[0] in r.detail
+
+
+def test_hidden_files_are_not_inputs(tmp_path):
+    (tmp_path / ".DS_Store").write_bytes(b"\x00\x01")
+    (tmp_path / "a.txt").write_text("A short article about something that happened today in the city.")
+    assert [f.source_id for f in list_inputs([tmp_path])] == ["a.txt"]
+
+
+def test_missing_input_path_raises_naming_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope"):
+        list_inputs([tmp_path / "nope"])
+
+
+def test_gzip_input_and_decompression_bomb_stopped_while_reading(tmp_path):
+    ok = tmp_path / "ok.txt.gz"
+    ok.write_bytes(gzip.compress(b"A gzipped article that is perfectly fine to read.\n"))
+    bomb = tmp_path / "bomb.txt.gz"
+    bomb.write_bytes(gzip.compress(b"A" * 5_000_000))
+    cfg = IngestConfig(max_bytes=100_000)
+    assert read_bytes(str(ok), cfg).startswith(b"A gzipped")
+    with pytest.raises(Rejected) as info:
+        read_bytes(str(bomb), cfg)
+    assert info.value.reason == "decompression_bomb"
+    docs, rejects = ingest(list_inputs([tmp_path]), cfg)
+    assert [d.source_id for d in docs] == ["ok.txt.gz"]
+    assert [(r.source_id, r.reason) for r in rejects] == [("bomb.txt.gz", "decompression_bomb")]
+
+
+def test_oversize_file_is_quarantined(tmp_path):
+    (tmp_path / "big.txt").write_text("word " * 1000)
+    docs, rejects = ingest(list_inputs([tmp_path]), IngestConfig(max_bytes=1000))
+    assert not docs and rejects[0].reason == "oversize_input"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("Ünïcödé text".encode(), "Ünïcödé text"),
+        ("Café crème au lait".encode("latin-1"), "Café crème au lait"),
+        ("\ufeffBOM text".encode(), "BOM text"),
+        ("UTF-16 text with a BOM".encode("utf-16"), "UTF-16 text with a BOM"),
+    ],
+)
+def test_decode_detects_encodings(data, expected):
+    text, _enc = decode(data, CFG)
+    assert text == expected
+
+
+@pytest.mark.parametrize(("data", "reason"), [(b"", "empty_input"), (b"  \n\t ", "empty_input"), (b"\x00\x01\x02abc", "binary_content")])
+def test_decode_rejects(data, reason):
+    with pytest.raises(Rejected) as info:
+        decode(data, CFG)
+    assert info.value.reason == reason

@@ -1,0 +1,69 @@
+from datetime import UTC, date, datetime
+
+import pyarrow as pa
+import pytest
+
+from tasks.schema import TABLES, SchemaError, check_table, record_hash, to_table
+
+
+def _runs_row(**kw):
+    row = {
+        "run_id": "r1",
+        "flow_run_id": None,
+        "started_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "finished_at": datetime(2026, 1, 1, tzinfo=UTC),
+        "status": "completed",
+        "params": "{}",
+        "counts": "{}",
+        "table_versions": "{}",
+    }
+    row.update(kw)
+    return row
+
+
+def test_to_table_builds_contract_types():
+    t = to_table("runs", [_runs_row()])
+    assert t.schema.field("started_at").type == pa.timestamp("us", tz="UTC")
+    assert t.num_rows == 1
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("segments", "seq", "42"),  # deltalake would cast "42" -> 42
+        ("segments", "seq", 3.7),  # and 3.7 -> 3
+        ("segments", "seq", True),
+        ("documents", "published_date", datetime(2020, 1, 1)),
+        ("duplicates", "similarity", "0.9"),
+    ],
+)
+def test_to_table_refuses_wrong_python_types(table, column, value):
+    row = {c: None for c in TABLES[table].column_names}
+    row[column] = value
+    with pytest.raises(SchemaError, match=f"{table}.*{column}"):
+        to_table(table, [row])
+
+
+def test_check_table_names_missing_column_and_nulls():
+    t = to_table("runs", [_runs_row()])
+    with pytest.raises(SchemaError, match="missing columns \\['status'\\]"):
+        check_table("runs", t.drop(["status"]))
+    bad = t.set_column(t.schema.get_field_index("status"), "status", pa.array([None], pa.string()))
+    with pytest.raises(SchemaError, match="status.*null"):
+        check_table("runs", bad)
+
+
+def test_record_hash_ignores_run_id_and_timestamps():
+    a = {"doc_id": "d", "text": "x", "run_id": "r1", "ingested_at": datetime.now(UTC)}
+    b = {"doc_id": "d", "text": "x", "run_id": "r2", "ingested_at": datetime(2000, 1, 1)}
+    c = {"doc_id": "d", "text": "y", "run_id": "r1"}
+    assert record_hash(a) == record_hash(b)
+    assert record_hash(a) != record_hash(c)
+
+
+def test_every_table_has_described_columns_and_keys():
+    for name, spec in TABLES.items():
+        assert spec.keys and all(k in spec.column_names for k in spec.keys), name
+        for col, _typ, _null, desc in spec.columns:
+            assert len(desc) > 5, (name, col)
+    assert date  # imported for parametrized types
