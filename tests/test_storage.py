@@ -1,0 +1,100 @@
+from datetime import UTC, datetime
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+from deltalake import DeltaTable
+
+from tasks.schema import SchemaError, record_hash, to_table
+from tasks.storage import TABLE_CONFIGURATION, Warehouse, WarehouseError, dedupe_on_keys
+
+
+def seg(doc_id, seq, text, run_id="r1"):
+    row = {"doc_id": doc_id, "seq": seq, "label": "content", "text": text, "reason": "paragraph", "run_id": run_id}
+    row["record_hash"] = record_hash(row)
+    return row
+
+
+def test_merge_is_idempotent_and_versions_carry_run_ids(tmp_path):
+    wh = Warehouse(str(tmp_path))
+    rows = [seg("a", 0, "x"), seg("a", 1, "y"), seg("b", 0, "z")]
+    m1 = wh.merge("segments", to_table("segments", rows), "r1")
+    assert m1["num_target_rows_inserted"] == 3
+    v1 = wh.version("segments")
+    m2 = wh.merge("segments", to_table("segments", [seg("a", 0, "x", "r2"), seg("a", 1, "y", "r2"), seg("b", 0, "z", "r2")]), "r2")
+    assert m2["num_target_rows_inserted"] == 0 and m2["num_target_rows_updated"] == 0
+    assert wh.read("segments").num_rows == 3
+    assert wh.history("segments")[0]["newslake.run_id"] in ("r1", "r2")
+    assert wh.version("segments") >= v1
+    # a changed row is updated, not added
+    wh.merge("segments", to_table("segments", [seg("a", 1, "y2", "r3")]), "r3")
+    t = wh.read("segments").to_pandas().set_index(["doc_id", "seq"])
+    assert t.loc[("a", 1), "text"] == "y2" and len(t) == 3
+
+
+def test_merge_deletes_stale_children_of_changed_documents(tmp_path):
+    wh = Warehouse(str(tmp_path))
+    wh.merge("segments", to_table("segments", [seg("a", 0, "x"), seg("a", 1, "y"), seg("b", 0, "z")]), "r1")
+    wh.merge("segments", to_table("segments", [seg("a", 0, "x2")]), "r2", stale=("doc_id", ["a"]))
+    t = wh.read("segments").to_pylist()
+    assert sorted((r["doc_id"], r["seq"], r["text"]) for r in t) == [("a", 0, "x2"), ("b", 0, "z")]
+
+
+def test_duplicate_keys_in_source_are_collapsed(tmp_path):
+    wh = Warehouse(str(tmp_path))
+    table = to_table("segments", [seg("a", 0, "first"), seg("a", 0, "second")])
+    assert dedupe_on_keys(table, ("doc_id", "seq")).column("text").to_pylist() == ["second"]
+    wh.merge("segments", table, "r1")
+    assert wh.read("segments").column("text").to_pylist() == ["second"]
+
+
+def test_schema_checked_before_write(tmp_path):
+    wh = Warehouse(str(tmp_path))
+    bad = pa.table({"doc_id": ["a"], "seq": ["0"]})
+    with pytest.raises(SchemaError, match="segments"):
+        wh.merge("segments", bad, "r1")
+    assert not wh.exists("segments") or wh.read("segments").num_rows == 0
+
+
+def test_tables_keep_old_versions_readable(tmp_path):
+    wh = Warehouse(str(tmp_path))
+    wh.merge("segments", to_table("segments", [seg("a", 0, "v1")]), "r1")
+    v = wh.version("segments")
+    wh.merge("segments", to_table("segments", [seg("a", 0, "v2")]), "r2")
+    dt = DeltaTable(wh.uri("segments"))
+    assert dt.metadata().configuration["delta.logRetentionDuration"] == TABLE_CONFIGURATION["delta.logRetentionDuration"]
+    assert wh.read("segments", version=v).column("text").to_pylist() == ["v1"]
+    assert wh.read("segments").column("text").to_pylist() == ["v2"]
+
+
+def test_runs_pin_consistent_versions(tmp_path):
+    wh = Warehouse(str(tmp_path))
+    wh.merge("segments", to_table("segments", [seg("a", 0, "v1")]), "r1")
+    now = datetime.now(UTC)
+    row = {"run_id": "r1", "flow_run_id": None, "started_at": now, "finished_at": now, "status": "completed",
+           "params": "{}", "counts": "{}", "table_versions": f'{{"segments": {wh.version("segments")}}}'}
+    wh.append("runs", to_table("runs", [row]), "r1")
+    wh.merge("segments", to_table("segments", [seg("a", 0, "v2")]), "r2")  # a later, unpublished write
+    pinned = wh.table_at_run("segments", "r1")
+    assert pinned.to_pyarrow_table().column("text").to_pylist() == ["v1"]
+    assert wh.run()["run_id"] == "r1"
+    with pytest.raises(WarehouseError, match="nope"):
+        wh.run("nope")
+
+
+def test_read_back_with_every_reader(tmp_path):
+    wh = Warehouse(str(tmp_path))
+    wh.merge("segments", to_table("segments", [seg("a", 0, "x"), seg("b", 0, "z")]), "r1")
+    dt = DeltaTable(wh.uri("segments"))
+    assert len(dt.to_pandas()) == 2
+    assert pd.DataFrame(dt.to_pyarrow_table().to_pandas()).shape[0] == 2
+    ds = dt.to_pyarrow_dataset()
+    assert duckdb.sql("select count(*) from ds").fetchall() == [(2,)]
+    assert pl.read_delta(wh.uri("segments")).height == 2
+
+
+def test_missing_table_error_names_it(tmp_path):
+    with pytest.raises(WarehouseError, match="documents"):
+        Warehouse(str(tmp_path)).table("documents")
