@@ -78,12 +78,12 @@ TS = pa.timestamp("us", tz="UTC")
 
 DOCUMENTS = TableSpec(
     name="documents",
-    grain="one row per source document (file, JSONL record, WARC record)",
+    grain="one row per source document (input file or JSONL record)",
     keys=("doc_id",),
     columns=(
         ("doc_id", pa.string(), False, "Stable id: first 16 hex chars of sha256 over the source identity (URL or source_id)."),
         ("source_id", pa.string(), False, "Path relative to the input root for files; the record `id` (or `file:line`) for JSONL."),
-        ("source_uri", pa.string(), True, "Original URL when known (JSONL `url`, HTML canonical link), else a file:// URI."),
+        ("source_uri", pa.string(), True, "Original URL when known (JSONL `url`), else a file:// URI of the input file."),
         ("content_type", pa.string(), False, "`text/plain` or `text/html`: the format the text was parsed from."),
         ("content_sha256", pa.string(), False, "sha256 of the raw bytes of the record (file bytes, or the JSONL line)."),
         ("title", pa.string(), True, "Article title (metadata, `<title>`/og:title, or the detected title line)."),
@@ -341,3 +341,20 @@ def record_hash(row: dict) -> str:
     """xxh64 over a row's content columns (not run id or timestamps): unchanged rows hash the same."""
     content = {k: v for k, v in row.items() if k not in NOT_HASHED}
     return xxhash.xxh64_hexdigest(json.dumps(content, sort_keys=True, default=str, ensure_ascii=False).encode())
+
+
+def markdown_catalog() -> str:
+    """The table catalog of warehouse/README.md, generated from the contract (a test keeps them equal)."""
+    out = []
+    for spec in TABLES.values():
+        out += [f"### `{spec.name}`", "", f"Grain: {spec.grain}. Key: {', '.join(f'`{k}`' for k in spec.keys)}.", ""]
+        out += ["| column | type | null | meaning |", "|---|---|---|---|"]
+        for col, typ, nullable, desc in spec.columns:
+            cell = desc.replace("|", "\\|")
+            out.append(f"| `{col}` | {typ} | {'yes' if nullable else 'no'} | {cell} |")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_catalog(), end="")

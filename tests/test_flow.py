@@ -188,3 +188,19 @@ def test_cli_run_subprocess_is_clean(tmp_path):
     assert proc.returncode == 0, out[-2000:]
     assert "ERROR" not in out and "Traceback" not in out, out[-2000:]
     assert "documents       5" in proc.stdout and "table versions" in proc.stdout
+
+
+def test_readme_reading_examples_run(seed_run, monkeypatch, capsys):
+    """The README's pandas / DuckDB / Polars snippets run as written against a seed warehouse."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme[readme.index("## Reading the tables") : readme.index("## Layout")]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(blocks) >= 3
+    monkeypatch.chdir(seed_run[0].parent)  # the folder holding `warehouse/`
+    for code in blocks:
+        exec(compile(code, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "2021-04-01" in out and "meeting" in out  # the ESA-CNSA meetings are found

@@ -67,3 +67,19 @@ def test_every_table_has_described_columns_and_keys():
         for col, _typ, _null, desc in spec.columns:
             assert len(desc) > 5, (name, col)
     assert date  # imported for parametrized types
+
+
+def test_warehouse_readme_documents_every_table_and_column():
+    from pathlib import Path
+
+    from tasks.schema import QUARANTINE_REASONS, markdown_catalog
+
+    readme = (Path(__file__).resolve().parent.parent / "warehouse" / "README.md").read_text()
+    start, end = readme.index("<!-- catalog:start"), readme.index("<!-- catalog:end -->")
+    section = readme[readme.index("\n", start) + 1 : end]
+    assert section == markdown_catalog(), "warehouse/README.md is stale: regenerate with `python -m tasks.schema`"
+    for name, spec in TABLES.items():
+        for col in spec.column_names:
+            assert f"| `{col}` |" in section, (name, col)
+    for reason in QUARANTINE_REASONS:
+        assert f"| `{reason}` |" in readme
