@@ -20,6 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
@@ -92,6 +93,30 @@ class Warehouse:
             schema = TABLES[table].schema
             return schema.empty_table().select(list(columns)) if columns else schema.empty_table()
         return self.table(table, version).to_pyarrow_table(columns=list(columns) if columns else None)
+
+    def dataset(self, table: str, version: int | None = None) -> ds.Dataset:
+        """A lazy Arrow dataset of `table` for DuckDB and other Arrow readers.
+
+        delta-rs merges write Parquet files whose Arrow schema uses string_view; a dataset declared
+        with plain strings then breaks DuckDB's filter pushdown ("no kernel matching input types
+        (string, string_view)"). Declaring the view types reads every file correctly.
+        """
+        dt = self.table(table, version)
+        schema = pa.schema([pa.field(f.name, _view_type(f.type), f.nullable) for f in pa.schema(dt.schema().to_arrow())])
+        return dt.to_pyarrow_dataset(schema=schema)
+
+    def duckdb(self, run_id: str | None = None):
+        """A DuckDB connection with every table registered at one published run (default: the latest).
+
+        Offline: no DuckDB extension is needed (DuckDB's `delta_scan` would download one).
+        """
+        import duckdb
+
+        versions = json.loads(self.run(run_id)["table_versions"])
+        con = duckdb.connect()
+        for table, version in sorted(versions.items()):
+            con.register(table, self.dataset(table, version))
+        return con
 
     def history(self, table: str) -> list[dict[str, Any]]:
         return self.table(table).history()
@@ -200,6 +225,18 @@ class Warehouse:
 
     def current_versions(self, tables: Sequence[str]) -> dict[str, int]:
         return {t: v for t in tables if (v := self.version(t)) is not None}
+
+
+def _view_type(t: pa.DataType) -> pa.DataType:
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return pa.string_view()
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t):
+        return pa.binary_view()
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        return pa.list_(pa.field(t.value_field.name, _view_type(t.value_type)))
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _view_type(f.type), f.nullable) for f in t])
+    return t
 
 
 def dedupe_on_keys(table: pa.Table, keys: Sequence[str]) -> pa.Table:

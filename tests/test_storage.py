@@ -98,3 +98,19 @@ def test_read_back_with_every_reader(tmp_path):
 def test_missing_table_error_names_it(tmp_path):
     with pytest.raises(WarehouseError, match="documents"):
         Warehouse(str(tmp_path)).table("documents")
+
+
+def test_duckdb_filters_work_on_merge_written_tables(tmp_path):
+    """delta-rs merges write string_view Parquet; Warehouse.dataset keeps DuckDB's filter pushdown working."""
+    wh = Warehouse(str(tmp_path))
+    wh.merge("segments", to_table("segments", [seg("a", 0, "x"), seg("b", 0, "z")]), "r1")
+    con = duckdb.connect()
+    con.register("segments", wh.dataset("segments"))
+    assert con.execute("select seq from segments where doc_id = 'b'").fetchall() == [(0,)]
+    now = datetime.now(UTC)
+    row = {"run_id": "r1", "flow_run_id": None, "started_at": now, "finished_at": now, "status": "completed",
+           "params": "{}", "counts": "{}", "table_versions": f'{{"segments": {wh.version("segments")}}}'}
+    wh.append("runs", to_table("runs", [row]), "r1")
+    con2 = wh.duckdb()
+    assert con2.execute("select text from segments where doc_id = 'a'").fetchall() == [("x",)]
+    assert con2.execute("select count(*) from runs where status = 'completed'").fetchall() == [(1,)]
