@@ -116,6 +116,8 @@ class Warehouse:
         con = duckdb.connect()
         for table, version in sorted(versions.items()):
             con.register(table, self.dataset(table, version))
+        if "runs" not in versions:  # append-only; a run cannot record its own row's version
+            con.register("runs", self.dataset("runs"))
         return con
 
     def history(self, table: str) -> list[dict[str, Any]]:
