@@ -35,6 +35,8 @@ class DedupConfig:
     shingle_words: int = 3  # words per shingle
     bands: int = 32  # LSH bands (rows per band = num_perm / bands)
     jaccard_threshold: float = 0.5  # estimated Jaccard a candidate pair must reach to be a near duplicate
+    containment_threshold: float = 0.9  # ... or this share of the shorter text inside the longer (truncated copies)
+    containment_min_jaccard: float = 0.3  # containment is only considered above this estimated Jaccard
     min_words: int = 30  # documents shorter than this are matched exactly only (site chrome false merges)
     seed: int = 1  # seed of the hash permutations; changing it invalidates the stored index
 

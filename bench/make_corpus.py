@@ -1,0 +1,242 @@
+"""Deterministic synthetic news corpus with known duplicate clusters, for the benches.
+
+Each cluster has an original article and 0..k variants of the kinds news aggregation produces:
+`exact` (mirror), `syndicated` (other site boilerplate around the same body), `truncated`,
+`reordered` paragraphs, `typos` (and synonyms), `spun` (heavier synonym rewrite), `comments` (a reader
+thread appended). Pages come as plain-text dumps (site chrome lines around the body, like scraped
+pages) or HTML, and are written as JSONL (`--format jsonl`), loose files (`--format files`) or both.
+
+    python bench/make_corpus.py --docs 10000 --out bench/out/corpus10k --format jsonl --seed 1
+
+Each record carries `cluster` (ground truth) and `variant`; newslake keeps them in `documents.extra`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+AGENCIES = ["ESA", "NASA", "CNSA", "JAXA", "ISRO", "Roscosmos", "CNES", "DLR", "ASI", "UK Space Agency", "Canadian Space Agency", "KARI"]
+PEOPLE = [
+    "Maria Keller", "Jonas Weber", "Li Wei", "Chen Jing", "Aiko Tanaka", "Ravi Kumar", "Olga Petrova", "Pierre Martin",
+    "Sofia Rossi", "James Carter", "Amina Diallo", "Lucas Silva", "Hannah Becker", "Tomasz Nowak", "Elena Garcia",
+]
+PLACES = ["Paris", "Beijing", "Houston", "Darmstadt", "Tokyo", "Bengaluru", "Moscow", "Toulouse", "Kourou", "Noordwijk", "Cologne", "Rome"]
+MISSIONS = ["Aurora", "Helios", "Borealis", "Cassini-2", "Juno Next", "Odyssey", "Pathway", "Meridian", "Zephyr", "Orion Relay", "Tethys", "Nimbus"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+NOUNS = (
+    "mission satellite rocket probe lander rover orbiter telescope station module engine antenna payload instrument "
+    "budget contract partnership agreement programme network sample crater orbit trajectory launch pad booster "
+    "capsule crew experiment camera sensor radar spectrometer laboratory facility consortium committee council "
+    "report study survey dataset prototype demonstrator test campaign milestone schedule review framework"
+).split()
+ADJS = (
+    "new joint lunar martian orbital european international commercial robotic scientific ambitious delayed "
+    "upgraded reusable heavy small large first second final early late crewed uncrewed deep polar"
+).split()
+VERBS = (
+    "approved announced confirmed delayed completed tested launched signed reviewed presented selected funded "
+    "delivered integrated shipped assembled unveiled extended postponed evaluated designed proposed"
+).split()
+SYNONYMS = {
+    "approved": "endorsed", "announced": "revealed", "confirmed": "verified", "delayed": "postponed", "completed": "finished",
+    "tested": "trialled", "launched": "lofted", "signed": "inked", "new": "fresh", "joint": "shared", "large": "big",
+    "small": "compact", "first": "initial", "final": "last", "said": "stated", "agency": "organisation",
+    "mission": "expedition", "budget": "funding", "report": "document", "study": "analysis", "early": "initial",
+    "international": "global", "ambitious": "bold", "programme": "program", "facility": "site", "crew": "team",
+}
+SITE_CHROME = [
+    (["Home | News | Science | Space", "Subscribe to our newsletter"], ["Share this article", "Related: More from our space desk", "© {year} {site}. All rights reserved."]),
+    (["Skip to content", "Menu", "Search"], ["Tags: space, science, exploration", "Leave a comment", "Log in to reply"]),
+    (["{site} — your daily space news", "Login | Register"], ["Read more", "Source link", "Cookie policy | Privacy policy"]),
+    (["Top stories", "Latest news"], ["Filed under , , ,", "Follow us on Twitter", "Advertisement"]),
+]
+COMMENTERS = ["spacefan42", "Mark T.", "Lee Stevenson", "orbital_joe", "Karen", "Dr. Who", "Anna B", "Rocketman"]
+COMMENT_TEXTS = [
+    "I think this is great news, finally some progress after all these years of waiting.",
+    "You are missing the point here, the budget will never be enough for this kind of project.",
+    "Does anyone know when the next launch window opens? I would love to watch it live.",
+    "We have heard these promises before and nothing ever comes of them, sadly.",
+    "My son is studying aerospace engineering and this is exactly what he hopes to work on one day.",
+    "Cooperation in space is the only sane way forward, whatever the politics on the ground.",
+    "I bet the schedule slips by at least two years, it always does with these programmes.",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    doc_id: str
+    cluster: str
+    variant: str
+    site: str
+    title: str
+    published: str
+    body: list[str]  # article paragraphs
+    header: list[str]
+    footer: list[str]
+    comments: list[str]
+
+
+def _sentence(r: random.Random) -> str:
+    agency, other = r.sample(AGENCIES, 2)
+    person = r.choice(PEOPLE)
+    mission = r.choice(MISSIONS)
+    templates = [
+        f"The {r.choice(ADJS)} {r.choice(NOUNS)} was {r.choice(VERBS)} by {agency} after {r.randint(2, 30)} months of {r.choice(NOUNS)} work",
+        f"{person}, who leads the {mission} {r.choice(NOUNS)} at {agency}, said the {r.choice(ADJS)} {r.choice(NOUNS)} had been {r.choice(VERBS)}",
+        f"Engineers in {r.choice(PLACES)} {r.choice(VERBS)} a {r.choice(ADJS)} {r.choice(NOUNS)} for the {mission} {r.choice(NOUNS)}",
+        f"{agency} and {other} {r.choice(VERBS)} a {r.choice(ADJS)} {r.choice(NOUNS)} on {r.choice(MONTHS)} {r.randint(1, 28)}, {r.randint(2015, 2026)}",
+        f"According to the {r.choice(NOUNS)}, the {r.choice(ADJS)} {r.choice(NOUNS)} will cost about {r.randint(10, 900)} million euros",
+        f"Officials expect the {mission} {r.choice(NOUNS)} to reach its {r.choice(ADJS)} {r.choice(NOUNS)} in {r.choice(MONTHS)} {r.randint(2024, 2032)}",
+        f"The {r.choice(NOUNS)} of the {r.choice(ADJS)} {r.choice(NOUNS)} was {r.choice(VERBS)} in {r.choice(PLACES)}, {person} told reporters",
+    ]
+    s = r.choice(templates)
+    extra = " ".join(r.choice(NOUNS + ADJS) for _ in range(r.randint(0, 6)))
+    return (s + (" and " + extra if extra else "")).strip() + "."
+
+
+def _article(r: random.Random) -> tuple[str, list[str]]:
+    mission = r.choice(MISSIONS)
+    title = f"{r.choice(AGENCIES)} {r.choice(VERBS)} {r.choice(ADJS)} {mission} {r.choice(NOUNS)}".title()
+    paras = [" ".join(_sentence(r) for _ in range(r.randint(2, 4))) for _ in range(r.randint(3, 8))]
+    return title, paras
+
+
+def _typos(paras: list[str], rate: float, r: random.Random) -> list[str]:
+    out = []
+    for p in paras:
+        words = p.split()
+        for i, w in enumerate(words):
+            if r.random() < rate:
+                base = w.strip(".,").lower()
+                if base in SYNONYMS:
+                    words[i] = w.replace(base, SYNONYMS[base]) if w.islower() else SYNONYMS[base]
+                elif len(w) > 4:
+                    j = r.randrange(1, len(w) - 2)
+                    words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+        out.append(" ".join(words))
+    return out
+
+
+def _chrome(r: random.Random, site: str, year: int) -> tuple[list[str], list[str]]:
+    head, foot = r.choice(SITE_CHROME)
+    return [h.format(site=site, year=year) for h in head], [f.format(site=site, year=year) for f in foot]
+
+
+def _comments(r: random.Random) -> list[str]:
+    out = []
+    for _ in range(r.randint(2, 6)):
+        who = r.choice(COMMENTERS)
+        text = r.choice(COMMENT_TEXTS)
+        out.append(f"{who} says:" if r.random() < 0.5 else f"@{who.split()[0]}")
+        out.append(text)
+        if r.random() < 0.5:
+            out.append("Reply")
+    return out
+
+
+VARIANTS = ("exact", "syndicated", "truncated", "reordered", "typos", "spun", "comments")
+
+
+def pages(n_docs: int, seed: int = 1, dup_share: float = 0.35, n_sites: int = 200) -> Iterator[Page]:
+    """n_docs pages; about `dup_share` of them are variants of an earlier original."""
+    r = random.Random(seed)
+    sites = [f"site{i:03d}.example.com" for i in range(n_sites)]
+    produced = 0
+    cluster_no = 0
+    while produced < n_docs:
+        cluster_no += 1
+        cid = f"c{cluster_no:07d}"
+        site = r.choice(sites)
+        title, body = _article(r)
+        year = r.randint(2019, 2026)
+        date = f"{year}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}"
+        head, foot = _chrome(r, site, year)
+        yield Page(f"{cid}-0", cid, "original", site, title, date, body, head, foot, [])
+        produced += 1
+        n_var = 0
+        while r.random() < dup_share / (1 - dup_share) / (1 + n_var) and produced < n_docs and n_var < 6:
+            n_var += 1
+            kind = r.choice(VARIANTS)
+            vsite = r.choice(sites)
+            vhead, vfoot = _chrome(r, vsite, year)
+            vbody, vcomments, vtitle, vh, vf = list(body), [], title, head, foot
+            if kind == "exact":
+                vh, vf, vsite = head, foot, site
+            elif kind == "syndicated":
+                vh, vf = vhead, vfoot
+            elif kind == "truncated":
+                vbody = body[: max(2, int(len(body) * r.uniform(0.6, 0.9)))]
+            elif kind == "reordered":
+                vbody = body[:]
+                r.shuffle(vbody)
+            elif kind == "typos":
+                vbody = _typos(body, r.uniform(0.03, 0.08), r)
+            elif kind == "spun":
+                vbody = _typos(body, r.uniform(0.10, 0.15), r)
+            elif kind == "comments":
+                vcomments = _comments(r)
+            yield Page(f"{cid}-{n_var}", cid, kind, vsite, vtitle, date, vbody, vh, vf, vcomments)
+            produced += 1
+
+
+def page_text(p: Page) -> str:
+    """The page as a scraped plain-text dump: chrome, title, byline, body, chrome, comments."""
+    lines = [*p.header, p.title, f"By {PEOPLE[int(p.cluster[1:]) % len(PEOPLE)]}", *p.body, *p.footer]
+    if p.comments:
+        lines += [f"{len(p.comments) // 2} comments", *p.comments]
+    return "\n\n".join(lines) + "\n"
+
+
+def page_html(p: Page) -> str:
+    body = "".join(f"<p>{x}</p>" for x in p.body)
+    nav = "".join(f"<li>{h}</li>" for h in p.header)
+    foot = "".join(f"<p>{f}</p>" for f in p.footer)
+    comments = "".join(f'<li class="comment"><div class="comment-content"><p>{c}</p></div></li>' for c in p.comments if not c.startswith("@") and not c.endswith(":") and c != "Reply")
+    return (
+        f"<!DOCTYPE html><html><head><title>{p.title} | {p.site}</title>"
+        f'<meta property="og:site_name" content="{p.site}"><meta property="article:published_time" content="{p.published}">'
+        f"</head><body><nav><ul>{nav}</ul></nav><article><h1>{p.title}</h1>{body}</article>"
+        f'<footer>{foot}</footer><section id="comments"><ol class="comment-list">{comments}</ol></section></body></html>'
+    )
+
+
+def write(out: Path, n_docs: int, seed: int, fmt: str, html_share: float = 0.0) -> Path:
+    """Write the corpus; returns the directory. JSONL records: id, url, title, text|html, published, cluster, variant."""
+    out.mkdir(parents=True, exist_ok=True)
+    r = random.Random(seed + 1)
+    jsonl = (out / "corpus.jsonl").open("w", encoding="utf-8") if fmt in ("jsonl", "both") else None
+    try:
+        for p in pages(n_docs, seed):
+            is_html = r.random() < html_share
+            rec = {"id": p.doc_id, "url": f"https://{p.site}/news/{p.doc_id}", "title": p.title, "published": p.published, "cluster": p.cluster, "variant": p.variant}
+            rec["html" if is_html else "text"] = page_html(p) if is_html else page_text(p)
+            if jsonl:
+                jsonl.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            if fmt in ("files", "both"):
+                sub = out / "pages" / p.site
+                sub.mkdir(parents=True, exist_ok=True)
+                (sub / f"{p.doc_id}.{'html' if is_html else 'txt'}").write_text(rec.get("html") or rec["text"], encoding="utf-8")
+    finally:
+        if jsonl:
+            jsonl.close()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=1000)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--format", choices=("jsonl", "files", "both"), default="jsonl")
+    ap.add_argument("--html-share", type=float, default=0.0, help="share of pages written as HTML")
+    args = ap.parse_args()
+    print(write(args.out, args.docs, args.seed, args.format, args.html_share))
+
+
+if __name__ == "__main__":
+    main()
