@@ -192,16 +192,49 @@ def page_text(p: Page) -> str:
     return "\n\n".join(lines) + "\n"
 
 
+NAV_SECTIONS = ["World", "Politics", "Business", "Science", "Space", "Technology", "Health", "Sport", "Culture", "Opinion", "Video", "Podcasts"]
+
+
 def page_html(p: Page) -> str:
+    """The page as HTML with the markup weight of a real news site: scripts, styles, a mega-menu,
+    a related-articles sidebar, share bars, a footer of links, and a comment section."""
+    r = random.Random(int(p.cluster[1:]) * 31 + len(p.doc_id))
     body = "".join(f"<p>{x}</p>" for x in p.body)
-    nav = "".join(f"<li>{h}</li>" for h in p.header)
-    foot = "".join(f"<p>{f}</p>" for f in p.footer)
-    comments = "".join(f'<li class="comment"><div class="comment-content"><p>{c}</p></div></li>' for c in p.comments if not c.startswith("@") and not c.endswith(":") and c != "Reply")
+    menu = "".join(
+        f'<li class="menu-item"><a href="/{s.lower()}">{s}</a><ul class="sub-menu">'
+        + "".join(f'<li><a href="/{s.lower()}/{i}">{s} {r.choice(NOUNS)} {i}</a></li>' for i in range(6))
+        + "</ul></li>"
+        for s in NAV_SECTIONS
+    )
+    related = "".join(
+        f'<li class="related-item"><a href="/news/{r.randint(1, 10**6)}"><img src="/img/{r.randint(1, 999)}.jpg" alt="">'
+        f"<span>{' '.join(r.choice(NOUNS + ADJS) for _ in range(6)).title()}</span></a></li>"
+        for _ in range(12)
+    )
+    footer_links = "".join(f'<li><a href="/page/{i}">{r.choice(NOUNS).title()} {r.choice(NOUNS)}</a></li>' for i in range(40))
+    scripts = "".join(f"<script>window.dataLayer=window.dataLayer||[];dataLayer.push({{'slot':{i},'unit':'{p.site}/{i}'}});</script>" for i in range(8))
+    style = "<style>" + " ".join(f".c{i}{{margin:{i}px;padding:{i % 7}px;color:#{i:03x}}}" for i in range(120)) + "</style>"
+    chrome = "".join(f"<div class='topbar'>{h}</div>" for h in p.header)
+    foot = "".join(f"<p class='legal'>{f}</p>" for f in p.footer)
+    comments = "".join(
+        f'<li class="comment"><div class="comment-author">{r.choice(COMMENTERS)}</div><div class="comment-content"><p>{c}</p></div>'
+        f'<a class="comment-reply-link" href="#">Reply</a></li>'
+        for c in p.comments
+        if not c.startswith("@") and not c.endswith(":") and c != "Reply"
+    )
+    comment_section = (
+        f'<section id="comments" class="comments-area"><h2>{len(comments) and comments.count("<li")} Comments</h2><ol class="comment-list">{comments}</ol></section>'
+        if comments
+        else ""
+    )
     return (
-        f"<!DOCTYPE html><html><head><title>{p.title} | {p.site}</title>"
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{p.title} | {p.site}</title>"
         f'<meta property="og:site_name" content="{p.site}"><meta property="article:published_time" content="{p.published}">'
-        f"</head><body><nav><ul>{nav}</ul></nav><article><h1>{p.title}</h1>{body}</article>"
-        f'<footer>{foot}</footer><section id="comments"><ol class="comment-list">{comments}</ol></section></body></html>'
+        f"{style}{scripts}</head><body><header>{chrome}<nav class='main-nav'><ul class='menu'>{menu}</ul></nav></header>"
+        f"<main><article class='post'><h1 class='entry-title'>{p.title}</h1><div class='byline'>By staff</div>"
+        f"<div class='entry-content'>{body}</div><div class='share-bar'><a href='#'>Facebook</a> <a href='#'>Twitter</a> <a href='#'>Email</a></div></article>"
+        f"<aside class='sidebar'><h3>Related stories</h3><ul>{related}</ul></aside>{comment_section}</main>"
+        f"<footer>{foot}<ul class='footer-links'>{footer_links}</ul></footer></body></html>"
     )
 
 

@@ -16,6 +16,7 @@ rules; comments come from trafilatura and from our own detection of comment cont
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -56,6 +57,7 @@ class _Block:
     label: str = ""
     reason: str = ""
     words: int = 0
+    lw: list[str] = field(default_factory=list)  # lower-cased words, computed once
 
 
 @dataclass(slots=True)
@@ -146,6 +148,8 @@ def words_of(text: str) -> list[str]:
 
 
 def url_density(text: str) -> float:
+    if "http" not in text and "www." not in text:
+        return 0.0
     return sum(len(m) for m in URL_RE.findall(text)) / max(1, len(text))
 
 
@@ -156,13 +160,16 @@ LONG_CHROME_RE = re.compile(
 )
 
 
-def chrome_reason(text: str) -> str | None:
+def chrome_reason(text: str, n_words: int | None = None) -> str | None:
     """Name of the page-chrome pattern a short block matches, or None.
 
     Long blocks (cookie banners, comment-form notes) match only the unambiguous phrases.
+    `n_words` (the block's word count) saves a tokenisation when the text has no URL.
     """
-    stripped = URL_RE.sub("", text).strip()
-    n_words = len(words_of(stripped))
+    has_url = "http" in text or "www." in text
+    stripped = URL_RE.sub("", text).strip() if has_url else text.strip()
+    if n_words is None or has_url:
+        n_words = len(words_of(stripped))
     if n_words > 12:
         if n_words <= 40 and (m := LONG_CHROME_RE.search(stripped)):
             return "cookie" if "cookie" in m.group(0).lower() else "notice"
@@ -173,8 +180,8 @@ def chrome_reason(text: str) -> str | None:
     return None
 
 
-def commerce_score(text: str) -> int:
-    ws = [w.lower() for w in words_of(text)]
+def commerce_score(text: str, lw: list[str] | None = None) -> int:
+    ws = lw if lw is not None else words_of(text.lower())
     return sum(w in COMMERCE_WORDS for w in ws) + 2 * len(PRICE_RE.findall(text))
 
 
@@ -187,23 +194,25 @@ def reply_marker(text: str) -> str | None:
     return None
 
 
-def person_score(text: str) -> float:
+def person_score(text: str, lw: list[str] | None = None) -> float:
     """Share of first/second-person words: high in comments, low in news prose."""
-    ws = [w.lower() for w in words_of(text)]
+    ws = lw if lw is not None else words_of(text.lower())
     return sum(w in FIRST_SECOND_PERSON for w in ws) / max(1, len(ws))
 
 
 def guess_language(text: str) -> str | None:
-    ws = [w.lower() for w in words_of(text[:5000])]
+    ws = words_of(text[:5000].lower())
     if len(ws) < 20:
         return None
-    scores = {lang: sum(w in sw for w in ws) / len(ws) for lang, sw in STOP_WORDS.items()}
+    counts = Counter(ws)
+    scores = {lang: sum(counts[w] for w in sw) / len(ws) for lang, sw in STOP_WORDS.items()}
     lang, best = max(scores.items(), key=lambda kv: kv[1])
     return lang if best >= 0.08 else None
 
 
-def is_sentence_like(text: str, min_words: int) -> bool:
-    return len(words_of(text)) >= min_words and text.rstrip().endswith(TERMINAL)
+def is_sentence_like(text: str, min_words: int, n_words: int | None = None) -> bool:
+    n = len(words_of(text)) if n_words is None else n_words
+    return n >= min_words and text.rstrip().endswith(TERMINAL)
 
 
 def block_fingerprint(text: str) -> str:
@@ -219,14 +228,14 @@ def _should_join(prev: str, nxt: str) -> str | None:
     """How to rejoin a paragraph broken across blocks: "" (mid-word), " " (mid-sentence) or None."""
     p = prev.rstrip()
     n = nxt.lstrip()
-    if not p or not n or len(words_of(p)) < 5 or p.endswith(TERMINAL) or URL_RE.search(p[-40:]):
+    if not p or not n or len(p.split()) < 5 or p.endswith(TERMINAL) or URL_RE.search(p[-40:]):
         return None
     last = p.split()[-1]
     if last.isdigit() and len(last) <= 2 and ORDINAL_TAIL_RE.match(n) and not n.split()[0].isdigit():
         return ""  # "a 1" + "4th Five-Year Plan" -> "a 14th Five-Year Plan"
     if p.endswith("-") and p[-2:-1].isalpha() and n[:1].isalpha():
         return ""  # hyphenated word broken at the line end
-    if n[:1].islower() and len(words_of(p)) >= 6:
+    if n[:1].islower() and len(p.split()) >= 6:
         return " "
     return None
 
@@ -244,7 +253,8 @@ def split_blocks(text: str) -> list[_Block]:
             continue
         blocks.append(_Block(s, reason=""))
     for b in blocks:
-        b.words = len(words_of(b.text))
+        b.lw = words_of(b.text.lower())
+        b.words = len(b.lw)
     return blocks
 
 
@@ -256,8 +266,8 @@ def _title_candidate(b: _Block) -> bool:
     return 2 <= b.words <= 30 and not t.endswith((".", "…", "...", ":", ",", ";")) and url_density(t) == 0
 
 
-def _overlap(a: str, body_words: set[str]) -> float:
-    ws = {w.lower() for w in words_of(a) if len(w) > 3}
+def _overlap(lw: list[str], body_words: set[str]) -> float:
+    ws = {w for w in lw if len(w) > 3}
     return len(ws & body_words) / max(1, len(ws))
 
 
@@ -277,7 +287,7 @@ def label_blocks(
         t = b.text
         if url_density(t) > cfg.url_density_max:
             b.label, b.reason = "boilerplate", "url_density"
-        elif (name := chrome_reason(t)) is not None:
+        elif (name := chrome_reason(t, b.words)) is not None:
             b.label, b.reason = "boilerplate", f"chrome_{name}"
         elif (m := BYLINE_RE.match(t)) and b.words <= 10:
             b.label, b.reason = "metadata", "byline"
@@ -290,7 +300,7 @@ def label_blocks(
                 from tasks.events import parse_absolute_date
 
                 res.published = parse_absolute_date(t)
-        elif commerce_score(t) >= 3 or (commerce_score(t) >= 2 and PRICE_RE.search(t)):
+        elif (cs := commerce_score(t, b.lw)) >= 3 or (cs >= 2 and PRICE_RE.search(t)):
             b.label, b.reason = "boilerplate", "promotion"
         elif site_fingerprints and b.words <= 40 and block_fingerprint(t) in site_fingerprints:
             b.label, b.reason = "boilerplate", "site_boilerplate"
@@ -314,21 +324,21 @@ def label_blocks(
             nb.label, nb.reason = "metadata", "site_line"
             res.site_name = nb.text
     # 2. Repeats inside the document: a block that repeats an earlier one takes its side.
-    repeats = find_repeats([b.text for b in blocks], cfg.near_repeat_jaccard)
+    repeats = find_repeats([b.text for b in blocks], cfg.near_repeat_jaccard, word_lists=[b.lw for b in blocks])
     # 3. Body start: the first unlabelled sentence-like block.
     body_start = next(
-        (i for i, b in enumerate(blocks) if not b.label and i not in repeats and is_sentence_like(b.text, cfg.min_content_words)),
+        (i for i, b in enumerate(blocks) if not b.label and i not in repeats and is_sentence_like(b.text, cfg.min_content_words, b.words)),
         None,
     )
     if body_start is None:
         body_start = next((i for i, b in enumerate(blocks) if not b.label and b.words >= cfg.min_content_words), n)
-    body_words = {w.lower() for b in blocks[body_start : body_start + 8] for w in words_of(b.text) if len(w) > 3}
+    body_words = {w for b in blocks[body_start : body_start + 8] for w in b.lw if len(w) > 3}
     # 4. Header zone: title and chrome.
     header = [i for i in range(body_start) if not blocks[i].label]
     if find_title:
         cands = [i for i in header if _title_candidate(blocks[i])]
         if cands:
-            best = max(cands, key=lambda i: (_overlap(blocks[i].text, body_words), i))
+            best = max(cands, key=lambda i: (_overlap(blocks[i].lw, body_words), i))
             blocks[best].label, blocks[best].reason = "title", "header_title"
             res.title = blocks[best].text
     for i in header:
@@ -401,10 +411,10 @@ def _comment_start(blocks: list[_Block], body_start: int, repeats: Mapping[int, 
         # Separators inside a long article (an ad between paragraphs) must not cut the article:
         # require the run between separator and marker to look like comments or be short.
         run = blocks[start:first]
-        if len(run) <= 4 or sum(person_score(b.text) > 0.02 for b in run) >= len(run) / 2:
+        if len(run) <= 4 or sum(person_score(b.text, b.lw) > 0.02 for b in run) >= len(run) / 2:
             return start
     start = first
-    while start - 1 > body_start and not blocks[start - 1].label and person_score(blocks[start - 1].text) > 0.03:
+    while start - 1 > body_start and not blocks[start - 1].label and person_score(blocks[start - 1].text, blocks[start - 1].lw) > 0.03:
         start -= 1
     return start
 
@@ -427,125 +437,181 @@ def clean_text_dump(
 
 # --- HTML --------------------------------------------------------------------------------------
 
-COMMENT_CONTAINER_RE = re.compile(r"(^|[\s_-])(comments?|commentlist|comment-list|disqus|respond|replies|reply|discussion)([\s_-]|$)", re.I)
+COMMENT_CONTAINER_RE = re.compile(r"(^|[\s_-])(comments?|commentlist|comment-list|disqus|respond|replies|discussion)([\s_-]|$)", re.I)
+COMMENT_BODY_XPATH = " | ".join(
+    f".//*[contains(concat(' ', normalize-space(@class), ' '), '{c}')]"
+    for c in ("comment-content", "comment-body", "comment-text", "comment__content", "comment__body", "comment_text", "reply-content", "post-message")
+) + " | .//*[@itemprop='text']"
+COMMENT_ITEM_RE = re.compile(r"(^|[\s_-])(comment|reply)($|[\s_-])", re.I)
+_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 
 
-COMMENT_BODY_SELECTOR = (
-    "[class*=comment-content], [class*=comment-body], [class*=comment-text], [class*=comment__content], "
-    "[class*=comment__body], [class*=comment_text], [class*=reply-content], [class*=post-message], [itemprop=text]"
-)
-COMMENT_ITEM_RE = re.compile(r"(^|[\s_-])(comment|reply|post)($|[\s_-])", re.I)
+def _text_of(el) -> str:
+    return " ".join(el.text_content().split())
 
 
-def _html_comments(html: str) -> list[str]:
+def parse_html(html: str):
+    """lxml tree of a page (parsed once, shared by metadata, comments and trafilatura); None if empty."""
+    import lxml.html
+    from lxml import etree
+
+    html = _XML_DECL_RE.sub("", html, count=1)  # lxml refuses str input with an encoding declaration
+    if not html.strip():
+        return None
+    try:
+        return lxml.html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _html_comments(tree) -> list[str]:
     """Text of comment containers (#comments, .comment-list, Disqus threads): one block per comment.
 
     Inside a container, comment bodies (`.comment-content`, `.comment-body`, `[itemprop=text]`, ...) are
-    taken first; else each comment item (`li.comment`, `div.reply`) minus its author/meta lines; else
-    the container's paragraphs. Headings ("3 Comments") and form text are left out.
+    taken first; else each comment item (`li.comment`, `div.reply`) minus nothing; else the container's
+    paragraphs. Headings ("3 Comments") and form text are left out.
     """
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "lxml")
     containers = [
         el
-        for el in soup.find_all(True)
-        if el.name not in ("html", "body", "head", "script", "style", "form", "textarea", "input", "button")
-        and (COMMENT_CONTAINER_RE.search(el.get("id") or "") or any(COMMENT_CONTAINER_RE.search(c) for c in el.get("class") or []))
+        for el in tree.xpath("//*[@id or @class]")
+        if el.tag not in ("html", "body", "head", "script", "style", "form", "textarea", "input", "button")
+        and (COMMENT_CONTAINER_RE.search(el.get("id") or "") or COMMENT_CONTAINER_RE.search(el.get("class") or ""))
     ]
-    taken = [c for c in containers if not any(p in containers for p in c.parents)]
+    chosen = set(containers)
     out: list[str] = []
-    for el in taken:
-        bodies = [b for b in el.select(COMMENT_BODY_SELECTOR)]
-        bodies = [b for b in bodies if not any(p in bodies for p in b.parents)]
+    for el in containers:
+        if any(p in chosen for p in el.iterancestors()):
+            continue
+        bodies = el.xpath(COMMENT_BODY_XPATH)
         if not bodies:
-            items = el.find_all(["li", "article", "div"], class_=COMMENT_ITEM_RE)
-            bodies = [i for i in items if not any(p in items for p in i.parents)]
-            bodies = [p for i in bodies for p in (i.find_all("p") or [i])]
+            items = [i for i in el.iter("li", "article", "div") if i is not el and COMMENT_ITEM_RE.search(i.get("class") or "")]
+            item_set = set(items)
+            items = [i for i in items if not any(p in item_set for p in i.iterancestors())]
+            bodies = [p for i in items for p in (i.findall(".//p") or [i])]
         if not bodies:
-            bodies = el.find_all("p")
+            bodies = el.findall(".//p")
+        body_set = set(bodies)
         for b in bodies:
-            t = " ".join(b.get_text(" ").split())
-            if t and t not in out and len(words_of(t)) >= 3 and not chrome_reason(t) and reply_marker(t) != "comment_count":
+            if any(p in body_set for p in b.iterancestors()):
+                continue
+            t = _text_of(b)
+            if t and len(t.split()) >= 3 and not chrome_reason(t) and reply_marker(t) != "comment_count":
                 out.append(t)
     return out
 
 
-def _meta(html: str) -> dict[str, str]:
-    """<meta> metadata: published time, author, site name, title."""
-    from bs4 import BeautifulSoup
+META_KEYS = {
+    "article:published_time": "published",
+    "og:published_time": "published",
+    "datepublished": "published",
+    "date": "published",
+    "pubdate": "published",
+    "dc.date": "published",
+    "dc.date.issued": "published",
+    "author": "author",
+    "article:author": "author",
+    "dc.creator": "author",
+    "og:site_name": "site_name",
+    "application-name": "site_name",
+    "og:title": "title",
+    "twitter:title": "title",
+}
 
-    soup = BeautifulSoup(html[:200_000], "lxml")
+
+def html_metadata(tree) -> dict[str, str]:
+    """<meta> metadata (published time, author, site name, title), <title>, <time datetime>, canonical URL."""
     found: dict[str, str] = {}
-    keys = {
-        "article:published_time": "published",
-        "og:published_time": "published",
-        "date": "published",
-        "pubdate": "published",
-        "dc.date": "published",
-        "author": "author",
-        "article:author": "author",
-        "og:site_name": "site_name",
-        "og:title": "title",
-    }
-    for m in soup.find_all("meta"):
-        k = (m.get("property") or m.get("name") or m.get("itemprop") or "").lower()
-        if k in keys and m.get("content") and keys[k] not in found:
-            found[keys[k]] = m["content"].strip()
-    if "title" not in found and soup.title and soup.title.string:
-        found["title"] = soup.title.string.strip()
-    canonical = soup.find("link", rel="canonical")
-    if canonical and canonical.get("href"):
-        found["url"] = canonical["href"]
+    for m in tree.iter("meta"):
+        k = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
+        v = (m.get("content") or "").strip()
+        if k in META_KEYS and v and META_KEYS[k] not in found and not v.startswith("http"):
+            found[META_KEYS[k]] = v
+    if "title" not in found:
+        t = tree.find(".//title")
+        if t is not None and t.text_content().strip():
+            found["title"] = " ".join(t.text_content().split())
+    if "published" not in found:
+        for t in tree.iter("time"):
+            if t.get("datetime"):
+                found["published"] = t.get("datetime")
+                break
+    for link in tree.iter("link"):
+        if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
+            found["url"] = link.get("href")
+            break
     return found
 
 
-def _trafilatura(html: str, cfg: CleanConfig):
+def _trafilatura(tree, cfg: CleanConfig, fast: bool):
     import trafilatura
 
     return trafilatura.bare_extraction(
-        html,
+        tree,
+        fast=fast,
         favor_precision=cfg.html_favor_precision,
-        include_comments=True,
-        with_metadata=True,
+        include_comments=False,
+        with_metadata=False,
         include_tables=True,
     )
 
 
+NEVER_TEXT = ("script", "style", "noscript", "svg", "template", "iframe", "object", "embed", "canvas", "link", "button", "select", "input", "textarea")
+
+
 def clean_html(html: str, cfg: CleanConfig, site_fingerprints: frozenset[str] = frozenset()) -> TextResult:
-    """HTML page -> labelled blocks (article body) and metadata; comments from trafilatura + containers."""
-    doc = _trafilatura(html, cfg)
-    meta = _meta(html)
+    """HTML page -> labelled blocks (article body), metadata and comments.
+
+    One lxml parse: metadata and comment containers are read from the tree first, then the tree goes to
+    trafilatura (`favor_precision`, comments and metadata off: ours are cheaper) for the main text,
+    which then passes through the same block rules as plain-text dumps.
+    """
+    from lxml import etree
+
+    tree = parse_html(html)
+    if tree is None:
+        return TextResult(blocks=[])
+    meta = html_metadata(tree)
+    comments = _html_comments(tree)
+    # Elements that never hold article text go in one C-level pass before trafilatura.
+    etree.strip_elements(tree, *NEVER_TEXT, with_tail=False)
+    para_chars = sum(len(_text_of(p)) for p in tree.iter("p"))
+    doc = _trafilatura(tree, cfg, fast=True)
+    text = (doc.text if doc is not None else "") or ""
+    # trafilatura's fallback extractors (readability, jusText) cost ~2x its main pass and matter on
+    # pages where the main pass finds little: run them only then, like its own comparison step.
+    if len(text) < cfg.html_fallback_min_chars or len(text) < cfg.html_fallback_min_share * para_chars:
+        retry = parse_html(html)
+        if retry is not None:
+            etree.strip_elements(retry, *NEVER_TEXT, with_tail=False)
+            full = _trafilatura(retry, cfg, fast=False)
+            if full is not None and len(full.text or "") > len(text):
+                doc = full
     body = (doc.text if doc is not None and doc.text else "") or ""
     blocks = split_blocks(body)
     res = label_blocks(blocks, cfg, site_fingerprints, find_title=False)
-    title = (doc.title if doc is not None else None) or meta.get("title")
+    title = meta.get("title")
+    site = meta.get("site_name")
     if title:
-        title = " ".join(title.split())
         # "Article title | Site name" in <title>: keep the article part.
-        site = (doc.sitename if doc is not None else None) or meta.get("site_name")
-        if site and title.endswith(site):
+        if site and title.endswith(site) and len(title) > len(site):
             title = re.sub(r"\s*[|–—:-]\s*$", "", title[: -len(site)]).strip() or title
+        else:
+            title = re.split(r"\s+[|–—]\s+", title)[0].strip() or title
         first = next((b for b in blocks if b.label in ("content", "boilerplate")), None)
         if first is not None and normalise_words(first.text) == normalise_words(title):
             first.label, first.reason = "title", "html_heading"
     res.title = title or None
-    res.author = (doc.author if doc is not None else None) or meta.get("author") or res.author
-    res.site_name = (doc.sitename if doc is not None else None) or meta.get("site_name") or res.site_name
-    published = meta.get("published") or (doc.date if doc is not None else None)
-    if published:
+    res.author = meta.get("author") or res.author
+    res.site_name = site or res.site_name
+    if meta.get("published"):
         from tasks.ingest import parse_published
 
-        res.published = parse_published(published)
-    comments = [c for c in ((doc.comments or "").splitlines() if doc is not None else []) if c.strip()]
-    container = _html_comments(html)
-    # Prefer our container detection when it finds more; never keep article paragraphs as comments.
-    if len(" ".join(container)) > len(" ".join(comments)):
-        comments = container
+        res.published = parse_published(meta["published"])
     article = {" ".join(normalise_words(b.text)) for b in blocks if b.label == "content"}
     res.extra_comments = [c for c in comments if " ".join(normalise_words(c)) not in article]
+    comment_keys = {" ".join(normalise_words(c)) for c in res.extra_comments}
     for b in blocks:
-        if b.label == "content" and any(" ".join(normalise_words(b.text)) == " ".join(normalise_words(c)) for c in res.extra_comments):
+        if b.label == "content" and " ".join(normalise_words(b.text)) in comment_keys:
             b.label, b.reason = "comment", "html_comment_container"
     return res
 

@@ -26,6 +26,8 @@ class CleanConfig:
     site_boilerplate_min_docs: int = 3  # a block seen in this many documents of one site is boilerplate
     near_repeat_jaccard: float = 0.85  # word-set Jaccard at which a block repeats an earlier one
     html_favor_precision: bool = True
+    html_fallback_min_chars: int = 300  # trafilatura's fallback extractors run when the main pass finds less ...
+    html_fallback_min_share: float = 0.5  # ... or less than this share of the page's <p> text
     min_clean_chars: int = 40  # documents with less clean text than this are quarantined
 
 

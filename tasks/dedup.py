@@ -57,16 +57,19 @@ def text_hash(text: str) -> str:
 # --- repeated blocks inside one document --------------------------------------------------------
 
 
-def find_repeats(texts: Sequence[str], jaccard: float = 0.85, min_words: int = 6) -> dict[int, int]:
+def find_repeats(
+    texts: Sequence[str], jaccard: float = 0.85, min_words: int = 6, word_lists: Sequence[list[str]] | None = None
+) -> dict[int, int]:
     """index -> index of the earlier block it repeats (same normalised text, or word-set Jaccard >= `jaccard`).
 
     Used by the cleaning stage to label repeated paragraphs `duplicate` (seed 001 repeats its article).
+    `word_lists` (lower-cased words per text) saves re-tokenising when the caller has them.
     """
     out: dict[int, int] = {}
     exact: dict[str, int] = {}
     sets: list[tuple[int, frozenset[str]]] = []
     for i, t in enumerate(texts):
-        ws = normalise_words(t)
+        ws = word_lists[i] if word_lists is not None else normalise_words(t)
         key = " ".join(ws)
         if not key:
             continue
