@@ -46,12 +46,16 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def newslake(docs: list[DedupInput], cfg: DedupConfig, batch: int = 2000) -> tuple[dict[str, set[str]], float]:
-    t = time.perf_counter()
+def sign_batched(docs: list[DedupInput], cfg: DedupConfig, batch: int = 2000) -> list:
     entries = []
     for i in range(0, len(docs), batch):  # signatures per batch, as the flow does
         entries += sign(docs[i : i + batch], cfg)
-    rows, _ = dedup(entries, [], cfg)
+    return entries
+
+
+def newslake(docs: list[DedupInput], cfg: DedupConfig) -> tuple[dict[str, set[str]], float]:
+    t = time.perf_counter()
+    rows, _ = dedup(sign_batched(docs, cfg), [], cfg)
     dt = time.perf_counter() - t
     clusters: dict[str, set[str]] = defaultdict(set)
     for r in rows:
@@ -61,9 +65,9 @@ def newslake(docs: list[DedupInput], cfg: DedupConfig, batch: int = 2000) -> tup
 
 def newslake_incremental(docs: list[DedupInput], cfg: DedupConfig) -> dict[str, set[str]]:
     half = len(docs) // 2
-    rows1, entries1 = dedup(sign(docs[:half], cfg), [], cfg)
+    rows1, entries1 = dedup(sign_batched(docs[:half], cfg), [], cfg)
     stored = [index_entry_from_row(index_row(e, "run1")) for e in entries1]
-    rows2, _ = dedup(sign(docs[half:], cfg), stored, cfg)
+    rows2, _ = dedup(sign_batched(docs[half:], cfg), stored, cfg)
     clusters: dict[str, set[str]] = defaultdict(set)
     for r in rows1 + rows2:
         clusters[r.cluster_id].add(r.doc_id)
