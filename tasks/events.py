@@ -46,13 +46,13 @@ DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for name, rx in (
         ("iso", r"\b(?P<year>(?:19|20|21)\d{2})-(?P<mnum>[01]\d)-(?P<day>[0-3]\d)\b"),
         # Monday, September 28, 2020 / April 1st / March 1 / Nov. 5, 2019
-        ("mdy", _WD + _MON.format(g="mon") + r"\s+" + _DAY + r"(?:\s*[-–]\s*[0-3]?\d)?\b(?:,?\s+" + _YEAR + r")?" + _NOT_NUM_AFTER),
+        ("mdy", r"(?<![\w])(?=[A-Z])" + _WD + _MON.format(g="mon") + r"\s+" + _DAY + r"(?:\s*[-–]\s*[0-3]?\d)?\b(?:,?\s+" + _YEAR + r")?" + _NOT_NUM_AFTER),
         # Tuesday, 13 January / 5 November 2019 / the 1st of April
-        ("dmy", _WD + _DAY + r"(?:\s*[-–]\s*[0-3]?\d)?\s+(?:of\s+)?" + _MON.format(g="mon") + r"\b(?:,?\s+" + _YEAR + r")?" + _NOT_NUM_AFTER),
+        ("dmy", r"(?<![\w])(?=[A-Z0-9])" + _WD + _DAY + r"(?:\s*[-–]\s*[0-3]?\d)?\s+(?:of\s+)?" + _MON.format(g="mon") + r"\b(?:,?\s+" + _YEAR + r")?" + _NOT_NUM_AFTER),
         # 01/04/2021, 1.4.2021 (day first unless impossible)
         ("numeric", r"\b(?P<a>[0-3]?\d)[/.](?P<b>[01]?\d)[/.](?P<year>(?:19|20)\d{2})\b"),
         # early/mid/late June 2022, June 2022, in June
-        ("month", r"(?:\b(?P<mod>early|mid|late|end of|beginning of|start of)[\s-]+)?" + _MON.format(g="mon") + r"(?:\s+(?:of\s+)?" + _YEAR + r")?\b" + _NOT_NUM_AFTER),
+        ("month", r"(?<![\w])(?=[A-Za-z])(?:\b(?P<mod>early|mid|late|end of|beginning of|start of)[\s-]+)?" + _MON.format(g="mon") + r"(?:\s+(?:of\s+)?" + _YEAR + r")?\b" + _NOT_NUM_AFTER),
         ("relative_day", r"\b(?P<rel>today|yesterday|tomorrow)\b"),
         ("relative_weekday", r"\b(?:(?P<dir>last|next|this|on|coming|past)\s+)(?P<wdonly>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"),
         ("relative_month", r"\b(?P<dir>last|next|this|past|coming)\s+(?:(?P<unit>month|year)|" + _MON.format(g="mon") + r")\b"),
@@ -355,42 +355,39 @@ class Actor:
 
 @dataclass(frozen=True, slots=True)
 class Gazetteer:
-    patterns: tuple[tuple[re.Pattern[str], str, str], ...]  # regex, canonical name, kind
+    regex: re.Pattern[str]  # every alias, longest first, in one alternation (one pass per sentence)
+    numbered: re.Pattern[str]  # numbered missions: Chang'e-5, Tianwen-1, Apollo 11, ...
+    alias_to: Mapping[str, tuple[str, str]]  # alias (straight apostrophes) -> (canonical name, kind)
     country_of: Mapping[str, str]
     cities: frozenset[str]
-    alias_to: Mapping[str, tuple[str, str]]
+
+    def lookup(self, surface: str) -> tuple[str, str] | None:
+        return self.alias_to.get(surface.replace("’", "'"))
+
+
+def _alternation(names: Iterable[str]) -> str:
+    alts = sorted(set(names), key=lambda a: (-len(a), a))
+    return "|".join(re.escape(a.replace("’", "'")).replace("'", "['’]") for a in alts)
 
 
 @functools.lru_cache(maxsize=1)
 def load_gazetteer() -> Gazetteer:
     data = json.loads(resources.files("tasks").joinpath("data/gazetteer.json").read_text(encoding="utf-8"))
-    entries: list[tuple[str, str, str]] = []  # alias, canonical, kind
+    alias_to: dict[str, tuple[str, str]] = {}
     country_of: dict[str, str] = {}
-    for o in data["organisations"]:
-        entries += [(a, o["name"], "organisation") for a in [o["name"], *o["aliases"]]]
-        if o.get("country"):
-            country_of[o["name"]] = o["country"]
-    for m in data["missions"]:
-        entries += [(a, m["name"], "mission") for a in [m["name"], *m["aliases"]]]
-    for c in data["countries"]:
-        entries += [(a, c["name"], "country") for a in [c["name"], *c["aliases"]]]
-        country_of[c["name"]] = c["name"]
-    entries.sort(key=lambda e: -len(e[0]))
-    patterns = []
-    alias_to = {}
-    for alias, canon, kind in entries:
-        esc = re.escape(alias).replace("'", "['’]").replace("’", "['’]")
-        patterns.append((re.compile(r"(?<![\w-])" + esc + r"(?![\w-])"), canon, kind))
-        alias_to[alias] = (canon, kind)
-    # Numbered missions by pattern: Chang'e-5, Chang’e 6, Tianwen-1, Shenzhou-15, Apollo 11, Luna-25.
-    patterns.append(
-        (
-            re.compile(r"\b(?P<base>Chang['’]e|Tianwen|Shenzhou|Tianzhou|Apollo|Luna|Artemis|Chandrayaan|Mangalyaan|Hayabusa|Soyuz MS)[- ]?(?P<num>\d{1,2}|I{1,3}|IV)\b(?!\.\d)"),
-            "<numbered>",
-            "mission",
-        )
+    for kind, key in (("organisation", "organisations"), ("mission", "missions"), ("country", "countries")):
+        for e in data[key]:
+            for a in [e["name"], *e["aliases"]]:
+                alias_to.setdefault(a.replace("’", "'"), (e["name"], kind))
+            if kind == "organisation" and e.get("country"):
+                country_of[e["name"]] = e["country"]
+            if kind == "country":
+                country_of[e["name"]] = e["name"]
+    regex = re.compile(r"(?<![\w-])(?:" + _alternation(alias_to) + r")(?![\w-])")
+    numbered = re.compile(
+        r"\b(?P<base>Chang['’]e|Tianwen|Shenzhou|Tianzhou|Apollo|Luna|Artemis|Chandrayaan|Mangalyaan|Hayabusa|Soyuz MS)[- ]?(?P<num>\d{1,2}|I{1,3}|IV)\b(?!\.\d)"
     )
-    return Gazetteer(tuple(patterns), country_of, frozenset(data["cities"]), alias_to)
+    return Gazetteer(regex, numbered, alias_to, country_of, frozenset(data["cities"]))
 
 
 TITLE_WORDS = (
@@ -430,10 +427,12 @@ def _clean_name(name: str) -> str:
 
 @dataclass(slots=True)
 class DocContext:
-    """What a document has taught us so far: acronym definitions and persons (for surname references)."""
+    """What a document has taught us: acronym definitions and persons (for surname references)."""
 
     acronyms: dict[str, str] = field(default_factory=dict)  # acronym -> full name (orgs outside the gazetteer)
-    persons: dict[str, tuple[str, str]] = field(default_factory=dict)  # token/full name -> (full name, role)
+    persons: dict[str, tuple[str, str]] = field(default_factory=dict)  # full name or token -> (full name, role)
+    regex: re.Pattern[str] | None = None  # persons' names and acronyms in one alternation
+    surface_to: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # surface -> (name, kind, role)
 
 
 def learn_document(text: str, gaz: Gazetteer) -> DocContext:
@@ -441,12 +440,12 @@ def learn_document(text: str, gaz: Gazetteer) -> DocContext:
     for m in ACRONYM_DEF_RE.finditer(text):
         full, acr = m.group("full").strip(), m.group("acr")
         full = re.sub(r"^(?:The|the|of|and)\s+", "", full)
-        if acr not in gaz.alias_to and full not in gaz.alias_to and ORG_HEAD_RE.search(full):
+        if gaz.lookup(acr) is None and gaz.lookup(full) is None and ORG_HEAD_RE.search(full):
             ctx.acronyms[acr] = full
     for rx in PERSON_PATTERNS:
         for m in rx.finditer(text):
             name = _clean_name(m.group("name"))
-            if len(name.split()) < 2 or any(t in gaz.alias_to for t in (name, name.split()[0])):
+            if len(name.split()) < 2 or gaz.lookup(name) is not None or gaz.lookup(name.split()[0]) is not None:
                 continue
             role = " ".join(m.group("title").split()) if "title" in m.groupdict() and m.group("title") else ""
             prev = ctx.persons.get(name)
@@ -456,11 +455,22 @@ def learn_document(text: str, gaz: Gazetteer) -> DocContext:
         for tok in full.split():
             if len(tok) > 2 and tok not in NOT_PERSON_WORDS:
                 ctx.persons.setdefault(tok, (canon, role))
+    for surface, (canon, role) in ctx.persons.items():
+        ctx.surface_to[surface] = (canon, "person", role or "participant")
+    for acr, full in ctx.acronyms.items():
+        ctx.surface_to.setdefault(acr, (acr, "organisation", "participant"))
+        ctx.surface_to.setdefault(full, (acr, "organisation", "participant"))
+    if ctx.surface_to:
+        ctx.regex = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(x) for x in sorted(ctx.surface_to, key=lambda a: (-len(a), a))) + r")(?![\w-])")
     return ctx
 
 
 def find_actors(sentence: str, gaz: Gazetteer, ctx: DocContext) -> list[Actor]:
-    """Organisations, persons, missions and countries named in one sentence (canonical names, deduplicated)."""
+    """Organisations, persons, missions and countries named in one sentence (canonical names, deduplicated).
+
+    Document-specific names (persons, acronyms defined in the text) win over the gazetteer where
+    they overlap; full names before surnames (longest match first).
+    """
     found: list[Actor] = []
     taken: list[tuple[int, int]] = []
 
@@ -470,27 +480,17 @@ def find_actors(sentence: str, gaz: Gazetteer, ctx: DocContext) -> list[Actor]:
         taken.append((s, e))
         found.append(Actor(name, kind, role, s, e))
 
-    for full, (canon, role) in ctx.persons.items():
-        if " " not in full:
-            continue
-        for m in re.finditer(r"(?<!\w)" + re.escape(full) + r"(?!\w)", sentence):
-            add(canon, "person", m.start(), m.end(), role or "participant")
-    for rx, canon, kind in gaz.patterns:
-        for m in rx.finditer(sentence):
-            if canon == "<numbered>":
-                base = m.group("base").replace("’", "'")
-                name = f"{base}-{m.group('num')}" if not base.startswith(("Apollo", "Artemis", "Soyuz")) else f"{base} {m.group('num')}"
-                add(name, "mission", m.start(), m.end())
-            else:
-                add(canon, kind, m.start(), m.end())
-    for acr, full in ctx.acronyms.items():
-        for m in re.finditer(r"(?<![\w-])(?:" + re.escape(acr) + "|" + re.escape(full) + r")(?![\w-])", sentence):
-            add(acr, "organisation", m.start(), m.end())
-    for tok, (canon, role) in ctx.persons.items():
-        if " " in tok:
-            continue
-        for m in re.finditer(r"(?<![\w-])" + re.escape(tok) + r"(?![\w-])", sentence):
-            add(canon, "person", m.start(), m.end(), role or "participant")
+    if ctx.regex is not None:
+        for m in ctx.regex.finditer(sentence):
+            name, kind, role = ctx.surface_to[m.group(0)]
+            add(name, kind, m.start(), m.end(), role)
+    for m in gaz.numbered.finditer(sentence):
+        base = m.group("base").replace("’", "'")
+        name = f"{base}-{m.group('num')}" if not base.startswith(("Apollo", "Artemis", "Soyuz")) else f"{base} {m.group('num')}"
+        add(name, "mission", m.start(), m.end())
+    for m in gaz.regex.finditer(sentence):
+        canon, kind = gaz.lookup(m.group(0))
+        add(canon, kind, m.start(), m.end())
     out: dict[tuple[str, str], Actor] = {}
     for a in sorted(found, key=lambda a: a.start):
         out.setdefault((a.name, a.kind), a)
@@ -635,25 +635,39 @@ def extract_mentions(
 ) -> list[Mention]:
     """Event mentions in one clean text: trigger + date in the same clause, actors, location, evidence."""
     gaz = load_gazetteer()
-    ctx = learn_document(text, gaz)
     dates = find_dates(text, reference_date, reference_is_publication=reference_is_publication, max_year_back=max_year_back)
+    if not dates:
+        return []
+    ctx = learn_document(text, gaz)
+    sentences = split_sentences(text)
+    actor_cache: dict[int, list[Actor]] = {}
+
+    def actors_of(i: int) -> list[Actor]:
+        if i not in actor_cache:
+            actor_cache[i] = find_actors(text[sentences[i][0] : sentences[i][1]], gaz, ctx)
+        return actor_cache[i]
+
+    def sentence_actors(i: int, sentence: str) -> list[Actor]:
+        """The sentence's actors; "Their/The two parties/..." or no named party: those of the last
+        sentence (up to 3 back) that named an organisation or person."""
+        actors = actors_of(i)
+        pronoun = bool(PRONOUN_SUBJECT_RE.search(sentence))
+        if pronoun or not any(a.kind in ("organisation", "person") for a in actors):
+            prev = next((actors_of(j) for j in range(i - 1, max(-1, i - 4), -1) if any(a.kind in ("organisation", "person") for a in actors_of(j))), [])
+            if pronoun or not any(a.kind == "country" for a in actors):
+                have = {(x.name, x.kind) for x in actors}
+                actors = actors + [replace(a, start=-1, end=-1) for a in prev if a.kind in ("organisation", "person") and (a.name, a.kind) not in have]
+        return actors
+
     out: list[Mention] = []
-    prev_actors: list[Actor] = []
-    for s_start, s_end in split_sentences(text):
-        sentence = text[s_start:s_end]
-        actors = find_actors(sentence, gaz, ctx)
-        has_org = any(a.kind in ("organisation", "person") for a in actors)
-        if PRONOUN_SUBJECT_RE.search(sentence) or not has_org:
-            inherited = [replace(a, start=-1, end=-1) for a in prev_actors if a.kind in ("organisation", "person")]
-            if PRONOUN_SUBJECT_RE.search(sentence) or not any(a.kind == "country" for a in actors):
-                actors = actors + [a for a in inherited if (a.name, a.kind) not in {(x.name, x.kind) for x in actors}]
-        if any(a.kind in ("organisation", "person") and a.start >= 0 for a in actors):
-            prev_actors = [a for a in actors if a.start >= 0]
+    for i, (s_start, s_end) in enumerate(sentences):
         sdates = [d for d in dates if s_start <= d.start and d.end <= s_end]
         if not sdates:
             continue
+        sentence = text[s_start:s_end]
         regions = _regions(sentence)
         seen: set[tuple[str, str]] = set()
+        actors: list[Actor] | None = None
         for etype, rxs in TRIGGERS.items():
             for rx in rxs:
                 for tm in rx.finditer(sentence):
@@ -668,6 +682,8 @@ def extract_mentions(
                     if key in seen:
                         continue
                     seen.add(key)
+                    if actors is None:
+                        actors = sentence_actors(i, sentence)
                     ev_actors = _event_actors(etype, sentence, tm.start(), treg, regions, actors)
                     future_cue = bool(FUTURE_CUES.search(sentence[max(0, tm.start() - 60) : tm.end() + 40]))
                     planned = dm.date > reference_date or (future_cue and etype in ("launch", "mission_milestone", "meeting"))
