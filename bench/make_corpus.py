@@ -28,20 +28,9 @@ PEOPLE = [
 PLACES = ["Paris", "Beijing", "Houston", "Darmstadt", "Tokyo", "Bengaluru", "Moscow", "Toulouse", "Kourou", "Noordwijk", "Cologne", "Rome"]
 MISSIONS = ["Aurora", "Helios", "Borealis", "Cassini-2", "Juno Next", "Odyssey", "Pathway", "Meridian", "Zephyr", "Orion Relay", "Tethys", "Nimbus"]
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
-NOUNS = (
-    "mission satellite rocket probe lander rover orbiter telescope station module engine antenna payload instrument "
-    "budget contract partnership agreement programme network sample crater orbit trajectory launch pad booster "
-    "capsule crew experiment camera sensor radar spectrometer laboratory facility consortium committee council "
-    "report study survey dataset prototype demonstrator test campaign milestone schedule review framework"
-).split()
-ADJS = (
-    "new joint lunar martian orbital european international commercial robotic scientific ambitious delayed "
-    "upgraded reusable heavy small large first second final early late crewed uncrewed deep polar"
-).split()
-VERBS = (
-    "approved announced confirmed delayed completed tested launched signed reviewed presented selected funded "
-    "delivered integrated shipped assembled unveiled extended postponed evaluated designed proposed"
-).split()
+NOUNS = ["mission", "satellite", "rocket", "probe", "lander", "rover", "orbiter", "telescope", "station", "module", "engine", "antenna", "payload", "instrument", "budget", "contract", "partnership", "agreement", "programme", "network", "sample", "crater", "orbit", "trajectory", "launch", "pad", "booster", "capsule", "crew", "experiment", "camera", "sensor", "radar", "spectrometer", "laboratory", "facility", "consortium", "committee", "council", "report", "study", "survey", "dataset", "prototype", "demonstrator", "test", "campaign", "milestone", "schedule", "review", "framework"]
+ADJS = ["new", "joint", "lunar", "martian", "orbital", "european", "international", "commercial", "robotic", "scientific", "ambitious", "delayed", "upgraded", "reusable", "heavy", "small", "large", "first", "second", "final", "early", "late", "crewed", "uncrewed", "deep", "polar"]
+VERBS = ["approved", "announced", "confirmed", "delayed", "completed", "tested", "launched", "signed", "reviewed", "presented", "selected", "funded", "delivered", "integrated", "shipped", "assembled", "unveiled", "extended", "postponed", "evaluated", "designed", "proposed"]
 SYNONYMS = {
     "approved": "endorsed", "announced": "revealed", "confirmed": "verified", "delayed": "postponed", "completed": "finished",
     "tested": "trialled", "launched": "lofted", "signed": "inked", "new": "fresh", "joint": "shared", "large": "big",

@@ -114,9 +114,7 @@ CHROME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 COMMERCE_WORDS = frozenset(
-    "ebook ebooks e-book audiobook audiobooks paperback hardcover purchase purchased buy order preorder pre-order "
-    "amazon audible kindle shop store discount coupon price prices sale deal deals shipping checkout cart "
-    "subscription subscribe membership trial publisher bookseller seller vendors available".split()
+    ["ebook", "ebooks", "e-book", "audiobook", "audiobooks", "paperback", "hardcover", "purchase", "purchased", "buy", "order", "preorder", "pre-order", "amazon", "audible", "kindle", "shop", "store", "discount", "coupon", "price", "prices", "sale", "deal", "deals", "shipping", "checkout", "cart", "subscription", "subscribe", "membership", "trial", "publisher", "bookseller", "seller", "vendors", "available"]
 )
 PRICE_RE = re.compile(r"[$€£]\s?\d+(?:[.,]\d{2})?|\b\d+(?:[.,]\d{2})?\s?(?:USD|EUR|GBP)\b")
 BLURB_RE = re.compile(r"^[\"“].{20,}[\"”]\s*(?:--|—|–|-)\s*[A-Z][\w .,'’&-]{2,60}$")
@@ -131,15 +129,15 @@ REPLY_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("comment_count", r"^\d+\s+(?:comments?|responses?|replies|thoughts)\b"),
     )
 )
-FIRST_SECOND_PERSON = frozenset("i i'm i’m i've i’ve me my mine you you're you’re your yours we we're our us lol imho imo btw".split())
+FIRST_SECOND_PERSON = frozenset(["i", "i'm", "i’m", "i've", "i’ve", "me", "my", "mine", "you", "you're", "you’re", "your", "yours", "we", "we're", "our", "us", "lol", "imho", "imo", "btw"])
 STOP_WORDS = {
-    "en": frozenset("the and of to in is that for on with as was it by at from are be this have has an not which".split()),
-    "de": frozenset("der die und das ist nicht ein eine zu den von mit sich des auf für im dem".split()),
-    "fr": frozenset("le la les et des est une un du que dans pour pas sur au qui avec ce".split()),
-    "es": frozenset("el la de que y los las en un una por con para es del se al lo".split()),
-    "it": frozenset("il di che e la per un una non sono del della le con gli nel si".split()),
-    "nl": frozenset("de het een en van is dat op te in voor niet met zijn aan er".split()),
-    "pt": frozenset("o a de que e os as um uma do da em para com não por se no na".split()),
+    "en": frozenset(["the", "and", "of", "to", "in", "is", "that", "for", "on", "with", "as", "was", "it", "by", "at", "from", "are", "be", "this", "have", "has", "an", "not", "which"]),
+    "de": frozenset(["der", "die", "und", "das", "ist", "nicht", "ein", "eine", "zu", "den", "von", "mit", "sich", "des", "auf", "für", "im", "dem"]),
+    "fr": frozenset(["le", "la", "les", "et", "des", "est", "une", "un", "du", "que", "dans", "pour", "pas", "sur", "au", "qui", "avec", "ce"]),
+    "es": frozenset(["el", "la", "de", "que", "y", "los", "las", "en", "un", "una", "por", "con", "para", "es", "del", "se", "al", "lo"]),
+    "it": frozenset(["il", "di", "che", "e", "la", "per", "un", "una", "non", "sono", "del", "della", "le", "con", "gli", "nel", "si"]),
+    "nl": frozenset(["de", "het", "een", "en", "van", "is", "dat", "op", "te", "in", "voor", "niet", "met", "zijn", "aan", "er"]),
+    "pt": frozenset(["o", "a", "de", "que", "e", "os", "as", "um", "uma", "do", "da", "em", "para", "com", "não", "por", "se", "no", "na"]),
 }
 
 

@@ -406,10 +406,7 @@ PERSON_PATTERNS = (
     re.compile(rf"(?P<name>{NAME})\s+(?:said|says|told|tweeted|stated|noted|explained|added|announced)\b"),
 )
 NOT_PERSON_WORDS = frozenset(
-    "The This That These Those Their They Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July "
-    "August September October November December Space Agency Administration National Station Mission Program Programme Plan Earth Moon Mars "
-    "Lunar Research International European Chinese China Europe President Republic Joint Declaration Cooperation Director General Leader "
-    "Source Link On In At By For With From Of And But As Some What When Where Who How Apparently Under Finally Additionally".split()
+    ["The", "This", "That", "These", "Those", "Their", "They", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Space", "Agency", "Administration", "National", "Station", "Mission", "Program", "Programme", "Plan", "Earth", "Moon", "Mars", "Lunar", "Research", "International", "European", "Chinese", "China", "Europe", "President", "Republic", "Joint", "Declaration", "Cooperation", "Director", "General", "Leader", "Source", "Link", "On", "In", "At", "By", "For", "With", "From", "Of", "And", "But", "As", "Some", "What", "When", "Where", "Who", "How", "Apparently", "Under", "Finally", "Additionally"]
 )
 ACRONYM_DEF_RE = re.compile(r"(?P<full>(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|de|du|in)\s+)*){1,8}[A-Z][\w'’-]*)\s+\((?P<acr>[A-Z][A-Za-z0-9&-]{1,9})\)")
 ORG_HEAD_RE = re.compile(r"\b(Agency|Administration|Institute|Institution|Organi[sz]ation|Cent(?:er|re)|Office|Ministry|Academy|University|Corporation|Company|Council|Commission|Authority|Laborator(?:y|ies)|Observatory|Society|Association|Bureau|Department|Foundation|Group|Federation)\b")
@@ -500,8 +497,7 @@ def find_actors(sentence: str, gaz: Gazetteer, ctx: DocContext) -> list[Actor]:
 # --- sentences and triggers --------------------------------------------------------------------
 
 ABBREVIATIONS = frozenset(
-    "mr mrs ms dr st jr sr prof gen sen rep gov lt col capt sgt inc ltd co corp vs no nos fig mm mme mlle messrs "
-    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k e.g i.e etc approx dept est al".split()
+    ["mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "gen", "sen", "rep", "gov", "lt", "col", "capt", "sgt", "inc", "ltd", "co", "corp", "vs", "no", "nos", "fig", "mm", "mme", "mlle", "messrs", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "e.g", "i.e", "etc", "approx", "dept", "est", "al"]
 )
 _SENT_END_RE = re.compile(r"[.!?…][\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
 

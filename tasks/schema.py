@@ -7,10 +7,9 @@ silently on write ("42" -> 42, 3.7 -> 3). The descriptions are the single source
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
-
-import json
 
 import pyarrow as pa
 import xxhash

@@ -7,11 +7,7 @@ from tasks.config import DedupConfig
 from tasks.dedup import DedupInput, dedup, find_repeats, index_entry_from_row, index_row, sign
 
 CFG = DedupConfig()
-WORDS = (
-    "agency space mission launch orbit lunar station rocket satellite minister council europe china data "
-    "program science earth moon mars probe crew module engine test flight budget partner treaty research "
-    "team city plan report system power water energy market price region network sample return craft"
-).split()
+WORDS = ["agency", "space", "mission", "launch", "orbit", "lunar", "station", "rocket", "satellite", "minister", "council", "europe", "china", "data", "program", "science", "earth", "moon", "mars", "probe", "crew", "module", "engine", "test", "flight", "budget", "partner", "treaty", "research", "team", "city", "plan", "report", "system", "power", "water", "energy", "market", "price", "region", "network", "sample", "return", "craft"]
 
 
 def article(seed: int, n: int = 150) -> str:

@@ -1,5 +1,6 @@
 """End-to-end: real Prefect flow runs (ephemeral API) into temporary warehouses on seeds/ and fixtures."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -124,10 +125,8 @@ def test_bad_inputs_are_quarantined_and_accounted_for(tmp_path):
 def _ids(path):
     out = set()
     for ln in path.read_text().splitlines():
-        try:
+        with contextlib.suppress(ValueError, KeyError, TypeError):
             out.add(str(json.loads(ln)["id"]))
-        except (ValueError, KeyError, TypeError):
-            pass
     return out
 
 

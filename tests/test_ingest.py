@@ -5,7 +5,7 @@ import pytest
 from conftest import DATA, SEEDS
 
 from tasks.config import IngestConfig
-from tasks.ingest import decode, ingest, list_inputs, make_doc_id, read_bytes, Rejected
+from tasks.ingest import Rejected, decode, ingest, list_inputs, make_doc_id, read_bytes
 from tasks.schema import QUARANTINE_REASONS
 
 CFG = IngestConfig()

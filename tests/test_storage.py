@@ -90,8 +90,9 @@ def test_read_back_with_every_reader(tmp_path):
     dt = DeltaTable(wh.uri("segments"))
     assert len(dt.to_pandas()) == 2
     assert pd.DataFrame(dt.to_pyarrow_table().to_pandas()).shape[0] == 2
-    ds = dt.to_pyarrow_dataset()
-    assert duckdb.sql("select count(*) from ds").fetchall() == [(2,)]
+    con = duckdb.connect()
+    con.register("segments", dt.to_pyarrow_dataset())
+    assert con.execute("select count(*) from segments").fetchall() == [(2,)]
     assert pl.read_delta(wh.uri("segments")).height == 2
 
 
