@@ -45,11 +45,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         warehouse=args.warehouse,
         run_date=args.run_date or datetime.now(UTC).date().isoformat(),
         config=config,
+        full_refresh=args.full_refresh,
     )
     c = summary["counts"]
     print()
     print(f"run {summary['run_id']} {summary['status']}")
-    print(f"  records in      {c.get('records_in', 0)}")
+    print(f"  records in      {c.get('records_in', 0)} ({c.get('unchanged', 0)} unchanged since an earlier run, skipped)")
     print(f"  documents       {c.get('documents', 0)} ({c.get('documents_inserted', 0)} new, {c.get('documents_updated', 0)} changed)")
     print(f"  quarantined     {c.get('quarantined', 0)}" + (f"  {c['quarantine_reasons']}" if c.get("quarantine_reasons") else ""))
     print(f"  duplicates      {c.get('duplicates', 0)} ({c.get('exact_duplicates', 0)} exact, {c.get('near_duplicates', 0)} near)")
@@ -110,7 +111,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from tasks.ingest import RawDoc, Reject, ingest, list_inputs
 
     files = list_inputs([args.path])
-    docs, rejects = ingest(files, IngestConfig())
+    docs, rejects, _ = ingest(files, IngestConfig())
     for r in rejects:
         print(f"newslake: {r.source_id}: {r.reason}: {r.detail}", file=sys.stderr)
     out = []
@@ -135,6 +136,16 @@ def cmd_clean(args: argparse.Namespace) -> int:
     return 1 if rejects and not docs else 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from flows.deploy import serve
+
+    if args.cron and args.interval:
+        raise SystemExit("newslake: give --cron or --interval, not both")
+    cron = args.cron if args.cron or args.interval else "0 6 * * *"
+    serve(args.input or None, args.warehouse, cron=cron, interval_s=args.interval, name=args.name)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="newslake",
@@ -146,8 +157,22 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--input", action="append", metavar="PATH", help="input file or folder (repeatable; default: seeds/)")
     r.add_argument("--warehouse", default="warehouse", metavar="DIR", help="warehouse directory (default: warehouse/)")
     r.add_argument("--run-date", type=_run_date, metavar="YYYY-MM-DD", help="reference date for relative dates (default: today UTC)")
+    r.add_argument("--full-refresh", action="store_true", help="reprocess inputs already ingested with the same content")
     r.add_argument("--config", metavar="JSON", help='config overrides as JSON, e.g. \'{"dedup": {"jaccard_threshold": 0.6}}\'')
     r.set_defaults(func=cmd_run)
+
+    sv = sub.add_parser(
+        "serve",
+        help="serve the scheduled deployment (needs a Prefect server)",
+        description="Serve deployment news-pipeline/NAME on the Prefect API in PREFECT_API_URL, on a cron or interval "
+        "schedule; also triggerable by hand: prefect deployment run 'news-pipeline/newslake' -p run_date=YYYY-MM-DD",
+    )
+    sv.add_argument("--cron", metavar="EXPR", help='cron schedule in UTC (default "0 6 * * *")')
+    sv.add_argument("--interval", type=float, metavar="SECONDS", help="interval schedule instead of cron")
+    sv.add_argument("--input", action="append", metavar="PATH", help="input file or folder (repeatable; default: seeds/)")
+    sv.add_argument("--warehouse", default="warehouse", metavar="DIR", help="warehouse directory (default: warehouse/)")
+    sv.add_argument("--name", default="newslake", help="deployment name (default: newslake)")
+    sv.set_defaults(func=cmd_serve)
 
     t = sub.add_parser("tables", help="list tables with row counts and versions", description="List the warehouse tables with row counts and current versions.")
     t.add_argument("--warehouse", default="warehouse", metavar="DIR")

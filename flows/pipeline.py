@@ -79,14 +79,15 @@ class RunState:
     site_blocks: Counter = field(default_factory=Counter)  # (site, fingerprint) -> new documents carrying it
     site_examples: dict[tuple[str, str], str] = field(default_factory=dict)
     new_doc_ids: set[str] = field(default_factory=set)
+    changed_doc_ids: set[str] = field(default_factory=set)  # stored by an earlier run, content changed
 
 
 # --- thin tasks --------------------------------------------------------------------------------
 
 
 @task(name="ingest", retries=2, retry_delay_seconds=[1, 5])
-def ingest_task(files: list[ingest_stage.InputFile], cfg: PipelineConfig):
-    return ingest_stage.ingest(files, cfg.ingest)
+def ingest_task(files: list[ingest_stage.InputFile], cfg: PipelineConfig, known: ingest_stage.Known):
+    return ingest_stage.ingest(files, cfg.ingest, known)
 
 
 @task(name="clean")
@@ -105,18 +106,25 @@ def extract_events_task(docs: list[clean_stage.CleanDoc], run_date: date, cfg: P
 
 
 @task(name="write_batch", retries=3, retry_delay_seconds=[1, 5, 15])
-def write_batch_task(wh: Warehouse, run_id: str, docs: list[clean_stage.CleanDoc], quarantine: list[dict]) -> dict[str, int]:
+def write_batch_task(
+    wh: Warehouse, run_id: str, docs: list[clean_stage.CleanDoc], quarantine: list[dict], changed: list[str]
+) -> dict[str, int]:
+    """Merge a batch's documents, segments and quarantine rows. `changed`: ids of documents stored by an
+    earlier run whose content changed: their old segments are deleted where no longer present."""
     now = datetime.now(UTC)
     doc_rows = [clean_stage.document_row(d, run_id, now) for d in docs]
     seg_rows = [r for d in docs for r in clean_stage.segment_rows(d, run_id)]
-    wh.merge("segments", to_table("segments", seg_rows), run_id, stale=("doc_id", [d.raw.doc_id for d in docs]))
-    wh.merge("quarantine", to_table("quarantine", quarantine), run_id)
-    m = wh.merge("documents", to_table("documents", doc_rows), run_id)
+    with wh.lock():
+        wh.merge("segments", to_table("segments", seg_rows), run_id, stale=("doc_id", changed))
+        wh.merge("quarantine", to_table("quarantine", quarantine), run_id)
+        m = wh.merge("documents", to_table("documents", doc_rows), run_id)
     return {"documents_inserted": m.get("num_target_rows_inserted", 0), "documents_updated": m.get("num_target_rows_updated", 0)}
 
 
 @task(name="dedup")
 def dedup_task(wh: Warehouse, entries: list[dedup_stage.IndexEntry], cfg: PipelineConfig):
+    if not entries:  # nothing new (an unchanged re-run): the stored index need not be read
+        return [], []
     stored = [dedup_stage.index_entry_from_row(r) for r in wh.read("dedup_index").to_pylist()]
     return dedup_stage.dedup(entries, stored, cfg.dedup)
 
@@ -165,12 +173,15 @@ def news_pipeline(
     warehouse: str = "warehouse",
     run_date: str | None = None,
     config: dict[str, Any] | None = None,
+    full_refresh: bool = False,
 ) -> dict[str, Any]:
     """Run every stage over `inputs` (files or folders) into the Delta tables under `warehouse`.
 
     `run_date` (YYYY-MM-DD, default today UTC) is the reference for relative dates in documents
     without a publication date. `config` overrides PipelineConfig defaults, e.g.
-    `{"dedup": {"jaccard_threshold": 0.6}}`. Returns the run summary (also the `runs` row).
+    `{"dedup": {"jaccard_threshold": 0.6}}`. Inputs already stored with the same content hash (as
+    documents or quarantine rows) are skipped unless `full_refresh`. Returns the run summary (also
+    the `runs` row).
     """
     log = get_run_logger()
     started = datetime.now(UTC)
@@ -179,15 +190,24 @@ def news_pipeline(
     ref_date = date.fromisoformat(run_date) if run_date else started.date()
     inputs = list(inputs or default_inputs())
     wh = Warehouse(warehouse)
-    params = {"inputs": inputs, "warehouse": warehouse, "run_date": ref_date.isoformat(), "config": cfg.to_dict()}
+    params = {"inputs": inputs, "warehouse": warehouse, "run_date": ref_date.isoformat(), "config": cfg.to_dict(), "full_refresh": full_refresh}
     files = ingest_stage.list_inputs(inputs)
     log.info("run %s: %d input files under %s -> %s", run_id, len(files), ", ".join(inputs), warehouse)
 
     state = RunState()
-    known_docs = set(wh.read("documents", columns=["doc_id"]).column("doc_id").to_pylist())
+    stored_docs = wh.read("documents", columns=["doc_id", "source_id", "content_sha256"]).to_pylist()
+    known_docs = {r["doc_id"] for r in stored_docs}
+    known = ingest_stage.Known()
+    if not full_refresh:
+        stored_q = wh.read("quarantine", columns=["source_id", "content_sha256"]).to_pylist()
+        known = ingest_stage.Known(
+            files=frozenset((r["source_id"], r["content_sha256"]) for r in stored_docs + stored_q),
+            records=frozenset(r["content_sha256"] for r in stored_docs + stored_q),
+        )
+    del stored_docs
     stored_blocks = {(r["site_key"], r["fingerprint"]): r["n_documents"] for r in wh.read("boilerplate", columns=["site_key", "fingerprint", "n_documents"]).to_pylist()}
     for n_batch, batch in enumerate(plan_batches(files, cfg.ingest.batch_size), start=1):
-        raws, rejects = ingest_task(batch, cfg)
+        raws, rejects, unchanged = ingest_task(batch, cfg, known)
         for raw in raws:
             if raw.doc_id not in known_docs:  # documents of earlier runs are already counted
                 for fp, text in clean_stage.site_blocks(raw).items():
@@ -203,16 +223,41 @@ def news_pipeline(
         ]
         now = datetime.now(UTC)
         qrows = [ingest_stage.quarantine_row(r, run_id, now) for r in rejects]
-        written = write_batch_task(wh, run_id, cleaned, qrows)
+        changed = [d.raw.doc_id for d in cleaned if d.raw.doc_id in known_docs]
+        written = write_batch_task(wh, run_id, cleaned, qrows, changed)
+        state.changed_doc_ids.update(changed)
         state.index_entries += sign_task(cleaned, cfg)
         state.mentions += extract_events_task(cleaned, ref_date, cfg)
         state.counts.update(
-            {"records_in": len(raws) + sum(r.stage == "ingest" for r in rejects), "documents": len(cleaned), "quarantined": len(rejects), **written}
+            {
+                "records_in": len(raws) + sum(r.stage == "ingest" for r in rejects) + unchanged,
+                "unchanged": unchanged,
+                "documents": len(cleaned),
+                "quarantined": len(rejects),
+                **written,
+            }
         )
         state.quarantine_reasons.update(r.reason for r in rejects)
         state.new_doc_ids.update(d.raw.doc_id for d in cleaned)
-        log.info("batch %d: %d files -> %d documents, %d quarantined", n_batch, len(batch), len(cleaned), len(rejects))
+        log.info("batch %d: %d files -> %d documents, %d quarantined, %d unchanged", n_batch, len(batch), len(cleaned), len(rejects), unchanged)
 
+    with wh.lock():  # read the stored index and events, merge, write: one run at a time
+        summary = _finish(wh, run_id, started, params, cfg, state, stored_blocks)
+    _report(summary)
+    if summary["status"] == "failed":
+        c = summary["counts"]
+        raise RejectBudgetExceeded(
+            f"run {run_id}: {c['quarantined']} of {c['records_in'] - c.get('unchanged', 0)} inputs rejected "
+            f"(more than max_reject_share {cfg.max_reject_share:.0%}); see the quarantine table"
+        )
+    log.info("run %s completed: %s", run_id, json.dumps({k: v for k, v in summary["counts"].items() if k != "quarantine_reasons"}))
+    return summary
+
+
+def _finish(
+    wh: Warehouse, run_id: str, started: datetime, params: dict, cfg: PipelineConfig, state: RunState, stored_blocks: dict
+) -> dict[str, Any]:
+    """Dedup, event merging and publishing, then the `runs` row (the caller holds the warehouse lock)."""
     dup_rows, index_entries = dedup_task(wh, state.index_entries, cfg)
     canonical_of = {r.doc_id: r.canonical_doc_id for r in dup_rows}
     stored_dups = wh.read("duplicates", columns=["doc_id", "canonical_doc_id"]).to_pylist()
@@ -236,7 +281,7 @@ def news_pipeline(
         "events": [events_stage.event_row(e, run_id) for e in events],
         "boilerplate": boiler_rows,
     }
-    versions = publish_task(wh, run_id, tables, sorted(state.new_doc_ids))
+    versions = publish_task(wh, run_id, tables, sorted(state.changed_doc_ids))
     counts = {
         **dict(state.counts),
         "duplicates": sum(not r.is_canonical for r in dup_rows),
@@ -246,18 +291,10 @@ def news_pipeline(
         "event_mentions": len(mention_rows),
         "quarantine_reasons": dict(state.quarantine_reasons),
     }
-    total_inputs = counts.get("records_in", 0)
-    share = counts.get("quarantined", 0) / total_inputs if total_inputs else 0.0
+    processed = counts.get("records_in", 0) - counts.get("unchanged", 0)
+    share = counts.get("quarantined", 0) / processed if processed else 0.0
     status = "failed" if share > cfg.max_reject_share else "completed"
-    summary = _publish_run(wh, run_id, started, status, params, counts, versions)
-    _report(summary)
-    log.info("run %s %s: %s", run_id, status, json.dumps({k: v for k, v in counts.items() if k != "quarantine_reasons"}))
-    if status == "failed":
-        raise RejectBudgetExceeded(
-            f"run {run_id}: {counts['quarantined']} of {total_inputs} inputs rejected ({share:.0%} > max_reject_share "
-            f"{cfg.max_reject_share:.0%}); see the quarantine table"
-        )
-    return summary
+    return _publish_run(wh, run_id, started, status, params, counts, versions)
 
 
 def _publish_run(

@@ -623,10 +623,34 @@ def html_to_text(html: str) -> str:
 # --- record and batch functions ----------------------------------------------------------------
 
 
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
+VOID_TAGS = frozenset("area base br col embed hr img input link meta param source track wbr p li td tr th option dt dd".split())
+_HUGE_ATTR_RE_CACHE: dict[int, re.Pattern[str]] = {}
+
+
+def html_pathology(html: str, cfg: CleanConfig) -> str | None:
+    """Why a page would stall or defeat the parser, or None: nesting deeper than `max_html_depth`
+    (libxml2 silently cuts trees at 256 levels) or an attribute longer than `max_attribute_chars`."""
+    rx = _HUGE_ATTR_RE_CACHE.setdefault(cfg.max_attribute_chars, re.compile(r"=\s*([\"'])[^\"']{%d}" % cfg.max_attribute_chars))
+    if rx.search(html):
+        return f"an attribute longer than {cfg.max_attribute_chars} characters"
+    depth = 0
+    for m in _TAG_RE.finditer(html):
+        closing, tag, selfclosing = m.group(1), m.group(2).lower(), m.group(3)
+        if tag in VOID_TAGS or selfclosing:
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        if depth > cfg.max_html_depth:
+            return f"elements nested deeper than {cfg.max_html_depth} levels"
+    return None
+
+
 def clean_document(raw: RawDoc, cfg: CleanConfig, site_fingerprints: frozenset[str] = frozenset()) -> CleanDoc:
-    """One raw document -> CleanDoc, or Rejected("empty_after_clean"/"parse_error")."""
+    """One raw document -> CleanDoc, or Rejected("empty_after_clean"/"parse_error"/"pathological_html")."""
     try:
         if raw.content_type == "text/html":
+            if why := html_pathology(raw.text, cfg):
+                raise Rejected("pathological_html", f"{raw.source_id}: {why}")
             res = clean_html(raw.text, cfg, site_fingerprints)
         else:
             res = clean_text_dump(raw.text, cfg, site_fingerprints, known_title=raw.title)

@@ -28,6 +28,8 @@ class CleanConfig:
     html_favor_precision: bool = True
     html_fallback_min_chars: int = 300  # trafilatura's fallback extractors run when the main pass finds less ...
     html_fallback_min_share: float = 0.5  # ... or less than this share of the page's <p> text
+    max_html_depth: int = 200  # deeper nesting is quarantined (pathological_html); real pages stay under ~60
+    max_attribute_chars: int = 1_000_000  # a longer attribute value (inline blobs) is quarantined too
     min_clean_chars: int = 40  # documents with less clean text than this are quarantined
 
 

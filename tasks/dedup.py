@@ -321,6 +321,8 @@ def dedup(
     """
     if cfg.num_perm % cfg.bands:
         raise ValueError(f"dedup: num_perm={cfg.num_perm} is not a multiple of bands={cfg.bands}")
+    if not new:
+        return [], []
     new_ids = {e.doc_id for e in new}
     old = {e.doc_id: e for e in stored if e.doc_id not in new_ids}
     entries: dict[str, IndexEntry] = {**old, **{e.doc_id: e for e in new}}

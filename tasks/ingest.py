@@ -70,6 +70,25 @@ class Rejected(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Known:
+    """What earlier runs ingested, for incremental runs: (source_id, sha256) of files and the sha256 of
+    every record (JSONL lines), documents and quarantine alike. Empty = process everything."""
+
+    files: frozenset[tuple[str, str]] = frozenset()
+    records: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.files or self.records)
+
+
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """An input (file or JSONL line) already ingested with the same content: not processed again."""
+
+    source_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class InputFile:
     path: str  # absolute path
     source_id: str  # path relative to the input root, with forward slashes
@@ -300,8 +319,11 @@ def parse_jsonl_line(line: bytes, lineno: int, f: InputFile, cfg: IngestConfig) 
     )
 
 
-def ingest_file(f: InputFile, cfg: IngestConfig) -> Iterator[RawDoc | Reject]:
-    """One input file -> its records and rejects (a JSONL file yields one item per non-blank line)."""
+def ingest_file(f: InputFile, cfg: IngestConfig, known: Known = Known()) -> Iterator[RawDoc | Reject | Unchanged]:
+    """One input file -> its records and rejects (a JSONL file yields one item per non-blank line).
+
+    Inputs whose content hash is in `known` yield `Unchanged` instead (incremental runs).
+    """
 
     def reject(reason: str, detail: str, data: bytes | str = b"", digest: str = "", sid: str = f.source_id) -> Reject:
         return Reject(sid, "ingest", reason, detail, excerpt_of(data), digest or sha256_hex(data if isinstance(data, bytes) else data.encode()))
@@ -315,12 +337,15 @@ def ingest_file(f: InputFile, cfg: IngestConfig) -> Iterator[RawDoc | Reject]:
         yield reject("read_error", f"{f.source_id}: {exc.strerror or exc}")
         return
     digest = sha256_hex(data)
+    if (f.source_id, digest) in known.files:
+        yield Unchanged(f.source_id)
+        return
     ext = os.path.splitext(f.path.lower().removesuffix(".gz"))[1]
     is_jsonl = ext in JSONL_EXTS or (
         ext not in TEXT_EXTS | HTML_EXTS and data.lstrip()[:1] == b"{" and data.rstrip()[-1:] == b"}"
     )
     if is_jsonl:
-        yield from _ingest_jsonl(f, data, digest, cfg, reject)
+        yield from _ingest_jsonl(f, data, digest, cfg, reject, known)
         return
     try:
         text, encoding = decode(data, cfg)
@@ -333,12 +358,15 @@ def ingest_file(f: InputFile, cfg: IngestConfig) -> Iterator[RawDoc | Reject]:
     yield _file_record(f, text, encoding, digest, sniff_format(f.path, text))
 
 
-def _ingest_jsonl(f: InputFile, data: bytes, digest: str, cfg: IngestConfig, reject) -> Iterator[RawDoc | Reject]:
+def _ingest_jsonl(f: InputFile, data: bytes, digest: str, cfg: IngestConfig, reject, known: Known) -> Iterator[RawDoc | Reject | Unchanged]:
     n_records = 0
     for lineno, line in enumerate(data.splitlines(), start=1):
         if not line.strip():
             continue
         n_records += 1
+        if known.records and sha256_hex(line) in known.records:
+            yield Unchanged(f"{f.source_id}:{lineno}")
+            continue
         try:
             yield parse_jsonl_line(line, lineno, f, cfg)
         except Rejected as r:
@@ -348,14 +376,24 @@ def _ingest_jsonl(f: InputFile, data: bytes, digest: str, cfg: IngestConfig, rej
         yield reject("empty_input", f"{f.source_id}: JSONL file with no records", data, digest)
 
 
-def ingest(files: Iterable[InputFile], cfg: IngestConfig) -> tuple[list[RawDoc], list[Reject]]:
-    """Batch function: files -> (records, rejects). Every file contributes at least one of the two."""
+def ingest(files: Iterable[InputFile], cfg: IngestConfig, known: Known = Known()) -> tuple[list[RawDoc], list[Reject], int]:
+    """Batch function: files -> (records, rejects, number of unchanged inputs skipped).
+
+    Every file (and JSONL line) is exactly one of: a record, a reject, or unchanged since a run that
+    already stored it as a document or quarantine row.
+    """
     docs: list[RawDoc] = []
     rejects: list[Reject] = []
+    unchanged = 0
     for f in files:
-        for item in ingest_file(f, cfg):
-            (docs if isinstance(item, RawDoc) else rejects).append(item)
-    return docs, rejects
+        for item in ingest_file(f, cfg, known):
+            if isinstance(item, RawDoc):
+                docs.append(item)
+            elif isinstance(item, Reject):
+                rejects.append(item)
+            else:
+                unchanged += 1
+    return docs, rejects, unchanged
 
 
 def quarantine_row(r: Reject, run_id: str, now: datetime) -> dict:

@@ -33,6 +33,7 @@ QUARANTINE_REASONS = {
     "unsupported_format": "a file whose format newslake does not read",
     "read_error": "the file could not be read (permissions, vanished, I/O error)",
     "parse_error": "the parser failed on the document",
+    "pathological_html": "HTML nested deeper than clean.max_html_depth or with a huge attribute (would stall or defeat the parser)",
     "empty_after_clean": "no article text left after cleaning",
 }
 RUN_STATUSES = ("completed", "failed")

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,35 @@ class Warehouse:
         return self.table(table).history()
 
     # --- writes -------------------------------------------------------------------------------
+
+    @contextmanager
+    def lock(self, timeout_s: float = 3600.0) -> Iterator[None]:
+        """Exclusive write lock on a local warehouse (`<root>/.newslake.lock`, fcntl; released by the OS
+        if the process dies). Runs hold it while they read-merge-write, so two concurrent runs
+        serialise their writes instead of both inserting the same new keys (which deltalake allows).
+        Object-store warehouses (`s3://...`) are not locked: serialise runs there with a Prefect
+        concurrency limit or one work-pool slot.
+        """
+        if "://" in self.root:
+            yield
+            return
+        import fcntl
+
+        Path(self.root).mkdir(parents=True, exist_ok=True)
+        with open(Path(self.root) / ".newslake.lock", "a+") as fh:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise WarehouseError(f"warehouse {self.root} is locked by another run for more than {timeout_s:.0f} s") from None
+                    time.sleep(0.2)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     def _retry(self, what: str, fn) -> Any:
         for attempt in range(COMMIT_RETRIES):

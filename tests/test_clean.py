@@ -21,7 +21,7 @@ GOLD_CLEAN = json.loads((GOLD / "seeds_clean.json").read_text())["documents"]
 
 @pytest.fixture(scope="module")
 def seed_docs():
-    docs, _ = ingest(list_inputs([SEEDS]), IngestConfig())
+    docs, _, _ = ingest(list_inputs([SEEDS]), IngestConfig())
     return {d.source_id: clean_document(d, CFG) for d in docs}
 
 
@@ -146,7 +146,7 @@ def test_paragraph_repair(lines, joined):
 
 
 def _fixture(name):
-    docs, rejects = ingest(list_inputs([DATA / name]), IngestConfig())
+    docs, rejects, _ = ingest(list_inputs([DATA / name]), IngestConfig())
     assert not rejects
     return clean_document(docs[0], CFG)
 
@@ -220,3 +220,23 @@ def test_site_boilerplate_fingerprints_remove_recurring_blocks():
     res = clean_text_dump(text, CFG, fps)
     labels = {b.text: (b.label, b.reason) for b in res.blocks}
     assert labels["Support independent journalism today and every day"] == ("boilerplate", "site_boilerplate")
+
+
+@pytest.mark.parametrize(
+    ("html", "why"),
+    [
+        ("<html><body>" + "<div>" * 500 + "<p>deep text</p>" + "</div>" * 500 + "</body></html>", "nested deeper"),
+        ('<html><body><p title="' + "x" * 1_000_001 + '">text</p></body></html>', "attribute longer"),
+    ],
+)
+def test_pathological_html_is_quarantined(html, why):
+    with pytest.raises(Rejected) as info:
+        clean_document(_raw(html, "text/html", "bad.html"), CFG)
+    assert info.value.reason == "pathological_html" and why in info.value.detail and "bad.html" in info.value.detail
+
+
+def test_ordinary_html_is_not_pathological():
+    from tasks.clean import html_pathology
+
+    assert html_pathology((DATA / "disqus_page.html").read_text(), CFG) is None
+    assert html_pathology((DATA / "truncated.html").read_text(), CFG) is None

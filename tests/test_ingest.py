@@ -16,19 +16,19 @@ def _by_source(items):
 
 
 def test_seeds_are_documents_with_stable_ids():
-    docs, rejects = ingest(list_inputs([SEEDS]), CFG)
+    docs, rejects, _ = ingest(list_inputs([SEEDS]), CFG)
     assert rejects == []
     assert sorted(d.source_id for d in docs) == sorted(p.name for p in SEEDS.glob("*.txt"))
     d = docs[0]
     assert d.doc_id == make_doc_id(None, d.source_id) and len(d.doc_id) == 16
     assert len(d.content_sha256) == 64 and d.content_type == "text/plain"
-    again, _ = ingest(list_inputs([SEEDS]), CFG)
+    again, _, _ = ingest(list_inputs([SEEDS]), CFG)
     assert [x.doc_id for x in again] == [x.doc_id for x in docs]
 
 
 def test_fixture_folder_every_input_accounted_for():
     files = list_inputs([DATA])
-    docs, rejects = ingest(files, CFG)
+    docs, rejects, _ = ingest(files, CFG)
     docs_by, rej_by = _by_source(docs), _by_source(rejects)
     # good inputs
     assert docs_by["latin1.txt"].text.startswith("Café owners")
@@ -76,14 +76,14 @@ def test_gzip_input_and_decompression_bomb_stopped_while_reading(tmp_path):
     with pytest.raises(Rejected) as info:
         read_bytes(str(bomb), cfg)
     assert info.value.reason == "decompression_bomb"
-    docs, rejects = ingest(list_inputs([tmp_path]), cfg)
+    docs, rejects, _ = ingest(list_inputs([tmp_path]), cfg)
     assert [d.source_id for d in docs] == ["ok.txt.gz"]
     assert [(r.source_id, r.reason) for r in rejects] == [("bomb.txt.gz", "decompression_bomb")]
 
 
 def test_oversize_file_is_quarantined(tmp_path):
     (tmp_path / "big.txt").write_text("word " * 1000)
-    docs, rejects = ingest(list_inputs([tmp_path]), IngestConfig(max_bytes=1000))
+    docs, rejects, _ = ingest(list_inputs([tmp_path]), IngestConfig(max_bytes=1000))
     assert not docs and rejects[0].reason == "oversize_input"
 
 
@@ -106,3 +106,25 @@ def test_decode_rejects(data, reason):
     with pytest.raises(Rejected) as info:
         decode(data, CFG)
     assert info.value.reason == reason
+
+
+def test_known_inputs_are_unchanged_and_changed_ones_reprocessed(tmp_path):
+    from tasks.ingest import Known, sha256_hex
+
+    (tmp_path / "a.txt").write_text("First article text, long enough to be a document of its own.")
+    (tmp_path / "b.txt").write_text("Second article text, also long enough to be a document.")
+    lines = ['{"id": "r1", "text": "Record one has some text."}', '{"id": "r2", "text": "Record two has other text."}']
+    (tmp_path / "c.jsonl").write_text("\n".join(lines) + "\n")
+    docs, rejects, unchanged = ingest(list_inputs([tmp_path]), CFG)
+    assert len(docs) == 4 and unchanged == 0
+    known = Known(
+        files=frozenset((d.source_id, d.content_sha256) for d in docs),
+        records=frozenset(d.content_sha256 for d in docs),
+    )
+    docs2, _, unchanged2 = ingest(list_inputs([tmp_path]), CFG, known)
+    assert docs2 == [] and unchanged2 == 4
+    (tmp_path / "b.txt").write_text("Second article text, now edited by the site after publication.")
+    (tmp_path / "c.jsonl").write_text(lines[0] + "\n" + '{"id": "r2", "text": "Record two was corrected."}\n')
+    docs3, _, unchanged3 = ingest(list_inputs([tmp_path]), CFG, known)
+    assert sorted(d.source_id for d in docs3) == ["b.txt", "r2"] and unchanged3 == 2
+    assert sha256_hex(lines[0].encode()) in known.records
