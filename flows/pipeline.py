@@ -200,9 +200,13 @@ def news_pipeline(
     known = ingest_stage.Known()
     if not full_refresh:
         stored_q = wh.read("quarantine", columns=["source_id", "content_sha256"]).to_pylist()
+        # A document counts as done once its run reached dedup (every document gets a dedup_index row
+        # in the final phase): documents written by a run that was killed mid-way are processed again.
+        done = set(wh.read("dedup_index", columns=["doc_id"]).column("doc_id").to_pylist())
+        finished = [r for r in stored_docs if r["doc_id"] in done] + stored_q
         known = ingest_stage.Known(
-            files=frozenset((r["source_id"], r["content_sha256"]) for r in stored_docs + stored_q),
-            records=frozenset(r["content_sha256"] for r in stored_docs + stored_q),
+            files=frozenset((r["source_id"], r["content_sha256"]) for r in finished),
+            records=frozenset(r["content_sha256"] for r in finished),
         )
     del stored_docs
     stored_blocks = {(r["site_key"], r["fingerprint"]): r["n_documents"] for r in wh.read("boilerplate", columns=["site_key", "fingerprint", "n_documents"]).to_pylist()}

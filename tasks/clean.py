@@ -631,7 +631,7 @@ _HUGE_ATTR_RE_CACHE: dict[int, re.Pattern[str]] = {}
 def html_pathology(html: str, cfg: CleanConfig) -> str | None:
     """Why a page would stall or defeat the parser, or None: nesting deeper than `max_html_depth`
     (libxml2 silently cuts trees at 256 levels) or an attribute longer than `max_attribute_chars`."""
-    rx = _HUGE_ATTR_RE_CACHE.setdefault(cfg.max_attribute_chars, re.compile(r"=\s*([\"'])[^\"']{%d}" % cfg.max_attribute_chars))
+    rx = _HUGE_ATTR_RE_CACHE.setdefault(cfg.max_attribute_chars, re.compile(r"=\s*([\"'])[^\"']{" + str(cfg.max_attribute_chars) + "}"))
     if rx.search(html):
         return f"an attribute longer than {cfg.max_attribute_chars} characters"
     depth = 0
