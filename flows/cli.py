@@ -1,4 +1,4 @@
-"""`newslake` command line: run | tables | history | clean.
+"""`newslake` command line: run | serve | query | report | tables | history | clean.
 
 Exit code 0 on success; on failure a one-line reason on stderr and exit code 1 (2 for usage errors).
 """
@@ -146,6 +146,44 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_query(args: argparse.Namespace) -> int:
+    from tasks.storage import Warehouse
+
+    con = Warehouse(args.warehouse).duckdb(args.run)
+    df = con.sql(args.sql).df()
+    if args.format == "parquet" and not args.output:
+        raise SystemExit("newslake: --format parquet needs --output FILE")
+    if args.format == "table":
+        import pandas as pd
+
+        with pd.option_context("display.max_rows", args.max_rows, "display.max_columns", None, "display.width", 200, "display.max_colwidth", 80):
+            text = df.to_string(index=False) if len(df) else "(no rows)"
+    elif args.format == "csv":
+        text = df.to_csv(index=False)
+    elif args.format == "json":
+        text = df.to_json(orient="records", date_format="iso", force_ascii=False, lines=True)
+    else:
+        df.to_parquet(args.output, index=False)
+        print(f"{len(df)} rows written to {args.output}")
+        return 0
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        print(f"{len(df)} rows written to {args.output}")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from flows.report import write_report
+    from tasks.storage import Warehouse
+
+    out = write_report(Warehouse(args.warehouse), args.run, args.output)
+    print(f"report written to {Path(out).resolve()}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="newslake",
@@ -173,6 +211,31 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--warehouse", default="warehouse", metavar="DIR", help="warehouse directory (default: warehouse/)")
     sv.add_argument("--name", default="newslake", help="deployment name (default: newslake)")
     sv.set_defaults(func=cmd_serve)
+
+    q = sub.add_parser(
+        "query",
+        help="run DuckDB SQL over the tables at one run",
+        description="Run DuckDB SQL over every table as of one published run (default: the latest). "
+        "Offline: no DuckDB extension is needed.",
+    )
+    q.add_argument("sql", help="SQL; tables: documents, segments, duplicates, events, event_mentions, entities, quarantine, runs, ...")
+    q.add_argument("--run", metavar="RUN_ID", help="read the tables as of this run (default: the latest published run)")
+    q.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table", help="output format (default: table)")
+    q.add_argument("--output", metavar="FILE", help="write to FILE instead of stdout (required for parquet)")
+    q.add_argument("--max-rows", type=int, default=100, help="rows shown in table format (default: 100)")
+    q.add_argument("--warehouse", default="warehouse", metavar="DIR")
+    q.set_defaults(func=cmd_query)
+
+    rp = sub.add_parser(
+        "report",
+        help="write a static HTML report of one run",
+        description="Write a self-contained HTML page (no network at view time): run summary, cleaning, duplicates, "
+        "quarantine, an events timeline and who met or agreed with whom.",
+    )
+    rp.add_argument("--run", metavar="RUN_ID", help="report on this run (default: the latest published run)")
+    rp.add_argument("--output", default="report.html", metavar="FILE", help="output file (default: report.html)")
+    rp.add_argument("--warehouse", default="warehouse", metavar="DIR")
+    rp.set_defaults(func=cmd_report)
 
     t = sub.add_parser("tables", help="list tables with row counts and versions", description="List the warehouse tables with row counts and current versions.")
     t.add_argument("--warehouse", default="warehouse", metavar="DIR")

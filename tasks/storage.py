@@ -95,14 +95,48 @@ class Warehouse:
             return schema.empty_table().select(list(columns)) if columns else schema.empty_table()
         return self.table(table, version).to_pyarrow_table(columns=list(columns) if columns else None)
 
-    def dataset(self, table: str, version: int | None = None) -> ds.Dataset:
+    # --- analysts' reads: one table, or all tables, as of one published run ----------------------
+
+    def resolve_version(self, table: str, run_id: str | None = None, version: int | None = None) -> int | None:
+        """The version to read: `version` if given; else the one `run_id` recorded in `runs`; else the
+        latest published run's; else (no run published yet) the table's latest version."""
+        if version is not None:
+            return version
+        if table == "runs":
+            return None  # append-only: every published run is in its latest version
+        try:
+            run = self.run(run_id)
+        except WarehouseError:
+            if run_id is not None:
+                raise
+            return None
+        versions = json.loads(run["table_versions"])
+        if table not in versions:
+            raise WarehouseError(f"table {table!r} was not written by run {run['run_id']}")
+        return versions[table]
+
+    def arrow(self, table: str, run_id: str | None = None, version: int | None = None) -> pa.Table:
+        """`table` as an Arrow table, as of the latest published run (or `run_id`, or `version`)."""
+        return self.table(table, self.resolve_version(table, run_id, version)).to_pyarrow_table()
+
+    def pandas(self, table: str, run_id: str | None = None, version: int | None = None):
+        """`table` as a pandas DataFrame, as of the latest published run (or `run_id`, or `version`)."""
+        return self.arrow(table, run_id, version).to_pandas()
+
+    def polars(self, table: str, run_id: str | None = None, version: int | None = None):
+        """`table` as a Polars DataFrame, as of the latest published run (or `run_id`, or `version`)."""
+        import polars as pl
+
+        return pl.from_arrow(self.arrow(table, run_id, version))
+
+    def dataset(self, table: str, version: int | None = None, run_id: str | None = None) -> ds.Dataset:
         """A lazy Arrow dataset of `table` for DuckDB and other Arrow readers.
 
         delta-rs merges write Parquet files whose Arrow schema uses string_view; a dataset declared
         with plain strings then breaks DuckDB's filter pushdown ("no kernel matching input types
         (string, string_view)"). Declaring the view types reads every file correctly.
         """
-        dt = self.table(table, version)
+        dt = self.table(table, self.resolve_version(table, run_id, version))
         schema = pa.schema([pa.field(f.name, _view_type(f.type), f.nullable) for f in pa.schema(dt.schema().to_arrow())])
         return dt.to_pyarrow_dataset(schema=schema)
 
