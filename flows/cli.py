@@ -37,10 +37,13 @@ def _print_table(rows: list[dict], columns: list[str]) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from flows.pipeline import news_pipeline
+    from flows.pipeline import make_task_runner, news_pipeline
 
     config = json.loads(args.config) if args.config else None
-    summary = news_pipeline(
+    flow_fn = news_pipeline
+    if args.task_runner != "threads" or args.workers:
+        flow_fn = news_pipeline.with_options(task_runner=make_task_runner(args.task_runner, args.workers, args.dask_address))
+    summary = flow_fn(
         inputs=args.input or None,
         warehouse=args.warehouse,
         run_date=args.run_date or datetime.now(UTC).date().isoformat(),
@@ -195,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--input", action="append", metavar="PATH", help="input file or folder (repeatable; default: seeds/)")
     r.add_argument("--warehouse", default="warehouse", metavar="DIR", help="warehouse directory (default: warehouse/)")
     r.add_argument("--run-date", type=_run_date, metavar="YYYY-MM-DD", help="reference date for relative dates (default: today UTC)")
+    r.add_argument("--task-runner", choices=("threads", "processes", "dask"), default="threads", help="where batch tasks run (default: threads)")
+    r.add_argument("--workers", type=int, metavar="N", help="worker threads/processes (default: 4 threads, one process per core, 2 Dask workers)")
+    r.add_argument("--dask-address", metavar="URL", help="an existing Dask scheduler (tcp://host:8786) for --task-runner dask")
     r.add_argument("--full-refresh", action="store_true", help="reprocess inputs already ingested with the same content")
     r.add_argument("--config", metavar="JSON", help='config overrides as JSON, e.g. \'{"dedup": {"jaccard_threshold": 0.6}}\'')
     r.set_defaults(func=cmd_run)

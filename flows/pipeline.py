@@ -14,8 +14,9 @@ tables and, last, one `runs` row recording every table's version.
 from __future__ import annotations
 
 import json
+import os
 import secrets
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -24,6 +25,7 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as runtime_flow_run
 
 from tasks import clean as clean_stage
@@ -33,6 +35,31 @@ from tasks import ingest as ingest_stage
 from tasks.config import PipelineConfig
 from tasks.schema import TABLES, record_hash, to_table
 from tasks.storage import Warehouse
+
+TASK_RUNNERS = ("threads", "processes", "dask")
+
+
+def make_task_runner(kind: str = "threads", workers: int | None = None, dask_address: str | None = None):
+    """The Prefect task runner for the batch tasks: `threads` (default; I/O overlaps CPU), `processes`
+    (every core busy on CPU stages), or `dask` (prefect-dask: a LocalCluster of `workers` processes,
+    or the cluster at `dask_address`, e.g. tcp://scheduler:8786; the warehouse must then be on storage
+    every worker reaches)."""
+    from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+
+    if kind == "threads":
+        return ThreadPoolTaskRunner(max_workers=workers or 4)
+    if kind == "processes":
+        return ProcessPoolTaskRunner(max_workers=workers or os.cpu_count() or 2)
+    if kind == "dask":
+        try:
+            from prefect_dask import DaskTaskRunner
+        except ImportError as exc:
+            raise RuntimeError("--task-runner dask needs prefect-dask: pip install -e '.[dask]'") from exc
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers or 2, "threads_per_worker": 1, "processes": True, "dashboard_address": None})
+    raise ValueError(f"unknown task runner {kind!r}; choose one of {', '.join(TASK_RUNNERS)}")
+
 
 PIPELINE_TABLES = ("documents", "segments", "quarantine", "duplicates", "dedup_index", "events", "event_mentions", "entities", "boilerplate")
 
@@ -85,40 +112,61 @@ class RunState:
 # --- thin tasks --------------------------------------------------------------------------------
 
 
-@task(name="ingest", retries=2, retry_delay_seconds=[1, 5])
+# NO_CACHE: batches are never re-run with the same inputs, and hashing thousands of documents
+# for a cache key would cost more than it could save.
+@task(name="ingest", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
 def ingest_task(files: list[ingest_stage.InputFile], cfg: PipelineConfig, known: ingest_stage.Known):
     return ingest_stage.ingest(files, cfg.ingest, known)
 
 
-@task(name="clean")
+@task(name="clean", cache_policy=NO_CACHE)
 def clean_task(raws: list[ingest_stage.RawDoc], cfg: PipelineConfig, fingerprints: dict[str, frozenset[str]]):
     return clean_stage.clean(raws, cfg.clean, fingerprints)
 
 
-@task(name="sign")
-def sign_task(docs: list[clean_stage.CleanDoc], cfg: PipelineConfig):
+@task(name="sign", cache_policy=NO_CACHE)
+def sign_task(cleaned: tuple[list[clean_stage.CleanDoc], list], cfg: PipelineConfig):
+    docs = cleaned[0]
     return dedup_stage.sign((dedup_stage.DedupInput(d.raw.doc_id, d.clean_text, d.published) for d in docs), cfg.dedup)
 
 
-@task(name="extract_events")
-def extract_events_task(docs: list[clean_stage.CleanDoc], run_date: date, cfg: PipelineConfig):
+@task(name="extract_events", cache_policy=NO_CACHE)
+def extract_events_task(cleaned: tuple[list[clean_stage.CleanDoc], list], run_date: date, cfg: PipelineConfig):
+    docs = cleaned[0]
     return events_stage.extract_events(((d.raw.doc_id, d.clean_text, d.published) for d in docs), run_date, cfg.events.max_year_back)
 
 
-@task(name="write_batch", retries=3, retry_delay_seconds=[1, 5, 15])
+@task(name="write_batch", retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE)
 def write_batch_task(
-    wh: Warehouse, run_id: str, docs: list[clean_stage.CleanDoc], quarantine: list[dict], changed: list[str]
-) -> dict[str, int]:
-    """Merge a batch's documents, segments and quarantine rows. `changed`: ids of documents stored by an
-    earlier run whose content changed: their old segments are deleted where no longer present."""
+    wh: Warehouse, run_id: str, cleaned: tuple[list[clean_stage.CleanDoc], list], ingest_rejects: list, known_ids: frozenset[str]
+) -> dict[str, Any]:
+    """Merge a batch's documents, segments and quarantine rows (ingest and clean rejects).
+
+    `known_ids`: documents of this batch stored by an earlier run; those whose content changed lose
+    the old segments no longer present. Returns counts, changed ids and quarantine reasons.
+    """
+    docs, dropped = cleaned
     now = datetime.now(UTC)
+    rejects = list(ingest_rejects) + [
+        ingest_stage.Reject(raw.source_id, "clean", r.reason, r.detail, ingest_stage.excerpt_of(raw.text), raw.content_sha256) for raw, r in dropped
+    ]
+    changed = [d.raw.doc_id for d in docs if d.raw.doc_id in known_ids]
     doc_rows = [clean_stage.document_row(d, run_id, now) for d in docs]
     seg_rows = [r for d in docs for r in clean_stage.segment_rows(d, run_id)]
     with wh.lock():
         wh.merge("segments", to_table("segments", seg_rows), run_id, stale=("doc_id", changed))
-        wh.merge("quarantine", to_table("quarantine", quarantine), run_id)
+        wh.merge("quarantine", to_table("quarantine", [ingest_stage.quarantine_row(r, run_id, now) for r in rejects]), run_id)
         m = wh.merge("documents", to_table("documents", doc_rows), run_id)
-    return {"documents_inserted": m.get("num_target_rows_inserted", 0), "documents_updated": m.get("num_target_rows_updated", 0)}
+    return {
+        "documents": len(docs),
+        "quarantined": len(rejects),
+        "documents_inserted": m.get("num_target_rows_inserted", 0),
+        "documents_updated": m.get("num_target_rows_updated", 0),
+        "changed": changed,
+        "doc_ids": [d.raw.doc_id for d in docs],
+        "reasons": [r.reason for r in rejects],
+        "ingest_rejects": sum(r.stage == "ingest" for r in rejects),
+    }
 
 
 @task(name="dedup")
@@ -210,6 +258,32 @@ def news_pipeline(
         )
     del stored_docs
     stored_blocks = {(r["site_key"], r["fingerprint"]): r["n_documents"] for r in wh.read("boilerplate", columns=["site_key", "fingerprint", "n_documents"]).to_pylist()}
+    # Batches are pipelined: CPU stages of up to `window` batches run at once on the task runner
+    # (threads by default; processes or Dask use both cores / a cluster), while the flow ingests the
+    # next batch. Results are collected oldest first, so memory holds at most `window` batches.
+    pending: deque = deque()
+    window = max(2, cfg.max_batches_in_flight)
+
+    def collect() -> None:
+        n_batch, n_files, unchanged, f_sign, f_events, f_write = pending.popleft()
+        written = f_write.result()
+        state.index_entries.extend(f_sign.result())
+        state.mentions.extend(f_events.result())
+        state.changed_doc_ids.update(written["changed"])
+        state.new_doc_ids.update(written["doc_ids"])
+        state.quarantine_reasons.update(written["reasons"])
+        state.counts.update(
+            {
+                "records_in": written["documents"] + written["quarantined"] + unchanged,
+                "unchanged": unchanged,
+                "documents": written["documents"],
+                "quarantined": written["quarantined"],
+                "documents_inserted": written["documents_inserted"],
+                "documents_updated": written["documents_updated"],
+            }
+        )
+        log.info("batch %d: %d files -> %d documents, %d quarantined, %d unchanged", n_batch, n_files, written["documents"], written["quarantined"], unchanged)
+
     for n_batch, batch in enumerate(plan_batches(files, cfg.ingest.batch_size), start=1):
         raws, rejects, unchanged = ingest_task(batch, cfg, known)
         for raw in raws:
@@ -220,30 +294,17 @@ def news_pipeline(
                     if state.site_blocks[key] + stored_blocks.get(key, 0) >= cfg.clean.site_boilerplate_min_docs:
                         state.site_examples.setdefault(key, text)
         fingerprints = _learned_fingerprints(state, stored_blocks, cfg.clean.site_boilerplate_min_docs)
-        cleaned, dropped = clean_task(raws, cfg, fingerprints)
-        rejects += [
-            ingest_stage.Reject(raw.source_id, "clean", r.reason, r.detail, ingest_stage.excerpt_of(raw.text), raw.content_sha256)
-            for raw, r in dropped
-        ]
-        now = datetime.now(UTC)
-        qrows = [ingest_stage.quarantine_row(r, run_id, now) for r in rejects]
-        changed = [d.raw.doc_id for d in cleaned if d.raw.doc_id in known_docs]
-        written = write_batch_task(wh, run_id, cleaned, qrows, changed)
-        state.changed_doc_ids.update(changed)
-        state.index_entries += sign_task(cleaned, cfg)
-        state.mentions += extract_events_task(cleaned, ref_date, cfg)
-        state.counts.update(
-            {
-                "records_in": len(raws) + sum(r.stage == "ingest" for r in rejects) + unchanged,
-                "unchanged": unchanged,
-                "documents": len(cleaned),
-                "quarantined": len(rejects),
-                **written,
-            }
-        )
-        state.quarantine_reasons.update(r.reason for r in rejects)
-        state.new_doc_ids.update(d.raw.doc_id for d in cleaned)
-        log.info("batch %d: %d files -> %d documents, %d quarantined, %d unchanged", n_batch, len(batch), len(cleaned), len(rejects), unchanged)
+        f_clean = clean_task.with_options(timeout_seconds=cfg.batch_timeout_s).submit(raws, cfg, fingerprints)
+        f_sign = sign_task.with_options(timeout_seconds=cfg.batch_timeout_s).submit(f_clean, cfg)
+        f_events = extract_events_task.with_options(timeout_seconds=cfg.batch_timeout_s).submit(f_clean, ref_date, cfg)
+        known_ids = frozenset(r.doc_id for r in raws if r.doc_id in known_docs)
+        f_write = write_batch_task.submit(wh, run_id, f_clean, rejects, known_ids)
+        pending.append((n_batch, len(batch), unchanged, f_sign, f_events, f_write))
+        del raws
+        while len(pending) >= window:
+            collect()
+    while pending:
+        collect()
 
     with wh.lock():  # read the stored index and events, merge, write: one run at a time
         summary = _finish(wh, run_id, started, params, cfg, state, stored_blocks)

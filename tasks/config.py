@@ -58,6 +58,8 @@ class PipelineConfig:
     dedup: DedupConfig = field(default_factory=DedupConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
     max_reject_share: float = 0.5  # the run fails (after writing quarantine) when more inputs are rejected
+    max_batches_in_flight: int = 4  # batches whose CPU stages may run at once (memory: this many batches)
+    batch_timeout_s: float = 3600.0  # a CPU stage taking longer on one batch fails the run (Prefect task timeout)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -79,8 +81,10 @@ class PipelineConfig:
                 if unknown:
                     raise ValueError(f"unknown config key(s) in {key!r}: {sorted(unknown)}")
                 kwargs[key] = sub(**value)
-            elif key == "max_reject_share":
+            elif key in ("max_reject_share", "batch_timeout_s"):
                 kwargs[key] = float(value)
+            elif key == "max_batches_in_flight":
+                kwargs[key] = int(value)
             else:
                 raise ValueError(f"unknown config key {key!r}")
         return cls(**kwargs)
