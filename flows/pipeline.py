@@ -17,7 +17,7 @@ import json
 import os
 import secrets
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -81,16 +81,18 @@ def new_run_id(now: datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
-def plan_batches(files: Sequence[ingest_stage.InputFile], batch_size: int, max_batch_bytes: int = 64_000_000) -> Iterator[list]:
-    """Group input files into batches of at most `batch_size` files / `max_batch_bytes` bytes."""
-    batch: list[ingest_stage.InputFile] = []
+def plan_batches(items: Iterable, batch_size: int, max_batch_bytes: int = 64_000_000) -> Iterator[list]:
+    """Group the input stream (files, JSONL/WARC records, stream rejects) into batches of at most
+    `batch_size` items / `max_batch_bytes` bytes, lazily: a 10 GB JSONL file is never in memory."""
+    batch: list = []
     size = 0
-    for f in files:
-        if batch and (len(batch) >= batch_size or size + f.size > max_batch_bytes):
+    for it in items:
+        n = getattr(it, "size", 0)
+        if batch and (len(batch) >= batch_size or size + n > max_batch_bytes):
             yield batch
             batch, size = [], 0
-        batch.append(f)
-        size += f.size
+        batch.append(it)
+        size += n
     if batch:
         yield batch
 
@@ -115,8 +117,8 @@ class RunState:
 # NO_CACHE: batches are never re-run with the same inputs, and hashing thousands of documents
 # for a cache key would cost more than it could save.
 @task(name="ingest", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
-def ingest_task(files: list[ingest_stage.InputFile], cfg: PipelineConfig, known: ingest_stage.Known):
-    return ingest_stage.ingest(files, cfg.ingest, known)
+def ingest_task(items: list, cfg: PipelineConfig, known: ingest_stage.Known):
+    return ingest_stage.ingest(items, cfg.ingest, known)
 
 
 @task(name="clean", cache_policy=NO_CACHE)
@@ -284,7 +286,8 @@ def news_pipeline(
         )
         log.info("batch %d: %d files -> %d documents, %d quarantined, %d unchanged", n_batch, n_files, written["documents"], written["quarantined"], unchanged)
 
-    for n_batch, batch in enumerate(plan_batches(files, cfg.ingest.batch_size), start=1):
+    units = ingest_stage.iter_units(files, cfg.ingest, known)
+    for n_batch, batch in enumerate(plan_batches(units, cfg.ingest.batch_size), start=1):
         raws, rejects, unchanged = ingest_task(batch, cfg, known)
         for raw in raws:
             if raw.doc_id not in known_docs:  # documents of earlier runs are already counted

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -376,23 +377,178 @@ def _ingest_jsonl(f: InputFile, data: bytes, digest: str, cfg: IngestConfig, rej
         yield reject("empty_input", f"{f.source_id}: JSONL file with no records", data, digest)
 
 
-def ingest(files: Iterable[InputFile], cfg: IngestConfig, known: Known = Known()) -> tuple[list[RawDoc], list[Reject], int]:
-    """Batch function: files -> (records, rejects, number of unchanged inputs skipped).
+# --- streaming large inputs: JSONL(.gz) and WARC(.gz) are read record by record -----------------
 
-    Every file (and JSONL line) is exactly one of: a record, a reject, or unchanged since a run that
-    already stored it as a document or quarantine row.
+STREAM_JSONL_EXTS = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+WARC_EXTS = (".warc", ".warc.gz")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordUnit:
+    """One record of a multi-record input (a JSONL line, a WARC response), as read by `iter_units`."""
+
+    file: InputFile
+    kind: str  # jsonl | warc
+    index: int  # 1-based line number / record number
+    data: bytes  # the line / the HTTP payload
+    meta: tuple[tuple[str, str], ...] = ()  # WARC: record id, target URI, date, HTTP content type
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def _open_stream(path: str):
+    import gzip
+
+    return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")  # noqa: SIM115
+
+
+def _stream_jsonl(f: InputFile, cfg: IngestConfig, known: Known) -> Iterator[RecordUnit | Reject | Unchanged]:
+    """Lines of a JSONL(.gz) file, read with a per-line size limit: a line (or a gzip bomb expanding
+    into one) longer than `max_bytes` is stopped while reading and quarantined."""
+    n = 0
+    try:
+        with _open_stream(f.path) as fh:
+            lineno = 0
+            while True:
+                line = fh.readline(cfg.max_bytes + 1)
+                if not line:
+                    break
+                lineno += 1
+                if len(line) > cfg.max_bytes and not line.endswith(b"\n"):
+                    while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+                        pass  # skip the rest of the oversize line without keeping it
+                    yield Reject(f"{f.source_id}:{lineno}", "ingest", "oversize_input", f"{f.source_id} line {lineno}: longer than ingest.max_bytes={cfg.max_bytes}", excerpt_of(line), sha256_hex(line[:65536]))
+                    n += 1
+                    continue
+                line = line.rstrip(b"\r\n")
+                if not line.strip():
+                    continue
+                n += 1
+                if known.records and sha256_hex(line) in known.records:
+                    yield Unchanged(f"{f.source_id}:{lineno}")
+                    continue
+                yield RecordUnit(f, "jsonl", lineno, line)
+    except (OSError, EOFError, zlib.error) as exc:
+        yield Reject(f.source_id, "ingest", "undecodable" if f.path.endswith(".gz") else "read_error", f"{f.source_id}: stopped reading after {n} records ({exc})", "", "")
+        return
+    if n == 0:
+        yield Reject(f.source_id, "ingest", "empty_input", f"{f.source_id}: JSONL file with no records", "", sha256_hex(b""))
+
+
+def _stream_warc(f: InputFile, cfg: IngestConfig, known: Known) -> Iterator[RecordUnit | Reject | Unchanged]:
+    """Response records of a WARC(.gz) file (request, metadata and warcinfo records are not pages)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    n = 0
+    try:
+        with open(f.path, "rb") as fh:
+            for rec in ArchiveIterator(fh):
+                if rec.rec_type != "response":
+                    continue
+                n += 1
+                rid = rec.rec_headers.get_header("WARC-Record-ID") or f"{f.source_id}#{n}"
+                uri = rec.rec_headers.get_header("WARC-Target-URI") or ""
+                ctype = (rec.http_headers.get_header("Content-Type") if rec.http_headers else "") or ""
+                payload = rec.content_stream().read(cfg.max_bytes + 1)
+                if len(payload) > cfg.max_bytes:
+                    yield Reject(rid, "ingest", "oversize_input", f"{f.source_id} record {n} ({uri}): larger than ingest.max_bytes={cfg.max_bytes}", excerpt_of(payload), sha256_hex(payload[:65536]))
+                    continue
+                if known.records and sha256_hex(payload) in known.records:
+                    yield Unchanged(rid)
+                    continue
+                meta = (("id", rid), ("uri", uri), ("date", rec.rec_headers.get_header("WARC-Date") or ""), ("content_type", ctype))
+                yield RecordUnit(f, "warc", n, payload, meta)
+    except Exception as exc:  # warcio raises its own types on malformed archives
+        yield Reject(f.source_id, "ingest", "undecodable", f"{f.source_id}: malformed WARC after {n} records ({type(exc).__name__}: {exc})", "", "")
+        return
+    if n == 0:
+        yield Reject(f.source_id, "ingest", "empty_input", f"{f.source_id}: WARC file with no response records", "", sha256_hex(b""))
+
+
+def iter_units(files: Iterable[InputFile], cfg: IngestConfig, known: Known = Known()) -> Iterator[InputFile | RecordUnit | Reject | Unchanged]:
+    """The stream of work: whole files (read by `ingest`), and the records of JSONL/WARC files read
+    lazily, so memory does not grow with the size of one input file."""
+    for f in files:
+        name = f.path.lower()
+        if name.endswith(STREAM_JSONL_EXTS):
+            yield from _stream_jsonl(f, cfg, known)
+        elif name.endswith(WARC_EXTS):
+            yield from _stream_warc(f, cfg, known)
+        else:
+            yield f
+
+
+def warc_record(unit: RecordUnit, cfg: IngestConfig) -> RawDoc:
+    """A WARC response record -> RawDoc: source_id = WARC-Record-ID, source_uri = WARC-Target-URI,
+    the WARC-Date kept as `crawl_date` in `extra`. Non-text payloads raise unsupported_format."""
+    meta = dict(unit.meta)
+    ctype = meta.get("content_type", "").lower()
+    rid = meta["id"]
+    if ctype and not any(t in ctype for t in ("html", "text", "xml")):
+        raise Rejected("unsupported_format", f"{unit.file.source_id} record {unit.index} ({meta.get('uri')}): content type {ctype}")
+    data = unit.data
+    charset = re.search(r"charset=([\w-]+)", ctype)
+    text = None
+    if charset:
+        try:
+            text, encoding = data.decode(charset.group(1)), charset.group(1).lower()
+        except (LookupError, UnicodeDecodeError):
+            text = None
+    if text is None:
+        text, encoding = decode(data, cfg)
+    if not text.strip():
+        raise Rejected("empty_input", f"{unit.file.source_id} record {unit.index}: empty payload")
+    uri = meta.get("uri") or None
+    fmt = "html" if "html" in ctype or sniff_format(".html", text) == "html" else "txt"
+    return RawDoc(
+        doc_id=make_doc_id(uri, rid),
+        source_id=rid,
+        source_uri=uri,
+        content_type="text/html" if fmt == "html" else "text/plain",
+        content_sha256=sha256_hex(data),
+        text=text,
+        encoding=encoding,
+        site_key=site_key_of(uri, unit.file.site_key),
+        extra=json.dumps({"crawl_date": meta.get("date"), "warc_file": unit.file.source_id}, sort_keys=True),
+    )
+
+
+def ingest(
+    items: Iterable[InputFile | RecordUnit | Reject | Unchanged], cfg: IngestConfig, known: Known = Known()
+) -> tuple[list[RawDoc], list[Reject], int]:
+    """Batch function: files and stream records -> (records, rejects, number of unchanged inputs skipped).
+
+    Every file (and JSONL line, WARC response) is exactly one of: a record, a reject, or unchanged
+    since a run that already stored it as a document or quarantine row.
     """
     docs: list[RawDoc] = []
     rejects: list[Reject] = []
     unchanged = 0
-    for f in files:
-        for item in ingest_file(f, cfg, known):
-            if isinstance(item, RawDoc):
-                docs.append(item)
-            elif isinstance(item, Reject):
-                rejects.append(item)
-            else:
-                unchanged += 1
+
+    def add(item) -> None:
+        nonlocal unchanged
+        if isinstance(item, RawDoc):
+            docs.append(item)
+        elif isinstance(item, Reject):
+            rejects.append(item)
+        else:
+            unchanged += 1
+
+    for it in items:
+        if isinstance(it, InputFile):
+            for item in ingest_file(it, cfg, known):
+                add(item)
+        elif isinstance(it, RecordUnit):
+            sid = f"{it.file.source_id}:{it.index}" if it.kind == "jsonl" else dict(it.meta).get("id", it.file.source_id)
+            try:
+                add(parse_jsonl_line(it.data, it.index, it.file, cfg) if it.kind == "jsonl" else warc_record(it, cfg))
+            except Rejected as r:
+                detail = r.detail if it.file.source_id in r.detail else f"{it.file.source_id} line {it.index}: {r.detail}"
+                add(Reject(sid, "ingest", r.reason, detail, excerpt_of(it.data), sha256_hex(it.data)))
+        else:
+            add(it)
     return docs, rejects, unchanged
 
 

@@ -115,7 +115,16 @@ def test_bad_inputs_are_quarantined_and_accounted_for(tmp_path):
     assert q["deep_nesting.html"]["reason"] == "pathological_html" and q["deep_nesting.html"]["stage"] == "clean"
     # nothing lost: each input file, and each non-blank JSONL line, is a document or a quarantine row
     accounted = docs | set(q)
-    assert {p.name for p in DATA.iterdir() if p.suffix != ".jsonl"} <= accounted
+    assert {p.name for p in DATA.iterdir() if p.suffix not in (".jsonl", ".gz")} <= accounted
+    # WARC: each response record is a document or a quarantine row, keyed by its WARC-Record-ID
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(DATA / "pages.warc.gz", "rb") as fh:
+        ids = [r.rec_headers.get_header("WARC-Record-ID") for r in ArchiveIterator(fh) if r.rec_type == "response"]
+    assert len(ids) == 3 and set(ids) <= accounted
+    assert sum(i in docs for i in ids) == 2 and q[ids[2]]["reason"] == "unsupported_format"
+    assert q["broken.warc.gz"]["reason"] == "undecodable"
+    assert any(d.startswith("<urn:uuid:") for d in docs - set(ids))  # the record before the damage
     for p in DATA.glob("*.jsonl"):
         n_lines = sum(1 for ln in p.read_text().splitlines() if ln.strip())
         from_file = {s for s in accounted if s.startswith(p.name + ":")} | (docs & _ids(p))

@@ -128,3 +128,33 @@ def test_known_inputs_are_unchanged_and_changed_ones_reprocessed(tmp_path):
     docs3, _, unchanged3 = ingest(list_inputs([tmp_path]), CFG, known)
     assert sorted(d.source_id for d in docs3) == ["b.txt", "r2"] and unchanged3 == 2
     assert sha256_hex(lines[0].encode()) in known.records
+
+
+def test_warc_records_stream_with_ids_uris_and_crawl_dates():
+    from tasks.ingest import RecordUnit, iter_units
+
+    items = list(iter_units(list_inputs([DATA / "pages.warc.gz"]), CFG))
+    docs, rejects, _ = ingest(items, CFG)
+    assert [d.source_uri for d in docs] == ["https://news.example.org/2024/05/probe", "https://blog.example.net/post/42"]
+    assert all(d.source_id.startswith("<urn:uuid:") and d.content_type == "text/html" for d in docs)
+    assert json.loads(docs[0].extra)["crawl_date"].startswith("20") and docs[1].encoding == "iso-8859-1"
+    assert "Café science" in docs[1].text and docs[1].site_key == "blog.example.net"
+    assert [r.reason for r in rejects] == ["unsupported_format"]  # the PNG response
+    broken = list(iter_units(list_inputs([DATA / "broken.warc.gz"]), CFG))
+    assert isinstance(broken[0], RecordUnit)  # the complete record before the damage is kept
+    assert broken[1].reason == "undecodable" and "broken.warc.gz" in broken[1].detail and len(broken) == 2
+
+
+def test_jsonl_gz_streams_and_stops_a_bomb_line_while_reading(tmp_path):
+    from tasks.ingest import RecordUnit, iter_units
+
+    lines = [json.dumps({"id": f"r{i}", "text": f"Record number {i} with enough text to be a document."}) for i in range(5)]
+    bomb = '{"id": "bomb", "text": "' + "A" * 3_000_000 + '"}'
+    (tmp_path / "big.jsonl.gz").write_bytes(gzip.compress(("\n".join(lines[:2] + [bomb] + lines[2:]) + "\n").encode()))
+    cfg = IngestConfig(max_bytes=100_000, batch_size=2)
+    items = list(iter_units(list_inputs([tmp_path]), cfg))
+    assert sum(isinstance(i, RecordUnit) for i in items) == 5
+    [bad] = [i for i in items if not isinstance(i, RecordUnit)]
+    assert bad.reason == "oversize_input" and bad.source_id == "big.jsonl.gz:3" and "line 3" in bad.detail
+    docs, rejects, _ = ingest(items, cfg)
+    assert [d.source_id for d in docs] == [f"r{i}" for i in range(5)] and len(rejects) == 1
