@@ -78,14 +78,14 @@ TS = pa.timestamp("us", tz="UTC")
 
 DOCUMENTS = TableSpec(
     name="documents",
-    grain="one row per source document (input file or JSONL record)",
+    grain="one row per source document (input file, JSONL record or WARC response record)",
     keys=("doc_id",),
     columns=(
         ("doc_id", pa.string(), False, "Stable id: first 16 hex chars of sha256 over the source identity (URL or source_id)."),
-        ("source_id", pa.string(), False, "Path relative to the input root for files; the record `id` (or `file:line`) for JSONL."),
-        ("source_uri", pa.string(), True, "Original URL when known (JSONL `url`), else a file:// URI of the input file."),
+        ("source_id", pa.string(), False, "Path relative to the input root for files; the record `id` (or `file:line`) for JSONL; the WARC-Record-ID for WARC."),
+        ("source_uri", pa.string(), True, "Original URL when known (JSONL `url`, WARC-Target-URI), else a file:// URI of the input file."),
         ("content_type", pa.string(), False, "`text/plain` or `text/html`: the format the text was parsed from."),
-        ("content_sha256", pa.string(), False, "sha256 of the raw bytes of the record (file bytes, or the JSONL line)."),
+        ("content_sha256", pa.string(), False, "sha256 of the raw bytes of the record (file bytes, the JSONL line, or the WARC HTTP payload)."),
         ("title", pa.string(), True, "Article title (metadata, `<title>`/og:title, or the detected title line)."),
         ("author", pa.string(), True, "Author from a byline (\"By Doug Messier\") or metadata."),
         ("site_name", pa.string(), True, "Site name (og:site_name, or a site line next to the byline)."),
@@ -97,7 +97,7 @@ DOCUMENTS = TableSpec(
         ("site_key", pa.string(), False, "Host of the URL, or the source folder when there is no URL: the unit of site boilerplate learning."),
         ("text_hash", pa.string(), False, "xxh64 of the normalised clean text: equal values are exact duplicates."),
         ("encoding", pa.string(), False, "Character encoding the bytes were decoded with."),
-        ("extra", pa.string(), True, "JSON object of other input fields kept from JSONL records (null when none)."),
+        ("extra", pa.string(), True, "JSON object of other input fields kept from JSONL records, or the WARC crawl date and file (null when none)."),
         ("run_id", pa.string(), False, "Run that wrote (or last changed) this row."),
         ("ingested_at", TS, False, "When the row was written (UTC)."),
         ("record_hash", pa.string(), False, "Hash of the row's content columns; merges skip rows whose hash is unchanged."),
