@@ -57,11 +57,28 @@ def make_task_runner(kind: str = "threads", workers: int | None = None, dask_add
             raise RuntimeError("--task-runner dask needs prefect-dask: pip install -e '.[dask]'") from exc
         if dask_address:
             return DaskTaskRunner(address=dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": workers or 2, "threads_per_worker": 1, "processes": True, "dashboard_address": None})
+        return DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": workers or 2,
+                "threads_per_worker": 1,
+                "processes": True,
+                "dashboard_address": None,
+            }
+        )
     raise ValueError(f"unknown task runner {kind!r}; choose one of {', '.join(TASK_RUNNERS)}")
 
 
-PIPELINE_TABLES = ("documents", "segments", "quarantine", "duplicates", "dedup_index", "events", "event_mentions", "entities", "boilerplate")
+PIPELINE_TABLES = (
+    "documents",
+    "segments",
+    "quarantine",
+    "duplicates",
+    "dedup_index",
+    "events",
+    "event_mentions",
+    "entities",
+    "boilerplate",
+)
 
 
 class RejectBudgetExceeded(RuntimeError):
@@ -111,93 +128,143 @@ class RunState:
     changed_doc_ids: set[str] = field(default_factory=set)  # stored by an earlier run, content changed
 
 
+class Payload:
+    """An opaque holder for a batch's records passed between tasks.
+
+    Prefect walks task inputs and results that are lists, tuples, sets or dataclasses, looking for
+    futures (measured: ~1 s per 1,000 documents, 80% of a run's time); it does not walk into this.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __getstate__(self) -> Any:
+        return self.value
+
+    def __setstate__(self, value: Any) -> None:
+        self.value = value
+
+
 # --- thin tasks --------------------------------------------------------------------------------
 
 
 # NO_CACHE: batches are never re-run with the same inputs, and hashing thousands of documents
 # for a cache key would cost more than it could save.
 @task(name="ingest", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
-def ingest_task(items: list, cfg: PipelineConfig, known: ingest_stage.Known):
-    return ingest_stage.ingest(items, cfg.ingest, known)
+def ingest_task(items: Payload, cfg: PipelineConfig, known: Payload) -> Payload:
+    return Payload(ingest_stage.ingest(items.value, cfg.ingest, known.value))
 
 
 @task(name="clean", cache_policy=NO_CACHE)
-def clean_task(raws: list[ingest_stage.RawDoc], cfg: PipelineConfig, fingerprints: dict[str, frozenset[str]]):
-    return clean_stage.clean(raws, cfg.clean, fingerprints)
+def clean_task(raws: Payload, cfg: PipelineConfig, fingerprints: Payload) -> Payload:
+    return Payload(clean_stage.clean(raws.value, cfg.clean, fingerprints.value))
 
 
 @task(name="sign", cache_policy=NO_CACHE)
-def sign_task(cleaned: tuple[list[clean_stage.CleanDoc], list], cfg: PipelineConfig):
-    docs = cleaned[0]
-    return dedup_stage.sign((dedup_stage.DedupInput(d.raw.doc_id, d.clean_text, d.published) for d in docs), cfg.dedup)
+def sign_task(cleaned: Payload, cfg: PipelineConfig) -> Payload:
+    docs = cleaned.value[0]
+    return Payload(
+        dedup_stage.sign(
+            (dedup_stage.DedupInput(d.raw.doc_id, d.clean_text, d.published) for d in docs), cfg.dedup
+        )
+    )
 
 
 @task(name="extract_events", cache_policy=NO_CACHE)
-def extract_events_task(cleaned: tuple[list[clean_stage.CleanDoc], list], run_date: date, cfg: PipelineConfig):
-    docs = cleaned[0]
-    return events_stage.extract_events(((d.raw.doc_id, d.clean_text, d.published) for d in docs), run_date, cfg.events.max_year_back)
+def extract_events_task(cleaned: Payload, run_date: date, cfg: PipelineConfig) -> Payload:
+    docs = cleaned.value[0]
+    return Payload(
+        events_stage.extract_events(
+            ((d.raw.doc_id, d.clean_text, d.published) for d in docs), run_date, cfg.events.max_year_back
+        )
+    )
 
 
 @task(name="write_batch", retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE)
 def write_batch_task(
-    wh: Warehouse, run_id: str, cleaned: tuple[list[clean_stage.CleanDoc], list], ingest_rejects: list, known_ids: frozenset[str]
-) -> dict[str, Any]:
+    wh: Warehouse, run_id: str, cleaned: Payload, ingest_rejects: Payload, known_ids: Payload
+) -> Payload:
     """Merge a batch's documents, segments and quarantine rows (ingest and clean rejects).
 
     `known_ids`: documents of this batch stored by an earlier run; those whose content changed lose
     the old segments no longer present. Returns counts, changed ids and quarantine reasons.
     """
-    docs, dropped = cleaned
+    docs, dropped = cleaned.value
+    known_ids = known_ids.value
     now = datetime.now(UTC)
-    rejects = list(ingest_rejects) + [
-        ingest_stage.Reject(raw.source_id, "clean", r.reason, r.detail, ingest_stage.excerpt_of(raw.text), raw.content_sha256) for raw, r in dropped
+    rejects = list(ingest_rejects.value) + [
+        ingest_stage.Reject(
+            raw.source_id, "clean", r.reason, r.detail, ingest_stage.excerpt_of(raw.text), raw.content_sha256
+        )
+        for raw, r in dropped
     ]
     changed = [d.raw.doc_id for d in docs if d.raw.doc_id in known_ids]
     doc_rows = [clean_stage.document_row(d, run_id, now) for d in docs]
     seg_rows = [r for d in docs for r in clean_stage.segment_rows(d, run_id)]
     with wh.lock():
         wh.merge("segments", to_table("segments", seg_rows), run_id, stale=("doc_id", changed))
-        wh.merge("quarantine", to_table("quarantine", [ingest_stage.quarantine_row(r, run_id, now) for r in rejects]), run_id)
+        wh.merge(
+            "quarantine",
+            to_table("quarantine", [ingest_stage.quarantine_row(r, run_id, now) for r in rejects]),
+            run_id,
+        )
         m = wh.merge("documents", to_table("documents", doc_rows), run_id)
-    return {
-        "documents": len(docs),
-        "quarantined": len(rejects),
-        "documents_inserted": m.get("num_target_rows_inserted", 0),
-        "documents_updated": m.get("num_target_rows_updated", 0),
-        "changed": changed,
-        "doc_ids": [d.raw.doc_id for d in docs],
-        "reasons": [r.reason for r in rejects],
-        "ingest_rejects": sum(r.stage == "ingest" for r in rejects),
-    }
+    return Payload(
+        {
+            "documents": len(docs),
+            "quarantined": len(rejects),
+            "documents_inserted": m.get("num_target_rows_inserted", 0),
+            "documents_updated": m.get("num_target_rows_updated", 0),
+            "changed": changed,
+            "doc_ids": [d.raw.doc_id for d in docs],
+            "reasons": [r.reason for r in rejects],
+            "ingest_rejects": sum(r.stage == "ingest" for r in rejects),
+        }
+    )
 
 
 @task(name="dedup")
-def dedup_task(wh: Warehouse, entries: list[dedup_stage.IndexEntry], cfg: PipelineConfig):
-    if not entries:  # nothing new (an unchanged re-run): the stored index need not be read
-        return [], []
+def dedup_task(wh: Warehouse, entries: Payload, cfg: PipelineConfig) -> Payload:
+    if not entries.value:  # nothing new (an unchanged re-run): the stored index need not be read
+        return Payload(([], []))
     stored = [dedup_stage.index_entry_from_row(r) for r in wh.read("dedup_index").to_pylist()]
-    return dedup_stage.dedup(entries, stored, cfg.dedup)
+    return Payload(dedup_stage.dedup(entries.value, stored, cfg.dedup))
 
 
 @task(name="merge_events")
-def merge_events_task(wh: Warehouse, mentions: list[events_stage.Mention], canonical_of: dict[str, str], cfg: PipelineConfig):
+def merge_events_task(
+    wh: Warehouse, mentions: Payload, canonical_of: Payload, cfg: PipelineConfig
+) -> Payload:
     stored = [events_stage.event_from_row(r) for r in wh.read("events").to_pylist()]
-    return events_stage.merge_events(mentions, canonical_of, stored, cfg.events.min_confidence)
+    return Payload(
+        events_stage.merge_events(mentions.value, canonical_of.value, stored, cfg.events.min_confidence)
+    )
 
 
 @task(name="publish", retries=3, retry_delay_seconds=[1, 5, 15])
-def publish_task(wh: Warehouse, run_id: str, tables: dict[str, Any], stale_mentions: list[str]) -> dict[str, int]:
+def publish_task(wh: Warehouse, run_id: str, tables: Payload, stale_mentions: Payload) -> dict[str, int]:
     """Write the run's derived tables; returns every pipeline table's version afterwards."""
+    tables, stale_mentions = tables.value, stale_mentions.value
     wh.merge("duplicates", to_table("duplicates", tables["duplicates"]), run_id)
     wh.merge("dedup_index", to_table("dedup_index", tables["dedup_index"]), run_id)
-    wh.merge("event_mentions", to_table("event_mentions", tables["event_mentions"]), run_id, stale=("doc_id", stale_mentions))
+    wh.merge(
+        "event_mentions",
+        to_table("event_mentions", tables["event_mentions"]),
+        run_id,
+        stale=("doc_id", stale_mentions),
+    )
     wh.merge("events", to_table("events", tables["events"]), run_id)
     wh.merge("boilerplate", to_table("boilerplate", tables["boilerplate"]), run_id)
     # Entities are derived from the whole events table: rebuilt, written only when they change.
     all_events = [events_stage.event_from_row(r) for r in wh.read("events").to_pylist()]
     per_event = Counter(wh.read("event_mentions", columns=["event_id"]).column("event_id").to_pylist())
     entity_rows = events_stage.entity_rows(all_events, per_event, run_id)
-    current = {r["entity_id"]: r["record_hash"] for r in wh.read("entities", columns=["entity_id", "record_hash"]).to_pylist()}
+    current = {
+        r["entity_id"]: r["record_hash"]
+        for r in wh.read("entities", columns=["entity_id", "record_hash"]).to_pylist()
+    }
     if current != {r["entity_id"]: r["record_hash"] for r in entity_rows} or not wh.exists("entities"):
         wh.overwrite("entities", to_table("entities", entity_rows), run_id)
     for t in PIPELINE_TABLES:
@@ -208,7 +275,9 @@ def publish_task(wh: Warehouse, run_id: str, tables: dict[str, Any], stale_menti
 # --- the flow ----------------------------------------------------------------------------------
 
 
-def _learned_fingerprints(state: RunState, stored: dict[tuple[str, str], int], min_docs: int) -> dict[str, frozenset[str]]:
+def _learned_fingerprints(
+    state: RunState, stored: dict[tuple[str, str], int], min_docs: int
+) -> dict[str, frozenset[str]]:
     by_site: dict[str, set[str]] = {}
     for key in set(stored) | set(state.site_blocks):
         n = stored.get(key, 0) + state.site_blocks.get(key, 0)
@@ -240,7 +309,13 @@ def news_pipeline(
     ref_date = date.fromisoformat(run_date) if run_date else started.date()
     inputs = list(inputs or default_inputs())
     wh = Warehouse(warehouse)
-    params = {"inputs": inputs, "warehouse": warehouse, "run_date": ref_date.isoformat(), "config": cfg.to_dict(), "full_refresh": full_refresh}
+    params = {
+        "inputs": inputs,
+        "warehouse": warehouse,
+        "run_date": ref_date.isoformat(),
+        "config": cfg.to_dict(),
+        "full_refresh": full_refresh,
+    }
     files = ingest_stage.list_inputs(inputs)
     log.info("run %s: %d input files under %s -> %s", run_id, len(files), ", ".join(inputs), warehouse)
 
@@ -259,7 +334,10 @@ def news_pipeline(
             records=frozenset(r["content_sha256"] for r in finished),
         )
     del stored_docs
-    stored_blocks = {(r["site_key"], r["fingerprint"]): r["n_documents"] for r in wh.read("boilerplate", columns=["site_key", "fingerprint", "n_documents"]).to_pylist()}
+    stored_blocks = {
+        (r["site_key"], r["fingerprint"]): r["n_documents"]
+        for r in wh.read("boilerplate", columns=["site_key", "fingerprint", "n_documents"]).to_pylist()
+    }
     # Batches are pipelined: CPU stages of up to `window` batches run at once on the task runner
     # (threads by default; processes or Dask use both cores / a cluster), while the flow ingests the
     # next batch. Results are collected oldest first, so memory holds at most `window` batches.
@@ -268,9 +346,9 @@ def news_pipeline(
 
     def collect() -> None:
         n_batch, n_files, unchanged, f_sign, f_events, f_write = pending.popleft()
-        written = f_write.result()
-        state.index_entries.extend(f_sign.result())
-        state.mentions.extend(f_events.result())
+        written = f_write.result().value
+        state.index_entries.extend(f_sign.result().value)
+        state.mentions.extend(f_events.result().value)
         state.changed_doc_ids.update(written["changed"])
         state.new_doc_ids.update(written["doc_ids"])
         state.quarantine_reasons.update(written["reasons"])
@@ -284,24 +362,39 @@ def news_pipeline(
                 "documents_updated": written["documents_updated"],
             }
         )
-        log.info("batch %d: %d files -> %d documents, %d quarantined, %d unchanged", n_batch, n_files, written["documents"], written["quarantined"], unchanged)
+        log.info(
+            "batch %d: %d files -> %d documents, %d quarantined, %d unchanged",
+            n_batch,
+            n_files,
+            written["documents"],
+            written["quarantined"],
+            unchanged,
+        )
 
     units = ingest_stage.iter_units(files, cfg.ingest, known)
+    known_payload = Payload(known)
     for n_batch, batch in enumerate(plan_batches(units, cfg.ingest.batch_size), start=1):
-        raws, rejects, unchanged = ingest_task(batch, cfg, known)
+        raws, rejects, unchanged = ingest_task(Payload(batch), cfg, known_payload).value
         for raw in raws:
             if raw.doc_id not in known_docs:  # documents of earlier runs are already counted
                 for fp, text in clean_stage.site_blocks(raw).items():
                     key = (raw.site_key, fp)
                     state.site_blocks[key] += 1
-                    if state.site_blocks[key] + stored_blocks.get(key, 0) >= cfg.clean.site_boilerplate_min_docs:
+                    if (
+                        state.site_blocks[key] + stored_blocks.get(key, 0)
+                        >= cfg.clean.site_boilerplate_min_docs
+                    ):
                         state.site_examples.setdefault(key, text)
         fingerprints = _learned_fingerprints(state, stored_blocks, cfg.clean.site_boilerplate_min_docs)
-        f_clean = clean_task.with_options(timeout_seconds=cfg.batch_timeout_s).submit(raws, cfg, fingerprints)
+        f_clean = clean_task.with_options(timeout_seconds=cfg.batch_timeout_s).submit(
+            Payload(raws), cfg, Payload(fingerprints)
+        )
         f_sign = sign_task.with_options(timeout_seconds=cfg.batch_timeout_s).submit(f_clean, cfg)
-        f_events = extract_events_task.with_options(timeout_seconds=cfg.batch_timeout_s).submit(f_clean, ref_date, cfg)
+        f_events = extract_events_task.with_options(timeout_seconds=cfg.batch_timeout_s).submit(
+            f_clean, ref_date, cfg
+        )
         known_ids = frozenset(r.doc_id for r in raws if r.doc_id in known_docs)
-        f_write = write_batch_task.submit(wh, run_id, f_clean, rejects, known_ids)
+        f_write = write_batch_task.submit(wh, run_id, f_clean, Payload(rejects), Payload(known_ids))
         pending.append((n_batch, len(batch), unchanged, f_sign, f_events, f_write))
         del raws
         while len(pending) >= window:
@@ -318,28 +411,46 @@ def news_pipeline(
             f"run {run_id}: {c['quarantined']} of {c['records_in'] - c.get('unchanged', 0)} inputs rejected "
             f"(more than max_reject_share {cfg.max_reject_share:.0%}); see the quarantine table"
         )
-    log.info("run %s completed: %s", run_id, json.dumps({k: v for k, v in summary["counts"].items() if k != "quarantine_reasons"}))
+    log.info(
+        "run %s completed: %s",
+        run_id,
+        json.dumps({k: v for k, v in summary["counts"].items() if k != "quarantine_reasons"}),
+    )
     return summary
 
 
 def _finish(
-    wh: Warehouse, run_id: str, started: datetime, params: dict, cfg: PipelineConfig, state: RunState, stored_blocks: dict
+    wh: Warehouse,
+    run_id: str,
+    started: datetime,
+    params: dict,
+    cfg: PipelineConfig,
+    state: RunState,
+    stored_blocks: dict,
 ) -> dict[str, Any]:
     """Dedup, event merging and publishing, then the `runs` row (the caller holds the warehouse lock)."""
-    dup_rows, index_entries = dedup_task(wh, state.index_entries, cfg)
+    dup_rows, index_entries = dedup_task(wh, Payload(state.index_entries), cfg).value
     canonical_of = {r.doc_id: r.canonical_doc_id for r in dup_rows}
     stored_dups = wh.read("duplicates", columns=["doc_id", "canonical_doc_id"]).to_pylist()
     canonical_of = {**{r["doc_id"]: r["canonical_doc_id"] for r in stored_dups}, **canonical_of}
-    events, assign = merge_events_task(wh, state.mentions, canonical_of, cfg)
+    events, assign = merge_events_task(wh, Payload(state.mentions), Payload(canonical_of), cfg).value
     published_ids = {e.event_id for e in events}
     mention_rows = [
-        events_stage.mention_row(m, assign[i], run_id) for i, m in enumerate(state.mentions) if assign.get(i) in published_ids
+        events_stage.mention_row(m, assign[i], run_id)
+        for i, m in enumerate(state.mentions)
+        if assign.get(i) in published_ids
     ]
     boiler_rows = []
     for (site, fp), n_new in state.site_blocks.items():
         n = stored_blocks.get((site, fp), 0) + n_new
         if n >= cfg.clean.site_boilerplate_min_docs:
-            row = {"site_key": site, "fingerprint": fp, "example": state.site_examples[(site, fp)][:200], "n_documents": n, "run_id": run_id}
+            row = {
+                "site_key": site,
+                "fingerprint": fp,
+                "example": state.site_examples[(site, fp)][:200],
+                "n_documents": n,
+                "run_id": run_id,
+            }
             row["record_hash"] = record_hash(row)
             boiler_rows.append(row)
     tables = {
@@ -349,7 +460,7 @@ def _finish(
         "events": [events_stage.event_row(e, run_id) for e in events],
         "boilerplate": boiler_rows,
     }
-    versions = publish_task(wh, run_id, tables, sorted(state.changed_doc_ids))
+    versions = publish_task(wh, run_id, Payload(tables), Payload(sorted(state.changed_doc_ids)))
     counts = {
         **dict(state.counts),
         "duplicates": sum(not r.is_canonical for r in dup_rows),
@@ -366,7 +477,13 @@ def _finish(
 
 
 def _publish_run(
-    wh: Warehouse, run_id: str, started: datetime, status: str, params: dict, counts: dict, versions: dict[str, int]
+    wh: Warehouse,
+    run_id: str,
+    started: datetime,
+    status: str,
+    params: dict,
+    counts: dict,
+    versions: dict[str, int],
 ) -> dict[str, Any]:
     try:
         flow_run_id = str(runtime_flow_run.id) if runtime_flow_run.id else None
@@ -405,7 +522,9 @@ def _report(summary: dict[str, Any]) -> None:
         "",
         *[f"- `{k}`: v{v}" for k, v in summary["table_versions"].items()],
     ]
-    create_markdown_artifact(markdown="\n".join(lines), key="newslake-run-report", description=f"newslake run {summary['run_id']}")
+    create_markdown_artifact(
+        markdown="\n".join(lines), key="newslake-run-report", description=f"newslake run {summary['run_id']}"
+    )
     create_table_artifact(
         table=[{"table": k, "version": v} for k, v in summary["table_versions"].items()],
         key="newslake-table-versions",

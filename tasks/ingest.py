@@ -181,13 +181,16 @@ def read_bytes(path: str, cfg: IngestConfig) -> bytes:
         return bytes(out)
 
 
+_NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
+
+
 def looks_binary(data: bytes, cfg: IngestConfig) -> bool:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with BOM has NULs but is text
         return False
     sample = data[:8192]
     if b"\x00" in sample:
         return True
-    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    control = len(sample.translate(None, _NOT_CONTROL))  # C-speed count of control bytes
     return control / max(1, len(sample)) > cfg.binary_control_ratio
 
 
