@@ -16,6 +16,8 @@ from pathlib import Path
 def _quiet_prefect_defaults() -> None:
     # Offline by design: Prefect's telemetry would log errors on every run without network.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # The ephemeral API gets 20 s to start by default, too little on a busy 2-core machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     # An empty PREFECT_API_URL breaks Prefect's events client: treat it as unset.
     if os.environ.get("PREFECT_API_URL", None) == "":
         del os.environ["PREFECT_API_URL"]

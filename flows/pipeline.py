@@ -184,13 +184,16 @@ def extract_events_task(cleaned: Payload, run_date: date, cfg: PipelineConfig) -
 
 @task(name="write_batch", retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE)
 def write_batch_task(
-    wh: Warehouse, run_id: str, cleaned: Payload, ingest_rejects: Payload, known_ids: Payload
+    wh: Warehouse, run_id: str, cleaned: Payload, ingest_rejects: Payload, known_ids: Payload, fresh: Payload
 ) -> Payload:
     """Merge a batch's documents, segments and quarantine rows (ingest and clean rejects).
 
     `known_ids`: documents of this batch stored by an earlier run; those whose content changed lose
-    the old segments no longer present. Returns counts, changed ids and quarantine reasons.
+    the old segments no longer present. `fresh`: (no document of the batch stored before or written by
+    this run yet, table versions at the run's start): then rows are appended, not merged, unless
+    another run wrote meanwhile. Returns counts, changed ids and quarantine reasons.
     """
+    is_fresh, start_versions = fresh.value
     docs, dropped = cleaned.value
     known_ids = known_ids.value
     now = datetime.now(UTC)
@@ -204,13 +207,16 @@ def write_batch_task(
     doc_rows = [clean_stage.document_row(d, run_id, now) for d in docs]
     seg_rows = [r for d in docs for r in clean_stage.segment_rows(d, run_id)]
     with wh.lock():
-        wh.merge("segments", to_table("segments", seg_rows), run_id, stale=("doc_id", changed))
+        if is_fresh:
+            wh.insert_or_merge("segments", to_table("segments", seg_rows), run_id, True, start_versions.get("segments"))
+        else:
+            wh.merge("segments", to_table("segments", seg_rows), run_id, stale=("doc_id", changed))
         wh.merge(
             "quarantine",
             to_table("quarantine", [ingest_stage.quarantine_row(r, run_id, now) for r in rejects]),
             run_id,
         )
-        m = wh.merge("documents", to_table("documents", doc_rows), run_id)
+        m = wh.insert_or_merge("documents", to_table("documents", doc_rows), run_id, is_fresh, start_versions.get("documents"))
     return Payload(
         {
             "documents": len(docs),
@@ -372,6 +378,8 @@ def news_pipeline(
         )
 
     units = ingest_stage.iter_units(files, cfg.ingest, known)
+    start_versions = {t: wh.version(t) for t in ("documents", "segments")}
+    run_doc_ids: set[str] = set()
     known_payload = Payload(known)
     for n_batch, batch in enumerate(plan_batches(units, cfg.ingest.batch_size), start=1):
         raws, rejects, unchanged = ingest_task(Payload(batch), cfg, known_payload).value
@@ -394,7 +402,10 @@ def news_pipeline(
             f_clean, ref_date, cfg
         )
         known_ids = frozenset(r.doc_id for r in raws if r.doc_id in known_docs)
-        f_write = write_batch_task.submit(wh, run_id, f_clean, Payload(rejects), Payload(known_ids))
+        batch_ids = {r.doc_id for r in raws}
+        fresh = not known_ids and not (batch_ids & run_doc_ids) and len(batch_ids) == len(raws)
+        run_doc_ids.update(batch_ids)
+        f_write = write_batch_task.submit(wh, run_id, f_clean, Payload(rejects), Payload(known_ids), Payload((fresh, start_versions)))
         pending.append((n_batch, len(batch), unchanged, f_sign, f_events, f_write))
         del raws
         while len(pending) >= window:

@@ -234,6 +234,33 @@ class Warehouse:
 
         return self._retry(f"merge into {table}", run)
 
+    def only_written_by(self, table: str, run_id: str, since_version: int | None) -> bool:
+        """True when every commit to `table` after `since_version` was made by run `run_id` (table
+        creations aside): nobody else can have inserted rows since."""
+        current = self.version(table)
+        if current is None:
+            return True
+        start = -1 if since_version is None else since_version
+        if current <= start:
+            return True
+        for h in self.history(table)[: current - start]:
+            if h.get("version", 0) <= start:
+                continue
+            if h.get("newslake.run_id") != run_id and h.get("newslake.operation") != "create":
+                return False
+        return True
+
+    def insert_or_merge(self, table: str, data: pa.Table, run_id: str, fresh: bool, since_version: int | None) -> dict[str, int]:
+        """Append `data` when its keys are new (`fresh`: none stored before the run, none written by
+        this run yet) and no other writer touched the table since `since_version`; merge otherwise.
+        Appends cost O(batch) where merges scan the table, so a long first ingest stays linear."""
+        if fresh and self.only_written_by(table, run_id, since_version):
+            data = dedupe_on_keys(check_table(table, data), TABLES[table].keys)
+            if data.num_rows:
+                self.append(table, data, run_id)
+            return {"num_target_rows_inserted": data.num_rows, "num_target_rows_updated": 0, "num_target_rows_deleted": 0}
+        return self.merge(table, data, run_id)
+
     def append(self, table: str, data: pa.Table, run_id: str) -> None:
         data = check_table(table, data)
         self.ensure(table)
