@@ -58,7 +58,7 @@ class PipelineConfig:
     dedup: DedupConfig = field(default_factory=DedupConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
     max_reject_share: float = 0.5  # the run fails (after writing quarantine) when more inputs are rejected
-    max_batches_in_flight: int = 4  # batches whose CPU stages may run at once (memory: this many batches)
+    max_batches_in_flight: int = 2  # batches whose CPU stages may run at once (memory: this many batches)
     batch_timeout_s: float = 3600.0  # a CPU stage taking longer on one batch fails the run (Prefect task timeout)
 
     def to_dict(self) -> dict[str, Any]:
