@@ -33,7 +33,7 @@ from tasks import dedup as dedup_stage
 from tasks import events as events_stage
 from tasks import ingest as ingest_stage
 from tasks.config import PipelineConfig
-from tasks.schema import TABLES, record_hash, to_table
+from tasks.schema import record_hash, to_table
 from tasks.storage import Warehouse
 
 TASK_RUNNERS = ("threads", "processes", "dask")
@@ -542,5 +542,3 @@ def _report(summary: dict[str, Any]) -> None:
         description="Delta table versions written by this run",
     )
 
-
-TABLE_NAMES = tuple(TABLES)

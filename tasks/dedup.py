@@ -204,10 +204,6 @@ class DupRow:
     similarity: float
 
 
-def signature_entry(doc: DedupInput, cfg: DedupConfig, params: tuple[np.ndarray, np.ndarray]) -> IndexEntry:
-    return sign([doc], cfg, params)[0]
-
-
 class _UnionFind:
     def __init__(self) -> None:
         self.parent: dict[str, str] = {}
@@ -267,7 +263,9 @@ def lsh_candidates(sigs: np.ndarray, bands: int, max_bucket_pairs: int = 64) -> 
 
 
 def verify_pairs(sigs: np.ndarray, n_words: np.ndarray, pairs: np.ndarray, cfg: DedupConfig, chunk: int = 65536) -> np.ndarray:
-    """Boolean mask of candidate pairs that are near duplicates (see `is_near_duplicate`), vectorised."""
+    """Boolean mask of candidate pairs that are near duplicates, vectorised: estimated Jaccard >=
+    `jaccard_threshold`, or a truncated copy (the shorter text's shingles mostly inside the longer one:
+    containment |A∩B| / min(|A|, |B|) >= `containment_threshold`, with |A∩B| = J(|A|+|B|)/(1+J))."""
     ok = np.zeros(len(pairs), dtype=bool)
     for s in range(0, len(pairs), chunk):
         p = pairs[s : s + chunk]
@@ -374,19 +372,6 @@ def dedup(
             out_entries.append(IndexEntry(m, e.text_hash, e.n_words, e.published, e.signature, canonical))
     rows.sort(key=lambda r: r.doc_id)
     return rows, out_entries
-
-
-def is_near_duplicate(a: IndexEntry, b: IndexEntry, cfg: DedupConfig) -> bool:
-    """Verify a candidate pair: estimated Jaccard >= threshold, or a truncated copy (the shorter text's
-    shingles mostly inside the longer one: containment >= `containment_threshold`)."""
-    j = estimated_jaccard(a.signature, b.signature)
-    if j >= cfg.jaccard_threshold:
-        return True
-    if j < cfg.containment_min_jaccard:
-        return False
-    # |A∩B| = J(|A|+|B|)/(1+J); containment of the smaller set in the larger.
-    na, nb = max(1, a.n_words - cfg.shingle_words + 1), max(1, b.n_words - cfg.shingle_words + 1)
-    return j * (na + nb) / ((1 + j) * min(na, nb)) >= cfg.containment_threshold
 
 
 def _similarity(a: IndexEntry, b: IndexEntry) -> float:

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
@@ -343,7 +342,3 @@ def dedupe_on_keys(table: pa.Table, keys: Sequence[str]) -> pa.Table:
     if len(last) == table.num_rows:
         return table
     return table.take(pa.array(sorted(last.values()), type=pa.int64()))
-
-
-def filter_in(table: pa.Table, column: str, values: Sequence[str]) -> pa.Table:
-    return table.filter(pc.is_in(table.column(column), value_set=pa.array(list(values), type=table.schema.field(column).type)))

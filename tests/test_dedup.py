@@ -121,3 +121,16 @@ def test_find_repeats_exact_and_near():
         "short",
     ]
     assert find_repeats(texts, 0.8) == {2: 0, 3: 0, 5: 4}
+
+
+def test_batch_signatures_equal_the_single_document_reference():
+    """`sign` hashes a whole batch at once; it must give exactly the per-document MinHash."""
+    from tasks.dedup import _params, minhash, normalise_words, shingles
+
+    docs = [DedupInput("a", article(40), None), DedupInput("b", "Ünïcode café " * 20 + article(41), None), DedupInput("c", "too short", None)]
+    a, b = _params(CFG)
+    for d, e in zip(docs, sign(docs, CFG), strict=True):
+        if d.doc_id == "c":
+            assert e.signature is None
+        else:
+            assert (e.signature == minhash(shingles(normalise_words(d.text), CFG.shingle_words), a, b)).all()
