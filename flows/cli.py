@@ -189,6 +189,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_io_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input", action="append", metavar="PATH", help="input file or folder (repeatable; default: seeds/)")
+    p.add_argument("--warehouse", default="warehouse", metavar="DIR", help="warehouse directory (default: warehouse/)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="newslake",
@@ -197,8 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     r = sub.add_parser("run", help="run the pipeline once", description="Run the pipeline (a Prefect flow) over the inputs into the warehouse.")
-    r.add_argument("--input", action="append", metavar="PATH", help="input file or folder (repeatable; default: seeds/)")
-    r.add_argument("--warehouse", default="warehouse", metavar="DIR", help="warehouse directory (default: warehouse/)")
+    _add_io_arguments(r)
     r.add_argument("--run-date", type=_run_date, metavar="YYYY-MM-DD", help="reference date for relative dates (default: today UTC)")
     r.add_argument("--task-runner", choices=("threads", "processes", "dask"), default="threads", help="where batch tasks run (default: threads)")
     r.add_argument("--workers", type=int, metavar="N", help="worker threads/processes (default: 4 threads, one process per core, 2 Dask workers)")
@@ -215,8 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sv.add_argument("--cron", metavar="EXPR", help='cron schedule in UTC (default "0 6 * * *")')
     sv.add_argument("--interval", type=float, metavar="SECONDS", help="interval schedule instead of cron")
-    sv.add_argument("--input", action="append", metavar="PATH", help="input file or folder (repeatable; default: seeds/)")
-    sv.add_argument("--warehouse", default="warehouse", metavar="DIR", help="warehouse directory (default: warehouse/)")
+    _add_io_arguments(sv)
     sv.add_argument("--name", default="newslake", help="deployment name (default: newslake)")
     sv.set_defaults(func=cmd_serve)
 

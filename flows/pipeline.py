@@ -124,6 +124,9 @@ class RunState:
     quarantine_reasons: Counter = field(default_factory=Counter)
     site_blocks: Counter = field(default_factory=Counter)  # (site, fingerprint) -> new documents carrying it
     site_examples: dict[tuple[str, str], str] = field(default_factory=dict)
+    # site -> fingerprints seen in at least `site_boilerplate_min_docs` documents (all runs), kept up to
+    # date as blocks are counted instead of being recomputed from every count each batch
+    fingerprints: dict[str, set[str]] = field(default_factory=dict)
     new_doc_ids: set[str] = field(default_factory=set)
     changed_doc_ids: set[str] = field(default_factory=set)  # stored by an earlier run, content changed
 
@@ -281,17 +284,6 @@ def publish_task(wh: Warehouse, run_id: str, tables: Payload, stale_mentions: Pa
 # --- the flow ----------------------------------------------------------------------------------
 
 
-def _learned_fingerprints(
-    state: RunState, stored: dict[tuple[str, str], int], min_docs: int
-) -> dict[str, frozenset[str]]:
-    by_site: dict[str, set[str]] = {}
-    for key in set(stored) | set(state.site_blocks):
-        n = stored.get(key, 0) + state.site_blocks.get(key, 0)
-        if n >= min_docs:
-            by_site.setdefault(key[0], set()).add(key[1])
-    return {k: frozenset(v) for k, v in by_site.items()}
-
-
 @flow(name="news-pipeline", log_prints=False)
 def news_pipeline(
     inputs: list[str] | None = None,
@@ -344,6 +336,9 @@ def news_pipeline(
         (r["site_key"], r["fingerprint"]): r["n_documents"]
         for r in wh.read("boilerplate", columns=["site_key", "fingerprint", "n_documents"]).to_pylist()
     }
+    for (site, fp), n in stored_blocks.items():
+        if n >= cfg.clean.site_boilerplate_min_docs:
+            state.fingerprints.setdefault(site, set()).add(fp)
     # Batches are pipelined: CPU stages of up to `window` batches run at once on the task runner
     # (threads by default; processes or Dask use both cores / a cluster), while the flow ingests the
     # next batch. Results are collected oldest first, so memory holds at most `window` batches.
@@ -393,7 +388,8 @@ def news_pipeline(
                         >= cfg.clean.site_boilerplate_min_docs
                     ):
                         state.site_examples.setdefault(key, text)
-        fingerprints = _learned_fingerprints(state, stored_blocks, cfg.clean.site_boilerplate_min_docs)
+                        state.fingerprints.setdefault(key[0], set()).add(fp)
+        fingerprints = {site: frozenset(fps) for site, fps in state.fingerprints.items()}
         f_clean = clean_task.with_options(timeout_seconds=cfg.batch_timeout_s).submit(
             Payload(raws), cfg, Payload(fingerprints)
         )

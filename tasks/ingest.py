@@ -10,6 +10,7 @@ Out: `RawDoc` records and `Reject`s. Every input file or JSONL line ends as exac
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
 from tasks.config import IngestConfig
@@ -349,7 +351,14 @@ def ingest_file(f: InputFile, cfg: IngestConfig, known: Known = Known()) -> Iter
         ext not in TEXT_EXTS | HTML_EXTS and data.lstrip()[:1] == b"{" and data.rstrip()[-1:] == b"}"
     )
     if is_jsonl:
-        yield from _ingest_jsonl(f, data, digest, cfg, reject, known)
+        # the bytes are already here: read them through the same line reader as streamed files
+        for unit in _stream_jsonl(f, cfg, known, io.BytesIO(data)):
+            if isinstance(unit, RecordUnit):
+                docs, rejects, _ = ingest([unit], cfg)
+                yield from docs
+                yield from rejects
+            else:
+                yield unit
         return
     try:
         text, encoding = decode(data, cfg)
@@ -360,24 +369,6 @@ def ingest_file(f: InputFile, cfg: IngestConfig, known: Known = Known()) -> Iter
         yield reject("empty_input", f"{f.source_id}: no text", data, digest)
         return
     yield _file_record(f, text, encoding, digest, sniff_format(f.path, text))
-
-
-def _ingest_jsonl(f: InputFile, data: bytes, digest: str, cfg: IngestConfig, reject, known: Known) -> Iterator[RawDoc | Reject | Unchanged]:
-    n_records = 0
-    for lineno, line in enumerate(data.splitlines(), start=1):
-        if not line.strip():
-            continue
-        n_records += 1
-        if known.records and sha256_hex(line) in known.records:
-            yield Unchanged(f"{f.source_id}:{lineno}")
-            continue
-        try:
-            yield parse_jsonl_line(line, lineno, f, cfg)
-        except Rejected as r:
-            detail = r.detail if f.source_id in r.detail else f"{f.source_id} line {lineno}: {r.detail}"
-            yield reject(r.reason, detail, line, sid=f"{f.source_id}:{lineno}")
-    if n_records == 0:
-        yield reject("empty_input", f"{f.source_id}: JSONL file with no records", data, digest)
 
 
 # --- streaming large inputs: JSONL(.gz) and WARC(.gz) are read record by record -----------------
@@ -407,12 +398,13 @@ def _open_stream(path: str):
     return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")  # noqa: SIM115
 
 
-def _stream_jsonl(f: InputFile, cfg: IngestConfig, known: Known) -> Iterator[RecordUnit | Reject | Unchanged]:
+def _stream_jsonl(f: InputFile, cfg: IngestConfig, known: Known, fh: IO[bytes] | None = None) -> Iterator[RecordUnit | Reject | Unchanged]:
     """Lines of a JSONL(.gz) file, read with a per-line size limit: a line (or a gzip bomb expanding
-    into one) longer than `max_bytes` is stopped while reading and quarantined."""
+    into one) longer than `max_bytes` is stopped while reading and quarantined. `fh`: read these
+    bytes instead of opening the file (a file already read whole)."""
     n = 0
     try:
-        with _open_stream(f.path) as fh:
+        with fh if fh is not None else _open_stream(f.path) as fh:
             lineno = 0
             while True:
                 line = fh.readline(cfg.max_bytes + 1)
