@@ -4,7 +4,10 @@ Each cluster has an original article and 0..k variants of the kinds news aggrega
 `exact` (mirror), `syndicated` (other site boilerplate around the same body), `truncated`,
 `reordered` paragraphs, `typos` (and synonyms), `spun` (heavier synonym rewrite), `comments` (a reader
 thread appended). Pages come as plain-text dumps (site chrome lines around the body, like scraped
-pages) or HTML, and are written as JSONL (`--format jsonl`), loose files (`--format files`) or both.
+pages) or HTML, and are written as JSONL (`--format jsonl`), loose files (`--format files`), both, or
+`mixed` (what a crawl delivery looks like: HTML pages half in WARC.gz files as HTTP responses, a quarter
+as JSONL `html` records, a quarter as loose .html files; text dumps three quarters as JSONL records —
+alternately in a plain and a gzipped JSONL file — and a quarter as loose .txt files).
 
     python bench/make_corpus.py --docs 10000 --out bench/out/corpus10k --format jsonl --seed 1
 
@@ -227,8 +230,57 @@ def page_html(p: Page) -> str:
     )
 
 
+def write_mixed(out: Path, n_docs: int, seed: int, html_share: float, warc_records_per_file: int = 5000) -> Path:
+    """The `mixed` layout (see the module docstring); the same pages as `write` for the same seed."""
+    import contextlib
+    import gzip
+    import hashlib
+    import io
+    import uuid
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    out.mkdir(parents=True, exist_ok=True)
+    r = random.Random(seed + 1)
+    n_warc = n_json = 0
+    writer = None
+    with contextlib.ExitStack() as stack:
+        jsonl = [
+            stack.enter_context((out / "records.jsonl").open("w", encoding="utf-8")),
+            stack.enter_context(io.TextIOWrapper(gzip.GzipFile(out / "records2.jsonl.gz", "wb", mtime=0), encoding="utf-8")),
+        ]
+        for p in pages(n_docs, seed):
+            is_html = r.random() < html_share
+            where = r.random()
+            url = f"https://{p.site}/news/{p.doc_id}"
+            rec = {"id": p.doc_id, "url": url, "title": p.title, "published": p.published, "cluster": p.cluster, "variant": p.variant}
+            body = page_html(p) if is_html else page_text(p)
+            if is_html and where < 0.5:
+                if writer is None or n_warc % warc_records_per_file == 0:
+                    path = out / f"crawl-{n_warc // warc_records_per_file:04d}.warc.gz"
+                    writer = WARCWriter(stack.enter_context(path.open("wb")), gzip=True)
+                payload = body.encode("utf-8")
+                http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+                rid = f"<urn:uuid:{uuid.UUID(bytes=hashlib.md5(p.doc_id.encode()).digest())}>"
+                warc_headers = {"WARC-Record-ID": rid, "WARC-Date": f"{p.published}T12:00:00Z"}
+                writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(payload), http_headers=http, warc_headers_dict=warc_headers))
+                n_warc += 1
+            elif where < 0.75:
+                rec["html" if is_html else "text"] = body
+                jsonl[n_json % 2].write(json.dumps(rec, ensure_ascii=False) + "\n")
+                n_json += 1
+            else:
+                sub = out / "pages" / p.site
+                sub.mkdir(parents=True, exist_ok=True)
+                (sub / f"{p.doc_id}.{'html' if is_html else 'txt'}").write_text(body, encoding="utf-8")
+    return out
+
+
 def write(out: Path, n_docs: int, seed: int, fmt: str, html_share: float = 0.0) -> Path:
     """Write the corpus; returns the directory. JSONL records: id, url, title, text|html, published, cluster, variant."""
+    if fmt == "mixed":
+        return write_mixed(out, n_docs, seed, html_share)
     out.mkdir(parents=True, exist_ok=True)
     r = random.Random(seed + 1)
     jsonl = (out / "corpus.jsonl").open("w", encoding="utf-8") if fmt in ("jsonl", "both") else None
@@ -254,7 +306,7 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=1000)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--format", choices=("jsonl", "files", "both"), default="jsonl")
+    ap.add_argument("--format", choices=("jsonl", "files", "both", "mixed"), default="jsonl")
     ap.add_argument("--html-share", type=float, default=0.0, help="share of pages written as HTML")
     args = ap.parse_args()
     print(write(args.out, args.docs, args.seed, args.format, args.html_share))

@@ -43,14 +43,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = json.loads(args.config) if args.config else None
     flow_fn = news_pipeline
-    if args.task_runner != "threads" or args.workers:
+    workers = args.workers
+    if args.task_runner != "threads":
+        # the batch tasks themselves run on separate processes: each does its batch in-process
         flow_fn = news_pipeline.with_options(task_runner=make_task_runner(args.task_runner, args.workers, args.dask_address))
+        workers = 1
     summary = flow_fn(
         inputs=args.input or None,
         warehouse=args.warehouse,
         run_date=args.run_date or datetime.now(UTC).date().isoformat(),
         config=config,
         full_refresh=args.full_refresh,
+        workers=workers,
     )
     c = summary["counts"]
     print()
@@ -204,8 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run the pipeline once", description="Run the pipeline (a Prefect flow) over the inputs into the warehouse.")
     _add_io_arguments(r)
     r.add_argument("--run-date", type=_run_date, metavar="YYYY-MM-DD", help="reference date for relative dates (default: today UTC)")
-    r.add_argument("--task-runner", choices=("threads", "processes", "dask"), default="threads", help="where batch tasks run (default: threads)")
-    r.add_argument("--workers", type=int, metavar="N", help="worker threads/processes (default: 4 threads, one process per core, 2 Dask workers)")
+    r.add_argument("--workers", type=int, metavar="N", help="processes for the CPU stages (default: one per core; 1: in the flow's process); with --task-runner processes|dask: Prefect/Dask workers")
+    r.add_argument("--task-runner", choices=("threads", "processes", "dask"), default="threads", help="where batch tasks run: threads of the flow process handing batches to --workers processes (default), Prefect's process pool, or Dask")
     r.add_argument("--dask-address", metavar="URL", help="an existing Dask scheduler (tcp://host:8786) for --task-runner dask")
     r.add_argument("--full-refresh", action="store_true", help="reprocess inputs already ingested with the same content")
     r.add_argument("--config", metavar="JSON", help='config overrides as JSON, e.g. \'{"dedup": {"jaccard_threshold": 0.6}}\'')

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import numpy as np
 import xxhash
 
 from tasks.config import CleanConfig
@@ -695,6 +696,98 @@ def site_blocks(raw: RawDoc, max_words: int = 40) -> dict[str, str]:
         if s and len(words_of(s)) <= max_words:
             out.setdefault(block_fingerprint(s), s)
     return out
+
+
+def _block_key(site: str, fingerprint: str) -> int:
+    return xxhash.xxh64_intdigest(f"{site}\0{fingerprint}".encode())
+
+
+class SiteBoilerplate:
+    """Learns site boilerplate: short blocks of plain-text documents that recur in at least `min_docs`
+    documents of one site (this run's new documents plus the counts earlier runs stored).
+
+    In: `stored` (site_key, fingerprint, n_documents) rows of the `boilerplate` table, then the new
+    documents of each batch (`add`), in batch order: a batch is cleaned with what was learned up to and
+    including itself. Out: `fingerprints` (site -> boilerplate fingerprints, for `clean`) and `rows`
+    (the `boilerplate` table rows of blocks this run saw).
+
+    Counts live in two sorted numpy arrays (uint64 key of site + fingerprint, uint32 count: 12 bytes per
+    distinct block, against ~300 for a Counter of string tuples); texts are kept only for blocks that
+    became boilerplate. Past `max_blocks` distinct blocks, blocks seen once are forgotten (lossy
+    counting: a block recurring later starts again from one); real site chrome recurs on most pages of
+    its site and is never at one.
+    """
+
+    def __init__(self, min_docs: int, stored: Iterable[tuple[str, str, int]] = (), max_blocks: int = 5_000_000) -> None:
+        self.min_docs = min_docs
+        self.max_blocks = max_blocks
+        self._keys = np.empty(0, dtype=np.uint64)
+        self._counts = np.empty(0, dtype=np.uint32)
+        self._stored: dict[int, int] = {}
+        self._known: dict[int, tuple[str, str, str | None]] = {}  # boilerplate key -> (site, fp, example)
+        self.fingerprints: dict[str, frozenset[str]] = {}
+        new_fps: dict[str, set[str]] = {}
+        for site, fp, n in stored:
+            k = _block_key(site, fp)
+            self._stored[k] = n
+            if n >= min_docs:
+                self._known[k] = (site, fp, None)
+                new_fps.setdefault(site, set()).add(fp)
+        self.fingerprints = {s: frozenset(f) for s, f in new_fps.items()}
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, raws: Iterable[RawDoc]) -> None:
+        """Count the short blocks of these (new) documents, each block once per document."""
+        keys: list[int] = []
+        meta: dict[int, tuple[str, str, str]] = {}
+        for raw in raws:
+            for fp, text in site_blocks(raw).items():
+                k = _block_key(raw.site_key, fp)
+                keys.append(k)
+                meta.setdefault(k, (raw.site_key, fp, text))
+        if not keys:
+            return
+        new, cnt = np.unique(np.fromiter(keys, dtype=np.uint64, count=len(keys)), return_counts=True)
+        pos = np.searchsorted(self._keys, new)
+        found = pos < len(self._keys)
+        found[found] = self._keys[pos[found]] == new[found]
+        self._counts[pos[found]] += cnt[found].astype(np.uint32)
+        self._keys = np.insert(self._keys, pos[~found], new[~found])
+        self._counts = np.insert(self._counts, pos[~found], cnt[~found].astype(np.uint32))
+        totals = self._counts[np.searchsorted(self._keys, new)].astype(np.int64)
+        totals += np.fromiter((self._stored.get(int(k), 0) for k in new), dtype=np.int64, count=len(new))
+        for k in new[totals >= self.min_docs].tolist():
+            known = self._known.get(k)
+            if known is None or known[2] is None:
+                self._known[k] = meta[k]
+                site, fp, _ = meta[k]
+                if fp not in self.fingerprints.get(site, ()):
+                    self.fingerprints[site] = self.fingerprints.get(site, frozenset()) | {fp}
+        if len(self._keys) > self.max_blocks:
+            keep = (self._counts > 1) | np.isin(self._keys, np.fromiter(self._known, dtype=np.uint64, count=len(self._known)))
+            self._keys, self._counts = self._keys[keep], self._counts[keep]
+
+    def rows(self, run_id: str) -> list[dict]:
+        """`boilerplate` rows: blocks seen by this run in at least `min_docs` documents (all runs)."""
+        from tasks.schema import record_hash
+
+        out = []
+        for k, (site, fp, example) in self._known.items():
+            i = int(np.searchsorted(self._keys, np.uint64(k)))
+            if i >= len(self._keys) or int(self._keys[i]) != k or example is None:
+                continue  # not seen by this run: the stored row stands
+            row = {
+                "site_key": site,
+                "fingerprint": fp,
+                "example": example[:200],
+                "n_documents": self._stored.get(k, 0) + int(self._counts[i]),
+                "run_id": run_id,
+            }
+            row["record_hash"] = record_hash(row)
+            out.append(row)
+        return out
 
 
 def clean(

@@ -24,6 +24,7 @@ class CleanConfig:
     min_content_words: int = 8  # a paragraph with fewer words is never `content` by length alone
     url_density_max: float = 0.25  # share of characters inside URLs above which a block is navigation
     site_boilerplate_min_docs: int = 3  # a block seen in this many documents of one site is boilerplate
+    site_boilerplate_max_blocks: int = 5_000_000  # distinct blocks counted (12 bytes each) before singletons are forgotten
     near_repeat_jaccard: float = 0.85  # word-set Jaccard at which a block repeats an earlier one
     html_favor_precision: bool = True
     html_fallback_min_chars: int = 300  # trafilatura's fallback extractors run when the main pass finds less ...
@@ -58,8 +59,9 @@ class PipelineConfig:
     dedup: DedupConfig = field(default_factory=DedupConfig)
     events: EventsConfig = field(default_factory=EventsConfig)
     max_reject_share: float = 0.5  # the run fails (after writing quarantine) when more inputs are rejected
-    max_batches_in_flight: int = 2  # batches whose CPU stages may run at once (memory: this many batches)
-    batch_timeout_s: float = 3600.0  # a CPU stage taking longer on one batch fails the run (Prefect task timeout)
+    max_batches_in_flight: int = 2  # batches in flight at least (at least workers + 1 are; memory: this many batches)
+    worker_chunk_docs: int = 250  # documents per job on a worker process (a batch is spread over the workers)
+    batch_timeout_s: float = 3600.0  # a batch whose CPU stages take longer on a worker process fails the run (worker killed)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -83,7 +85,7 @@ class PipelineConfig:
                 kwargs[key] = sub(**value)
             elif key in ("max_reject_share", "batch_timeout_s"):
                 kwargs[key] = float(value)
-            elif key == "max_batches_in_flight":
+            elif key in ("max_batches_in_flight", "worker_chunk_docs"):
                 kwargs[key] = int(value)
             else:
                 raise ValueError(f"unknown config key {key!r}")

@@ -240,3 +240,57 @@ def test_ordinary_html_is_not_pathological():
 
     assert html_pathology((DATA / "disqus_page.html").read_text(), CFG) is None
     assert html_pathology((DATA / "truncated.html").read_text(), CFG) is None
+
+
+def _site_doc(i: int, site: str, lines: list[str]) -> RawDoc:
+    return RawDoc(f"d{site}{i}", f"{site}/{i}.txt", None, "text/plain", f"h{site}{i}", "\n".join(lines), "utf-8", site)
+
+
+def test_site_boilerplate_learns_blocks_seen_in_min_docs_documents_of_a_site():
+    from tasks.clean import SiteBoilerplate, block_fingerprint
+
+    chrome = "Subscribe to our newsletter for daily updates"
+    learner = SiteBoilerplate(min_docs=3)
+    learner.add([_site_doc(1, "a.example", [chrome, "story one"]), _site_doc(2, "a.example", [chrome, "story two"])])
+    assert learner.fingerprints == {}  # two documents: not yet
+    learner.add([_site_doc(3, "b.example", [chrome]), _site_doc(4, "a.example", [chrome, chrome, "story four"])])
+    fp = block_fingerprint(chrome)
+    assert learner.fingerprints == {"a.example": frozenset({fp})}  # per site; a block counts once per document
+    rows = learner.rows("r1")
+    assert [(r["site_key"], r["fingerprint"], r["n_documents"], r["example"]) for r in rows] == [("a.example", fp, 3, chrome)]
+
+
+def test_site_boilerplate_adds_stored_counts_and_matches_a_plain_counter():
+    import random
+    from collections import Counter
+
+    from tasks.clean import SiteBoilerplate, block_fingerprint, site_blocks
+
+    r = random.Random(5)
+    vocab = [f"line number {k} of the site chrome" for k in range(40)]
+    batches = [[_site_doc(b * 10 + i, r.choice("xyz"), r.sample(vocab, 6)) for i in range(10)] for b in range(6)]
+    stored = [("x", block_fingerprint(vocab[0]), 5)]
+    learner = SiteBoilerplate(min_docs=4, stored=stored, max_blocks=10_000)
+    naive: Counter = Counter({("x", block_fingerprint(vocab[0])): 5})
+    for batch in batches:
+        learner.add(batch)
+        naive.update((d.site_key, fp) for d in batch for fp in site_blocks(d))
+        expected: dict[str, set] = {}
+        for (site, fp), n in naive.items():
+            if n >= 4:
+                expected.setdefault(site, set()).add(fp)
+        assert learner.fingerprints == {s: frozenset(f) for s, f in expected.items()}
+    seen = {(d.site_key, fp) for b in batches for d in b for fp in site_blocks(d)}
+    assert {(r["site_key"], r["fingerprint"]): r["n_documents"] for r in learner.rows("r")} == {
+        k: n for k, n in naive.items() if n >= 4 and k in seen
+    }
+    assert len(learner) == len(seen)
+
+
+def test_site_boilerplate_forgets_singletons_past_max_blocks():
+    from tasks.clean import SiteBoilerplate
+
+    learner = SiteBoilerplate(min_docs=2, max_blocks=5)
+    learner.add([_site_doc(i, "s", [f"unique line {i}", "shared line"]) for i in range(10)])
+    assert len(learner) == 1  # the ten unique lines are forgotten, the shared one is kept
+    assert learner.rows("r")[0]["n_documents"] == 10

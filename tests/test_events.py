@@ -174,3 +174,20 @@ def test_actors_persons_with_roles_and_acronyms():
     roles = {a.name: a.role for a in m.actors}
     assert "Director General" in roles["Josef Aschbacher"]
     assert isinstance(m.actors[0], Actor)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Josef Aschbacher met Aschbacher-Smith and Josef.", [("Josef Aschbacher", 0, 16), ("Josef", 42, 47)]),
+        ("The Foo Research Agency (FRA) and FRAX: FRA signed.", [("Foo Research Agency", 4, 23), ("FRA", 25, 28), ("FRA", 40, 43)]),
+        ("nothing here", []),
+    ],
+)
+def test_document_names_match_whole_words_longest_first(sentence, expected):
+    from tasks.events import DocContext
+
+    ctx = DocContext()
+    for s in ("Josef Aschbacher", "Aschbacher", "Josef", "Foo Research Agency", "FRA"):
+        ctx.surface_to[s] = (s, "person", "participant")
+    assert ctx.matches(sentence) == expected

@@ -1,0 +1,172 @@
+"""One batch through the CPU stages, as plain functions, and the process pool that runs batches.
+
+`process_batch`: raw documents -> clean (with the site boilerplate learned so far) -> MinHash
+signatures + event mentions -> the batch's `documents` and `segments` rows as checked Arrow tables.
+It imports no Prefect, so a worker process starts in a fraction of a second and a batch crosses the
+process boundary as records in and Arrow tables, signatures and mentions out.
+
+`BatchPool`: `workers` processes (forkserver: forked from a clean server process that has imported
+the stages once, never from the flow process with its Prefect threads), or the calling thread when
+`workers` is 1. A worker that dies (segfault, out of memory) fails only its batch with an error naming
+the batch's sources; the pool is replaced so a retry of the batch runs on fresh workers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from tasks import clean as clean_stage
+from tasks import dedup as dedup_stage
+from tasks import events as events_stage
+from tasks.config import PipelineConfig
+from tasks.ingest import RawDoc, Reject, excerpt_of
+from tasks.schema import to_table
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    documents: pa.Table  # `documents` rows of the kept documents
+    segments: pa.Table  # `segments` rows
+    rejects: list[Reject]  # documents dropped by cleaning (stage "clean")
+    entries: list[dedup_stage.IndexEntry]  # MinHash index entries, one per kept document
+    mentions: list[events_stage.Mention]  # event mentions of the kept documents
+    doc_ids: list[str]  # kept documents, in input order
+
+
+def process_batch(
+    raws: list[RawDoc],
+    fingerprints: dict[str, frozenset[str]],
+    cfg: PipelineConfig,
+    run_date: date,
+    run_id: str,
+    now: datetime,
+) -> BatchResult:
+    """clean -> sign + extract_events -> rows, for one batch. `fingerprints`: site -> boilerplate
+    block fingerprints (`clean.SiteBoilerplate`); `run_date`: the reference for relative dates."""
+    kept, dropped = clean_stage.clean(raws, cfg.clean, fingerprints)
+    entries = dedup_stage.sign(
+        (dedup_stage.DedupInput(d.raw.doc_id, d.clean_text, d.published) for d in kept), cfg.dedup
+    )
+    mentions = events_stage.extract_events(
+        ((d.raw.doc_id, d.clean_text, d.published) for d in kept), run_date, cfg.events.max_year_back
+    )
+    rejects = [
+        Reject(raw.source_id, "clean", r.reason, r.detail, excerpt_of(raw.text), raw.content_sha256)
+        for raw, r in dropped
+    ]
+    return BatchResult(
+        documents=to_table("documents", [clean_stage.document_row(d, run_id, now) for d in kept]),
+        segments=to_table("segments", [r for d in kept for r in clean_stage.segment_rows(d, run_id)]),
+        rejects=rejects,
+        entries=entries,
+        mentions=mentions,
+        doc_ids=[d.raw.doc_id for d in kept],
+    )
+
+
+def concat_results(parts: list[BatchResult]) -> BatchResult:
+    """One BatchResult from the results of consecutive chunks of a batch (order kept)."""
+    if len(parts) == 1:
+        return parts[0]
+    return BatchResult(
+        documents=pa.concat_tables([p.documents for p in parts]),
+        segments=pa.concat_tables([p.segments for p in parts]),
+        rejects=[r for p in parts for r in p.rejects],
+        entries=[e for p in parts for e in p.entries],
+        mentions=[m for p in parts for m in p.mentions],
+        doc_ids=[d for p in parts for d in p.doc_ids],
+    )
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class WorkerDied(RuntimeError):
+    """A worker process died while processing a batch (the batch's sources are in the message)."""
+
+
+class BatchPool:
+    """Runs batch functions on `workers` processes, or in the calling thread when `workers` <= 1."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = default_workers() if workers is None else max(1, workers)
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload([__name__])  # workers start with the stages imported
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        return self._executor
+
+    def start(self) -> None:
+        """Start the workers now (without waiting), so they are up by the first batch."""
+        if self.workers > 1:
+            pool = self._pool()
+            for _ in range(self.workers):
+                pool.submit(os.getpid)
+
+    def run(self, fn: Any, *args: Any, label: str = "batch", timeout: float | None = None) -> Any:
+        """`fn(*args)` on a worker (blocking the calling thread until it is done)."""
+        return self._gather([(fn, args)], label, timeout)[0]
+
+    def map(self, fn: Any, items: list, *args: Any, label: str = "batch", timeout: float | None = None) -> list:
+        """`[fn(item, *args) for item in items]`, the items spread over the workers (each item one job,
+        e.g. a chunk of a batch), results in order. `timeout`: seconds for all of them."""
+        return self._gather([(fn, (item, *args)) for item in items], label, timeout)
+
+    def _gather(self, jobs: list[tuple[Any, tuple]], label: str, timeout: float | None) -> list:
+        if self.workers <= 1:
+            return [fn(*args) for fn, args in jobs]
+        pool = self._pool()
+        futures: list[Future] = [pool.submit(fn, *args) for fn, args in jobs]
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            return [f.result(timeout=None if deadline is None else max(0.0, deadline - time.monotonic())) for f in futures]
+        except TimeoutError as exc:  # a hung batch: its worker is killed with the pool
+            self.close(kill=True)
+            raise TimeoutError(f"{label} took longer than {timeout:.0f} s (batch_timeout_s)") from exc
+        except BrokenProcessPool as exc:
+            if self._executor is pool:  # the first thread to notice replaces the pool
+                self._executor = None
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise WorkerDied(f"a worker process died while processing {label}: {exc}") from exc
+
+    def close(self, kill: bool = False) -> None:
+        """Stop the workers: after their current batch, or at once (`kill`, a failed run)."""
+        pool, self._executor = self._executor, None
+        if pool is None:
+            return
+        if kill:
+            for proc in list(getattr(pool, "_processes", {}).values()):
+                proc.terminate()
+        pool.shutdown(wait=not kill, cancel_futures=True)
+
+    def __enter__(self) -> BatchPool:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(kill=exc_type is not None)
+
+    def __getstate__(self) -> dict:
+        # Handed to a task that runs in another process (processes/Dask task runners): there the
+        # batch runs in that process, which is already one of several workers.
+        return {"workers": 1}
+
+    def __setstate__(self, state: dict) -> None:
+        self.workers = state["workers"]
+        self._executor = None

@@ -1,0 +1,54 @@
+"""The batch function and the process pool it runs on (real worker processes)."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import UTC, date, datetime
+
+import pytest
+from conftest import RUN_DATE, SEEDS
+
+from flows.batch import BatchPool, WorkerDied, process_batch
+from tasks.config import PipelineConfig
+from tasks.ingest import ingest, list_inputs
+
+
+def _seed_raws():
+    raws, rejects, _ = ingest(list_inputs([SEEDS]), PipelineConfig().ingest)
+    assert raws and not rejects
+    return raws
+
+
+def test_a_batch_on_a_worker_process_equals_the_batch_in_process():
+    raws, cfg, now = _seed_raws(), PipelineConfig(), datetime(2026, 11, 21, tzinfo=UTC)
+    args = (raws, {}, cfg, date.fromisoformat(RUN_DATE), "r1", now)
+    here = process_batch(*args)
+    with BatchPool(2) as pool:
+        there = pool.run(process_batch, *args)
+    assert there.documents.equals(here.documents) and there.segments.equals(here.segments)
+    assert there.doc_ids == here.doc_ids and there.mentions == here.mentions and not there.rejects
+    assert [e.signature.tolist() for e in there.entries] == [e.signature.tolist() for e in here.entries]
+
+
+def test_a_dead_worker_fails_only_its_batch_with_the_batch_named_and_the_pool_recovers():
+    with BatchPool(2) as pool:
+        with pytest.raises(WorkerDied, match=r"batch 7 \(a.jsonl:1 .. a.jsonl:9\)"):
+            pool.run(os._exit, 3, label="batch 7 (a.jsonl:1 .. a.jsonl:9)")
+        assert pool.run(sum, [1, 2, 3]) == 6  # a fresh pool
+
+
+def test_a_hung_batch_times_out_with_its_name_and_the_pool_recovers():
+    with BatchPool(2) as pool:
+        t = time.monotonic()
+        with pytest.raises(TimeoutError, match="batch 2 took longer than 1 s"):
+            pool.run(time.sleep, 60, label="batch 2", timeout=1)
+        assert time.monotonic() - t < 30  # the sleeping worker was killed, not waited for
+        assert pool.run(sum, [4, 5]) == 9
+
+
+def test_one_worker_runs_in_the_calling_process():
+    with BatchPool(1) as pool:
+        assert pool.run(os.getpid) == os.getpid()
+    with BatchPool(2) as pool:
+        assert pool.run(os.getpid) != os.getpid()
