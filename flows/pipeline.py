@@ -35,7 +35,7 @@ from tasks import dedup as dedup_stage
 from tasks import events as events_stage
 from tasks import ingest as ingest_stage
 from tasks.config import PipelineConfig
-from tasks.schema import to_table
+from tasks.schema import to_table, to_table_chunked
 from tasks.storage import Warehouse
 
 TASK_RUNNERS = ("threads", "processes", "dask")
@@ -246,16 +246,11 @@ def merge_events_task(
 def publish_task(wh: Warehouse, run_id: str, tables: Payload, stale_mentions: Payload) -> dict[str, int]:
     """Write the run's derived tables; returns every pipeline table's version afterwards."""
     tables, stale_mentions = tables.value, stale_mentions.value
-    wh.merge("duplicates", to_table("duplicates", tables["duplicates"]), run_id)
-    wh.merge("dedup_index", to_table("dedup_index", tables["dedup_index"]), run_id)
-    wh.merge(
-        "event_mentions",
-        to_table("event_mentions", tables["event_mentions"]),
-        run_id,
-        stale=("doc_id", stale_mentions),
-    )
-    wh.merge("events", to_table("events", tables["events"]), run_id)
-    wh.merge("boilerplate", to_table("boilerplate", tables["boilerplate"]), run_id)
+    wh.merge("duplicates", tables["duplicates"], run_id)
+    wh.merge("dedup_index", tables["dedup_index"], run_id)
+    wh.merge("event_mentions", tables["event_mentions"], run_id, stale=("doc_id", stale_mentions))
+    wh.merge("events", tables["events"], run_id)
+    wh.merge("boilerplate", tables["boilerplate"], run_id)
     # Entities are derived from the whole events table: rebuilt, written only when they change.
     all_events = [events_stage.event_from_row(r) for r in wh.read("events").to_pylist()]
     per_event = Counter(wh.read("event_mentions", columns=["event_id"]).column("event_id").to_pylist())
@@ -448,23 +443,29 @@ def _finish(
         counts = {**dict(state.counts), "duplicates": 0, "exact_duplicates": 0, "near_duplicates": 0, "events": 0, "event_mentions": 0}
         return _publish_run(wh, run_id, started, _status(counts, cfg), params, {**counts, "quarantine_reasons": dict(state.quarantine_reasons)}, versions)
     dup_rows, index_entries = call(dedup_task)(wh, Payload(state.index_entries), cfg).value
+    state.index_entries = []  # the entries live on in `index_entries`, with their canonical copy
     canonical_of = {r.doc_id: r.canonical_doc_id for r in dup_rows}
     stored_dups = wh.read("duplicates", columns=["doc_id", "canonical_doc_id"]).to_pylist()
     canonical_of = {**{r["doc_id"]: r["canonical_doc_id"] for r in stored_dups}, **canonical_of}
     events, assign = call(merge_events_task)(wh, Payload(state.mentions), Payload(canonical_of), cfg).value
     published_ids = {e.event_id for e in events}
-    mention_rows = [
-        events_stage.mention_row(m, assign[i], run_id)
-        for i, m in enumerate(state.mentions)
-        if assign.get(i) in published_ids
-    ]
+    mentions = to_table_chunked(
+        "event_mentions",
+        (
+            events_stage.mention_row(m, assign[i], run_id)
+            for i, m in enumerate(state.mentions)
+            if assign.get(i) in published_ids
+        ),
+    )
+    state.mentions = []
     tables = {
-        "duplicates": [dedup_stage.duplicate_row(r, run_id) for r in dup_rows],
-        "dedup_index": [dedup_stage.index_row(e, run_id) for e in index_entries],
-        "event_mentions": mention_rows,
-        "events": [events_stage.event_row(e, run_id) for e in events],
-        "boilerplate": state.boilerplate.rows(run_id),
+        "duplicates": to_table_chunked("duplicates", (dedup_stage.duplicate_row(r, run_id) for r in dup_rows)),
+        "dedup_index": to_table_chunked("dedup_index", (dedup_stage.index_row(e, run_id) for e in index_entries)),
+        "event_mentions": mentions,
+        "events": to_table_chunked("events", (events_stage.event_row(e, run_id) for e in events)),
+        "boilerplate": to_table("boilerplate", state.boilerplate.rows(run_id)),
     }
+    del index_entries
     versions = call(publish_task)(wh, run_id, Payload(tables), Payload(sorted(state.changed_doc_ids)))
     counts = {
         **dict(state.counts),
@@ -472,7 +473,7 @@ def _finish(
         "exact_duplicates": sum(r.method == "exact" and not r.is_canonical for r in dup_rows),
         "near_duplicates": sum(r.method == "near" and not r.is_canonical for r in dup_rows),
         "events": len(events),
-        "event_mentions": len(mention_rows),
+        "event_mentions": mentions.num_rows,
         "quarantine_reasons": dict(state.quarantine_reasons),
     }
     return _publish_run(wh, run_id, started, _status(counts, cfg), params, counts, versions)
