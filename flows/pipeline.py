@@ -29,7 +29,16 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as runtime_flow_run
 
-from flows.batch import BatchPool, BatchResult, WorkerDied, concat_results, default_workers, process_batch
+from flows.batch import (
+    BatchPool,
+    BatchResult,
+    Packed,
+    WorkerDied,
+    concat_results,
+    default_workers,
+    process_batch,
+    unpack_all,
+)
 from tasks import clean as clean_stage
 from tasks import dedup as dedup_stage
 from tasks import events as events_stage
@@ -80,6 +89,7 @@ PIPELINE_TABLES = (
     "event_mentions",
     "entities",
     "boilerplate",
+    "inputs",
 )
 
 
@@ -121,11 +131,12 @@ class RunState:
     """What a run accumulates across batches: small per document (signatures, mentions, counts)."""
 
     boilerplate: clean_stage.SiteBoilerplate
-    index_entries: list[dedup_stage.IndexEntry] = field(default_factory=list)
-    mentions: list[events_stage.Mention] = field(default_factory=list)
+    index_entries: list[Packed] = field(default_factory=list)  # dedup.IndexEntry, pickled per chunk
+    mentions: list[Packed] = field(default_factory=list)  # events.Mention, pickled per chunk
     counts: Counter = field(default_factory=Counter)
     quarantine_reasons: Counter = field(default_factory=Counter)
     changed_doc_ids: set[str] = field(default_factory=set)  # stored by an earlier run, content changed
+    inputs: list[ingest_stage.InputDone] = field(default_factory=list)  # JSONL/WARC files read whole
 
 
 class Payload:
@@ -150,8 +161,9 @@ class Payload:
 # --- thin tasks --------------------------------------------------------------------------------
 
 
-# NO_CACHE: batches are never re-run with the same inputs, and hashing thousands of documents
-# for a cache key would cost more than it could save.
+# NO_CACHE on every task: batches are never re-run with the same inputs, and Prefect's default
+# policy hashes the inputs (pickling thousands of documents or the whole run's index) for a cache key
+# and would persist the results: more cost than it could save.
 @task(name="ingest", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
 def ingest_task(items: Payload, cfg: PipelineConfig, known: Payload) -> Payload:
     return Payload(ingest_stage.ingest(items.value, cfg.ingest, known.value))
@@ -211,9 +223,10 @@ def write_batch_task(
             run_id,
         )
         m = wh.insert_or_merge("documents", res.documents, run_id, is_fresh, start_versions.get("documents"))
+    processed.value = None  # written: Prefect may keep the payload, so it is emptied
     return Payload(
         {
-            "result": res,
+            "result": BatchResult(res.documents.schema.empty_table(), res.segments.schema.empty_table(), [], res.entries, res.mentions, res.doc_ids),
             "documents": len(res.doc_ids),
             "quarantined": len(rejects),
             "documents_inserted": m.get("num_target_rows_inserted", 0),
@@ -224,7 +237,7 @@ def write_batch_task(
     )
 
 
-@task(name="dedup")
+@task(name="dedup", cache_policy=NO_CACHE)
 def dedup_task(wh: Warehouse, entries: Payload, cfg: PipelineConfig) -> Payload:
     if not entries.value:  # nothing new (an unchanged re-run): the stored index need not be read
         return Payload(([], []))
@@ -232,7 +245,7 @@ def dedup_task(wh: Warehouse, entries: Payload, cfg: PipelineConfig) -> Payload:
     return Payload(dedup_stage.dedup(entries.value, stored, cfg.dedup))
 
 
-@task(name="merge_events")
+@task(name="merge_events", cache_policy=NO_CACHE)
 def merge_events_task(
     wh: Warehouse, mentions: Payload, canonical_of: Payload, cfg: PipelineConfig
 ) -> Payload:
@@ -242,7 +255,7 @@ def merge_events_task(
     )
 
 
-@task(name="publish", retries=3, retry_delay_seconds=[1, 5, 15])
+@task(name="publish", retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE)
 def publish_task(wh: Warehouse, run_id: str, tables: Payload, stale_mentions: Payload) -> dict[str, int]:
     """Write the run's derived tables; returns every pipeline table's version afterwards."""
     tables, stale_mentions = tables.value, stale_mentions.value
@@ -261,6 +274,7 @@ def publish_task(wh: Warehouse, run_id: str, tables: Payload, stale_mentions: Pa
     }
     if current != {r["entity_id"]: r["record_hash"] for r in entity_rows} or not wh.exists("entities"):
         wh.overwrite("entities", to_table("entities", entity_rows), run_id)
+    wh.merge("inputs", tables["inputs"], run_id)  # last: a file counts as finished once all else is written
     for t in PIPELINE_TABLES:
         wh.ensure(t)
     return wh.current_versions(PIPELINE_TABLES)
@@ -315,9 +329,11 @@ def news_pipeline(
         # in the final phase): documents written by a run that was killed mid-way are processed again.
         done = set(wh.read("dedup_index", columns=["doc_id"]).column("doc_id").to_pylist())
         finished = [r for r in stored_docs if r["doc_id"] in done] + stored_q
+        stored_inputs = wh.read("inputs", columns=["source_id", "content_sha256", "n_records"]).to_pylist()
         known = ingest_stage.Known(
             files=frozenset((r["source_id"], r["content_sha256"]) for r in finished),
             records=frozenset(r["content_sha256"] for r in finished),
+            inputs={(r["source_id"], r["content_sha256"]): r["n_records"] for r in stored_inputs},
         )
     del stored_docs
     stored_blocks = wh.read("boilerplate", columns=["site_key", "fingerprint", "n_documents"]).to_pylist()
@@ -337,7 +353,8 @@ def news_pipeline(
 
     def collect() -> None:
         n_batch, n_items, unchanged, f_write = pending.popleft()
-        written = f_write.result().value
+        payload = f_write.result()
+        written, payload.value = payload.value, None  # Prefect may keep the payload: keep it empty
         res: BatchResult = written["result"]
         state.index_entries.extend(res.entries)
         state.mentions.extend(res.mentions)
@@ -362,15 +379,25 @@ def news_pipeline(
             unchanged,
         )
 
-    units = ingest_stage.iter_units(files, cfg.ingest, known)
+    def work(units: Iterable) -> Iterator:
+        for u in units:  # files finished whole become `inputs` rows at the end
+            if isinstance(u, ingest_stage.InputDone):
+                state.inputs.append(u)
+            else:
+                yield u
+
+    units = work(ingest_stage.iter_units(files, cfg.ingest, known))
     start_versions = {t: wh.version(t) for t in ("documents", "segments")}
     run_doc_ids: set[str] = set()
     known_payload = Payload(known)
     with BatchPool(workers) as pool:
-        pool.start()
         pool_payload = Payload(pool)
         for n_batch, batch in enumerate(plan_batches(units, cfg.ingest.batch_size), start=1):
-            raws, rejects, unchanged = ingest_task(Payload(batch), cfg, known_payload).value
+            payload = ingest_task(Payload(batch), cfg, known_payload)
+            (raws, rejects, unchanged), payload.value = payload.value, None
+            if not raws and not rejects:  # all unchanged since an earlier run: nothing to process or write
+                state.counts.update(records_in=unchanged, unchanged=unchanged)
+                continue
             # documents of earlier runs are already counted
             state.boilerplate.add(r for r in raws if r.doc_id not in known_docs)
             label = f"batch {n_batch} ({_sources(batch)})"
@@ -434,48 +461,57 @@ def _finish(
     `call(task)` -> what to call for a task: the task itself (default: Prefect task runs), or its plain
     function (`lambda t: t.fn`, the bench's baseline without Prefect)."""
     call = call or (lambda t: t)
-    if not state.index_entries and not state.mentions and not state.changed_doc_ids:
+    n_new = sum(len(p) for p in state.index_entries)
+    if not n_new and not state.changed_doc_ids:
         # Nothing new reached this run (an unchanged re-run, or only rejects): the derived tables
         # stand as they are, and reading the stored index and events would be most of its cost.
+        if state.inputs:  # e.g. a file copied under a new name: its records were all known
+            wh.merge("inputs", to_table("inputs", [ingest_stage.input_row(d, run_id) for d in state.inputs]), run_id)
         for t in PIPELINE_TABLES:
             wh.ensure(t)
         versions = wh.current_versions(PIPELINE_TABLES)
         counts = {**dict(state.counts), "duplicates": 0, "exact_duplicates": 0, "near_duplicates": 0, "events": 0, "event_mentions": 0}
         return _publish_run(wh, run_id, started, _status(counts, cfg), params, {**counts, "quarantine_reasons": dict(state.quarantine_reasons)}, versions)
-    dup_rows, index_entries = call(dedup_task)(wh, Payload(state.index_entries), cfg).value
-    state.index_entries = []  # the entries live on in `index_entries`, with their canonical copy
-    canonical_of = {r.doc_id: r.canonical_doc_id for r in dup_rows}
-    stored_dups = wh.read("duplicates", columns=["doc_id", "canonical_doc_id"]).to_pylist()
-    canonical_of = {**{r["doc_id"]: r["canonical_doc_id"] for r in stored_dups}, **canonical_of}
-    events, assign = call(merge_events_task)(wh, Payload(state.mentions), Payload(canonical_of), cfg).value
-    published_ids = {e.event_id for e in events}
-    mentions = to_table_chunked(
-        "event_mentions",
-        (
-            events_stage.mention_row(m, assign[i], run_id)
-            for i, m in enumerate(state.mentions)
-            if assign.get(i) in published_ids
-        ),
-    )
-    state.mentions = []
+    # One corpus-level step after the other, each freeing its inputs before the next unpacks its
+    # own: the peak is the larger of the two, not their sum.
+    entries, state.index_entries = unpack_all(state.index_entries), []
+    dup_rows, index_entries = call(dedup_task)(wh, Payload(entries), cfg).value
+    del entries
     tables = {
         "duplicates": to_table_chunked("duplicates", (dedup_stage.duplicate_row(r, run_id) for r in dup_rows)),
         "dedup_index": to_table_chunked("dedup_index", (dedup_stage.index_row(e, run_id) for e in index_entries)),
-        "event_mentions": mentions,
-        "events": to_table_chunked("events", (events_stage.event_row(e, run_id) for e in events)),
-        "boilerplate": to_table("boilerplate", state.boilerplate.rows(run_id)),
     }
     del index_entries
-    versions = call(publish_task)(wh, run_id, Payload(tables), Payload(sorted(state.changed_doc_ids)))
-    counts = {
-        **dict(state.counts),
+    dup_counts = {
         "duplicates": sum(not r.is_canonical for r in dup_rows),
         "exact_duplicates": sum(r.method == "exact" and not r.is_canonical for r in dup_rows),
         "near_duplicates": sum(r.method == "near" and not r.is_canonical for r in dup_rows),
+    }
+    stored_dups = wh.read("duplicates", columns=["doc_id", "canonical_doc_id"]).to_pylist()
+    canonical_of = {r["doc_id"]: r["canonical_doc_id"] for r in stored_dups}
+    canonical_of.update((r.doc_id, r.canonical_doc_id) for r in dup_rows)
+    del stored_dups, dup_rows
+    mentions, state.mentions = unpack_all(state.mentions), []
+    events, assign = call(merge_events_task)(wh, Payload(mentions), Payload(canonical_of), cfg).value
+    del canonical_of
+    published_ids = {e.event_id for e in events}
+    tables["event_mentions"] = to_table_chunked(
+        "event_mentions",
+        (events_stage.mention_row(m, assign[i], run_id) for i, m in enumerate(mentions) if assign.get(i) in published_ids),
+    )
+    del mentions, assign
+    tables["events"] = to_table_chunked("events", (events_stage.event_row(e, run_id) for e in events))
+    tables["boilerplate"] = to_table("boilerplate", state.boilerplate.rows(run_id))
+    tables["inputs"] = to_table("inputs", [ingest_stage.input_row(d, run_id) for d in state.inputs])
+    counts = {
+        **dict(state.counts),
+        **dup_counts,
         "events": len(events),
-        "event_mentions": mentions.num_rows,
+        "event_mentions": tables["event_mentions"].num_rows,
         "quarantine_reasons": dict(state.quarantine_reasons),
     }
+    del events
+    versions = call(publish_task)(wh, run_id, Payload(tables), Payload(sorted(state.changed_doc_ids)))
     return _publish_run(wh, run_id, started, _status(counts, cfg), params, counts, versions)
 
 

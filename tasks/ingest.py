@@ -15,8 +15,8 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO
@@ -72,23 +72,38 @@ class Rejected(Exception):
         self.detail = detail
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Known:
     """What earlier runs ingested, for incremental runs: (source_id, sha256) of files and the sha256 of
-    every record (JSONL lines), documents and quarantine alike. Empty = process everything."""
+    every record (JSONL lines), documents and quarantine alike; and (source_id, sha256) -> records of
+    the JSONL/WARC files finished whole (the `inputs` table), which are skipped without being parsed.
+    Empty = process everything."""
 
     files: frozenset[tuple[str, str]] = frozenset()
     records: frozenset[str] = frozenset()
+    inputs: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.files or self.records)
+        return bool(self.files or self.records or self.inputs)
 
 
 @dataclass(frozen=True, slots=True)
 class Unchanged:
-    """An input (file or JSONL line) already ingested with the same content: not processed again."""
+    """An input (file, JSONL line, WARC record, or a whole JSONL/WARC file of `n` records) already
+    ingested with the same content: not processed again."""
 
     source_id: str
+    n: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class InputDone:
+    """The end of a JSONL/WARC file read record by record: its hash and record count (an `inputs` row
+    once the run finishes)."""
+
+    source_id: str
+    content_sha256: str
+    n_records: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,17 +477,42 @@ def _stream_warc(f: InputFile, cfg: IngestConfig, known: Known) -> Iterator[Reco
         yield Reject(f.source_id, "ingest", "empty_input", f"{f.source_id}: WARC file with no response records", "", sha256_hex(b""))
 
 
-def iter_units(files: Iterable[InputFile], cfg: IngestConfig, known: Known = Known()) -> Iterator[InputFile | RecordUnit | Reject | Unchanged]:
+def file_sha256(path: str) -> str:
+    """SHA-256 of a file's bytes, read in 1 MB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def iter_units(
+    files: Iterable[InputFile], cfg: IngestConfig, known: Known = Known()
+) -> Iterator[InputFile | RecordUnit | Reject | Unchanged | InputDone]:
     """The stream of work: whole files (read by `ingest`), and the records of JSONL/WARC files read
-    lazily, so memory does not grow with the size of one input file."""
+    lazily, so memory does not grow with the size of one input file. A JSONL/WARC file is hashed
+    first: one finished by an earlier run with the same bytes is a single `Unchanged` (of all its
+    records) and is not parsed; otherwise its records are followed by an `InputDone`."""
     for f in files:
         name = f.path.lower()
-        if name.endswith(STREAM_JSONL_EXTS):
-            yield from _stream_jsonl(f, cfg, known)
-        elif name.endswith(WARC_EXTS):
-            yield from _stream_warc(f, cfg, known)
-        else:
+        stream = _stream_jsonl if name.endswith(STREAM_JSONL_EXTS) else _stream_warc if name.endswith(WARC_EXTS) else None
+        if stream is None:
             yield f
+            continue
+        try:
+            digest = file_sha256(f.path)
+        except OSError as exc:
+            yield Reject(f.source_id, "ingest", "read_error", f"{f.source_id}: {exc.strerror or exc}", "", "")
+            continue
+        n_done = known.inputs.get((f.source_id, digest))
+        if n_done is not None:
+            yield Unchanged(f.source_id, n_done)
+            continue
+        n = 0
+        for unit in stream(f, cfg, known):
+            n += 1
+            yield unit
+        yield InputDone(f.source_id, digest, n)
 
 
 def warc_record(unit: RecordUnit, cfg: IngestConfig) -> RawDoc:
@@ -511,7 +551,7 @@ def warc_record(unit: RecordUnit, cfg: IngestConfig) -> RawDoc:
 
 
 def ingest(
-    items: Iterable[InputFile | RecordUnit | Reject | Unchanged], cfg: IngestConfig, known: Known = Known()
+    items: Iterable[InputFile | RecordUnit | Reject | Unchanged | InputDone], cfg: IngestConfig, known: Known = Known()
 ) -> tuple[list[RawDoc], list[Reject], int]:
     """Batch function: files and stream records -> (records, rejects, number of unchanged inputs skipped).
 
@@ -528,8 +568,9 @@ def ingest(
             docs.append(item)
         elif isinstance(item, Reject):
             rejects.append(item)
-        else:
-            unchanged += 1
+        elif isinstance(item, Unchanged):
+            unchanged += item.n
+        # InputDone markers carry no record (the flow takes them out of the stream for `inputs`)
 
     for it in items:
         if isinstance(it, InputFile):
@@ -560,3 +601,11 @@ def quarantine_row(r: Reject, run_id: str, now: datetime) -> dict:
         "run_id": run_id,
         "quarantined_at": now,
     }
+
+
+def input_row(d: InputDone, run_id: str) -> dict:
+    from tasks.schema import record_hash
+
+    row = {"source_id": d.source_id, "content_sha256": d.content_sha256, "n_records": d.n_records, "run_id": run_id}
+    row["record_hash"] = record_hash(row)
+    return row

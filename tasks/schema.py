@@ -238,6 +238,19 @@ BOILERPLATE = TableSpec(
     ),
 )
 
+INPUTS = TableSpec(
+    name="inputs",
+    grain="one row per multi-record input file (JSONL, WARC) whose every record a run has finished",
+    keys=("source_id",),
+    columns=(
+        ("source_id", pa.string(), False, "The file, relative to its input root."),
+        ("content_sha256", pa.string(), False, "SHA-256 of the file's bytes (as stored, compressed or not)."),
+        ("n_records", pa.int64(), False, "Records (lines, responses) read from it: each is a document, a quarantine row or was unchanged."),
+        ("run_id", pa.string(), False, "Run that finished the file with this content."),
+        ("record_hash", pa.string(), False, "Hash of the row's content columns."),
+    ),
+)
+
 RUNS = TableSpec(
     name="runs",
     grain="one row per pipeline run; written last, it publishes the run",
@@ -256,7 +269,7 @@ RUNS = TableSpec(
 
 TABLES: dict[str, TableSpec] = {
     t.name: t
-    for t in (DOCUMENTS, SEGMENTS, DUPLICATES, DEDUP_INDEX, EVENTS, EVENT_MENTIONS, ENTITIES, QUARANTINE, BOILERPLATE, RUNS)
+    for t in (DOCUMENTS, SEGMENTS, DUPLICATES, DEDUP_INDEX, EVENTS, EVENT_MENTIONS, ENTITIES, QUARANTINE, BOILERPLATE, INPUTS, RUNS)
 }
 
 

@@ -213,6 +213,11 @@ class Warehouse:
 
         def run() -> dict[str, int]:
             dt = self.ensure(table)
+            if not stale and not dt.file_uris():
+                # Nothing stored yet (a first run): a merge could only insert, and its join would
+                # cost memory and time in proportion to the data. Writers hold the warehouse lock.
+                self.append(table, data, run_id)
+                return {"num_target_rows_inserted": data.num_rows, "num_target_rows_updated": 0, "num_target_rows_deleted": 0}
             merger = dt.merge(
                 data,
                 predicate=predicate,

@@ -142,11 +142,12 @@ def test_warc_records_stream_with_ids_uris_and_crawl_dates():
     assert [r.reason for r in rejects] == ["unsupported_format"]  # the PNG response
     broken = list(iter_units(list_inputs([DATA / "broken.warc.gz"]), CFG))
     assert isinstance(broken[0], RecordUnit)  # the complete record before the damage is kept
-    assert broken[1].reason == "undecodable" and "broken.warc.gz" in broken[1].detail and len(broken) == 2
+    assert broken[1].reason == "undecodable" and "broken.warc.gz" in broken[1].detail
+    assert len(broken) == 3 and broken[2].n_records == 2  # then the end-of-file marker
 
 
 def test_jsonl_gz_streams_and_stops_a_bomb_line_while_reading(tmp_path):
-    from tasks.ingest import RecordUnit, iter_units
+    from tasks.ingest import RecordUnit, Reject, iter_units
 
     lines = [json.dumps({"id": f"r{i}", "text": f"Record number {i} with enough text to be a document."}) for i in range(5)]
     bomb = '{"id": "bomb", "text": "' + "A" * 3_000_000 + '"}'
@@ -154,7 +155,23 @@ def test_jsonl_gz_streams_and_stops_a_bomb_line_while_reading(tmp_path):
     cfg = IngestConfig(max_bytes=100_000, batch_size=2)
     items = list(iter_units(list_inputs([tmp_path]), cfg))
     assert sum(isinstance(i, RecordUnit) for i in items) == 5
-    [bad] = [i for i in items if not isinstance(i, RecordUnit)]
+    [bad] = [i for i in items if isinstance(i, Reject)]
     assert bad.reason == "oversize_input" and bad.source_id == "big.jsonl.gz:3" and "line 3" in bad.detail
     docs, rejects, _ = ingest(items, cfg)
     assert [d.source_id for d in docs] == [f"r{i}" for i in range(5)] and len(rejects) == 1
+
+
+def test_a_finished_multi_record_file_is_skipped_whole_when_its_bytes_are_unchanged(tmp_path):
+    from tasks.ingest import InputDone, Known, RecordUnit, Unchanged, file_sha256, iter_units
+
+    path = tmp_path / "feed.jsonl"
+    path.write_text("".join(json.dumps({"id": f"r{i}", "text": f"Record {i} with enough text."}) + "\n" for i in range(4)) + "not json\n")
+    first = list(iter_units(list_inputs([tmp_path]), CFG))
+    assert sum(isinstance(i, RecordUnit) for i in first) == 5
+    assert first[-1] == InputDone("feed.jsonl", file_sha256(str(path)), 5)  # the bad line is a record too
+    known = Known(inputs={("feed.jsonl", first[-1].content_sha256): 5})
+    assert list(iter_units(list_inputs([tmp_path]), CFG, known)) == [Unchanged("feed.jsonl", 5)]
+    assert ingest([Unchanged("feed.jsonl", 5)], CFG) == ([], [], 5)
+    path.write_text(path.read_text() + json.dumps({"id": "r9", "text": "One more record, appended later."}) + "\n")
+    again = list(iter_units(list_inputs([tmp_path]), CFG, known))  # changed bytes: read record by record
+    assert sum(isinstance(i, RecordUnit) for i in again) == 6 and again[-1].n_records == 6

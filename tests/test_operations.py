@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import RUN_DATE, SEEDS
+from conftest import DATA, RUN_DATE, SEEDS
 from deltalake import DeltaTable
 
 from flows.pipeline import news_pipeline
@@ -75,6 +75,28 @@ def test_unchanged_rerun_skips_and_full_refresh_reprocesses(tmp_path):
     assert {t: wh.version(t) for t in CONTENT if t != "events"} == {t: before[t] for t in CONTENT if t != "events"}
     assert wh.read("events").num_rows == first["counts"]["events"]
     assert len(wh.runs()) == 3
+
+
+def test_unchanged_jsonl_and_warc_files_are_skipped_whole_on_a_rerun(tmp_path):
+    """Multi-record files finished by a run are in `inputs`; the next run skips them by file hash."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("pages.warc.gz", "records.jsonl"):
+        shutil.copy(DATA / name, inputs / name)
+    wh_dir = str(tmp_path / "wh")
+    first = news_pipeline(inputs=[str(inputs)], warehouse=wh_dir, run_date=RUN_DATE)
+    wh = Warehouse(wh_dir)
+    rows = {r["source_id"]: r["n_records"] for r in wh.read("inputs").to_pylist()}
+    assert set(rows) == {"pages.warc.gz", "records.jsonl"} and sum(rows.values()) == first["counts"]["records_in"]
+    before = {t: wh.version(t) for t in CONTENT}
+    second = news_pipeline(inputs=[str(inputs)], warehouse=wh_dir, run_date=RUN_DATE)
+    assert second["counts"]["unchanged"] == second["counts"]["records_in"] == first["counts"]["records_in"]
+    assert {t: wh.version(t) for t in CONTENT} == before
+    with (inputs / "records.jsonl").open("a") as fh:  # a line appended: that file is read again
+        fh.write(json.dumps({"id": "late", "text": "A late record about a launch, long enough to be a document."}) + "\n")
+    third = news_pipeline(inputs=[str(inputs)], warehouse=wh_dir, run_date=RUN_DATE)
+    assert third["counts"]["documents"] == 1 and third["counts"]["unchanged"] == first["counts"]["records_in"]
+    assert {r["source_id"]: r["n_records"] for r in wh.read("inputs").to_pylist()}["records.jsonl"] == rows["records.jsonl"] + 1
 
 
 def test_changed_input_updates_its_rows(tmp_path):
