@@ -265,9 +265,19 @@ def publish_task(wh: Warehouse, run_id: str, tables: Payload, stale_mentions: Pa
     wh.merge("events", tables["events"], run_id)
     wh.merge("boilerplate", tables["boilerplate"], run_id)
     # Entities are derived from the whole events table: rebuilt, written only when they change.
-    all_events = [events_stage.event_from_row(r) for r in wh.read("events").to_pylist()]
+    # (only the columns it needs, a batch of rows at a time: all events as objects cost ~5 KB each)
     per_event = Counter(wh.read("event_mentions", columns=["event_id"]).column("event_id").to_pylist())
-    entity_rows = events_stage.entity_rows(all_events, per_event, run_id)
+    stored = wh.read("events", columns=["event_id", "actors", "doc_ids"])
+    entity_rows = events_stage.entity_rows(
+        (
+            (r["event_id"], [(a["kind"], a["name"]) for a in r["actors"]], r["doc_ids"])
+            for batch in stored.to_batches(max_chunksize=5000)
+            for r in batch.to_pylist()
+        ),
+        per_event,
+        run_id,
+    )
+    del stored
     current = {
         r["entity_id"]: r["record_hash"]
         for r in wh.read("entities", columns=["entity_id", "record_hash"]).to_pylist()

@@ -969,16 +969,19 @@ def mention_row(m: Mention, event_id: str, run_id: str) -> dict:
     return row
 
 
-def entity_rows(events: Iterable[Event], mentions_per_event: Mapping[str, int], run_id: str) -> list[dict]:
-    """The actor index, rebuilt from all events: one row per (kind, canonical name)."""
+def entity_rows(
+    events: Iterable[tuple[str, Iterable[tuple[str, str]], Iterable[str]]], mentions_per_event: Mapping[str, int], run_id: str
+) -> list[dict]:
+    """The actor index, rebuilt from all events, given as (event_id, (kind, name) of each actor,
+    doc_ids) — the three columns of the `events` table it needs: one row per (kind, canonical name)."""
     from tasks.schema import record_hash
 
     agg: dict[tuple[str, str], dict] = {}
-    for e in events:
-        for a in e.actors:
-            cur = agg.setdefault((a.kind, a.name), {"docs": set(), "mentions": 0})
-            cur["docs"].update(e.doc_ids)
-            cur["mentions"] += mentions_per_event.get(e.event_id, 1)
+    for event_id, actors, doc_ids in events:
+        for kind, name in actors:
+            cur = agg.setdefault((kind, name), {"docs": set(), "mentions": 0})
+            cur["docs"].update(doc_ids)
+            cur["mentions"] += mentions_per_event.get(event_id, 1)
     gaz = load_gazetteer()
     aliases_of: dict[str, set[str]] = defaultdict(set)
     for alias, (canon, _kind) in gaz.alias_to.items():
