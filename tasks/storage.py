@@ -21,10 +21,14 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as ds
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
 from tasks.schema import TABLES, check_table
+
+# Parquet row groups of at most 16k rows: delta-rs buffers a whole row group before encoding it, and
+# its default (1M rows) held a whole table write in memory (+143 MB for 100k index rows, +44 MB now).
+WRITER = WriterProperties(max_row_group_size=16_384)
 
 TABLE_CONFIGURATION = {
     # Keep the log and removed files for ten years: time travel to any run stays possible until a
@@ -224,6 +228,7 @@ class Warehouse:
                 source_alias="s",
                 target_alias="t",
                 commit_properties=CommitProperties(custom_metadata={"newslake.run_id": run_id}),
+                writer_properties=WRITER,
             )
             if "record_hash" in spec.column_names:
                 merger = merger.when_matched_update_all(predicate="t.record_hash != s.record_hash")
@@ -276,6 +281,7 @@ class Warehouse:
                 mode="append",
                 storage_options=self.storage_options,
                 commit_properties=CommitProperties(custom_metadata={"newslake.run_id": run_id}),
+                writer_properties=WRITER,
             ),
         )
 
@@ -291,6 +297,7 @@ class Warehouse:
                 mode="overwrite",
                 storage_options=self.storage_options,
                 commit_properties=CommitProperties(custom_metadata={"newslake.run_id": run_id}),
+                writer_properties=WRITER,
             ),
         )
 
