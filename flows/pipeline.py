@@ -265,19 +265,21 @@ def publish_task(wh: Warehouse, run_id: str, tables: Payload, stale_mentions: Pa
     wh.merge("events", tables["events"], run_id)
     wh.merge("boilerplate", tables["boilerplate"], run_id)
     # Entities are derived from the whole events table: rebuilt, written only when they change.
-    # (only the columns it needs, a batch of rows at a time: all events as objects cost ~5 KB each)
-    per_event = Counter(wh.read("event_mentions", columns=["event_id"]).column("event_id").to_pylist())
-    stored = wh.read("events", columns=["event_id", "actors", "doc_ids"])
+    # Read as a stream of 5k-row batches of the columns needed (all events as objects cost ~5 KB each).
+    for t in ("events", "event_mentions"):  # a run with no events yet has not created them
+        wh.ensure(t)
+    per_event: Counter = Counter()
+    for batch in wh.dataset("event_mentions").to_batches(columns=["event_id"], batch_size=20_000):
+        per_event.update(batch.column(0).to_pylist())
     entity_rows = events_stage.entity_rows(
         (
             (r["event_id"], [(a["kind"], a["name"]) for a in r["actors"]], r["doc_ids"])
-            for batch in stored.to_batches(max_chunksize=5000)
+            for batch in wh.dataset("events").to_batches(columns=["event_id", "actors", "doc_ids"], batch_size=5000)
             for r in batch.to_pylist()
         ),
         per_event,
         run_id,
     )
-    del stored
     current = {
         r["entity_id"]: r["record_hash"]
         for r in wh.read("entities", columns=["entity_id", "record_hash"]).to_pylist()
