@@ -28,7 +28,7 @@ from tasks.schema import TABLES, check_table
 
 # Parquet row groups of at most 16k rows: delta-rs buffers a whole row group before encoding it, and
 # its default (1M rows) held a whole table write in memory (+143 MB for 100k index rows, +44 MB now).
-WRITER = WriterProperties(max_row_group_size=16_384)
+WRITER = WriterProperties(max_row_group_size=16_384, compression="SNAPPY")  # (delta-rs default; unset it is none)
 
 TABLE_CONFIGURATION = {
     # Keep the log and removed files for ten years: time travel to any run stays possible until a
