@@ -128,8 +128,8 @@ def direct(corpus: Path, warehouse: Path, workers: int) -> float:
         return pl.write_batch_task.fn(wh, run_id, res, pl.Payload(rejects), no_ids, pl.Payload((True, versions))).value
 
     def collect(written: dict) -> None:
-        state.index_entries.extend(written["result"].entries)
-        state.mentions.extend(written["result"].mentions)
+        state.index_entries.extend(written["entries"])
+        state.mentions.extend(written["mentions"])
         state.counts.update(documents=written["documents"], quarantined=written["quarantined"])
 
     with BatchPool(workers) as pool, ThreadPoolExecutor(workers + 1) as threads:

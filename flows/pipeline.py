@@ -15,7 +15,6 @@ derived tables and, last, one `runs` row recording every table's version.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
@@ -60,7 +59,7 @@ def make_task_runner(kind: str = "threads", workers: int | None = None, dask_add
     if kind == "threads":
         return ThreadPoolTaskRunner(max_workers=workers or 4)
     if kind == "processes":
-        return ProcessPoolTaskRunner(max_workers=workers or os.cpu_count() or 2)
+        return ProcessPoolTaskRunner(max_workers=workers or default_workers())
     if kind == "dask":
         try:
             from prefect_dask import DaskTaskRunner
@@ -204,7 +203,7 @@ def write_batch_task(
     `known_ids`: documents of this batch stored by an earlier run; those whose content changed lose
     the old segments no longer present. `fresh`: (no document of the batch stored before or written by
     this run yet, table versions at the run's start): then rows are appended, not merged, unless
-    another run wrote meanwhile. Returns the batch result and what was written.
+    another run wrote meanwhile. Returns what was written and the batch's packed index entries and mentions.
     """
     is_fresh, start_versions = fresh.value
     res: BatchResult = processed.value
@@ -226,7 +225,8 @@ def write_batch_task(
     processed.value = None  # written: Prefect may keep the payload, so it is emptied
     return Payload(
         {
-            "result": BatchResult(res.documents.schema.empty_table(), res.segments.schema.empty_table(), [], res.entries, res.mentions, res.doc_ids),
+            "entries": res.entries,  # the packed run state the final phase needs, not the rows
+            "mentions": res.mentions,
             "documents": len(res.doc_ids),
             "quarantined": len(rejects),
             "documents_inserted": m.get("num_target_rows_inserted", 0),
@@ -367,9 +367,8 @@ def news_pipeline(
         n_batch, n_items, unchanged, f_write = pending.popleft()
         payload = f_write.result()
         written, payload.value = payload.value, None  # Prefect may keep the payload: keep it empty
-        res: BatchResult = written["result"]
-        state.index_entries.extend(res.entries)
-        state.mentions.extend(res.mentions)
+        state.index_entries.extend(written["entries"])
+        state.mentions.extend(written["mentions"])
         state.changed_doc_ids.update(written["changed"])
         state.quarantine_reasons.update(written["reasons"])
         state.counts.update(
