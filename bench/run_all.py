@@ -128,8 +128,7 @@ def direct(corpus: Path, warehouse: Path, workers: int) -> float:
         return pl.write_batch_task.fn(wh, run_id, res, pl.Payload(rejects), no_ids, pl.Payload((True, versions))).value
 
     def collect(written: dict) -> None:
-        state.index_entries.extend(written["entries"])
-        state.mentions.extend(written["mentions"])
+        state.add_batch(written)
         state.counts.update(documents=written["documents"], quarantined=written["quarantined"])
 
     with BatchPool(workers) as pool, ThreadPoolExecutor(workers + 1) as threads:
@@ -142,7 +141,10 @@ def direct(corpus: Path, warehouse: Path, workers: int) -> float:
                 collect(pending.popleft().result())
         while pending:
             collect(pending.popleft().result())
-    pl._finish(wh, run_id, started, {}, cfg, state, call=lambda task: task.fn)
+    try:
+        pl._finish(wh, run_id, started, {}, cfg, state, call=lambda task: task.fn)
+    finally:
+        state.mentions.cleanup()
     return time.perf_counter() - t
 
 

@@ -16,11 +16,17 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import shutil
+import tempfile
 import time
+import weakref
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -61,6 +67,53 @@ class Packed:
 def unpack_all(packs: list[Packed]) -> list:
     """The records of several packs, in order."""
     return [item for p in packs for item in p.unpack()]
+
+
+class Spill:
+    """Records kept on disk, partitioned by a key, for a run's final phase: records that must be
+    grouped across the whole run (event mentions by merge key) are appended to one of `parts` files
+    as batches finish, and read back one partition at a time, so the run holds one partition of them,
+    not all. The files live in a private temporary directory removed by `cleanup()` (or when the
+    object is collected)."""
+
+    def __init__(self, parts: int = 64, prefix: str = "newslake-spill-") -> None:
+        self.parts = parts
+        self.root = Path(tempfile.mkdtemp(prefix=prefix))
+        self.n = 0
+        self.keys: set = set()  # the partition keys seen, when `add` is given `key_of`
+        self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.root), True)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def add(self, items: Iterable, part_of: Callable[[Any], int], key_of: Callable[[Any], Any] | None = None) -> None:
+        """Append `items`, each to the partition `part_of(item)` (0 .. parts-1); `key_of`: remember
+        each item's key in `keys` (small: e.g. the distinct event type/date pairs of a run)."""
+        groups: dict[int, list] = defaultdict(list)
+        for it in items:
+            groups[part_of(it)].append(it)
+            if key_of is not None:
+                self.keys.add(key_of(it))
+        for part, its in groups.items():
+            with open(self.root / f"{part:05d}.pkl", "ab") as fh:
+                pickle.dump(its, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            self.n += len(its)
+
+    def load(self, part: int) -> list:
+        """Every record of partition `part`, in the order added."""
+        path = self.root / f"{part:05d}.pkl"
+        out: list = []
+        if path.exists():
+            with open(path, "rb") as fh:
+                while True:
+                    try:
+                        out.extend(pickle.load(fh))
+                    except EOFError:
+                        break
+        return out
+
+    def cleanup(self) -> None:
+        self._finalizer()
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -32,6 +34,7 @@ from flows.batch import (
     BatchPool,
     BatchResult,
     Packed,
+    Spill,
     WorkerDied,
     concat_results,
     default_workers,
@@ -43,8 +46,8 @@ from tasks import dedup as dedup_stage
 from tasks import events as events_stage
 from tasks import ingest as ingest_stage
 from tasks.config import PipelineConfig
-from tasks.schema import to_table, to_table_chunked
-from tasks.storage import Warehouse
+from tasks.schema import TABLES, table_chunks, to_table
+from tasks.storage import Warehouse, dedupe_on_keys
 
 TASK_RUNNERS = ("threads", "processes", "dask")
 
@@ -131,11 +134,33 @@ class RunState:
 
     boilerplate: clean_stage.SiteBoilerplate
     index_entries: list[Packed] = field(default_factory=list)  # dedup.IndexEntry, pickled per chunk
-    mentions: list[Packed] = field(default_factory=list)  # events.Mention, pickled per chunk
+    mentions: Spill = field(default_factory=lambda: Spill(MENTION_PARTS, "newslake-mentions-"))  # by merge key
     counts: Counter = field(default_factory=Counter)
     quarantine_reasons: Counter = field(default_factory=Counter)
     changed_doc_ids: set[str] = field(default_factory=set)  # stored by an earlier run, content changed
     inputs: list[ingest_stage.InputDone] = field(default_factory=list)  # JSONL/WARC files read whole
+
+    def add_batch(self, written: dict) -> None:
+        """Keep what the final phase needs of a written batch: its index entries (the dedup index, in
+        memory) and its event mentions (on disk, partitioned by merge key)."""
+        self.index_entries.extend(written["entries"])
+        for packed in written["mentions"]:
+            self.mentions.add(packed.unpack(), _mention_partition, events_stage.mention_key)
+        self.changed_doc_ids.update(written["changed"])
+        self.quarantine_reasons.update(written["reasons"])
+
+
+# Mentions are merged into events one key partition at a time: 64 partitions hold ~1.6k mentions each
+# at 100k documents (one partition in memory at a time instead of all).
+MENTION_PARTS = 64
+
+
+def _mention_partition(m: events_stage.Mention) -> int:
+    return events_stage.key_partition(events_stage.mention_key(m), MENTION_PARTS)
+
+
+def _event_partition(e: events_stage.Event) -> int:
+    return events_stage.key_partition(events_stage.event_key(e), MENTION_PARTS)
 
 
 class Payload:
@@ -247,23 +272,65 @@ def dedup_task(wh: Warehouse, entries: Payload, cfg: PipelineConfig) -> Payload:
 
 @task(name="merge_events", cache_policy=NO_CACHE)
 def merge_events_task(
-    wh: Warehouse, mentions: Payload, canonical_of: Payload, cfg: PipelineConfig
+    wh: Warehouse, mentions: Payload, canonical_of: Payload, cfg: PipelineConfig, run_id: str
 ) -> Payload:
-    stored = [events_stage.event_from_row(r) for r in wh.read("events").to_pylist()]
-    return Payload(
-        events_stage.merge_events(mentions.value, canonical_of.value, stored, cfg.events.min_confidence)
-    )
+    """Merge the run's mentions (a `Spill` partitioned by merge key) into events, one partition at a
+    time, against the stored events of the same keys (streamed from the table into a spill of their
+    own). The `events` and `event_mentions` rows go to two Parquet files in the mentions' spill
+    directory, so neither the run's events nor its mention rows are ever all in memory.
+    Returns ({table: parquet path}, {table: rows})."""
+    spill: Spill = mentions.value
+    keys: set = spill.keys
+    stored = Spill(spill.parts, "newslake-events-")
+    out = {t: spill.root / f"{t}.parquet" for t in ("events", "event_mentions")}
+    writers = {t: pq.ParquetWriter(path, TABLES[t].schema) for t, path in out.items()}
+    n: Counter = Counter({t: 0 for t in out})
+    try:
+        if keys and wh.exists("events"):
+            for batch in wh.dataset("events").to_batches(batch_size=5000):
+                found = (events_stage.event_from_row(r) for r in batch.to_pylist())
+                stored.add((e for e in found if events_stage.event_key(e) in keys), _event_partition)
+        for part in range(spill.parts):
+            ms = spill.load(part)
+            if not ms:
+                continue
+            events, assign = events_stage.merge_events(ms, canonical_of.value, stored.load(part), cfg.events.min_confidence)
+            published = {e.event_id for e in events}
+            rows = {
+                "events": [events_stage.event_row(e, run_id) for e in events],
+                "event_mentions": [
+                    events_stage.mention_row(m, assign[i], run_id) for i, m in enumerate(ms) if assign.get(i) in published
+                ],
+            }
+            for t, r in rows.items():  # keys repeat only inside a partition: de-duplicated here
+                table = dedupe_on_keys(to_table(t, r), TABLES[t].keys)
+                writers[t].write_table(table)
+                n[t] += table.num_rows
+    finally:
+        for w in writers.values():
+            w.close()
+        stored.cleanup()
+    return Payload((out, dict(n)))
+
+
+def _parquet_chunks(path: Path, rows: int = 10_000) -> Iterator[pa.Table]:
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+        yield pa.Table.from_batches([batch])
 
 
 @task(name="publish", retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE)
 def publish_task(wh: Warehouse, run_id: str, tables: Payload, stale_mentions: Payload) -> dict[str, int]:
-    """Write the run's derived tables; returns every pipeline table's version afterwards."""
+    """Write the run's derived tables, each streamed in chunks (`tables`: name -> a function giving
+    the chunks); returns every pipeline table's version afterwards.
+
+    Order matters for a run killed part-way: a document counts as done once it has a `dedup_index`
+    row, so events, mentions, duplicates and block counts are written before the index (a document
+    whose index row is missing is processed again, and its events merge into the same ids), and
+    `inputs` last (a file counts as finished once all else is written)."""
     tables, stale_mentions = tables.value, stale_mentions.value
-    wh.merge("duplicates", tables["duplicates"], run_id)
-    wh.merge("dedup_index", tables["dedup_index"], run_id)
-    wh.merge("event_mentions", tables["event_mentions"], run_id, stale=("doc_id", stale_mentions))
-    wh.merge("events", tables["events"], run_id)
-    wh.merge("boilerplate", tables["boilerplate"], run_id)
+    wh.write_stream("event_mentions", tables["event_mentions"], run_id, stale=("doc_id", stale_mentions))
+    for t in ("events", "duplicates", "boilerplate", "dedup_index"):
+        wh.write_stream(t, tables[t], run_id)
     # Entities are derived from the whole events table: rebuilt, written only when they change.
     # Read as a stream of 5k-row batches of the columns needed (all events as objects cost ~5 KB each).
     for t in ("events", "event_mentions"):  # a run with no events yet has not created them
@@ -286,7 +353,7 @@ def publish_task(wh: Warehouse, run_id: str, tables: Payload, stale_mentions: Pa
     }
     if current != {r["entity_id"]: r["record_hash"] for r in entity_rows} or not wh.exists("entities"):
         wh.overwrite("entities", to_table("entities", entity_rows), run_id)
-    wh.merge("inputs", tables["inputs"], run_id)  # last: a file counts as finished once all else is written
+    wh.write_stream("inputs", tables["inputs"], run_id)
     for t in PIPELINE_TABLES:
         wh.ensure(t)
     return wh.current_versions(PIPELINE_TABLES)
@@ -367,10 +434,7 @@ def news_pipeline(
         n_batch, n_items, unchanged, f_write = pending.popleft()
         payload = f_write.result()
         written, payload.value = payload.value, None  # Prefect may keep the payload: keep it empty
-        state.index_entries.extend(written["entries"])
-        state.mentions.extend(written["mentions"])
-        state.changed_doc_ids.update(written["changed"])
-        state.quarantine_reasons.update(written["reasons"])
+        state.add_batch(written)
         state.counts.update(
             {
                 "records_in": written["documents"] + written["quarantined"] + unchanged,
@@ -430,8 +494,11 @@ def news_pipeline(
             collect()
     del run_doc_ids, known_docs, known, known_payload
 
-    with wh.lock():  # read the stored index and events, merge, write: one run at a time
-        summary = _finish(wh, run_id, started, params, cfg, state)
+    try:
+        with wh.lock():  # read the stored index and events, merge, write: one run at a time
+            summary = _finish(wh, run_id, started, params, cfg, state)
+    finally:
+        state.mentions.cleanup()
     _report(summary)
     if summary["status"] == "failed":
         c = summary["counts"]
@@ -483,45 +550,38 @@ def _finish(
         versions = wh.current_versions(PIPELINE_TABLES)
         counts = {**dict(state.counts), "duplicates": 0, "exact_duplicates": 0, "near_duplicates": 0, "events": 0, "event_mentions": 0}
         return _publish_run(wh, run_id, started, _status(counts, cfg), params, {**counts, "quarantine_reasons": dict(state.quarantine_reasons)}, versions)
-    # One corpus-level step after the other, each freeing its inputs before the next unpacks its
-    # own: the peak is the larger of the two, not their sum.
+    # One corpus-level step after the other. The dedup index (this run's entries and the stored
+    # ones) is the one structure held whole; mentions are merged one key partition at a time and
+    # every derived table is written as a stream of 10k-row chunks.
     entries, state.index_entries = unpack_all(state.index_entries), []
     dup_rows, index_entries = call(dedup_task)(wh, Payload(entries), cfg).value
     del entries
-    tables = {
-        "duplicates": to_table_chunked("duplicates", (dedup_stage.duplicate_row(r, run_id) for r in dup_rows)),
-        "dedup_index": to_table_chunked("dedup_index", (dedup_stage.index_row(e, run_id) for e in index_entries)),
-    }
-    del index_entries
     dup_counts = {
         "duplicates": sum(not r.is_canonical for r in dup_rows),
         "exact_duplicates": sum(r.method == "exact" and not r.is_canonical for r in dup_rows),
         "near_duplicates": sum(r.method == "near" and not r.is_canonical for r in dup_rows),
     }
-    stored_dups = wh.read("duplicates", columns=["doc_id", "canonical_doc_id"]).to_pylist()
-    canonical_of = {r["doc_id"]: r["canonical_doc_id"] for r in stored_dups}
+    stored_dups = wh.read("duplicates", columns=["doc_id", "canonical_doc_id"])
+    canonical_of = dict(zip(stored_dups.column(0).to_pylist(), stored_dups.column(1).to_pylist(), strict=True))
     canonical_of.update((r.doc_id, r.canonical_doc_id) for r in dup_rows)
-    del stored_dups, dup_rows
-    mentions, state.mentions = unpack_all(state.mentions), []
-    events, assign = call(merge_events_task)(wh, Payload(mentions), Payload(canonical_of), cfg).value
+    del stored_dups
+    out, n_events = call(merge_events_task)(wh, Payload(state.mentions), Payload(canonical_of), cfg, run_id).value
     del canonical_of
-    published_ids = {e.event_id for e in events}
-    tables["event_mentions"] = to_table_chunked(
-        "event_mentions",
-        (events_stage.mention_row(m, assign[i], run_id) for i, m in enumerate(mentions) if assign.get(i) in published_ids),
-    )
-    del mentions, assign
-    tables["events"] = to_table_chunked("events", (events_stage.event_row(e, run_id) for e in events))
-    tables["boilerplate"] = to_table("boilerplate", state.boilerplate.rows(run_id))
-    tables["inputs"] = to_table("inputs", [ingest_stage.input_row(d, run_id) for d in state.inputs])
+    tables = {
+        "event_mentions": lambda: _parquet_chunks(out["event_mentions"]),
+        "events": lambda: _parquet_chunks(out["events"]),
+        "duplicates": lambda: table_chunks("duplicates", (dedup_stage.duplicate_row(r, run_id) for r in dup_rows)),
+        "dedup_index": lambda: table_chunks("dedup_index", (dedup_stage.index_row(e, run_id) for e in index_entries)),
+        "boilerplate": lambda: table_chunks("boilerplate", state.boilerplate.rows(run_id)),
+        "inputs": lambda: table_chunks("inputs", (ingest_stage.input_row(d, run_id) for d in state.inputs)),
+    }
     counts = {
         **dict(state.counts),
         **dup_counts,
-        "events": len(events),
-        "event_mentions": tables["event_mentions"].num_rows,
+        "events": n_events["events"],
+        "event_mentions": n_events["event_mentions"],
         "quarantine_reasons": dict(state.quarantine_reasons),
     }
-    del events
     versions = call(publish_task)(wh, run_id, Payload(tables), Payload(sorted(state.changed_doc_ids)))
     return _publish_run(wh, run_id, started, _status(counts, cfg), params, counts, versions)
 

@@ -824,6 +824,22 @@ def summarise(etype: str, value: str, actors: Sequence[Actor], location: str | N
     return f"{plan}{etype.replace('_', ' ')}: {who or 'unknown actors'}{where} ({value})"
 
 
+def event_key(e: Event) -> tuple[str, str]:
+    """(type, date value at its precision) of an event: what `merge_events` groups on. Mentions and
+    events with different keys never merge, so a run can merge key partitions one at a time."""
+    d, p = e.event_date, e.date_precision
+    return e.event_type, _iso(d.year, d.month if p != "year" else None, d.day if p == "day" else None)
+
+
+def mention_key(m: Mention) -> tuple[str, str]:
+    return m.event_type, m.date_value
+
+
+def key_partition(key: tuple[str, str], parts: int) -> int:
+    """Stable partition (0..parts-1) of a merge key, the same in every process and run."""
+    return int.from_bytes(hashlib.blake2b(f"{key[0]}|{key[1]}".encode(), digest_size=8).digest(), "little") % parts
+
+
 def merge_events(
     mentions: Iterable[Mention],
     canonical_of: Mapping[str, str],
@@ -840,11 +856,10 @@ def merge_events(
     ms = list(mentions)
     by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, m in enumerate(ms):
-        by_key[(m.event_type, m.date_value)].append(i)
+        by_key[mention_key(m)].append(i)
     stored_by_key: dict[tuple[str, str], list[Event]] = defaultdict(list)
     for e in stored:
-        value = _iso(e.event_date.year, e.event_date.month if e.date_precision != "year" else None, e.event_date.day if e.date_precision == "day" else None)
-        stored_by_key[(e.event_type, value)].append(e)
+        stored_by_key[event_key(e)].append(e)
     events: list[Event] = []
     assign: dict[int, str] = {}
     for (etype, value), idxs in sorted(by_key.items()):

@@ -8,7 +8,7 @@ silently on write ("42" -> 42, 3.7 -> 3). The descriptions are the single source
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -348,17 +348,17 @@ def to_table(name: str, rows: list[dict]) -> pa.Table:
     return check_table(name, pa.Table.from_pydict(columns, schema=spec.schema))
 
 
-def to_table_chunked(name: str, rows: Iterable[dict], chunk_rows: int = 10_000) -> pa.Table:
+def table_chunks(name: str, rows: Iterable[dict], chunk_rows: int = 10_000) -> Iterator[pa.Table]:
     """`to_table` over a stream of rows, `chunk_rows` at a time: at most one chunk of row dicts is in
     memory (a dict row costs ~10x its Arrow form; 100k index rows as dicts would be ~100 MB)."""
-    parts, buf = [], []
+    buf: list[dict] = []
     for row in rows:
         buf.append(row)
         if len(buf) >= chunk_rows:
-            parts.append(to_table(name, buf))
+            yield to_table(name, buf)
             buf = []
-    parts.append(to_table(name, buf))
-    return pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+    if buf:
+        yield to_table(name, buf)
 
 
 NOT_HASHED = frozenset({"run_id", "ingested_at", "quarantined_at", "record_hash"})

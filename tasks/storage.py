@@ -10,10 +10,11 @@ table's version, so readers can pin a consistent set of tables.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -218,7 +219,7 @@ class Warehouse:
 
         def run() -> dict[str, int]:
             dt = self.ensure(table)
-            if not stale and not dt.file_uris():
+            if not (stale and stale[1]) and not dt.file_uris():
                 # Nothing stored yet (a first run): a merge could only insert, and its join would
                 # cost memory and time in proportion to the data. Writers hold the warehouse lock.
                 self.append(table, data, run_id)
@@ -231,18 +232,76 @@ class Warehouse:
                 commit_properties=CommitProperties(custom_metadata={"newslake.run_id": run_id}),
                 writer_properties=WRITER,
             )
-            if "record_hash" in spec.column_names:
-                merger = merger.when_matched_update_all(predicate="t.record_hash != s.record_hash")
-            else:
-                merger = merger.when_matched_update_all()
-            merger = merger.when_not_matched_insert_all()
-            if stale and stale[1]:
-                col, values = stale
-                quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(set(values)))
-                merger = merger.when_not_matched_by_source_delete(predicate=f"t.{col} IN ({quoted})")
-            return merger.execute()
+            return _upsert(merger, spec, stale).execute()
 
         return self._retry(f"merge into {table}", run)
+
+    def write_stream(
+        self,
+        table: str,
+        chunks: Callable[[], Iterable[pa.Table]],
+        run_id: str,
+        stale: tuple[str, Sequence[str]] | None = None,
+    ) -> int:
+        """`merge` for data too large to hold as one Arrow table: `chunks()` yields pieces (a fresh
+        iterator on every call, so a commit conflict can retry), each checked against the contract and
+        streamed to delta-rs as it is made. Keys must be unique across chunks (the caller partitions by
+        key); within a chunk the last row per key wins. Written in one commit: appended when the table
+        holds nothing yet, merged (streamed execution) otherwise. Returns the number of source rows.
+        """
+        spec = TABLES[table]
+        schema = spec.schema
+        written = 0
+
+        failure: list[BaseException] = []
+
+        def checked() -> Iterator[pa.Table]:
+            try:
+                for chunk in chunks():
+                    chunk = dedupe_on_keys(check_table(table, chunk), spec.keys)
+                    if chunk.num_rows:
+                        yield chunk
+            except Exception as exc:  # raised inside delta-rs's read of the stream: re-raised as is below
+                failure.append(exc)
+                raise
+
+        def run() -> int:
+            nonlocal written
+            written = 0
+            pieces = checked()
+            first = next(pieces, None)
+            if first is None and not (stale and stale[1]):
+                return 0  # nothing to write: no empty commit
+
+            def batches() -> Iterator[pa.RecordBatch]:
+                nonlocal written
+                for chunk in itertools.chain([first] if first is not None else [], pieces):
+                    written += chunk.num_rows
+                    yield from chunk.to_batches()
+
+            dt = self.ensure(table)
+            reader = pa.RecordBatchReader.from_batches(schema, batches())
+            props = CommitProperties(custom_metadata={"newslake.run_id": run_id})
+            if not (stale and stale[1]) and not dt.file_uris():  # first write: only inserts (writers hold the lock)
+                write_deltalake(
+                    self.uri(table), reader, mode="append", storage_options=self.storage_options,
+                    commit_properties=props, writer_properties=WRITER,
+                )
+                return written
+            merger = dt.merge(
+                reader, predicate=" AND ".join(f"t.{k} = s.{k}" for k in spec.keys), source_alias="s",
+                target_alias="t", commit_properties=props, writer_properties=WRITER, streamed_exec=True,
+            )
+            merger = _upsert(merger, spec, stale)
+            merger.execute()
+            return written
+
+        try:
+            return self._retry(f"write {table}", run)
+        except Exception as exc:
+            if failure and failure[-1] is not exc:  # delta-rs wraps it in a DeltaError: give the cause
+                raise failure[-1] from exc
+            raise
 
     def only_written_by(self, table: str, run_id: str, since_version: int | None) -> bool:
         """True when every commit to `table` after `since_version` was made by run `run_id` (table
@@ -330,6 +389,21 @@ class Warehouse:
 
     def current_versions(self, tables: Sequence[str]) -> dict[str, int]:
         return {t: v for t in tables if (v := self.version(t)) is not None}
+
+
+def _upsert(merger: Any, spec: Any, stale: tuple[str, Sequence[str]] | None) -> Any:
+    """The clauses of every upsert: update changed rows (record_hash differs), insert new keys, and
+    delete `stale` target rows (`column IN values`) that the source no longer has."""
+    if "record_hash" in spec.column_names:
+        merger = merger.when_matched_update_all(predicate="t.record_hash != s.record_hash")
+    else:
+        merger = merger.when_matched_update_all()
+    merger = merger.when_not_matched_insert_all()
+    if stale and stale[1]:
+        col, values = stale
+        quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(set(values)))
+        merger = merger.when_not_matched_by_source_delete(predicate=f"t.{col} IN ({quoted})")
+    return merger
 
 
 def _view_type(t: pa.DataType) -> pa.DataType:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from conftest import RUN_DATE, SEEDS
 
-from flows.batch import BatchPool, WorkerDied, process_batch, unpack_all
+from flows.batch import BatchPool, Spill, WorkerDied, process_batch, unpack_all
 from tasks.config import PipelineConfig
 from tasks.ingest import ingest, list_inputs
 
@@ -54,3 +54,16 @@ def test_one_worker_runs_in_the_calling_process():
         assert pool.run(os.getpid) == os.getpid()
     with BatchPool(2) as pool:
         assert pool.run(os.getpid) != os.getpid()
+
+
+def test_spill_partitions_round_trip_and_are_removed():
+    spill = Spill(parts=4)
+    root = spill.root
+    spill.add(range(10), lambda x: x % 4, key_of=lambda x: x % 3)
+    spill.add([10, 11], lambda x: x % 4)
+    assert len(spill) == 12 and spill.keys == {0, 1, 2}
+    assert [spill.load(p) for p in range(4)] == [[0, 4, 8], [1, 5, 9], [2, 6, 10], [3, 7, 11]]
+    assert root.is_dir()
+    spill.cleanup()
+    assert not root.exists()
+    spill.cleanup()  # twice is harmless

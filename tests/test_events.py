@@ -7,10 +7,13 @@ from quality import norm_name
 
 from tasks.events import (
     Actor,
+    event_key,
     extract_events,
     extract_mentions,
     find_dates,
+    key_partition,
     load_gazetteer,
+    mention_key,
     merge_events,
     split_sentences,
 )
@@ -191,3 +194,23 @@ def test_document_names_match_whole_words_longest_first(sentence, expected):
     for s in ("Josef Aschbacher", "Aschbacher", "Josef", "Foo Research Agency", "FRA"):
         ctx.surface_to[s] = (s, "person", "participant")
     assert ctx.matches(sentence) == expected
+
+
+def test_merging_key_partitions_separately_equals_merging_all_at_once(seed_events):
+    """The flow merges mentions one key partition at a time (against the stored events of the same
+    partition); the union must equal one merge over everything, for any partition count."""
+    docs = [(sid, g["clean_text"], date.fromisoformat(g["published"]) if g["published"] else None) for sid, g in GOLD_CLEAN.items()]
+    mentions = extract_events(docs, RUN_DATE)
+    first, second = mentions[: len(mentions) // 2], mentions[len(mentions) // 2 :]
+    stored, _ = merge_events(first, {})
+    whole, _ = merge_events(second, {}, stored)
+    assert len(whole) >= 5
+    for parts in (1, 3, 64):
+        split = []
+        for p in range(parts):
+            ms = [m for m in second if key_partition(mention_key(m), parts) == p]
+            old = [e for e in stored if key_partition(event_key(e), parts) == p]
+            split.extend(merge_events(ms, {}, old)[0])
+        assert sorted(split, key=lambda e: e.event_id) == sorted(whole, key=lambda e: e.event_id), parts
+    # a stored event and the mentions that match it share a key
+    assert {event_key(e) for e in seed_events} == {mention_key(m) for m in mentions if m.confidence >= 0.5}

@@ -115,3 +115,48 @@ def test_duckdb_filters_work_on_merge_written_tables(tmp_path):
     con2 = wh.duckdb()
     assert con2.execute("select text from segments where doc_id = 'a'").fetchall() == [("x",)]
     assert con2.execute("select count(*) from runs where status = 'completed'").fetchall() == [(1,)]
+
+
+def test_write_stream_appends_first_then_merges_in_one_commit_per_call(tmp_path):
+    wh = Warehouse(str(tmp_path))
+    calls = []
+
+    def chunks(rows, size=2):
+        def make():
+            calls.append(1)
+            for i in range(0, len(rows), size):
+                yield to_table("segments", rows[i : i + size])
+
+        return make
+
+    first = [seg("a", i, f"t{i}") for i in range(5)]
+    assert wh.write_stream("segments", chunks(first), "r1") == 5
+    assert wh.version("segments") == 1  # created (v0), one append (v1)
+    assert wh.history("segments")[0]["operation"] == "WRITE"
+    # second call: a merge of a stream: one changed row updated, one new inserted, unchanged untouched
+    second = [seg("a", 0, "t0", "r2"), seg("a", 1, "changed", "r2"), seg("b", 0, "new", "r2")]
+    assert wh.write_stream("segments", chunks(second), "r2") == 3
+    assert wh.version("segments") == 2 and wh.history("segments")[0]["operation"] == "MERGE"
+    t = {(r["doc_id"], r["seq"]): r for r in wh.read("segments").to_pylist()}
+    assert len(t) == 6 and t[("a", 1)]["text"] == "changed" and t[("b", 0)]["run_id"] == "r2"
+    assert t[("a", 0)]["run_id"] == "r1"  # same record_hash: not rewritten
+    # stale children of a changed document go, as with `merge`
+    wh.write_stream("segments", chunks([seg("a", 0, "t0", "r3")]), "r3", stale=("doc_id", ["a"]))
+    assert sorted(k for k in {(r["doc_id"], r["seq"]) for r in wh.read("segments").to_pylist()}) == [("a", 0), ("b", 0)]
+    # nothing to write: no empty commit
+    v = wh.version("segments")
+    assert wh.write_stream("segments", chunks([]), "r4") == 0 and wh.version("segments") == v
+
+
+def test_write_stream_checks_every_chunk_and_leaves_the_table_as_it_was(tmp_path):
+    wh = Warehouse(str(tmp_path))
+    wh.write_stream("segments", lambda: iter([to_table("segments", [seg("a", 0, "x")])]), "r1")
+    v = wh.version("segments")
+
+    def bad():
+        yield to_table("segments", [seg("b", 0, "y")])
+        yield pa.table({"doc_id": ["c"], "seq": ["0"]})  # a later chunk breaks the contract
+
+    with pytest.raises(SchemaError, match="segments"):
+        wh.write_stream("segments", bad, "r2")
+    assert wh.version("segments") == v and wh.read("segments").column("doc_id").to_pylist() == ["a"]
