@@ -39,7 +39,6 @@ from flows.batch import (
     concat_results,
     default_workers,
     process_batch,
-    unpack_all,
 )
 from tasks import clean as clean_stage
 from tasks import dedup as dedup_stage
@@ -264,10 +263,23 @@ def write_batch_task(
 
 @task(name="dedup", cache_policy=NO_CACHE)
 def dedup_task(wh: Warehouse, entries: Payload, cfg: PipelineConfig) -> Payload:
-    if not entries.value:  # nothing new (an unchanged re-run): the stored index need not be read
-        return Payload(([], []))
-    stored = [dedup_stage.index_entry_from_row(r) for r in wh.read("dedup_index").to_pylist()]
-    return Payload(dedup_stage.dedup(entries.value, stored, cfg.dedup))
+    """Cluster the run's documents (`entries`: packed index entries, consumed) against the stored
+    index; both held as columns (`dedup.Index`), built one chunk at a time."""
+    packs: list[Packed] = entries.value
+    n = sum(len(p) for p in packs)
+
+    def chunks() -> Iterator[list]:
+        while packs:  # each pack is dropped once its entries are copied into the columns
+            yield packs.pop(0).unpack()
+
+    new = dedup_stage.Index.build(chunks(), n, cfg.dedup.num_perm)
+    # nothing new (only changed documents' rejects): the stored index need not be read
+    stored_rows = wh.table("dedup_index").to_pyarrow_dataset().count_rows() if n and wh.exists("dedup_index") else 0
+    batches = wh.scan("dedup_index") if stored_rows else []
+    stored = dedup_stage.Index.build(
+        ([dedup_stage.index_entry_from_row(r) for r in b.to_pylist()] for b in batches), stored_rows, cfg.dedup.num_perm
+    )
+    return Payload(dedup_stage.cluster(new, stored, cfg.dedup))
 
 
 @task(name="merge_events", cache_policy=NO_CACHE)
@@ -286,8 +298,8 @@ def merge_events_task(
     writers = {t: pq.ParquetWriter(path, TABLES[t].schema) for t, path in out.items()}
     n: Counter = Counter({t: 0 for t in out})
     try:
-        if keys and wh.exists("events"):
-            for batch in wh.dataset("events").to_batches(batch_size=5000):
+        if keys:
+            for batch in wh.scan("events"):
                 found = (events_stage.event_from_row(r) for r in batch.to_pylist())
                 stored.add((e for e in found if events_stage.event_key(e) in keys), _event_partition)
         for part in range(spill.parts):
@@ -336,12 +348,12 @@ def publish_task(wh: Warehouse, run_id: str, tables: Payload, stale_mentions: Pa
     for t in ("events", "event_mentions"):  # a run with no events yet has not created them
         wh.ensure(t)
     per_event: Counter = Counter()
-    for batch in wh.dataset("event_mentions").to_batches(columns=["event_id"], batch_size=20_000):
+    for batch in wh.scan("event_mentions", columns=["event_id"], batch_size=20_000):
         per_event.update(batch.column(0).to_pylist())
     entity_rows = events_stage.entity_rows(
         (
             (r["event_id"], [(a["kind"], a["name"]) for a in r["actors"]], r["doc_ids"])
-            for batch in wh.dataset("events").to_batches(columns=["event_id", "actors", "doc_ids"], batch_size=5000)
+            for batch in wh.scan("events", columns=["event_id", "actors", "doc_ids"])
             for r in batch.to_pylist()
         ),
         per_event,
@@ -553,25 +565,20 @@ def _finish(
     # One corpus-level step after the other. The dedup index (this run's entries and the stored
     # ones) is the one structure held whole; mentions are merged one key partition at a time and
     # every derived table is written as a stream of 10k-row chunks.
-    entries, state.index_entries = unpack_all(state.index_entries), []
-    dup_rows, index_entries = call(dedup_task)(wh, Payload(entries), cfg).value
-    del entries
-    dup_counts = {
-        "duplicates": sum(not r.is_canonical for r in dup_rows),
-        "exact_duplicates": sum(r.method == "exact" and not r.is_canonical for r in dup_rows),
-        "near_duplicates": sum(r.method == "near" and not r.is_canonical for r in dup_rows),
-    }
+    packs, state.index_entries = state.index_entries, []
+    clustering = call(dedup_task)(wh, Payload(packs), cfg).value
+    dup_counts = clustering.counts()
     stored_dups = wh.read("duplicates", columns=["doc_id", "canonical_doc_id"])
     canonical_of = dict(zip(stored_dups.column(0).to_pylist(), stored_dups.column(1).to_pylist(), strict=True))
-    canonical_of.update((r.doc_id, r.canonical_doc_id) for r in dup_rows)
+    canonical_of.update(zip(clustering.new.doc_ids, clustering.canonical, strict=True))
     del stored_dups
     out, n_events = call(merge_events_task)(wh, Payload(state.mentions), Payload(canonical_of), cfg, run_id).value
     del canonical_of
     tables = {
         "event_mentions": lambda: _parquet_chunks(out["event_mentions"]),
         "events": lambda: _parquet_chunks(out["events"]),
-        "duplicates": lambda: table_chunks("duplicates", (dedup_stage.duplicate_row(r, run_id) for r in dup_rows)),
-        "dedup_index": lambda: table_chunks("dedup_index", (dedup_stage.index_row(e, run_id) for e in index_entries)),
+        "duplicates": lambda: table_chunks("duplicates", (dedup_stage.duplicate_row(r, run_id) for r in clustering.dup_rows())),
+        "dedup_index": lambda: table_chunks("dedup_index", (dedup_stage.index_row(e, run_id) for e in clustering.entries())),
         "boilerplate": lambda: table_chunks("boilerplate", state.boilerplate.rows(run_id)),
         "inputs": lambda: table_chunks("inputs", (ingest_stage.input_row(d, run_id) for d in state.inputs)),
     }

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -204,25 +204,6 @@ class DupRow:
     similarity: float
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        self.parent.setdefault(x, x)
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def lsh_candidates(sigs: np.ndarray, bands: int, max_bucket_pairs: int = 64) -> np.ndarray:
     """Candidate pairs (i < j) of rows of `sigs` that agree on every value of at least one band.
 
@@ -307,94 +288,216 @@ def sign(docs: Iterable[DedupInput], cfg: DedupConfig, params: tuple[np.ndarray,
     ]
 
 
-def dedup(
-    new: Sequence[IndexEntry], stored: Iterable[IndexEntry], cfg: DedupConfig
-) -> tuple[list[DupRow], list[IndexEntry]]:
-    """Cluster this run's documents (their index entries from `sign`) among themselves and against the
-    stored index.
+@dataclass(slots=True)
+class Index:
+    """Index entries as columns: what a run holds of its documents for dedup (the dedup index).
 
-    Canonical choice per cluster: a stored canonical (earlier run) wins; otherwise the earliest
-    `published` date, then the medoid (highest mean similarity to the other members), then the
-    smallest doc_id. Returns rows for this run's documents and their index entries.
+    ~0.65 KB per document (the 128 x uint32 signature, ids, hashes) against ~1.5 KB as `IndexEntry`
+    objects; unsigned (short) documents have a zero signature row and `signed` False.
+    """
+
+    doc_ids: list[str]
+    text_hash: list[str]
+    n_words: np.ndarray  # int64
+    published: list[date | None]
+    sigs: np.ndarray  # (n, num_perm) uint32
+    signed: np.ndarray  # bool
+    canonical: list[str]
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+    @classmethod
+    def build(cls, chunks: Iterable[Iterable[IndexEntry]], n: int, num_perm: int) -> Index:
+        """The index of `n` entries given in chunks (e.g. one unpickled chunk at a time), filled in
+        place: only one chunk's entry objects exist at a time."""
+        idx = cls([], [], np.zeros(n, dtype=np.int64), [], np.zeros((n, num_perm), dtype=np.uint32), np.zeros(n, dtype=bool), [])
+        i = 0
+        for chunk in chunks:
+            for e in chunk:
+                if i == n:
+                    raise ValueError(f"dedup index: more than the {n} entries announced")
+                idx.doc_ids.append(e.doc_id)
+                idx.text_hash.append(e.text_hash)
+                idx.n_words[i] = e.n_words
+                idx.published.append(e.published)
+                if e.signature is not None:
+                    idx.sigs[i] = e.signature
+                    idx.signed[i] = True
+                idx.canonical.append(e.canonical_doc_id)
+                i += 1
+        if i != n:
+            raise ValueError(f"dedup index: {i} entries, {n} announced")
+        return idx
+
+    def take(self, rows: np.ndarray) -> Index:
+        return Index(
+            [self.doc_ids[i] for i in rows],
+            [self.text_hash[i] for i in rows],
+            self.n_words[rows],
+            [self.published[i] for i in rows],
+            self.sigs[rows],
+            self.signed[rows],
+            [self.canonical[i] for i in rows],
+        )
+
+    def entry(self, i: int, canonical: str | None = None) -> IndexEntry:
+        sig = self.sigs[i] if self.signed[i] else None
+        return IndexEntry(self.doc_ids[i], self.text_hash[i], int(self.n_words[i]), self.published[i], sig, canonical or self.canonical[i])
+
+
+@dataclass(slots=True)
+class Clustering:
+    """`cluster`'s result for the run's documents (aligned with the new index): canonical copy,
+    method and similarity to it. Rows for the warehouse are made from it on demand."""
+
+    new: Index
+    canonical: list[str]
+    method: list[str]
+    similarity: np.ndarray  # float64
+
+    def dup_rows(self) -> Iterator[DupRow]:
+        """One row per new document, by doc_id."""
+        for i in sorted(range(len(self.new)), key=self.new.doc_ids.__getitem__):
+            c, d = self.canonical[i], self.new.doc_ids[i]
+            yield DupRow(d, c, c, d == c, self.method[i], float(self.similarity[i]))
+
+    def counts(self) -> dict[str, int]:
+        """Documents of the run that are copies of another (exact / near)."""
+        copies = [m for m, c, d in zip(self.method, self.canonical, self.new.doc_ids, strict=True) if c != d]
+        return {"duplicates": len(copies), "exact_duplicates": copies.count("exact"), "near_duplicates": copies.count("near")}
+
+    def entries(self) -> Iterator[IndexEntry]:
+        """The new documents' index entries to store (with their canonical copy)."""
+        for i in range(len(self.new)):
+            yield self.new.entry(i, self.canonical[i])
+
+
+class _Clusters:
+    """Union-find over row numbers of the combined (stored, then new) index."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
+    """Cluster this run's documents among themselves and against the stored index, on columns.
+
+    Exact duplicates: same normalised-text hash. Near: LSH candidates, each pair verified before it
+    joins two clusters. Canonical choice per cluster: a stored canonical (earlier run) wins;
+    otherwise the earliest `published` date, then the medoid (highest mean similarity to the other
+    members), then the smallest doc_id.
     """
     if cfg.num_perm % cfg.bands:
         raise ValueError(f"dedup: num_perm={cfg.num_perm} is not a multiple of bands={cfg.bands}")
-    if not new:
-        return [], []
-    new_ids = {e.doc_id for e in new}
-    old = {e.doc_id: e for e in stored if e.doc_id not in new_ids}
-    entries: dict[str, IndexEntry] = {**old, **{e.doc_id: e for e in new}}
-    uf = _UnionFind()
-    ordered = list(old.values()) + list(new)
-    # Exact: same normalised text.
-    by_hash: dict[str, str] = {}
-    for e in ordered:
-        first = by_hash.setdefault(e.text_hash, e.doc_id)
-        if first != e.doc_id:
-            uf.union(first, e.doc_id)
-    # Near: LSH candidates (vectorised), each pair verified before union.
-    signed = [e for e in ordered if e.signature is not None]
+    new_ids = set(new.doc_ids)
+    keep = np.fromiter((d not in new_ids for d in stored.doc_ids), dtype=bool, count=len(stored))
+    old = stored if keep.all() else stored.take(np.nonzero(keep)[0])
+    del new_ids, keep
+    n_old, n = len(old), len(old) + len(new)
+    doc_ids = old.doc_ids + new.doc_ids
+    hashes = old.text_hash + new.text_hash
+    uf = _Clusters(n)
+    first: dict[str, int] = {}
+    for i, h in enumerate(hashes):
+        f = first.setdefault(h, i)
+        if f != i:
+            uf.union(f, i)
+    del first
+    signed = np.nonzero(np.concatenate([old.signed, new.signed]))[0]
     if len(signed) > 1:
-        sigs = np.stack([e.signature for e in signed])
-        is_new = np.fromiter((e.doc_id in new_ids for e in signed), dtype=bool, count=len(signed))
-        n_words = np.fromiter((e.n_words for e in signed), dtype=np.int64, count=len(signed))
+        sigs = np.concatenate([old.sigs[old.signed], new.sigs[new.signed]])
+        n_words = np.concatenate([old.n_words, new.n_words])[signed]
+        is_new = signed >= n_old
         cand = lsh_candidates(sigs, cfg.bands)
         cand = cand[is_new[cand[:, 0]] | is_new[cand[:, 1]]]  # pairs of old documents were settled before
-        for i, j in cand[verify_pairs(sigs, n_words, cand, cfg)]:
-            uf.union(signed[i].doc_id, signed[j].doc_id)
-    # Clusters touching this run's documents.
-    clusters: dict[str, list[str]] = defaultdict(list)
-    for doc_id in entries:
-        clusters[uf.find(doc_id)].append(doc_id)
-    rows: list[DupRow] = []
-    out_entries: list[IndexEntry] = []
-    for members in clusters.values():
-        if not any(m in new_ids for m in members):
+        for a, b in cand[verify_pairs(sigs, n_words, cand, cfg)]:
+            uf.union(int(signed[a]), int(signed[b]))
+        del sigs, n_words, cand
+    roots = [uf.find(i) for i in range(n)]
+    del uf
+    members_of: dict[int, list[int]] = defaultdict(list)
+    for i, r in enumerate(roots):
+        members_of[r].append(i)
+    del roots
+
+    def sig(i: int) -> np.ndarray | None:
+        src, j = (old, i) if i < n_old else (new, i - n_old)
+        return src.sigs[j] if src.signed[j] else None
+
+    def published(i: int) -> date | None:
+        return old.published[i] if i < n_old else new.published[i - n_old]
+
+    def sim(a: int, b: int) -> float:
+        sa, sb = sig(a), sig(b)
+        if sa is None or sb is None:
+            return 1.0 if hashes[a] == hashes[b] else 0.0
+        return estimated_jaccard(sa, sb)
+
+    canonical = list(new.doc_ids)
+    method = ["unique"] * len(new)
+    similarity = np.ones(len(new))
+    for members in members_of.values():
+        if len(members) == 1 or members[-1] < n_old:  # a singleton, or no new document in it
             continue
-        canonical = _canonical(members, entries, old)
-        canon_hash = entries[canonical].text_hash
-        # The canonical copy carries the cluster's strongest link: exact if any copy is identical.
-        canon_method = "exact" if any(entries[m].text_hash == canon_hash for m in members if m != canonical) else "near"
-        for m in sorted(members):
-            if m not in new_ids:
-                continue
-            e = entries[m]
-            if len(members) == 1:
-                mth, sim = "unique", 1.0
-            elif m == canonical:
-                mth, sim = canon_method, 1.0
-            elif e.text_hash == canon_hash:
-                mth, sim = "exact", 1.0
+        stored_canon = sorted({old.canonical[m] for m in members if m < n_old})
+        if stored_canon:
+            canon = stored_canon[0]
+            canon_i = next((m for m in members if doc_ids[m] == canon), None)
+            if canon_i is None and canon in doc_ids:  # rare: a canonical outside the cluster now
+                canon_i = doc_ids.index(canon)
+        else:
+            cands = members
+            dated = [m for m in members if published(m) is not None]
+            if dated:
+                earliest = min(published(m) for m in dated)
+                cands = [m for m in dated if published(m) == earliest]
+            if len(cands) == 1:
+                canon_i = cands[0]
             else:
-                mth = "near"
-                sim = _similarity(e, entries[canonical])
-            rows.append(DupRow(m, canonical, canonical, m == canonical, mth, round(sim, 4)))
-            out_entries.append(IndexEntry(m, e.text_hash, e.n_words, e.published, e.signature, canonical))
-    rows.sort(key=lambda r: r.doc_id)
-    return rows, out_entries
+                canon_i = max(sorted(cands, key=doc_ids.__getitem__), key=lambda m: sum(sim(m, o) for o in cands if o != m))
+            canon = doc_ids[canon_i]
+        canon_hash = hashes[canon_i] if canon_i is not None else None
+        exact = any(hashes[m] == canon_hash for m in members if doc_ids[m] != canon)
+        for m in members:
+            if m < n_old:
+                continue
+            k = m - n_old
+            canonical[k] = canon
+            if doc_ids[m] == canon:
+                method[k] = "exact" if exact else "near"
+            elif hashes[m] == canon_hash:
+                method[k] = "exact"
+            else:
+                method[k] = "near"
+                similarity[k] = round(sim(m, canon_i), 4) if canon_i is not None else 0.0
+    return Clustering(new, canonical, method, similarity)
 
 
-def _similarity(a: IndexEntry, b: IndexEntry) -> float:
-    if a.signature is None or b.signature is None:
-        return 1.0 if a.text_hash == b.text_hash else 0.0
-    return estimated_jaccard(a.signature, b.signature)
-
-
-def _canonical(members: list[str], entries: dict[str, IndexEntry], old: dict[str, IndexEntry]) -> str:
-    stored = sorted({old[m].canonical_doc_id for m in members if m in old})
-    if stored:
-        return stored[0]
-    dated = [m for m in members if entries[m].published is not None]
-    if dated:
-        earliest = min(entries[m].published for m in dated)
-        members = [m for m in dated if entries[m].published == earliest]
-    if len(members) == 1:
-        return members[0]
-
-    def centrality(m: str) -> float:
-        return sum(_similarity(entries[m], entries[o]) for o in members if o != m)
-
-    return max(sorted(members), key=centrality)
+def dedup(
+    new: Sequence[IndexEntry], stored: Iterable[IndexEntry], cfg: DedupConfig
+) -> tuple[list[DupRow], list[IndexEntry]]:
+    """`cluster` over index entries given as objects: rows for this run's documents (by doc_id) and
+    their index entries to store."""
+    if not new:
+        return [], []
+    stored = list(stored)
+    result = cluster(Index.build([new], len(new), cfg.num_perm), Index.build([stored], len(stored), cfg.num_perm), cfg)
+    return list(result.dup_rows()), list(result.entries())
 
 
 # --- rows for the warehouse --------------------------------------------------------------------

@@ -145,6 +145,15 @@ class Warehouse:
         schema = pa.schema([pa.field(f.name, _view_type(f.type), f.nullable) for f in pa.schema(dt.schema().to_arrow())])
         return dt.to_pyarrow_dataset(schema=schema)
 
+    def scan(self, table: str, columns: Sequence[str] | None = None, batch_size: int = 5000) -> Iterator[pa.RecordBatch]:
+        """The table's latest version (not the latest published run's, unlike `dataset`), as a stream
+        of record batches: what the pipeline itself reads while it writes. Nothing if missing."""
+        if not self.exists(table):
+            return iter(())
+        return self.dataset(table, version=self.version(table)).to_batches(
+            columns=list(columns) if columns else None, batch_size=batch_size
+        )
+
     def duckdb(self, run_id: str | None = None):
         """A DuckDB connection with every table registered at one published run (default: the latest).
 
