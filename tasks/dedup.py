@@ -418,15 +418,17 @@ def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
         if f != i:
             uf.union(f, i)
     del first
-    signed = np.nonzero(np.concatenate([old.signed, new.signed]))[0]
-    if len(signed) > 1:
-        sigs = np.concatenate([old.sigs[old.signed], new.sigs[new.signed]])
-        n_words = np.concatenate([old.n_words, new.n_words])[signed]
-        is_new = signed >= n_old
+    signed = np.concatenate([old.signed, new.signed])
+    if signed.sum() > 1:
+        # Unsigned rows are zeros: they share LSH buckets with each other only, and their pairs are
+        # dropped. The run's matrix is used as is when nothing is stored (no copy of ~0.5 KB/doc).
+        sigs = new.sigs if not n_old else np.concatenate([old.sigs, new.sigs])
+        n_words = new.n_words if not n_old else np.concatenate([old.n_words, new.n_words])
         cand = lsh_candidates(sigs, cfg.bands)
-        cand = cand[is_new[cand[:, 0]] | is_new[cand[:, 1]]]  # pairs of old documents were settled before
+        # pairs of signed documents, one of them new (pairs of old documents were settled before)
+        cand = cand[signed[cand[:, 0]] & signed[cand[:, 1]] & ((cand[:, 0] >= n_old) | (cand[:, 1] >= n_old))]
         for a, b in cand[verify_pairs(sigs, n_words, cand, cfg)]:
-            uf.union(int(signed[a]), int(signed[b]))
+            uf.union(int(a), int(b))
         del sigs, n_words, cand
     roots = [uf.find(i) for i in range(n)]
     del uf
