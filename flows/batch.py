@@ -40,10 +40,10 @@ from tasks.schema import to_table
 
 
 class Packed:
-    """A list of records kept pickled until the run's final phase needs them: a batch's index entries
-    and event mentions cost ~600 and ~220 bytes per document this way, against ~1,500 and ~1,100 as
-    Python objects, so the run state of 100k documents stays small. Pickled by the worker that made
-    them; the flow process only holds the bytes."""
+    """A list of records pickled by the worker that made them: a batch's index entries and event
+    mentions cost ~600 and ~220 bytes per document this way, against ~1,500 and ~1,100 as Python
+    objects. The flow process holds index entries packed until dedup turns them into columns, and
+    moves mentions to a `Spill` as each batch is written."""
 
     __slots__ = ("blob", "n")
 

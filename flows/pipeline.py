@@ -7,9 +7,11 @@ run costs ~5 ms, so one per document would dominate the run time.
 Per batch: ingest (files -> raw records + rejects) and site-boilerplate counting in the flow, then
 `process_batch` (clean, MinHash signatures, event mentions, rows) on a worker process of the run's
 `BatchPool` (one per core), then the batch's documents, segments and quarantine rows are written as it
-finishes, so memory stays flat. Up to `workers + 1` batches are in flight. At the end: dedup over this
-run's signatures and the stored index, event merging across documents and runs, then publish the
-derived tables and, last, one `runs` row recording every table's version.
+finishes, so memory stays flat. Up to `workers + 1` batches are in flight; each finished batch leaves
+its index entries (the dedup index) in memory and its event mentions on disk, partitioned by merge key.
+At the end: dedup over this run's signatures and the stored index (columnar), event merging across
+documents and runs one key partition at a time, the derived tables written as streams of chunks, and,
+last, one `runs` row recording every table's version.
 """
 
 from __future__ import annotations
