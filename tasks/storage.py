@@ -22,6 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+import xxhash
 from deltalake import CommitProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import CommitFailedError, TableNotFoundError
 
@@ -257,17 +258,24 @@ class Warehouse:
         streamed to delta-rs as it is made. Keys must be unique across chunks (the caller partitions by
         key); within a chunk the last row per key wins. Written in one commit: appended when the table
         holds nothing yet, merged (streamed execution) otherwise. Returns the number of source rows.
+        A key repeated in a later chunk raises WarehouseError (delta-rs would insert both copies).
         """
         spec = TABLES[table]
         schema = spec.schema
         written = 0
-
         failure: list[BaseException] = []
 
         def checked() -> Iterator[pa.Table]:
+            seen: set[int] = set()  # 64-bit hashes of the keys streamed so far
             try:
                 for chunk in chunks():
                     chunk = dedupe_on_keys(check_table(table, chunk), spec.keys)
+                    cols = [chunk.column(k).to_pylist() for k in spec.keys]
+                    for key in zip(*cols, strict=True):
+                        h = xxhash.xxh64_intdigest(repr(key).encode())
+                        if h in seen:
+                            raise WarehouseError(f"write {table}: key {key} appears in more than one chunk of the stream")
+                        seen.add(h)
                     if chunk.num_rows:
                         yield chunk
             except Exception as exc:  # raised inside delta-rs's read of the stream: re-raised as is below

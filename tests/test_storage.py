@@ -160,3 +160,11 @@ def test_write_stream_checks_every_chunk_and_leaves_the_table_as_it_was(tmp_path
     with pytest.raises(SchemaError, match="segments"):
         wh.write_stream("segments", bad, "r2")
     assert wh.version("segments") == v and wh.read("segments").column("doc_id").to_pylist() == ["a"]
+
+
+def test_write_stream_refuses_a_key_repeated_across_chunks(tmp_path):
+    wh = Warehouse(str(tmp_path))
+    chunks = [to_table("segments", [seg("a", 0, "x")]), to_table("segments", [seg("b", 0, "y"), seg("a", 0, "x2")])]
+    with pytest.raises(WarehouseError, match=r"segments.*\('a', 0\)"):
+        wh.write_stream("segments", lambda: iter(chunks), "r1")
+    assert wh.read("segments").num_rows == 0
