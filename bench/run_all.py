@@ -135,10 +135,6 @@ def direct(corpus: Path, warehouse: Path, workers: int) -> float:
         res = pl.process_task.fn(pl.Payload(pool), pl.Payload(raws), pl.Payload(fingerprints), cfg, date.fromisoformat(RUN_DATE), run_id, "batch")
         return pl.write_batch_task.fn(wh, run_id, res, pl.Payload(rejects), no_ids, pl.Payload((True, versions))).value
 
-    def collect(written: dict) -> None:
-        state.add_batch(written)
-        state.counts.update(documents=written["documents"], quarantined=written["quarantined"])
-
     with BatchPool(workers) as pool, ThreadPoolExecutor(workers + 1) as threads:
         pending: deque = deque()
         for batch in pl.plan_batches(ingest.iter_units(ingest.list_inputs([corpus]), cfg.ingest), cfg.ingest.batch_size):
@@ -146,9 +142,9 @@ def direct(corpus: Path, warehouse: Path, workers: int) -> float:
             state.boilerplate.add(raws)
             pending.append(threads.submit(one, pool, raws, rejects, dict(state.boilerplate.fingerprints)))
             while len(pending) > workers:
-                collect(pending.popleft().result())
+                state.add_batch(pending.popleft().result())
         while pending:
-            collect(pending.popleft().result())
+            state.add_batch(pending.popleft().result())
     try:
         pl._finish(wh, run_id, started, {}, cfg, state, call=lambda task: task.fn)
     finally:

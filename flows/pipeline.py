@@ -141,9 +141,20 @@ class RunState:
     changed_doc_ids: set[str] = field(default_factory=set)  # stored by an earlier run, content changed
     inputs: list[ingest_stage.InputDone] = field(default_factory=list)  # JSONL/WARC files read whole
 
-    def add_batch(self, written: dict) -> None:
-        """Keep what the final phase needs of a written batch: its index entries (the dedup index, in
-        memory) and its event mentions (on disk, partitioned by merge key)."""
+    def add_batch(self, written: dict, unchanged: int = 0) -> None:
+        """Count a written batch (with its `unchanged` inputs) and keep what the final phase needs of
+        it: its index entries (the dedup index, in memory) and its event mentions (on disk,
+        partitioned by merge key)."""
+        self.counts.update(
+            {
+                "records_in": written["documents"] + written["quarantined"] + unchanged,
+                "unchanged": unchanged,
+                "documents": written["documents"],
+                "quarantined": written["quarantined"],
+                "documents_inserted": written["documents_inserted"],
+                "documents_updated": written["documents_updated"],
+            }
+        )
         self.index_entries.extend(written["entries"])
         for packed in written["mentions"]:
             self.mentions.add(packed.unpack(), _mention_partition, events_stage.mention_key)
@@ -448,17 +459,7 @@ def news_pipeline(
         n_batch, n_items, unchanged, f_write = pending.popleft()
         payload = f_write.result()
         written, payload.value = payload.value, None  # Prefect may keep the payload: keep it empty
-        state.add_batch(written)
-        state.counts.update(
-            {
-                "records_in": written["documents"] + written["quarantined"] + unchanged,
-                "unchanged": unchanged,
-                "documents": written["documents"],
-                "quarantined": written["quarantined"],
-                "documents_inserted": written["documents_inserted"],
-                "documents_updated": written["documents_updated"],
-            }
-        )
+        state.add_batch(written, unchanged)
         log.info(
             "batch %d: %d inputs -> %d documents, %d quarantined, %d unchanged",
             n_batch,

@@ -478,12 +478,9 @@ def _stream_warc(f: InputFile, cfg: IngestConfig, known: Known) -> Iterator[Reco
 
 
 def file_sha256(path: str) -> str:
-    """SHA-256 of a file's bytes, read in 1 MB blocks."""
-    h = hashlib.sha256()
+    """SHA-256 of a file's bytes, read in blocks."""
     with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def iter_units(

@@ -142,18 +142,16 @@ class Warehouse:
         with plain strings then breaks DuckDB's filter pushdown ("no kernel matching input types
         (string, string_view)"). Declaring the view types reads every file correctly.
         """
-        dt = self.table(table, self.resolve_version(table, run_id, version))
-        schema = pa.schema([pa.field(f.name, _view_type(f.type), f.nullable) for f in pa.schema(dt.schema().to_arrow())])
-        return dt.to_pyarrow_dataset(schema=schema)
+        return _arrow_dataset(self.table(table, self.resolve_version(table, run_id, version)))
 
     def scan(self, table: str, columns: Sequence[str] | None = None, batch_size: int = 5000) -> Iterator[pa.RecordBatch]:
         """The table's latest version (not the latest published run's, unlike `dataset`), as a stream
         of record batches: what the pipeline itself reads while it writes. Nothing if missing."""
-        if not self.exists(table):
+        try:
+            dt = self.table(table)
+        except WarehouseError:
             return iter(())
-        return self.dataset(table, version=self.version(table)).to_batches(
-            columns=list(columns) if columns else None, batch_size=batch_size
-        )
+        return _arrow_dataset(dt).to_batches(columns=list(columns) if columns else None, batch_size=batch_size)
 
     def duckdb(self, run_id: str | None = None):
         """A DuckDB connection with every table registered at one published run (default: the latest).
@@ -421,6 +419,12 @@ def _upsert(merger: Any, spec: Any, stale: tuple[str, Sequence[str]] | None) -> 
         quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in sorted(set(values)))
         merger = merger.when_not_matched_by_source_delete(predicate=f"t.{col} IN ({quoted})")
     return merger
+
+
+def _arrow_dataset(dt: DeltaTable) -> ds.Dataset:
+    """A Delta table version as an Arrow dataset with view types (see `Warehouse.dataset`)."""
+    schema = pa.schema([pa.field(f.name, _view_type(f.type), f.nullable) for f in pa.schema(dt.schema().to_arrow())])
+    return dt.to_pyarrow_dataset(schema=schema)
 
 
 def _view_type(t: pa.DataType) -> pa.DataType:
