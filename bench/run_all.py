@@ -148,7 +148,7 @@ def direct(corpus: Path, warehouse: Path, workers: int) -> float:
     try:
         pl._finish(wh, run_id, started, {}, cfg, state, call=lambda task: task.fn)
     finally:
-        state.mentions.cleanup()
+        state.cleanup()
     return time.perf_counter() - t
 
 

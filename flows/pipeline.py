@@ -8,7 +8,7 @@ Per batch: ingest (files -> raw records + rejects) and site-boilerplate counting
 `process_batch` (clean, MinHash signatures, event mentions, rows) on a worker process of the run's
 `BatchPool` (one per core), then the batch's documents, segments and quarantine rows are written as it
 finishes, so memory stays flat. Up to `workers + 1` batches are in flight; each finished batch leaves
-its index entries (the dedup index) in memory and its event mentions on disk, partitioned by merge key.
+its index entries and its event mentions on disk (the mentions partitioned by merge key).
 At the end: dedup over this run's signatures and the stored index (columnar), event merging across
 documents and runs one key partition at a time, the derived tables written as streams of chunks, and,
 last, one `runs` row recording every table's version.
@@ -35,12 +35,12 @@ from prefect.runtime import flow_run as runtime_flow_run
 from flows.batch import (
     BatchPool,
     BatchResult,
-    Packed,
     Spill,
     WorkerDied,
     concat_results,
     default_workers,
     process_batch,
+    release_memory,
 )
 from tasks import clean as clean_stage
 from tasks import dedup as dedup_stage
@@ -134,7 +134,7 @@ class RunState:
     """What a run accumulates across batches: small per document (signatures, mentions, counts)."""
 
     boilerplate: clean_stage.SiteBoilerplate
-    index_entries: list[Packed] = field(default_factory=list)  # dedup.IndexEntry, pickled per chunk
+    index: Spill = field(default_factory=lambda: Spill(1, "newslake-index-"))  # dedup.IndexEntry, in run order
     mentions: Spill = field(default_factory=lambda: Spill(MENTION_PARTS, "newslake-mentions-"))  # by merge key
     counts: Counter = field(default_factory=Counter)
     quarantine_reasons: Counter = field(default_factory=Counter)
@@ -143,8 +143,8 @@ class RunState:
 
     def add_batch(self, written: dict, unchanged: int = 0) -> None:
         """Count a written batch (with its `unchanged` inputs) and keep what the final phase needs of
-        it: its index entries (the dedup index, in memory) and its event mentions (on disk,
-        partitioned by merge key)."""
+        it on disk: its index entries (in run order) and its event mentions (partitioned by merge
+        key). Then the memory the batch freed goes back to the OS, so the run's RSS stays flat."""
         self.counts.update(
             {
                 "records_in": written["documents"] + written["quarantined"] + unchanged,
@@ -155,11 +155,18 @@ class RunState:
                 "documents_updated": written["documents_updated"],
             }
         )
-        self.index_entries.extend(written["entries"])
+        for packed in written["entries"]:
+            self.index.add_packed(0, packed)
         for packed in written["mentions"]:
             self.mentions.add(packed.unpack(), _mention_partition, events_stage.mention_key)
         self.changed_doc_ids.update(written["changed"])
         self.quarantine_reasons.update(written["reasons"])
+        release_memory()
+
+    def cleanup(self) -> None:
+        """Remove the run's spill files."""
+        self.index.cleanup()
+        self.mentions.cleanup()
 
 
 # Mentions are merged into events one key partition at a time: 64 partitions hold ~1.6k mentions each
@@ -275,19 +282,13 @@ def write_batch_task(
 
 
 @task(name="dedup", cache_policy=NO_CACHE)
-def dedup_task(wh: Warehouse, entries: Payload, cfg: PipelineConfig) -> Payload:
-    """Cluster the run's documents (`entries`: packed index entries, consumed) against the stored
-    index; both held as columns (`dedup.Index`), built one chunk at a time."""
-    packs: list[Packed] = entries.value
-    n = sum(len(p) for p in packs)
-
-    def chunks() -> Iterator[list]:
-        while packs:  # each pack is dropped once its entries are copied into the columns
-            yield packs.pop(0).unpack()
-
-    new = dedup_stage.Index.build(chunks(), n, cfg.dedup.num_perm)
+def dedup_task(wh: Warehouse, index: Payload, cfg: PipelineConfig) -> Payload:
+    """Cluster the run's documents (`index`: their index entries, spilled in run order) against the
+    stored index; both held as columns (`dedup.Index`), built one chunk at a time."""
+    spill: Spill = index.value
+    new = dedup_stage.Index.build(spill.chunks(0), len(spill), cfg.dedup.num_perm)
     # nothing new (only changed documents' rejects): the stored index need not be read
-    stored_rows = wh.table("dedup_index").to_pyarrow_dataset().count_rows() if n and wh.exists("dedup_index") else 0
+    stored_rows = wh.table("dedup_index").to_pyarrow_dataset().count_rows() if len(spill) and wh.exists("dedup_index") else 0
     batches = wh.scan("dedup_index") if stored_rows else []
     stored = dedup_stage.Index.build(
         ([dedup_stage.index_entry_from_row(r) for r in b.to_pylist()] for b in batches), stored_rows, cfg.dedup.num_perm
@@ -354,8 +355,10 @@ def publish_task(wh: Warehouse, run_id: str, tables: Payload, stale_mentions: Pa
     `inputs` last (a file counts as finished once all else is written)."""
     tables, stale_mentions = tables.value, stale_mentions.value
     wh.write_stream("event_mentions", tables["event_mentions"], run_id, stale=("doc_id", stale_mentions))
+    release_memory()
     for t in ("events", "duplicates", "boilerplate", "dedup_index"):
         wh.write_stream(t, tables[t], run_id)
+        release_memory()
     # Entities are derived from the whole events table: rebuilt, written only when they change.
     # Read as a stream of 5k-row batches of the columns needed (all events as objects cost ~5 KB each).
     for t in ("events", "event_mentions"):  # a run with no events yet has not created them
@@ -513,7 +516,7 @@ def news_pipeline(
         with wh.lock():  # read the stored index and events, merge, write: one run at a time
             summary = _finish(wh, run_id, started, params, cfg, state)
     finally:
-        state.mentions.cleanup()
+        state.cleanup()
     _report(summary)
     if summary["status"] == "failed":
         c = summary["counts"]
@@ -554,7 +557,7 @@ def _finish(
     `call(task)` -> what to call for a task: the task itself (default: Prefect task runs), or its plain
     function (`lambda t: t.fn`, the bench's baseline without Prefect)."""
     call = call or (lambda t: t)
-    n_new = sum(len(p) for p in state.index_entries)
+    n_new = len(state.index)
     if not n_new and not state.changed_doc_ids:
         # Nothing new reached this run (an unchanged re-run, or only rejects): the derived tables
         # stand as they are, and reading the stored index and events would be most of its cost.
@@ -568,8 +571,8 @@ def _finish(
     # One corpus-level step after the other. The dedup index (this run's entries and the stored
     # ones) is the one structure held whole; mentions are merged one key partition at a time and
     # every derived table is written as a stream of 10k-row chunks.
-    packs, state.index_entries = state.index_entries, []
-    clustering = call(dedup_task)(wh, Payload(packs), cfg).value
+    clustering = call(dedup_task)(wh, Payload(state.index), cfg).value
+    release_memory()
     dup_counts = clustering.counts()
     stored_dups = wh.read("duplicates", columns=["doc_id", "canonical_doc_id"])
     canonical_of = dict(zip(stored_dups.column(0).to_pylist(), stored_dups.column(1).to_pylist(), strict=True))
@@ -577,6 +580,7 @@ def _finish(
     del stored_dups
     out, n_events = call(merge_events_task)(wh, Payload(state.mentions), Payload(canonical_of), cfg, run_id).value
     del canonical_of
+    release_memory()
     tables = {
         "event_mentions": lambda: _parquet_chunks(out["event_mentions"]),
         "events": lambda: _parquet_chunks(out["events"]),
