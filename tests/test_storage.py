@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 
 import duckdb
@@ -168,3 +169,70 @@ def test_write_stream_refuses_a_key_repeated_across_chunks(tmp_path):
     with pytest.raises(WarehouseError, match=r"segments.*\('a', 0\)"):
         wh.write_stream("segments", lambda: iter(chunks), "r1")
     assert wh.read("segments").num_rows == 0
+
+
+def index_rows(n, run_id="r1"):
+    from datetime import date
+
+    rows = []
+    for i in range(n):
+        row = {
+            "doc_id": f"doc-{i:05d}",
+            "text_hash": f"{i * 7919:016x}",
+            "n_words": 10 + i % 50,
+            "published_date": None if i % 3 == 0 else date(2020 + i % 7, 1 + i % 12, 1 + i % 28),
+            "signature": bytes(8),
+            "canonical_doc_id": f"doc-{i - i % 4:05d}",
+            "run_id": run_id,
+        }
+        row["record_hash"] = record_hash({k: (v.hex() if isinstance(v, bytes) else v) for k, v in row.items()})
+        rows.append(row)
+    return rows
+
+
+def _add_actions(table_dir):
+    out = []
+    for log in sorted((table_dir / "_delta_log").glob("*.json")):
+        out += [json.loads(line)["add"] for line in log.read_text().splitlines() if '"add"' in line]
+    return out
+
+
+def test_local_appends_carry_the_file_statistics_delta_rs_writes(tmp_path):
+    from deltalake import write_deltalake
+
+    data = to_table("dedup_index", index_rows(300))
+    wh = Warehouse(str(tmp_path / "ours"))
+    wh.append("dedup_index", data, "r1")
+    write_deltalake(str(tmp_path / "ref"), data)  # delta-rs's own writer, same rows
+    (ours,), (ref,) = _add_actions(tmp_path / "ours" / "dedup_index"), _add_actions(tmp_path / "ref")
+    ours, ref = json.loads(ours["stats"]), json.loads(ref["stats"])
+    assert ours["numRecords"] == ref["numRecords"] == 300
+    columns = {"doc_id", "text_hash", "n_words", "published_date", "canonical_doc_id", "run_id", "record_hash"}
+    for part in ("minValues", "maxValues", "nullCount"):
+        assert set(ours[part]) == columns, part
+        assert {c: ref[part][c] for c in columns} == ours[part], part
+    assert ours["nullCount"]["published_date"] == 100
+    assert wh.read("dedup_index").sort_by("doc_id").equals(data.sort_by("doc_id"))
+
+
+def test_local_append_rolls_files_and_removes_them_when_a_chunk_fails(tmp_path, monkeypatch):
+    from tasks import storage
+
+    monkeypatch.setattr(storage, "FILE_TARGET_BYTES", 1)  # every batch closes its file
+    wh = Warehouse(str(tmp_path))
+    rows = index_rows(30)
+    chunks = [to_table("dedup_index", rows[i : i + 10]) for i in range(0, 30, 10)]
+    assert wh.write_stream("dedup_index", lambda: iter(chunks), "r1") == 30
+    adds = _add_actions(tmp_path / "dedup_index")
+    assert wh.version("dedup_index") == 1 and len(adds) == 3  # three files, one commit
+    assert [json.loads(a["stats"])["numRecords"] for a in adds] == [10, 10, 10]
+    assert sorted(wh.read("dedup_index").column("doc_id").to_pylist()) == [r["doc_id"] for r in rows]
+
+    def bad():
+        yield to_table("segments", [seg("b", 0, "y")])
+        yield pa.table({"doc_id": ["c"], "seq": ["0"]})  # breaks the contract after a file was written
+
+    with pytest.raises(SchemaError, match="segments"):
+        wh.write_stream("segments", bad, "r1")
+    assert wh.version("segments") == 0 and wh.read("segments").num_rows == 0
+    assert list((tmp_path / "segments").glob("*.parquet")) == []  # the written file is gone
