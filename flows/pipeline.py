@@ -131,7 +131,8 @@ def plan_batches(items: Iterable, batch_size: int, max_batch_bytes: int = 64_000
 
 @dataclass(slots=True)
 class RunState:
-    """What a run accumulates across batches: small per document (signatures, mentions, counts)."""
+    """What a run accumulates across batches: index entries and event mentions on disk (spills),
+    counts and the site-boilerplate counts in memory (bounded)."""
 
     boilerplate: clean_stage.SiteBoilerplate
     index: Spill = field(default_factory=lambda: Spill(1, "newslake-index-"))  # dedup.IndexEntry, in run order
