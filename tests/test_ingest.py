@@ -175,3 +175,19 @@ def test_a_finished_multi_record_file_is_skipped_whole_when_its_bytes_are_unchan
     path.write_text(path.read_text() + json.dumps({"id": "r9", "text": "One more record, appended later."}) + "\n")
     again = list(iter_units(list_inputs([tmp_path]), CFG, known))  # changed bytes: read record by record
     assert sum(isinstance(i, RecordUnit) for i in again) == 6 and again[-1].n_records == 6
+
+
+def test_list_inputs_names_sources_relative_to_the_root_and_lists_each_real_file_once(tmp_path):
+    root = tmp_path / "crawl"
+    (root / "site" / "2026").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (root / "a.txt").write_text("a")
+    (root / "site" / "2026" / "b.html").write_text("<p>b</p>")
+    (root / ".hidden.txt").write_text("h")
+    (root / ".git" / "c.txt").write_text("c")
+    (root / "site" / "link.txt").symlink_to(root / "a.txt")  # the same file again
+    files = list_inputs([root, root / "a.txt"])
+    assert [(f.source_id, f.site_key, f.size) for f in files] == [("a.txt", "crawl", 1), ("site/2026/b.html", "crawl/site/2026", 8)]
+    assert files[0].path == str((root / "a.txt").resolve())
+    alone = list_inputs([root / "site" / "link.txt"])  # a file root: named by itself, its folder as site
+    assert [(f.source_id, f.site_key, f.path) for f in alone] == [("link.txt", "site", str((root / "a.txt").resolve()))]
