@@ -476,10 +476,16 @@ def _write_files(root: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatch
     return actions
 
 
+# String bounds longer than this are left out of file statistics (delta-rs truncates them to 64 bytes).
+STAT_STRING_BYTES = 64
+
+
 class _FileStats:
     """A data file's Delta statistics, as delta-rs writes them: `numRecords`, and per top-level
     string, integer and date column its min, max and null count (the columns file skipping and
-    merge pruning use; others are left out, which readers take as unknown)."""
+    merge pruning use; others are left out, which readers take as unknown). A string column whose
+    largest value is longer than STAT_STRING_BYTES gets no bounds; its smallest value is cut to a
+    prefix of that length."""
 
     def __init__(self, schema: pa.Schema) -> None:
         self.rows = 0
@@ -503,17 +509,16 @@ class _FileStats:
                 self.max[c] = hi if c not in self.max else max(self.max[c], hi)
 
     def json(self) -> str:
-        def value(v: Any) -> Any:
-            return v.isoformat() if hasattr(v, "isoformat") else v
-
-        return json.dumps(
-            {
-                "numRecords": self.rows,
-                "minValues": {c: value(v) for c, v in self.min.items()},
-                "maxValues": {c: value(v) for c, v in self.max.items()},
-                "nullCount": self.nulls,
-            }
-        )
+        lo: dict[str, Any] = {}
+        hi: dict[str, Any] = {}
+        for c, v in self.max.items():
+            if isinstance(v, str) and len(v.encode()) > STAT_STRING_BYTES:
+                continue  # long text (article bodies): no bounds, as if unknown
+            low = self.min[c]
+            if isinstance(low, str):  # a prefix is still a lower bound
+                low = low.encode()[:STAT_STRING_BYTES].decode("utf-8", "ignore")
+            lo[c], hi[c] = (x.isoformat() if hasattr(x, "isoformat") else x for x in (low, v))
+        return json.dumps({"numRecords": self.rows, "minValues": lo, "maxValues": hi, "nullCount": self.nulls})
 
 
 def _arrow_dataset(dt: DeltaTable) -> ds.Dataset:

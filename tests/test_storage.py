@@ -236,3 +236,15 @@ def test_local_append_rolls_files_and_removes_them_when_a_chunk_fails(tmp_path, 
         wh.write_stream("segments", bad, "r1")
     assert wh.version("segments") == 0 and wh.read("segments").num_rows == 0
     assert list((tmp_path / "segments").glob("*.parquet")) == []  # the written file is gone
+
+
+def test_file_statistics_leave_out_bounds_of_long_text(tmp_path):
+    wh = Warehouse(str(tmp_path))
+    long_text = "é" * 40 + " a paragraph"  # 92 bytes
+    wh.append("segments", to_table("segments", [seg("a" * 70, 0, long_text), seg("b", 1, "short")]), "r1")
+    (add,) = _add_actions(tmp_path / "segments")
+    stats = json.loads(add["stats"])
+    assert "text" not in stats["minValues"] and "text" not in stats["maxValues"]  # the longest text is 92 bytes
+    assert stats["minValues"]["doc_id"] == "a" * 64 and stats["maxValues"]["doc_id"] == "b"  # a 64-byte prefix bounds it
+    assert stats["minValues"]["seq"] == 0 and stats["maxValues"]["seq"] == 1 and stats["nullCount"]["text"] == 0
+    assert wh.read("segments").num_rows == 2
