@@ -459,20 +459,24 @@ def _write_files(root: Path, schema: pa.Schema, batches: Iterable[pa.RecordBatch
         st = path.stat()
         actions.append(AddAction(path.name, st.st_size, {}, int(st.st_mtime * 1000), True, stats.json()))
 
-    for batch in batches:
-        if not batch.num_rows:
-            continue
-        if writer is None:
-            path = root / f"part-00000-{uuid.uuid4()}-c000.snappy.parquet"
-            files.append(path)
-            writer = pq.ParquetWriter(path, schema, compression="snappy")
-            stats = _FileStats(schema)
-        writer.write_batch(batch, row_group_size=WRITER.max_row_group_size)
-        stats.add(batch)
-        if os.path.getsize(path) >= FILE_TARGET_BYTES:
+    try:
+        for batch in batches:
+            if not batch.num_rows:
+                continue
+            if writer is None:
+                path = root / f"part-00000-{uuid.uuid4()}-c000.snappy.parquet"
+                files.append(path)
+                writer = pq.ParquetWriter(path, schema, compression="snappy")
+                stats = _FileStats(schema)
+            writer.write_batch(batch, row_group_size=WRITER.max_row_group_size)
+            stats.add(batch)
+            if os.path.getsize(path) >= FILE_TARGET_BYTES:
+                close()
+        if writer is not None:
             close()
-    if writer is not None:
-        close()
+    finally:
+        if writer is not None:  # a batch failed mid-file: the caller removes the files
+            writer.close()
     return actions
 
 
