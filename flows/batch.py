@@ -121,19 +121,19 @@ class Spill:
             if key_of is not None:
                 self.keys.add(key_of(it))
         for part, its in groups.items():
-            with open(self.root / f"{part:05d}.pkl", "ab") as fh:
+            with open(self._file(part), "ab") as fh:
                 pickle.dump(its, fh, protocol=pickle.HIGHEST_PROTOCOL)
             self.n += len(its)
 
     def add_packed(self, part: int, packed: Packed) -> None:
         """Append records already pickled (`Packed`) to partition `part` as they are."""
-        with open(self.root / f"{part:05d}.pkl", "ab") as fh:
+        with open(self._file(part), "ab") as fh:
             fh.write(packed.blob)
         self.n += len(packed)
 
     def chunks(self, part: int) -> Iterator[list]:
         """The records of partition `part` as they were added, one added list at a time."""
-        path = self.root / f"{part:05d}.pkl"
+        path = self._file(part)
         if not path.exists():
             return
         with open(path, "rb") as fh:
@@ -149,6 +149,9 @@ class Spill:
 
     def cleanup(self) -> None:
         self._finalizer()
+
+    def _file(self, part: int) -> Path:
+        return self.root / f"{part:05d}.pkl"
 
 
 @dataclass(frozen=True, slots=True)

@@ -234,24 +234,15 @@ class Warehouse:
         data = dedupe_on_keys(check_table(table, data), spec.keys)
         if data.num_rows == 0 and not (stale and stale[1]):
             return {"num_target_rows_inserted": 0, "num_target_rows_updated": 0, "num_target_rows_deleted": 0}
-        predicate = " AND ".join(f"t.{k} = s.{k}" for k in spec.keys)
 
         def run() -> dict[str, int]:
             dt = self.ensure(table)
-            if not (stale and stale[1]) and not dt.file_uris():
+            if _only_inserts(dt, stale):
                 # Nothing stored yet (a first run): a merge could only insert, and its join would
                 # cost memory and time in proportion to the data. Writers hold the warehouse lock.
-                self.append(table, data, run_id)
+                self._append(table, data.to_batches(), run_id)
                 return {"num_target_rows_inserted": data.num_rows, "num_target_rows_updated": 0, "num_target_rows_deleted": 0}
-            merger = dt.merge(
-                data,
-                predicate=predicate,
-                source_alias="s",
-                target_alias="t",
-                commit_properties=CommitProperties(custom_metadata={"newslake.run_id": run_id}),
-                writer_properties=WRITER,
-            )
-            return _upsert(merger, spec, stale).execute()
+            return _upsert(dt, data, spec, run_id, stale).execute()
 
         return self._retry(f"merge into {table}", run)
 
@@ -270,7 +261,6 @@ class Warehouse:
         A key repeated in a later chunk raises WarehouseError (delta-rs would insert both copies).
         """
         spec = TABLES[table]
-        schema = spec.schema
         written = 0
         failure: list[BaseException] = []
 
@@ -306,17 +296,11 @@ class Warehouse:
                     yield from chunk.to_batches()
 
             dt = self.ensure(table)
-            if not (stale and stale[1]) and not dt.file_uris():  # first write: only inserts (writers hold the lock)
+            if _only_inserts(dt, stale):  # first write (writers hold the lock)
                 self._append(table, batches(), run_id)
-                return written
-            reader = pa.RecordBatchReader.from_batches(schema, batches())
-            props = CommitProperties(custom_metadata={"newslake.run_id": run_id})
-            merger = dt.merge(
-                reader, predicate=" AND ".join(f"t.{k} = s.{k}" for k in spec.keys), source_alias="s",
-                target_alias="t", commit_properties=props, writer_properties=WRITER, streamed_exec=True,
-            )
-            merger = _upsert(merger, spec, stale)
-            merger.execute()
+            else:
+                reader = pa.RecordBatchReader.from_batches(spec.schema, batches())
+                _upsert(dt, reader, spec, run_id, stale, streamed_exec=True).execute()
             return written
 
         try:
@@ -362,7 +346,7 @@ class Warehouse:
         Parquet files (pyarrow) committed with deltalake's transaction API, so memory does not grow
         with the rows; files of a failed append are removed and the table keeps its version."""
         dt = self.ensure(table)
-        props = CommitProperties(custom_metadata={"newslake.run_id": run_id})
+        props = _run_commit(run_id)
         schema = TABLES[table].schema
         if "://" in self.root:
             reader = pa.RecordBatchReader.from_batches(schema, batches)
@@ -392,7 +376,7 @@ class Warehouse:
                 data,
                 mode="overwrite",
                 storage_options=self.storage_options,
-                commit_properties=CommitProperties(custom_metadata={"newslake.run_id": run_id}),
+                commit_properties=_run_commit(run_id),
                 writer_properties=WRITER,
             ),
         )
@@ -427,9 +411,23 @@ class Warehouse:
         return {t: v for t in tables if (v := self.version(t)) is not None}
 
 
-def _upsert(merger: Any, spec: Any, stale: tuple[str, Sequence[str]] | None) -> Any:
-    """The clauses of every upsert: update changed rows (record_hash differs), insert new keys, and
-    delete `stale` target rows (`column IN values`) that the source no longer has."""
+def _run_commit(run_id: str) -> CommitProperties:
+    """Every write's commit carries the run that made it (`history`, `only_written_by`)."""
+    return CommitProperties(custom_metadata={"newslake.run_id": run_id})
+
+
+def _only_inserts(dt: DeltaTable, stale: tuple[str, Sequence[str]] | None) -> bool:
+    """A merge into `dt` could only insert: the table holds no file and nothing stale is deleted."""
+    return not (stale and stale[1]) and not dt.file_uris()
+
+
+def _upsert(dt: DeltaTable, source: Any, spec: Any, run_id: str, stale: tuple[str, Sequence[str]] | None, **kw: Any) -> Any:
+    """The merge of every upsert, on the table key: update changed rows (record_hash differs),
+    insert new keys, and delete `stale` target rows (`column IN values`) the source no longer has."""
+    merger = dt.merge(
+        source, predicate=" AND ".join(f"t.{k} = s.{k}" for k in spec.keys), source_alias="s", target_alias="t",
+        commit_properties=_run_commit(run_id), writer_properties=WRITER, **kw,
+    )
     if "record_hash" in spec.column_names:
         merger = merger.when_matched_update_all(predicate="t.record_hash != s.record_hash")
     else:
