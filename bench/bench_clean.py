@@ -27,7 +27,7 @@ from quality import ngram_f1  # noqa: E402
 
 from tasks.clean import clean_document  # noqa: E402
 from tasks.config import CleanConfig  # noqa: E402
-from tasks.ingest import RawDoc  # noqa: E402
+from tasks.records import RawDoc  # noqa: E402
 
 COMMENT_MARKERS = ("says:", "Reply")
 

@@ -27,8 +27,8 @@ from make_corpus import page_text, pages  # noqa: E402
 
 from tasks.clean import clean_document  # noqa: E402
 from tasks.config import CleanConfig, DedupConfig  # noqa: E402
-from tasks.dedup import DedupInput, dedup, index_entry_from_row, index_row, normalise_words, sign  # noqa: E402
-from tasks.ingest import RawDoc  # noqa: E402
+from tasks.dedup import DedupInput, dedup, index_entry_from_row, index_row, sign  # noqa: E402
+from tasks.records import RawDoc, normalise_words  # noqa: E402
 
 
 def pairs(clusters: dict[str, set[str]]) -> set[tuple[str, str]]:

@@ -37,7 +37,8 @@ from tasks import clean as clean_stage
 from tasks import dedup as dedup_stage
 from tasks import events as events_stage
 from tasks.config import PipelineConfig
-from tasks.ingest import RawDoc, Reject, excerpt_of
+from tasks.ingest import excerpt_of
+from tasks.records import RawDoc, Reject
 from tasks.schema import to_table
 
 

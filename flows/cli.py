@@ -117,7 +117,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_clean(args: argparse.Namespace) -> int:
     from tasks.clean import clean_document
     from tasks.config import CleanConfig, IngestConfig
-    from tasks.ingest import RawDoc, Reject, ingest, list_inputs
+    from tasks.ingest import ingest, list_inputs
+    from tasks.records import RawDoc, Reject
 
     files = list_inputs([args.path])
     docs, rejects, _ = ingest(files, IngestConfig())

@@ -44,6 +44,7 @@ from flows.batch import (
 )
 from tasks import clean as clean_stage
 from tasks import dedup as dedup_stage
+from tasks import entities as entities_stage
 from tasks import events as events_stage
 from tasks import ingest as ingest_stage
 from tasks.config import PipelineConfig
@@ -367,7 +368,7 @@ def publish_task(wh: Warehouse, run_id: str, tables: Payload, stale_mentions: Pa
     per_event: Counter = Counter()
     for batch in wh.scan("event_mentions", columns=["event_id"], batch_size=20_000):
         per_event.update(batch.column(0).to_pylist())
-    entity_rows = events_stage.entity_rows(
+    entity_rows = entities_stage.entity_rows(
         (
             (r["event_id"], [(a["kind"], a["name"]) for a in r["actors"]], r["doc_ids"])
             for batch in wh.scan("events", columns=["event_id", "actors", "doc_ids"])

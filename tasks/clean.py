@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -25,8 +25,7 @@ import numpy as np
 import xxhash
 
 from tasks.config import CleanConfig
-from tasks.dedup import find_repeats, normalise_words
-from tasks.ingest import RawDoc, Rejected
+from tasks.records import RawDoc, Rejected, normalise_words
 
 # --- records -----------------------------------------------------------------------------------
 
@@ -218,6 +217,42 @@ def block_fingerprint(text: str) -> str:
     return xxhash.xxh64_hexdigest(" ".join(normalise_words(text)).encode())
 
 
+# --- repeated blocks inside one document --------------------------------------------------------
+
+
+def find_repeats(
+    texts: Sequence[str], jaccard: float = 0.85, min_words: int = 6, word_lists: Sequence[list[str]] | None = None
+) -> dict[int, int]:
+    """index -> index of the earlier block it repeats (same normalised text, or word-set Jaccard >= `jaccard`).
+
+    Labels repeated paragraphs `duplicate` (seed 001 repeats its article).
+    `word_lists` (lower-cased words per text) saves re-tokenising when the caller has them.
+    """
+    out: dict[int, int] = {}
+    exact: dict[str, int] = {}
+    sets: list[tuple[int, frozenset[str]]] = []
+    for i, t in enumerate(texts):
+        ws = word_lists[i] if word_lists is not None else normalise_words(t)
+        key = " ".join(ws)
+        if not key:
+            continue
+        if key in exact:
+            out[i] = exact[key]
+            continue
+        exact[key] = i
+        if len(ws) < min_words:
+            continue
+        s = frozenset(ws)
+        for j, sj in sets:
+            inter = len(s & sj)
+            if inter and inter / len(s | sj) >= jaccard:
+                out[i] = j
+                break
+        else:
+            sets.append((i, s))
+    return out
+
+
 # --- paragraph repair --------------------------------------------------------------------------
 
 ORDINAL_TAIL_RE = re.compile(r"^\d+(?:st|nd|rd|th|\d)*\b")
@@ -296,7 +331,7 @@ def label_blocks(
             if dm.group("author"):
                 res.author = res.author or dm.group("author")
             if res.published is None:
-                from tasks.events import parse_absolute_date
+                from tasks.dates import parse_absolute_date
 
                 res.published = parse_absolute_date(t)
         elif (cs := commerce_score(t, b.lw)) >= 3 or (cs >= 2 and PRICE_RE.search(t)):
@@ -603,7 +638,7 @@ def clean_html(html: str, cfg: CleanConfig, site_fingerprints: frozenset[str] = 
     res.author = meta.get("author") or res.author
     res.site_name = site or res.site_name
     if meta.get("published"):
-        from tasks.ingest import parse_published
+        from tasks.dates import parse_published
 
         res.published = parse_published(meta["published"])
     article = {" ".join(normalise_words(b.text)) for b in blocks if b.label == "content"}
@@ -809,7 +844,7 @@ def clean(
 
 
 def document_row(doc: CleanDoc, run_id: str, now: datetime) -> dict:
-    from tasks.dedup import text_hash
+    from tasks.records import text_hash
     from tasks.schema import record_hash
 
     raw = doc.raw

@@ -13,7 +13,6 @@ short articles sharing a site's chrome would otherwise merge.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -23,72 +22,7 @@ import numpy as np
 import xxhash
 
 from tasks.config import DedupConfig
-
-_TOKEN_RE = re.compile(r"[^\W_]+", re.U)
-
-
-_ASCII_TOKEN_RE = re.compile(r"[a-z0-9]+")
-
-
-def normalise_words(text: str) -> list[str]:
-    """Lower-cased word tokens (letters and digits); punctuation, case and spacing do not count."""
-    low = text.lower()
-    # Same tokens as the Unicode pattern on ASCII text, ~1.6x faster (most news text is ASCII).
-    return _ASCII_TOKEN_RE.findall(low) if low.isascii() else _TOKEN_RE.findall(low)
-
-
-_ASCII_KEEP = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
-_ASCII_TABLE = bytes(c if c in _ASCII_KEEP else 32 for c in range(256))
-
-
-def word_tokens(text: str) -> list[bytes]:
-    """`normalise_words` as UTF-8 bytes; for ASCII text via bytes.translate + split (~2x faster)."""
-    low = text.lower()
-    if low.isascii():
-        return low.encode().translate(_ASCII_TABLE).split()
-    return [w.encode() for w in _TOKEN_RE.findall(low)]
-
-
-def text_hash(text: str) -> str:
-    """xxh64 of the normalised text: equal hashes are exact duplicates."""
-    return xxhash.xxh64_hexdigest(" ".join(normalise_words(text)).encode())
-
-
-# --- repeated blocks inside one document --------------------------------------------------------
-
-
-def find_repeats(
-    texts: Sequence[str], jaccard: float = 0.85, min_words: int = 6, word_lists: Sequence[list[str]] | None = None
-) -> dict[int, int]:
-    """index -> index of the earlier block it repeats (same normalised text, or word-set Jaccard >= `jaccard`).
-
-    Used by the cleaning stage to label repeated paragraphs `duplicate` (seed 001 repeats its article).
-    `word_lists` (lower-cased words per text) saves re-tokenising when the caller has them.
-    """
-    out: dict[int, int] = {}
-    exact: dict[str, int] = {}
-    sets: list[tuple[int, frozenset[str]]] = []
-    for i, t in enumerate(texts):
-        ws = word_lists[i] if word_lists is not None else normalise_words(t)
-        key = " ".join(ws)
-        if not key:
-            continue
-        if key in exact:
-            out[i] = exact[key]
-            continue
-        exact[key] = i
-        if len(ws) < min_words:
-            continue
-        s = frozenset(ws)
-        for j, sj in sets:
-            inter = len(s & sj)
-            if inter and inter / len(s | sj) >= jaccard:
-                out[i] = j
-                break
-        else:
-            sets.append((i, s))
-    return out
-
+from tasks.records import word_tokens
 
 # --- MinHash ----------------------------------------------------------------------------------
 

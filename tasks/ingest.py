@@ -18,59 +18,20 @@ import stat
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
 from tasks.config import IngestConfig
-from tasks.schema import QUARANTINE_REASONS
+from tasks.dates import parse_published
+from tasks.records import RawDoc, Reject, Rejected
 
 TEXT_EXTS = {".txt", ".text"}
 HTML_EXTS = {".html", ".htm", ".xhtml"}
 JSONL_EXTS = {".jsonl", ".ndjson"}
 TYPOGRAPHIC = frozenset("’‘“”–—…€«»°£§©®™•·\u00a0")
 KNOWN_JSONL_FIELDS = {"id", "url", "title", "text", "html", "published"}
-
-
-@dataclass(frozen=True, slots=True)
-class RawDoc:
-    doc_id: str
-    source_id: str
-    source_uri: str | None
-    content_type: str  # text/plain | text/html
-    content_sha256: str
-    text: str
-    encoding: str
-    site_key: str
-    title: str | None = None
-    published: date | None = None
-    extra: str | None = None  # JSON of other JSONL fields
-
-
-@dataclass(frozen=True, slots=True)
-class Reject:
-    source_id: str
-    stage: str
-    reason: str
-    detail: str
-    excerpt: str
-    content_sha256: str
-
-    def __post_init__(self) -> None:
-        if self.reason not in QUARANTINE_REASONS:
-            raise ValueError(f"unknown quarantine reason {self.reason!r} for {self.source_id}")
-
-
-class Rejected(Exception):
-    """An expected drop of one input; carries a reason code from QUARANTINE_REASONS."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        if reason not in QUARANTINE_REASONS:
-            raise ValueError(f"unknown quarantine reason {reason!r}")
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -266,28 +227,6 @@ def sniff_format(path: str, text: str) -> str:
     if head.startswith("{"):
         return "jsonl"
     return "txt"
-
-
-def parse_published(value: object) -> date | None:
-    """A JSONL `published` value (ISO date/datetime string or epoch seconds) -> date, None if unusable."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        from datetime import UTC, datetime
-
-        try:
-            return datetime.fromtimestamp(value, tz=UTC).date()
-        except (OverflowError, OSError, ValueError):
-            return None
-    if isinstance(value, str):
-        s = value.strip()
-        try:
-            return date.fromisoformat(s[:10])
-        except ValueError:
-            from tasks.events import parse_absolute_date
-
-            return parse_absolute_date(s)
-    return None
 
 
 # --- records -----------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ from tasks.clean import (
     split_blocks,
 )
 from tasks.config import CleanConfig, IngestConfig
-from tasks.ingest import RawDoc, Rejected, ingest, list_inputs
+from tasks.ingest import ingest, list_inputs
+from tasks.records import RawDoc, Rejected
 
 CFG = CleanConfig()
 GOLD_CLEAN = json.loads((GOLD / "seeds_clean.json").read_text())["documents"]

@@ -3,8 +3,9 @@ from datetime import date
 
 import pytest
 
+from tasks.clean import find_repeats
 from tasks.config import DedupConfig
-from tasks.dedup import DedupInput, dedup, find_repeats, index_entry_from_row, index_row, sign
+from tasks.dedup import DedupInput, dedup, index_entry_from_row, index_row, sign
 
 CFG = DedupConfig()
 WORDS = ["agency", "space", "mission", "launch", "orbit", "lunar", "station", "rocket", "satellite", "minister", "council", "europe", "china", "data", "program", "science", "earth", "moon", "mars", "probe", "crew", "module", "engine", "test", "flight", "budget", "partner", "treaty", "research", "team", "city", "plan", "report", "system", "power", "water", "energy", "market", "price", "region", "network", "sample", "return", "craft"]
@@ -125,7 +126,8 @@ def test_find_repeats_exact_and_near():
 
 def test_batch_signatures_equal_the_single_document_reference():
     """`sign` hashes a whole batch at once; it must give exactly the per-document MinHash."""
-    from tasks.dedup import _params, minhash, normalise_words, shingles
+    from tasks.dedup import _params, minhash, shingles
+    from tasks.records import normalise_words
 
     docs = [DedupInput("a", article(40), None), DedupInput("b", "Ünïcode café " * 20 + article(41), None), DedupInput("c", "too short", None)]
     a, b = _params(CFG)

@@ -5,18 +5,17 @@ import pytest
 from conftest import GOLD
 from quality import norm_name
 
+from tasks.dates import find_dates
+from tasks.entities import Actor, load_gazetteer
 from tasks.events import (
-    Actor,
     event_key,
     extract_events,
     extract_mentions,
-    find_dates,
     key_partition,
-    load_gazetteer,
     mention_key,
     merge_events,
-    split_sentences,
 )
+from tasks.records import split_sentences
 
 GOLD_EVENTS = json.loads((GOLD / "seeds_events.json").read_text())
 GOLD_CLEAN = json.loads((GOLD / "seeds_clean.json").read_text())["documents"]
@@ -188,7 +187,7 @@ def test_actors_persons_with_roles_and_acronyms():
     ],
 )
 def test_document_names_match_whole_words_longest_first(sentence, expected):
-    from tasks.events import DocContext
+    from tasks.entities import DocContext
 
     ctx = DocContext()
     for s in ("Josef Aschbacher", "Aschbacher", "Josef", "Foo Research Agency", "FRA"):

@@ -5,7 +5,8 @@ import pytest
 from conftest import DATA, SEEDS
 
 from tasks.config import IngestConfig
-from tasks.ingest import Rejected, decode, ingest, list_inputs, make_doc_id, read_bytes
+from tasks.ingest import decode, ingest, list_inputs, make_doc_id, read_bytes
+from tasks.records import Rejected
 from tasks.schema import QUARANTINE_REASONS
 
 CFG = IngestConfig()
@@ -147,7 +148,8 @@ def test_warc_records_stream_with_ids_uris_and_crawl_dates():
 
 
 def test_jsonl_gz_streams_and_stops_a_bomb_line_while_reading(tmp_path):
-    from tasks.ingest import RecordUnit, Reject, iter_units
+    from tasks.ingest import RecordUnit, iter_units
+    from tasks.records import Reject
 
     lines = [json.dumps({"id": f"r{i}", "text": f"Record number {i} with enough text to be a document."}) for i in range(5)]
     bomb = '{"id": "bomb", "text": "' + "A" * 3_000_000 + '"}'
