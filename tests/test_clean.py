@@ -4,14 +4,8 @@ import pytest
 from conftest import DATA, GOLD, SEEDS
 from quality import ngram_f1
 
-from tasks.clean import (
-    chrome_reason,
-    clean_document,
-    clean_text_dump,
-    html_to_text,
-    reply_marker,
-    split_blocks,
-)
+from tasks.blocks import chrome_reason, clean_text_dump, reply_marker, split_blocks
+from tasks.clean import clean_document, html_to_text
 from tasks.config import CleanConfig, IngestConfig
 from tasks.ingest import ingest, list_inputs
 from tasks.records import RawDoc, Rejected
@@ -237,7 +231,7 @@ def test_pathological_html_is_quarantined(html, why):
 
 
 def test_ordinary_html_is_not_pathological():
-    from tasks.clean import html_pathology
+    from tasks.html_page import html_pathology
 
     assert html_pathology((DATA / "disqus_page.html").read_text(), CFG) is None
     assert html_pathology((DATA / "truncated.html").read_text(), CFG) is None

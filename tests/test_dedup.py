@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from tasks.clean import find_repeats
+from tasks.blocks import find_repeats
 from tasks.config import DedupConfig
 from tasks.dedup import DedupInput, dedup, index_entry_from_row, index_row, sign
 

@@ -1,0 +1,439 @@
+"""The plain-text block cleaner: one document's lines -> labelled blocks (title, content, boilerplate,
+comment, duplicate, metadata) with the rule that decided each, plus the metadata found in them.
+
+In:  the text of a dump (every visible block of a page on its own line, in page order), a CleanConfig
+     and the site boilerplate fingerprints learned so far.
+Out: a `TextResult`: the blocks (broken paragraphs rejoined) with label and reason, title, author,
+     site name, publication date. Pure: same text and config, same labels.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import xxhash
+
+from tasks.config import CleanConfig
+from tasks.records import normalise_words
+
+
+@dataclass(slots=True)
+class _Block:
+    text: str
+    label: str = ""
+    reason: str = ""
+    words: int = 0
+    lw: list[str] = field(default_factory=list)  # lower-cased words, computed once
+
+
+@dataclass(slots=True)
+class TextResult:
+    """What the block cleaner found in one text: labelled blocks plus metadata."""
+
+    blocks: list[_Block]
+    title: str | None = None
+    author: str | None = None
+    site_name: str | None = None
+    published: date | None = None
+    extra_comments: list[str] = field(default_factory=list)
+
+    def texts(self, label: str) -> list[str]:
+        return [b.text for b in self.blocks if b.label == label]
+
+
+# --- block features ----------------------------------------------------------------------------
+
+URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.I)
+TERMINAL = tuple('.!?"”’)]…:;')
+WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.U)
+MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+DATE_LINE_RE = re.compile(
+    rf"^(?:(?:posted|published|updated|date)\s*(?:on)?:?\s*)?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s*)?"
+    rf"(?:(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{MONTHS})\.?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
+    rf"(?:\s*(?:at\s*)?\d{{1,2}}:\d{{2}}\s*(?:am|pm)?(?:\s*[A-Z]{{2,4}})?)?"
+    rf"(?:\s*(?:by|[|·•–—-])\s+(?P<author>[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){{0,3}}))?\.?$",
+    re.I,
+)
+BYLINE_RE = re.compile(
+    r"^(?i:by|written by|posted by|author:?|words by)\s+([A-Z][\w.'’-]+(?:\s+(?:[A-Z][\w.'’-]+|de|van|von|der|le|la|and)){0,4})"
+    r"(?:\s*[,|–—-]\s*.{0,60})?$"
+)
+# Page chrome: phrase -> reason. Matched against a whole short block (<= 12 words) only.
+CHROME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(rx, re.I))
+    for name, rx in (
+        ("source_link", r"^(source|source link|original source|via|read the original( article)?)\s*:?\s*\S*$"),
+        ("login", r"\b(log ?in|sign ?in|sign ?up|create (an )?account|register|log ?out|my account|forgot (your )?password)\b"),
+        ("comments_prompt", r"^(leave a (comment|reply)|add (a )?comment|post a comment|no comments( yet)?|comments? (are )?closed|\d+\s+(comments?|responses?|replies)|join the (discussion|conversation)|comments?)\s*[:.!]?$"),
+        ("share", r"^(share( this( article| story| post)?)?( on)?|tweet|pin it|email|print|whatsapp|facebook|twitter|linkedin|reddit|copy link)([\s,|/·•]+(share|tweet|pin it|email|print|whatsapp|facebook|twitter|linkedin|reddit|telegram|copy link|x))*\s*:?$"),
+        ("tags", r"^(filed under|tags?|tagged( with)?|topics?|categories|category|posted in|related topics)\s*:?[\s,]*[\w\s,&'’-]*$"),
+        ("copyright", r"(©|\(c\)|copyright\b|all rights reserved)"),
+        ("subscribe", r"\b(subscribe|newsletter|sign up for|get the latest|follow us)\b"),
+        ("related", r"^(related( articles| posts| stories| coverage)?|read more|more from|you may also like|recommended|see also|trending|most popular|popular posts|next article|previous article|previous post|next post)\b"),
+        ("advertisement", r"^(advertisement|sponsored( content)?|ad|promoted|paid content)\s*:?$"),
+        ("cookie", r"\b(cookies?|privacy policy|terms of (use|service)|accept all|gdpr)\b"),
+        ("comment_form", r"(your email address will not be published|required fields are marked|save my name, email|notify me of (new|follow-up) (comments|posts)|you must be logged in to post)"),
+        ("navigation", r"^(home|menu|search|skip to (main )?content|back to top|top|next|previous|close|toggle navigation|main menu)\s*[>|»]?\s*$"),
+    )
+)
+COMMERCE_WORDS = frozenset(
+    ["ebook", "ebooks", "e-book", "audiobook", "audiobooks", "paperback", "hardcover", "purchase", "purchased", "buy", "order", "preorder", "pre-order", "amazon", "audible", "kindle", "shop", "store", "discount", "coupon", "price", "prices", "sale", "deal", "deals", "shipping", "checkout", "cart", "subscription", "subscribe", "membership", "trial", "publisher", "bookseller", "seller", "vendors", "available"]
+)
+PRICE_RE = re.compile(r"[$€£]\s?\d+(?:[.,]\d{2})?|\b\d+(?:[.,]\d{2})?\s?(?:USD|EUR|GBP)\b")
+BLURB_RE = re.compile(r"^[\"“].{20,}[\"”]\s*(?:--|—|–|-)\s*[A-Z][\w .,'’&-]{2,60}$")
+# Reply markers that open or sit inside a comment thread.
+REPLY_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(rx))
+    for name, rx in (
+        ("at_mention", r"^@[\w.’'-]+"),
+        ("says_header", r"^[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,3}\s+(?:says|said|wrote|writes|replied|commented)\s*:"),
+        ("name_colon", r"^[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*){0,2}\s*:\s+\S"),
+        ("reply_word", r"^(?:Reply|Report|Like|Quote|Permalink)(?:\s*[|·•]\s*\w+)*\s*$"),
+        ("comment_count", r"^\d+\s+(?:comments?|responses?|replies|thoughts)\b"),
+    )
+)
+FIRST_SECOND_PERSON = frozenset(["i", "i'm", "i’m", "i've", "i’ve", "me", "my", "mine", "you", "you're", "you’re", "your", "yours", "we", "we're", "our", "us", "lol", "imho", "imo", "btw"])
+STOP_WORDS = {
+    "en": frozenset(["the", "and", "of", "to", "in", "is", "that", "for", "on", "with", "as", "was", "it", "by", "at", "from", "are", "be", "this", "have", "has", "an", "not", "which"]),
+    "de": frozenset(["der", "die", "und", "das", "ist", "nicht", "ein", "eine", "zu", "den", "von", "mit", "sich", "des", "auf", "für", "im", "dem"]),
+    "fr": frozenset(["le", "la", "les", "et", "des", "est", "une", "un", "du", "que", "dans", "pour", "pas", "sur", "au", "qui", "avec", "ce"]),
+    "es": frozenset(["el", "la", "de", "que", "y", "los", "las", "en", "un", "una", "por", "con", "para", "es", "del", "se", "al", "lo"]),
+    "it": frozenset(["il", "di", "che", "e", "la", "per", "un", "una", "non", "sono", "del", "della", "le", "con", "gli", "nel", "si"]),
+    "nl": frozenset(["de", "het", "een", "en", "van", "is", "dat", "op", "te", "in", "voor", "niet", "met", "zijn", "aan", "er"]),
+    "pt": frozenset(["o", "a", "de", "que", "e", "os", "as", "um", "uma", "do", "da", "em", "para", "com", "não", "por", "se", "no", "na"]),
+}
+
+
+def words_of(text: str) -> list[str]:
+    return WORD_RE.findall(text)
+
+
+def url_density(text: str) -> float:
+    if "http" not in text and "www." not in text:
+        return 0.0
+    return sum(len(m) for m in URL_RE.findall(text)) / max(1, len(text))
+
+
+LONG_CHROME_RE = re.compile(
+    r"\b(we use cookies|this (web)?site uses cookies|use of cookies|cookie (policy|settings|preferences)|accept (all )?cookies|"
+    r"your email address will not be published|all rights reserved|subscribe to our newsletter)\b",
+    re.I,
+)
+
+
+def chrome_reason(text: str, n_words: int | None = None) -> str | None:
+    """Name of the page-chrome pattern a short block matches, or None.
+
+    Long blocks (cookie banners, comment-form notes) match only the unambiguous phrases.
+    `n_words` (the block's word count) saves a tokenisation when the text has no URL.
+    """
+    has_url = "http" in text or "www." in text
+    stripped = URL_RE.sub("", text).strip() if has_url else text.strip()
+    if n_words is None or has_url:
+        n_words = len(words_of(stripped))
+    if n_words > 12:
+        if n_words <= 40 and (m := LONG_CHROME_RE.search(stripped)):
+            return "cookie" if "cookie" in m.group(0).lower() else "notice"
+        return None
+    for name, rx in CHROME_PATTERNS:
+        if rx.search(stripped):
+            return name
+    return None
+
+
+def commerce_score(text: str, lw: list[str] | None = None) -> int:
+    ws = lw if lw is not None else words_of(text.lower())
+    return sum(w in COMMERCE_WORDS for w in ws) + 2 * len(PRICE_RE.findall(text))
+
+
+def reply_marker(text: str) -> str | None:
+    for name, rx in REPLY_MARKERS:
+        if rx.search(text):
+            if name == "name_colon" and len(words_of(text.split(":", 1)[0])) > 3:
+                continue
+            return name
+    return None
+
+
+def person_score(text: str, lw: list[str] | None = None) -> float:
+    """Share of first/second-person words: high in comments, low in news prose."""
+    ws = lw if lw is not None else words_of(text.lower())
+    return sum(w in FIRST_SECOND_PERSON for w in ws) / max(1, len(ws))
+
+
+def guess_language(text: str) -> str | None:
+    ws = words_of(text[:5000].lower())
+    if len(ws) < 20:
+        return None
+    counts = Counter(ws)
+    scores = {lang: sum(counts[w] for w in sw) / len(ws) for lang, sw in STOP_WORDS.items()}
+    lang, best = max(scores.items(), key=lambda kv: kv[1])
+    return lang if best >= 0.08 else None
+
+
+def is_sentence_like(text: str, min_words: int, n_words: int | None = None) -> bool:
+    n = len(words_of(text)) if n_words is None else n_words
+    return n >= min_words and text.rstrip().endswith(TERMINAL)
+
+
+def block_fingerprint(text: str) -> str:
+    return xxhash.xxh64_hexdigest(" ".join(normalise_words(text)).encode())
+
+
+# --- repeated blocks inside one document --------------------------------------------------------
+
+
+def find_repeats(
+    texts: Sequence[str], jaccard: float = 0.85, min_words: int = 6, word_lists: Sequence[list[str]] | None = None
+) -> dict[int, int]:
+    """index -> index of the earlier block it repeats (same normalised text, or word-set Jaccard >= `jaccard`).
+
+    Labels repeated paragraphs `duplicate` (seed 001 repeats its article).
+    `word_lists` (lower-cased words per text) saves re-tokenising when the caller has them.
+    """
+    out: dict[int, int] = {}
+    exact: dict[str, int] = {}
+    sets: list[tuple[int, frozenset[str]]] = []
+    for i, t in enumerate(texts):
+        ws = word_lists[i] if word_lists is not None else normalise_words(t)
+        key = " ".join(ws)
+        if not key:
+            continue
+        if key in exact:
+            out[i] = exact[key]
+            continue
+        exact[key] = i
+        if len(ws) < min_words:
+            continue
+        s = frozenset(ws)
+        for j, sj in sets:
+            inter = len(s & sj)
+            if inter and inter / len(s | sj) >= jaccard:
+                out[i] = j
+                break
+        else:
+            sets.append((i, s))
+    return out
+
+
+# --- paragraph repair --------------------------------------------------------------------------
+
+ORDINAL_TAIL_RE = re.compile(r"^\d+(?:st|nd|rd|th|\d)*\b")
+
+
+def _should_join(prev: str, nxt: str) -> str | None:
+    """How to rejoin a paragraph broken across blocks: "" (mid-word), " " (mid-sentence) or None."""
+    p = prev.rstrip()
+    n = nxt.lstrip()
+    if not p or not n or len(p.split()) < 5 or p.endswith(TERMINAL) or URL_RE.search(p[-40:]):
+        return None
+    last = p.split()[-1]
+    if last.isdigit() and len(last) <= 2 and ORDINAL_TAIL_RE.match(n) and not n.split()[0].isdigit():
+        return ""  # "a 1" + "4th Five-Year Plan" -> "a 14th Five-Year Plan"
+    if p.endswith("-") and p[-2:-1].isalpha() and n[:1].isalpha():
+        return ""  # hyphenated word broken at the line end
+    if n[:1].islower() and len(p.split()) >= 6:
+        return " "
+    return None
+
+
+def split_blocks(text: str) -> list[_Block]:
+    """Non-empty lines, stripped, with paragraphs broken mid-sentence or mid-word rejoined."""
+    blocks: list[_Block] = []
+    for line in text.splitlines():
+        s = " ".join(line.split())  # folds runs of spaces, tabs and non-breaking spaces
+        if not s:
+            continue
+        if blocks and (sep := _should_join(blocks[-1].text, s)) is not None:
+            blocks[-1].text = blocks[-1].text + sep + s
+            blocks[-1].reason = "rejoined_break"
+            continue
+        blocks.append(_Block(s, reason=""))
+    for b in blocks:
+        b.lw = words_of(b.text.lower())
+        b.words = len(b.lw)
+    return blocks
+
+
+# --- the block cleaner -------------------------------------------------------------------------
+
+
+def _title_candidate(b: _Block) -> bool:
+    t = b.text
+    return 2 <= b.words <= 30 and not t.endswith((".", "…", "...", ":", ",", ";")) and url_density(t) == 0
+
+
+def _overlap(lw: list[str], body_words: set[str]) -> float:
+    ws = {w for w in lw if len(w) > 3}
+    return len(ws & body_words) / max(1, len(ws))
+
+
+def label_blocks(
+    blocks: list[_Block],
+    cfg: CleanConfig,
+    site_fingerprints: frozenset[str] = frozenset(),
+    find_title: bool = True,
+) -> TextResult:
+    """Label every block of one document. Pure: same blocks and config, same labels."""
+    res = TextResult(blocks=blocks)
+    n = len(blocks)
+    if not n:
+        return res
+    # 1. Block-level features.
+    for b in blocks:
+        t = b.text
+        if url_density(t) > cfg.url_density_max:
+            b.label, b.reason = "boilerplate", "url_density"
+        elif (name := chrome_reason(t, b.words)) is not None:
+            b.label, b.reason = "boilerplate", f"chrome_{name}"
+        elif (m := BYLINE_RE.match(t)) and b.words <= 10:
+            b.label, b.reason = "metadata", "byline"
+            res.author = res.author or m.group(1).strip()
+        elif dm := DATE_LINE_RE.match(t):
+            b.label, b.reason = "metadata", "date_line"
+            if dm.group("author"):
+                res.author = res.author or dm.group("author")
+            if res.published is None:
+                from tasks.dates import parse_absolute_date
+
+                res.published = parse_absolute_date(t)
+        elif (cs := commerce_score(t, b.lw)) >= 3 or (cs >= 2 and PRICE_RE.search(t)):
+            b.label, b.reason = "boilerplate", "promotion"
+        elif site_fingerprints and b.words <= 40 and block_fingerprint(t) in site_fingerprints:
+            b.label, b.reason = "boilerplate", "site_boilerplate"
+    # A quoted blurb next to a promotion is part of it ("Not simply about one mission..." --Review).
+    for i, b in enumerate(blocks):
+        if not b.label and BLURB_RE.match(b.text):
+            near = [blocks[j] for j in (i - 1, i + 1) if 0 <= j < n]
+            if any(x.reason == "promotion" for x in near):
+                b.label, b.reason = "boilerplate", "promotion_blurb"
+    # Link lists under a "Related" / "Read more" heading: title-like lines up to the next sentence.
+    for i, b in enumerate(blocks):
+        if b.reason == "chrome_related":
+            for nb in blocks[i + 1 :]:
+                if nb.label or nb.words > 16 or nb.text.endswith((".", "!", "?", '"', "”")):
+                    break
+                nb.label, nb.reason = "boilerplate", "related_list"
+    # A site line right after the byline ("By Doug Messier" / "Parabolic Arc").
+    for i, b in enumerate(blocks[:-1]):
+        nb = blocks[i + 1]
+        if b.reason == "byline" and not nb.label and 1 <= nb.words <= 5 and not nb.text.endswith(TERMINAL):
+            nb.label, nb.reason = "metadata", "site_line"
+            res.site_name = nb.text
+    # 2. Repeats inside the document: a block that repeats an earlier one takes its side.
+    repeats = find_repeats([b.text for b in blocks], cfg.near_repeat_jaccard, word_lists=[b.lw for b in blocks])
+    # 3. Body start: the first unlabelled sentence-like block.
+    body_start = next(
+        (i for i, b in enumerate(blocks) if not b.label and i not in repeats and is_sentence_like(b.text, cfg.min_content_words, b.words)),
+        None,
+    )
+    if body_start is None:
+        body_start = next((i for i, b in enumerate(blocks) if not b.label and b.words >= cfg.min_content_words), n)
+    body_words = {w for b in blocks[body_start : body_start + 8] for w in b.lw if len(w) > 3}
+    # 4. Header zone: title and chrome.
+    header = [i for i in range(body_start) if not blocks[i].label]
+    if find_title:
+        cands = [i for i in header if _title_candidate(blocks[i])]
+        if cands:
+            best = max(cands, key=lambda i: (_overlap(blocks[i].lw, body_words), i))
+            blocks[best].label, blocks[best].reason = "title", "header_title"
+            res.title = blocks[best].text
+    for i in header:
+        if not blocks[i].label:
+            blocks[i].label, blocks[i].reason = "boilerplate", "header_chrome"
+    # 5. Comment thread start.
+    comment_start = _comment_start(blocks, body_start, repeats)
+    # 6. Body labels.
+    for i in range(body_start, n):
+        b = blocks[i]
+        if i in repeats:
+            orig = blocks[repeats[i]]
+            if orig.label in ("content", "title") and (comment_start is None or i < comment_start):
+                b.label, b.reason = "duplicate", f"repeats_block_{repeats[i]}"
+                continue
+            if orig.label == "boilerplate" and not b.label:
+                b.label, b.reason = "boilerplate", f"repeats_boilerplate_{repeats[i]}"
+                continue
+        if comment_start is not None and i >= comment_start:
+            if not b.label and reply_marker(b.text) in ("reply_word", "comment_count"):
+                b.label, b.reason = "boilerplate", "comment_chrome"
+            elif b.label != "boilerplate" or b.reason == "site_boilerplate":
+                b.label, b.reason = "comment", b.reason if b.reason.startswith("reply_") else "after_comment_start"
+            continue
+        if not b.label:
+            b.label, b.reason = "content", b.reason or ("paragraph" if b.words >= cfg.min_content_words else "short_in_body")
+    # 7. Trailing chrome: short unpunctuated blocks after the last long content block.
+    last_long = max((i for i, b in enumerate(blocks) if b.label == "content" and b.words >= cfg.min_content_words), default=-1)
+    for b in blocks[last_long + 1 :]:
+        if b.label == "content" and b.words < cfg.min_content_words and not b.text.endswith(TERMINAL):
+            b.label, b.reason = "boilerplate", "trailing_chrome"
+    return res
+
+
+def _comment_start(blocks: list[_Block], body_start: int, repeats: Mapping[int, int]) -> int | None:
+    """Index of the first block of the reader-comment thread, or None when the page has none.
+
+    A thread needs evidence: a comment heading ("12 comments", "Leave a reply" followed by text) or reply
+    markers (@name, "X says:", "Name: ...") after the article. The thread starts right after the last
+    separator (boilerplate, promotion or a repeat of the article) that precedes the first marker; with no
+    separator, at the earliest block of the comment-shaped run (first/second person) before the marker.
+    """
+    n = len(blocks)
+    markers = [i for i in range(body_start + 1, n) if not blocks[i].label and reply_marker(blocks[i].text)]
+    headings = [
+        i
+        for i in range(body_start + 1, n - 1)
+        if (blocks[i].reason == "chrome_comments_prompt" or (not blocks[i].label and reply_marker(blocks[i].text) == "comment_count"))
+        and any(not blocks[j].label for j in range(i + 1, n))
+    ]
+    if headings and (not markers or headings[0] <= markers[0]):
+        h = headings[0]
+        if not any(blocks[j].words >= 5 and not blocks[j].label for j in range(h + 1, n)):
+            return None
+        blocks[h].label, blocks[h].reason = "boilerplate", blocks[h].reason or "comments_heading"
+        return h + 1
+    if not markers:
+        return None
+    strong = [i for i in markers if reply_marker(blocks[i].text) in ("at_mention", "says_header", "comment_count")]
+    if not strong and len(markers) < 2:
+        return None
+    first = markers[0]
+    # The last separator before the first marker.
+    sep = max(
+        (i for i in range(body_start, first) if blocks[i].label == "boilerplate" or i in repeats),
+        default=None,
+    )
+    if sep is not None:
+        start = sep + 1
+        # Separators inside a long article (an ad between paragraphs) must not cut the article:
+        # require the run between separator and marker to look like comments or be short.
+        run = blocks[start:first]
+        if len(run) <= 4 or sum(person_score(b.text, b.lw) > 0.02 for b in run) >= len(run) / 2:
+            return start
+    start = first
+    while start - 1 > body_start and not blocks[start - 1].label and person_score(blocks[start - 1].text, blocks[start - 1].lw) > 0.03:
+        start -= 1
+    return start
+
+
+def clean_text_dump(
+    text: str, cfg: CleanConfig, site_fingerprints: frozenset[str] = frozenset(), known_title: str | None = None
+) -> TextResult:
+    """Plain-text dump -> labelled blocks and metadata (no Prefect, no disk)."""
+    blocks = split_blocks(text)
+    res = label_blocks(blocks, cfg, site_fingerprints, find_title=True)
+    if known_title and res.title is None:
+        norm = " ".join(normalise_words(known_title))
+        for b in blocks:
+            if b.label == "content" and " ".join(normalise_words(b.text)) == norm:
+                b.label, b.reason = "title", "known_title"
+                break
+        res.title = known_title.strip()
+    return res
