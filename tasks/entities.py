@@ -17,6 +17,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 
+from tasks import tagger
+
+
+def find_entities(text: str) -> list[tuple[int, int, str]]:
+    """Named entities of raw text: (start, end, label), character offsets (end exclusive), in text
+    order, not overlapping; labels `person`, `organisation`, `location` and `misc` (nationalities,
+    events, products...). The trained tagger of `tasks/tagger.py`; one call may hold a whole document."""
+    return tagger.tag(text)
+
 
 @dataclass(frozen=True, slots=True)
 class Actor:

@@ -1,0 +1,210 @@
+"""Entity recognition on CoNLL++ dev: newslake's tagger (`tasks.entities.find_entities`) against the
+capitalised-words floor, in one run: micro P / R / F1 with exact character spans over person,
+organisation and location (MISC is neither scored nor counted as an error), per label, and tokens/s.
+
+    python bench/bench_entities.py --data ../shared/datasets [--json OUT] [--errors N]
+
+Each CoNLL document becomes raw text the way a news page reads: tokens joined with CoNLL's spacing
+undone ("Trump 's" -> "Trump's", "( AP )" -> "(AP)"), sentences that end in . ! ? run on in one
+paragraph, other lines (headlines, datelines, result tables) stay on their own line. The systems see
+only that text; the gold spans are mapped onto it. tokens/s counts CoNLL tokens per CPU second of this
+process (one core; wall time on a shared machine is not ours alone), the whole dev set once, a cold
+cache included (the model loaded before); the ratio is against the floor timed in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tasks.entities import find_entities  # noqa: E402
+from tasks.tagger import LABEL_OF, LOCATION, ORGANISATION, PERSON, spans_from_tags  # noqa: E402
+
+SCORED = (PERSON, ORGANISATION, LOCATION)
+_NO_SPACE_BEFORE = frozenset(
+    [
+        ",",
+        ".",
+        ":",
+        ";",
+        ")",
+        "]",
+        "}",
+        "?",
+        "!",
+        "%",
+        "'s",
+        "'S",
+        "n't",
+        "'re",
+        "'ve",
+        "'ll",
+        "'d",
+        "'m",
+        "'",
+        "...",
+    ]
+)
+_NO_SPACE_AFTER = frozenset(["(", "[", "{", "$"])
+
+Doc = list[tuple[list[str], list[str]]]  # sentences of (words, IOB2 tags)
+
+
+def read_conll(path: Path) -> list[Doc]:
+    """CoNLL-2003 column file -> documents (split at -DOCSTART-) of sentences (words, tags)."""
+    docs: list[Doc] = []
+    doc: Doc = []
+    words: list[str] = []
+    tags: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        cols = line.split()
+        if not cols or cols[0] == "-DOCSTART-":
+            if words:
+                doc.append((words, tags))
+                words, tags = [], []
+            if cols and doc:
+                docs.append(doc)
+                doc = []
+            continue
+        words.append(cols[0])
+        tags.append(cols[-1])
+    if doc:
+        docs.append(doc)
+    return docs
+
+
+def detokenise(doc: Doc) -> tuple[str, list[tuple[int, int, str]]]:
+    """Raw text of one document and its gold spans (start, end, label) on that text."""
+    parts: list[str] = []
+    pos = 0
+    gold: list[tuple[int, int, str]] = []
+    for si, (words, tags) in enumerate(doc):
+        if si:
+            prev_words = doc[si - 1][0]
+            sep = (
+                " "
+                if prev_words[-1] in (".", "!", "?", '"') and len(prev_words) > 3 and len(words) > 3
+                else "\n"
+            )
+            parts.append(sep)
+            pos += 1
+        offsets = []
+        quote_open = False
+        for i, w in enumerate(words):
+            glue = i == 0 or w in _NO_SPACE_BEFORE or words[i - 1] in _NO_SPACE_AFTER
+            if w == '"':
+                if quote_open:
+                    glue = True
+                quote_open = not quote_open
+            elif i and words[i - 1] == '"' and quote_open:
+                glue = True
+            if not glue:
+                parts.append(" ")
+                pos += 1
+            offsets.append((pos, pos + len(w)))
+            parts.append(w)
+            pos += len(w)
+        for a, b, typ in spans_from_tags(tags):
+            gold.append((offsets[a][0], offsets[b - 1][1], LABEL_OF[typ]))
+    return "".join(parts), gold
+
+
+_CAP_RUN = re.compile(r"[A-Z][\w'’.-]*(?:[ \t]+[A-Z][\w'’.-]*)*")
+
+
+def capitalised_words(text: str) -> list[tuple[int, int, str]]:
+    """The floor: every run of capitalised words is one entity of CoNLL train's commonest type (location)."""
+    return [(m.start(), m.end(), LOCATION) for m in _CAP_RUN.finditer(text)]
+
+
+def score(gold: list[set], pred: list[set]) -> dict[str, float]:
+    """Micro P/R/F1 over person, organisation and location, exact spans; per label too."""
+    out: dict[str, float] = {}
+    for label in (None, *SCORED):
+        tp = fp = fn = 0
+        for g, p in zip(gold, pred, strict=True):
+            g = {s for s in g if s[2] in SCORED and (label is None or s[2] == label)}
+            p = {s for s in p if s[2] in SCORED and (label is None or s[2] == label)}
+            tp += len(g & p)
+            fp += len(p - g)
+            fn += len(g - p)
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        key = label or "all"
+        out.update({f"{key}/P": prec, f"{key}/R": rec, f"{key}/F1": f1})
+    return out
+
+
+def run(system: Callable[[str], list[tuple[int, int, str]]], texts: list[str]) -> tuple[list[set], float, float]:
+    """Predictions, CPU seconds of this process (one core: the machine is shared, wall time is
+    not ours alone) and wall seconds."""
+    t, c = time.perf_counter(), time.process_time()
+    pred = [set(system(text)) for text in texts]
+    return pred, time.process_time() - c, time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument(
+        "--data", type=Path, required=True, help="the data-set folder (holding ner/conllpp/dev.txt)"
+    )
+    ap.add_argument("--json", type=Path, help="write the metrics here (flat JSON, for bench/gate.py)")
+    ap.add_argument("--errors", type=int, default=0, help="print this many documents' errors")
+    args = ap.parse_args()
+    dev = args.data / "ner" / "conllpp" / "dev.txt"
+    if not dev.is_file():
+        sys.exit(f"{dev}: no CoNLL++ dev file")
+    docs = read_conll(dev)
+    texts, golds = zip(*(detokenise(d) for d in docs), strict=True)
+    gold = [set(g) for g in golds]
+    n_tokens = sum(len(w) for d in docs for w, _ in d)
+    metrics: dict[str, float] = {"tokens": n_tokens}
+    print(
+        f"CoNLL++ dev: {len(docs)} documents, {n_tokens} tokens, {sum(len(g) for g in gold)} gold spans (all types)"
+    )
+    print(
+        f"{'system':<22} {'P':>6} {'R':>6} {'F1':>6} {'PER F1':>7} {'ORG F1':>7} {'LOC F1':>7} {'tokens/s':>10}  (per CPU second)"
+    )
+    find_entities("Warm-up: load the model.")
+    speeds = {}
+    for name, system in (("capitalised_words", capitalised_words), ("newslake", find_entities)):
+        pred, cpu, wall = run(system, list(texts))
+        m = score(gold, pred)
+        speeds[name] = n_tokens / cpu
+        print(
+            f"{name:<22} {m['all/P']:>6.3f} {m['all/R']:>6.3f} {m['all/F1']:>6.3f} {m[PERSON + '/F1']:>7.3f} "
+            f"{m[ORGANISATION + '/F1']:>7.3f} {m[LOCATION + '/F1']:>7.3f} {speeds[name]:>10,.0f}"
+        )
+        metrics.update({f"{name}/{k}": round(v, 4) for k, v in m.items()})
+        metrics[f"{name}/tokens_per_s"] = round(speeds[name])
+        metrics[f"{name}/tokens_per_wall_s"] = round(n_tokens / wall)
+        if name == "newslake" and args.errors:
+            shown = 0
+            for text, g, p in zip(texts, gold, pred, strict=True):
+                g = {s for s in g if s[2] in SCORED}
+                p = {s for s in p if s[2] in SCORED}
+                if g != p and shown < args.errors:
+                    shown += 1
+                    print("---", text[:80].replace("\n", " | "))
+                    for s in sorted(g - p):
+                        print(f"  missed {text[s[0] : s[1]]!r} {s[2]}")
+                    for s in sorted(p - g):
+                        print(f"  wrong  {text[s[0] : s[1]]!r} {s[2]}")
+    ratio = speeds["newslake"] / speeds["capitalised_words"]
+    metrics["newslake/speed_vs_floor"] = round(ratio, 4)
+    print(f"newslake tokens/s = {ratio:.3f} x the capitalised-words floor's (same run)")
+    if args.json:
+        args.json.write_text(json.dumps(metrics, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,477 @@
+"""The named-entity tagger behind `tasks.entities.find_entities`: persons, organisations, locations.
+
+In:  raw text (a document, a sentence, a headline; any case, curly or straight quotes, newlines).
+Out: `tag(text)` -> spans `(start, end, label)`, character offsets (end exclusive), labels
+     `person`, `organisation`, `location` and `misc` (nationalities, events, products...).
+
+The model is a linear-chain CRF trained by `train/entities.py` (CRFsuite, L-BFGS) on CoNLL++ train,
+stored as plain arrays in `tasks/data/ner_model.npz` (model card: `tasks/data/README.md`). Inference is
+ours, numpy only, and exact: every feature of a token is a feature of one word *type* at one relative
+position (-2..+2), so a type's weight vector per position is computed once and cached, a token's
+emission scores are five row look-ups, and Viterbi runs over all sentences of a text at once.
+
+Tokenisation follows CoNLL-2003 (Penn-like): punctuation split off, "U.S." and "Mr." kept whole,
+clitics split ("Trump’s" -> "Trump" "’s", "don't" -> "do" "n't"), hyphenated words kept whole.
+Sentences end at newlines and at . ! ? before a capitalised token. A sentence in capitals, or a Title
+Case headline (several capitalised common words), is tagged in "caps mode": its words lose their case
+features and keep what the training text says about their usual case.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from itertools import repeat
+
+import numpy as np
+
+PERSON = "person"
+ORGANISATION = "organisation"
+LOCATION = "location"
+MISC = "misc"
+LABEL_OF = {"PER": PERSON, "ORG": ORGANISATION, "LOC": LOCATION, "MISC": MISC}  # CoNLL type -> our label
+
+MODEL_FILE = "data/ner_model.npz"
+OFFSETS = (-2, -1, 0, 1, 2)
+BOS, EOS = "\x02BOS", "\x02EOS"  # padding types before / after a sentence
+CAPS = "\x01"  # key prefix of a word in a caps-mode sentence
+
+# words written with a full stop that is not a sentence end ("Mr. Smith", "Acme Inc. said")
+ABBREVIATIONS = frozenset(
+    "Mr Mrs Ms Dr Prof St Mt Ft Jr Sr Inc Corp Co Ltd Plc Bros Gen Col Lt Sgt Capt Cmdr Adm Gov Sen Rep Rev Hon "
+    "Pres Sec No vs etc Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Ave Blvd approx dept est fig al".split()
+)
+_CLITIC = r"(?:[sSdDmM]|re|RE|ve|VE|ll|LL)"
+TOKEN_RE = re.compile(
+    rf"""
+    (?:https?://|www\.)[^\s"<>]*[^\s"<>.,;:!?)\]'’”]                # URLs
+  | (?:[^\W\d_]\.){{2,}}(?![^\W\d_])                               # U.S.  a.m.  F.C.
+  | [A-Z]\.(?=\s+[A-Z])                                            # initials: J. Smith
+  | (?:\d+|(?<![\w.])(?=\.\d))(?:[.,:/]\d+)*(?:-\w+)*(?:st|nd|rd|th|s)?(?![^\W_])   # 1,000 3.5 .596 1996-08-22 26-year-old
+  | ['’]{_CLITIC}\b                                                # 's 're 'll
+  | \w+(?:(?:-|&|['’](?!{_CLITIC}\b))\w+)*                          # words: Jean-Yves  O'Brien  AT&T  (don't: below)
+  | -{{2,}} | \.{{2,}} | [^\w\s]
+    """,
+    re.VERBOSE,
+)
+_LINE_RE = re.compile(r"[^\n\r]+")
+_QUOTES = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "‚": "'",
+        "‛": "'",
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "«": '"',
+        "»": '"',
+        "–": "-",
+        "—": "--",
+    }
+)
+_DIGITS = str.maketrans("0123456789", "0000000000")
+_SENTENCE_END = frozenset([".", "!", "?", "...", '."', '?"', '!"'])
+# lowercase name particles: "Ursula von der Leyen", "Luiz Inácio Lula da Silva", "Osama bin Laden"
+PARTICLES = frozenset(
+    [
+        "von",
+        "van",
+        "der",
+        "den",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "das",
+        "dos",
+        "du",
+        "le",
+        "la",
+        "bin",
+        "ibn",
+        "al",
+        "ter",
+        "zu",
+    ]
+)
+
+
+def tokenise(text: str) -> list[list[tuple[int, int, str]]]:
+    """Sentences of tokens `(start, end, surface)` with character offsets into `text`."""
+    sentences: list[list[tuple[int, int, str]]] = []
+    for line_m in _LINE_RE.finditer(text):
+        line = line_m.group()
+        base = line_m.start()
+        n = len(line)
+        sent: list[tuple[int, int, str]] = []
+        prev = ""
+        skip = 0
+        for m in TOKEN_RE.finditer(line):
+            s, e = m.span()
+            if s < skip:  # the full stop of an abbreviation, already taken
+                continue
+            tok = m.group()
+            if e < n and line[e] == "." and tok in ABBREVIATIONS:
+                tok += "."
+                e = skip = e + 1
+            # a sentence ends after . ! ? when the next token starts a new one
+            if (
+                prev in _SENTENCE_END
+                and sent
+                and (tok[0].isupper() or tok[0] in "\"“‘'(" or tok[0].isdigit())
+            ):
+                sentences.append(sent)
+                sent = []
+            if (
+                ("'" in tok or "’" in tok)
+                and len(tok) > 3
+                and tok[-3] in "nN"
+                and tok[-1] in "tT"
+                and tok[-2] in "'’"
+            ):
+                sent.append((base + s, base + e - 3, tok[:-3]))  # do|n't
+                sent.append((base + e - 3, base + e, tok[-3:]))
+            else:
+                sent.append((base + s, base + e, tok))
+            prev = tok
+        if sent:
+            sentences.append(sent)
+    return sentences
+
+
+def shape(word: str) -> str:
+    """Collapsed word shape: "Xx", "X", "x", "d", "Xx-Xx", "X.X.", "d,d" ..."""
+    out: list[str] = []
+    for c in word:
+        s = "X" if c.isupper() else "x" if c.islower() else "d" if c.isdigit() else c
+        if not out or out[-1] != s:
+            out.append(s)
+    return "".join(out)[:8]
+
+
+def is_caps_sentence(words: Sequence[str], lexicon: dict[str, int]) -> bool:
+    """A sentence whose case says nothing about names: all capitals, or a Title Case headline
+    (at least two capitalised words after the first that the training text writes in lower case)."""
+    letters = [w for w in words if any(c.isalpha() for c in w)]
+    if not letters:
+        return False
+    if all(not any(c.islower() for c in w) for w in letters) and sum(len(w) > 1 for w in letters) >= 2:
+        return True
+    common = 0
+    for w in letters[1:]:
+        if w[0].isupper() and lexicon.get(w.lower(), -1) == 0:
+            common += 1
+    return common >= 2 and common * 4 >= len(letters)
+
+
+def word_key(word: str, caps: bool) -> str:
+    key = word.translate(_QUOTES)
+    return CAPS + key if caps else key
+
+
+def type_features(key: str, lexicon: dict[str, int]) -> dict[int, list[str]]:
+    """The CRF attributes a word type contributes to the token at each relative position.
+
+    Offset 0 has the word's own identity, shape, affixes and usual case; neighbours at +-1 their
+    word, shape and case class; +-2 their word and shape. `lexicon` maps a lowercased word to the
+    case it has in running training text (0 lower, 1 mixed, 2 capitalised)."""
+    if key[0] == "\x02":
+        return {o: [f"{o}:{key[1:]}"] for o in OFFSETS if (o < 0) == (key == BOS) and o != 0}
+    caps = key[0] == CAPS
+    w = key[1:] if caps else key
+    low = w.lower().translate(_DIGITS)
+    lex = lexicon.get(w.lower())
+    lexf = f"c={lex}" if lex is not None else "c=?"
+    own = [f"l={low}", lexf]
+    if caps:
+        own.append("caps")
+        sh = "C" if any(c.isalpha() for c in w) else shape(w)
+        if any(c.isdigit() for c in w):
+            sh += "d"
+    else:
+        sh = shape(w)
+        own.append(f"w={w.translate(_DIGITS)}")
+        if len(w) > 1 and w.isupper():
+            own.append("upper")
+        elif w[:1].isupper():
+            own.append("title")
+    own.append(f"s={sh}")
+    n = len(low)
+    for k in (1, 2, 3, 4):
+        if n > k:
+            own.append(f"p{k}={low[:k]}")
+            own.append(f"x{k}={low[-k:]}")
+    if n > 5:
+        own.append(f"x5={low[-5:]}")
+    own.append(f"n={min(n, 8)}")
+    if "-" in w:
+        own.append("hyph")
+        parts = low.split("-")
+        own.append(f"h0={parts[0]}")
+        own.append(f"h1={parts[-1]}")
+    near = [f"l={low}", f"s={sh}", lexf]
+    if not caps and w[:1].isupper():
+        near.append("title")
+    far = [f"l={low}", f"s={sh}"]
+    return {
+        0: own,
+        -1: [f"-1:{f}" for f in near],
+        1: [f"1:{f}" for f in near],
+        -2: [f"-2:{f}" for f in far],
+        2: [f"2:{f}" for f in far],
+    }
+
+
+def sentence_keys(words: Sequence[str], lexicon: dict[str, int]) -> list[str]:
+    caps = is_caps_sentence(words, lexicon)
+    return [word_key(w, caps) for w in words]
+
+
+def token_attributes(keys: Sequence[str], feats: Callable[[str], dict[int, list[str]]]) -> list[list[str]]:
+    """Every token's attributes (the training view of what `Tagger` sums from its cache)."""
+    n = len(keys)
+    padded = [BOS, BOS, *keys, EOS, EOS]
+    out: list[list[str]] = []
+    for i in range(n):
+        attrs: list[str] = ["bias"]
+        for o in OFFSETS:
+            attrs.extend(feats(padded[i + 2 + o]).get(o, ()))
+        out.append(attrs)
+    return out
+
+
+def spans_from_tags(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """IOB2 tags (an I- after another type also opens a span) -> token spans (first, last + 1, type)."""
+    spans: list[tuple[int, int, str]] = []
+    start, cur = -1, ""
+    for i, t in enumerate([*tags, "O"]):
+        typ = t[2:] if t != "O" else ""
+        if cur and (t == "O" or t[0] == "B" or typ != cur):
+            spans.append((start, i, cur))
+            cur = ""
+        if typ and not cur:
+            start, cur = i, typ
+    return spans
+
+
+@dataclass(slots=True)
+class Tagger:
+    labels: list[str]  # CRF labels: O, B-PER, I-PER, ...
+    attr_index: dict[str, int]
+    state: np.ndarray  # (n_attributes, n_labels) weights
+    trans: np.ndarray  # (n_labels, n_labels) weights, [previous, next]
+    lexicon: dict[str, int]
+    max_cache: int = 500_000  # word types kept (~180 bytes each)
+    _row: dict[str, int] = field(init=False, default_factory=dict)  # word key -> row of _table
+    _table: np.ndarray = field(init=False)  # (rows, 5, n_labels): a type's scores at offsets -2..+2
+    _weights: np.ndarray = field(init=False)  # state plus one zero row (for types with no known attribute)
+    _bias: np.ndarray = field(init=False)
+    _outside: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        n_l = len(self.labels)
+        self._weights = np.vstack([self.state, np.zeros((1, n_l), dtype=self.state.dtype)])
+        self._bias = (
+            self.state[self.attr_index["bias"]] if "bias" in self.attr_index else np.zeros(n_l, np.float32)
+        )
+        self._table = np.zeros((1024, len(OFFSETS), n_l), dtype=np.float32)
+        self._outside = self.labels.index("O")
+
+    def features(self, key: str) -> dict[int, list[str]]:
+        return type_features(key, self.lexicon)
+
+    def _rows(self, keys: list[str]) -> np.ndarray:
+        """Rows of `_table` for `keys`; the types not seen yet are scored in one batch."""
+        row = self._row
+        missing = list(dict.fromkeys(k for k in keys if k not in row))
+        if missing:
+            if len(row) + len(missing) > self.max_cache:
+                row.clear()
+                missing = list(dict.fromkeys(keys))
+            get, zero = self.attr_index.get, len(self._weights) - 1
+            rows: list[int] = []
+            starts: list[int] = []
+            for key in missing:
+                f = self.features(key)
+                for o in OFFSETS:
+                    attrs = f.get(o, ())
+                    starts.append(len(rows))
+                    rows.append(zero)  # every group non-empty, for reduceat
+                    rows.extend(map(get, attrs, repeat(zero, len(attrs))))  # unknown attributes score 0
+            sums = np.add.reduceat(self._weights[rows], starts, axis=0).reshape(
+                len(missing), len(OFFSETS), -1
+            )
+            first = len(row)
+            if first + len(missing) > len(self._table):
+                grown = np.zeros(
+                    (max(2 * len(self._table), first + len(missing)), *self._table.shape[1:]), np.float32
+                )
+                grown[:first] = self._table[:first]
+                self._table = grown
+            self._table[first : first + len(missing)] = sums
+            for i, key in enumerate(missing):
+                row[key] = first + i
+        return np.fromiter((row[k] for k in keys), dtype=np.intp, count=len(keys))
+
+    def emissions(self, sentences: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """State scores of sentences of word keys: (n_sentences, longest, n_labels), and the lengths."""
+        flat: list[str] = []
+        starts: list[int] = []
+        for keys in sentences:
+            flat += (BOS, BOS)
+            starts.append(len(flat))
+            flat += keys
+            flat += (EOS, EOS)
+        rows = self._rows(flat)  # first: it may grow the table
+        g = self._table[rows]  # (N, 5, L)
+        n = len(flat)
+        em = np.zeros((n, g.shape[2]), dtype=np.float32)
+        em[2 : n - 2] = self._bias
+        for j, o in enumerate(OFFSETS):
+            # the token at p gets the offset-o scores of the type at p + o
+            em[2 : n - 2] += g[2 + o : n - 2 + o, j]
+        lengths = np.array([len(k) for k in sentences], dtype=np.intp)
+        t_max = int(lengths.max())
+        idx = np.array(starts, dtype=np.intp)[:, None] + np.arange(t_max)[None, :]
+        valid = np.arange(t_max)[None, :] < lengths[:, None]
+        out = em[np.where(valid, idx, 0)]
+        out[~valid] = 0.0
+        return out, lengths
+
+    def viterbi(self, em: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Best label index per token, (n_sentences, longest); all sentences decoded together."""
+        n_s, t_max, n_l = em.shape
+        delta = em[:, 0].copy()
+        back = np.zeros((t_max, n_s, n_l), dtype=np.intp)
+        ident = np.broadcast_to(np.arange(n_l), (n_s, n_l))
+        trans = self.trans[None]
+        for t in range(1, t_max):
+            cand = delta[:, :, None] + trans  # (n_s, previous, next)
+            bp = cand.argmax(axis=1)
+            best = cand.max(axis=1) + em[:, t]
+            active = (lengths > t)[:, None]
+            delta = np.where(active, best, delta)
+            back[t] = np.where(active, bp, ident)
+        paths = np.zeros((n_s, t_max), dtype=np.intp)
+        y = delta.argmax(axis=1)
+        paths[:, t_max - 1] = y
+        rows = np.arange(n_s)
+        for t in range(t_max - 1, 0, -1):
+            y = back[t, rows, y]
+            paths[:, t - 1] = y
+        return paths
+
+    def tag_keys(self, sentences: list[list[str]]) -> list[list[str]]:
+        """CRF labels of sentences given as word keys (`sentence_keys`)."""
+        if not sentences:
+            return []
+        paths = self.viterbi(*self.emissions(sentences))
+        labels = self.labels
+        return [[labels[y] for y in paths[s, : len(keys)]] for s, keys in enumerate(sentences)]
+
+    def tag(self, text: str) -> list[tuple[int, int, str]]:
+        """Entity spans of `text`: (start, end, label), in text order, not overlapping."""
+        sentences = [s for s in tokenise(text)]
+        if not sentences:
+            return []
+        words = [[t[2] for t in sent] for sent in sentences]
+        keys = [sentence_keys(w, self.lexicon) for w in words]
+        paths = self.viterbi(*self.emissions(keys))
+        entity = (paths != self._outside).any(axis=1)
+        labels = self.labels
+        out: list[tuple[int, int, str]] = []
+        for s in np.flatnonzero(entity):
+            sent = sentences[s]
+            tags = [labels[y] for y in paths[s, : len(sent)]]
+            for a, b, typ in merge_particles(spans_from_tags(tags), words[s]):
+                out.append((sent[a][0], sent[b - 1][1], LABEL_OF[typ]))
+        return out
+
+
+def merge_particles(spans: list[tuple[int, int, str]], words: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Join two person spans separated only by lowercase name particles ("Ursula" von der "Leyen")."""
+    out: list[tuple[int, int, str]] = []
+    for span in spans:
+        if out and span[2] == "PER" and out[-1][2] == "PER":
+            gap = words[out[-1][1] : span[0]]
+            if gap and all(w in PARTICLES for w in gap):
+                out[-1] = (out[-1][0], span[1], "PER")
+                continue
+        out.append(span)
+    return out
+
+
+def save_model(
+    path: str,
+    labels: list[str],
+    attrs: list[str],
+    state: np.ndarray,
+    trans: np.ndarray,
+    lexicon: dict[str, int],
+    meta: dict,
+) -> None:
+    words = sorted(lexicon)
+    np.savez_compressed(
+        path,
+        labels=np.frombuffer("\n".join(labels).encode(), dtype=np.uint8),
+        attrs=np.frombuffer("\n".join(attrs).encode(), dtype=np.uint8),
+        state=state.astype(np.float16),
+        trans=trans.astype(np.float32),
+        lex_words=np.frombuffer("\n".join(words).encode(), dtype=np.uint8),
+        lex_case=np.array([lexicon[w] for w in words], dtype=np.uint8),
+        meta=np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8),
+    )
+
+
+def _strings(arr: np.ndarray) -> list[str]:
+    return arr.tobytes().decode().split("\n") if arr.size else []
+
+
+def read_model(path_or_file) -> Tagger:
+    with np.load(path_or_file, allow_pickle=False) as z:
+        labels = _strings(z["labels"])
+        attrs = _strings(z["attrs"])
+        state = z["state"].astype(np.float32)
+        trans = z["trans"].astype(np.float32)
+        lexicon = dict(zip(_strings(z["lex_words"]), (int(c) for c in z["lex_case"]), strict=True))
+    if state.shape != (len(attrs), len(labels)) or trans.shape != (len(labels), len(labels)):
+        raise ValueError(f"{path_or_file}: model arrays do not match its attribute and label lists")
+    return Tagger(labels, {a: i for i, a in enumerate(attrs)}, state, trans, lexicon)
+
+
+@functools.lru_cache(maxsize=1)
+def load_tagger() -> Tagger:
+    """The committed model (`tasks/data/ner_model.npz`), loaded once per process."""
+    with resources.files("tasks").joinpath(MODEL_FILE).open("rb") as f:
+        return read_model(f)
+
+
+def tag(text: str) -> list[tuple[int, int, str]]:
+    return load_tagger().tag(text)
+
+
+def case_lexicon(sentences: Iterable[Sequence[str]], min_count: int = 2) -> dict[str, int]:
+    """How each word is written in running text (not sentence-initial, not in all-caps lines):
+    0 always lower case, 2 always capitalised, 1 both. Words seen fewer than `min_count` times are left out."""
+    counts: dict[str, list[int]] = {}
+    for words in sentences:
+        letters = [w for w in words if any(c.isalpha() for c in w)]
+        if not letters or all(not any(c.islower() for c in w) for w in letters):
+            continue
+        for w in words[1:]:
+            if not w[:1].isalpha():
+                continue
+            c = counts.setdefault(w.lower(), [0, 0])
+            c[1 if w[0].isupper() else 0] += 1
+    lex: dict[str, int] = {}
+    for w, (lower, upper) in counts.items():
+        if lower + upper < min_count:
+            continue
+        lex[w] = 0 if upper * 20 <= lower else 2 if lower * 20 <= upper else 1
+    return lex

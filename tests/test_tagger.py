@@ -1,0 +1,171 @@
+"""The entity tagger (tasks/tagger.py) and `find_entities`: tokeniser, decoding, and the committed model
+on handwritten sentences of the kinds news text has (no data-set text here)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from tasks import tagger as tg
+from tasks.entities import find_entities
+
+
+def words(text: str) -> list[list[str]]:
+    return [[t[2] for t in sent] for sent in tg.tokenise(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Trump’s tariffs", [["Trump", "’s", "tariffs"]]),
+        ("They don't know.", [["They", "do", "n't", "know", "."]]),
+        (
+            "the U.S. and Mr. Smith of Acme Inc. said",
+            [["the", "U.S.", "and", "Mr.", "Smith", "of", "Acme", "Inc.", "said"]],
+        ),
+        ("Jean-Yves Le Gall, O'Brien and AT&T", [["Jean-Yves", "Le", "Gall", ",", "O'Brien", "and", "AT&T"]]),
+        ("“We won,” she said (AP).", [["“", "We", "won", ",", "”", "she", "said", "(", "AP", ")", "."]]),
+        (
+            "Costs rose 3.5% to $1,200 on 1996-08-22.",
+            [["Costs", "rose", "3.5", "%", "to", "$", "1,200", "on", "1996-08-22", "."]],
+        ),
+        ("He left. She stayed.\nNEW LINE", [["He", "left", "."], ["She", "stayed", "."], ["NEW", "LINE"]]),
+        ("a 26-year-old", [["a", "26-year-old"]]),
+    ],
+)
+def test_tokenise_splits_like_conll(text, expected):
+    assert words(text) == expected
+
+
+def test_token_offsets_point_into_the_text():
+    text = "Ursula von der Leyen’s plan\r\n  reached Brussels… “Yes”, said Nguyễn Xuân Phúc."
+    for sent in tg.tokenise(text):
+        for start, end, tok in sent:
+            assert text[start:end] == tok and tok.strip() == tok
+
+
+def test_spans_from_tags_iob2_and_stray_inside():
+    assert tg.spans_from_tags(["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "I-ORG", "O"]) == [
+        (0, 2, "PER"),
+        (3, 4, "LOC"),
+        (4, 5, "LOC"),
+        (5, 6, "ORG"),
+    ]
+    assert tg.spans_from_tags(["O", "O"]) == []
+
+
+def test_merge_particles_joins_persons_across_lowercase_particles_only():
+    ws = ["Ursula", "von", "der", "Leyen", "met", "Le", "Gall"]
+    assert tg.merge_particles([(0, 1, "PER"), (3, 4, "PER")], ws) == [(0, 4, "PER")]
+    assert tg.merge_particles([(0, 1, "PER"), (5, 7, "PER")], ws) == [(0, 1, "PER"), (5, 7, "PER")]
+    assert tg.merge_particles([(0, 1, "ORG"), (3, 4, "PER")], ws) == [(0, 1, "ORG"), (3, 4, "PER")]
+
+
+def test_caps_mode_for_capitals_and_title_case_headlines():
+    lex = {"says": 0, "will": 0, "rise": 0, "on": 0, "tariffs": 0, "smith": 2}
+    assert tg.is_caps_sentence(["TRUMP", "SAYS", "TARIFFS", "WILL", "RISE"], lex)
+    assert tg.is_caps_sentence(["Trump", "Says", "Tariffs", "Will", "Rise"], lex)
+    assert not tg.is_caps_sentence(["Trump", "says", "tariffs", "will", "rise"], lex)
+    assert not tg.is_caps_sentence(["Manchester", "United", "2", "Smith", "1"], lex)
+
+
+def test_decoding_matches_a_brute_force_search():
+    """Our Viterbi over cached type scores finds the best-scoring label sequence (tiny random model)."""
+    rng = np.random.default_rng(7)
+    labels = ["O", "B-PER", "I-PER"]
+    lex: dict[str, int] = {}
+    keys = ["Ann", "met", "Bo"]
+    attrs = sorted(
+        {a for k in [tg.BOS, tg.EOS, *keys] for f in tg.type_features(k, lex).values() for a in f} | {"bias"}
+    )
+    state = rng.normal(size=(len(attrs), 3)).astype(np.float32)
+    trans = rng.normal(size=(3, 3)).astype(np.float32)
+    model = tg.Tagger(labels, {a: i for i, a in enumerate(attrs)}, state, trans, lex)
+    attr_i = {a: i for i, a in enumerate(attrs)}
+    em = np.array(
+        [
+            [state[[attr_i[a] for a in toks]].sum(axis=0)[y] for y in range(3)]
+            for toks in tg.token_attributes(keys, lambda k: tg.type_features(k, lex))
+        ]
+    )
+    best = max(
+        ((a, b, c) for a in range(3) for b in range(3) for c in range(3)),
+        key=lambda p: em[0, p[0]] + em[1, p[1]] + em[2, p[2]] + trans[p[0], p[1]] + trans[p[1], p[2]],
+    )
+    assert model.tag_keys([keys, keys[:1]]) == [[labels[y] for y in best], [labels[int(em[0].argmax())]]]
+
+
+def test_model_round_trips_through_its_file():
+    model = tg.load_tagger()
+    buf = io.BytesIO()
+    attrs = sorted(model.attr_index, key=model.attr_index.get)
+    tg.save_model(buf, model.labels, attrs, model.state, model.trans, model.lexicon, {"test": True})
+    buf.seek(0)
+    again = tg.read_model(buf)
+    text = "Angela Merkel met Emmanuel Macron in Berlin."
+    assert again.tag(text) == model.tag(text)
+
+
+def ents(text: str) -> set[tuple[str, str]]:
+    return {(text[s:e], label) for s, e, label in find_entities(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Angela Merkel met Emmanuel Macron in Berlin on Tuesday.",
+            {("Angela Merkel", "person"), ("Emmanuel Macron", "person"), ("Berlin", "location")},
+        ),
+        (
+            "Donald Trump’s tariffs worried investors in China.",
+            {("Donald Trump", "person"), ("China", "location")},
+        ),
+        (
+            "Shares of Microsoft rose after the company's results, Reuters reported.",
+            {("Microsoft", "organisation"), ("Reuters", "organisation")},
+        ),
+        (
+            "European Commission President Ursula von der Leyen spoke in Strasbourg.",
+            {
+                ("European Commission", "organisation"),
+                ("Ursula von der Leyen", "person"),
+                ("Strasbourg", "location"),
+            },
+        ),
+        (
+            "The CNES head, Jean-Yves Le Gall, said the launch from Kourou would go ahead.",
+            {("CNES", "organisation"), ("Jean-Yves Le Gall", "person"), ("Kourou", "location")},
+        ),
+        (
+            "“We will win,” said Nguyễn Xuân Phúc, the prime minister of Vietnam.",
+            {("Nguyễn Xuân Phúc", "person")},
+        ),
+    ],
+)
+def test_find_entities_on_hard_cases(text, expected):
+    assert expected <= ents(text)
+
+
+def test_headlines_in_capitals_and_title_case():
+    assert ents("Volkswagen Says Profit Fell in Germany") == {
+        ("Volkswagen", "organisation"),
+        ("Germany", "location"),
+    }
+    assert ents("TOYOTA TO RECALL 1,000 CARS IN JAPAN") == {("TOYOTA", "organisation"), ("JAPAN", "location")}
+    assert ("JAPAN", "location") in ents("SOCCER - JAPAN BEAT SYRIA IN ASIAN CUP")
+
+
+def test_find_entities_spans_are_ordered_disjoint_and_trimmed():
+    text = "  Boris Johnson flew to Washington.\n\nThe White House said Joe Biden would meet him.\n"
+    spans = find_entities(text)
+    assert spans, "no entity found"
+    last = 0
+    for start, end, label in spans:
+        assert last <= start < end <= len(text)
+        assert text[start:end] == text[start:end].strip()
+        assert label in (tg.PERSON, tg.ORGANISATION, tg.LOCATION, tg.MISC)
+        last = end
+    assert find_entities("") == [] and find_entities("   \n ") == []

@@ -1,0 +1,133 @@
+"""Train newslake's entity tagger (`tasks/data/ner_model.npz`) on CoNLL++ train and score it on dev.
+
+    pip install -e '.[train]'
+    python train/entities.py --data ../shared/datasets [--out tasks/data/ner_model.npz]
+
+A linear-chain CRF (CRFsuite, L-BFGS with L1 + L2 penalties) over the features of `tasks/tagger.py`;
+the attributes that keep a non-zero weight, their weights and the transitions are written as plain
+arrays, which `tasks.tagger` decodes itself. Deterministic: sentences in file order, augmented copies
+chosen by position, L-BFGS has no randomness. Prints the dev scores (PER/ORG/LOC exact spans on the gold
+tokens, and through `find_entities` on raw text as bench/bench_entities.py scores it). Only train.txt
+is learned from; dev.txt is only scored; no other split is read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_entities import SCORED, detokenise, read_conll, score  # noqa: E402
+
+from tasks import tagger as tg  # noqa: E402
+
+
+def sentences_of(docs):
+    return [s for d in docs for s in d]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--out", type=Path, default=ROOT / "tasks" / "data" / "ner_model.npz")
+    ap.add_argument("--c1", type=float, default=0.05, help="L1 penalty (prunes attributes)")
+    ap.add_argument("--c2", type=float, default=0.01, help="L2 penalty")
+    ap.add_argument("--iterations", type=int, default=200)
+    ap.add_argument(
+        "--caps-every", type=int, default=4, help="add an upper-cased copy of every n-th sentence (0: none)"
+    )
+    args = ap.parse_args()
+    import pycrfsuite  # training only: `pip install -e '.[train]'`
+
+    conll = args.data / "ner" / "conllpp"
+    train_docs = read_conll(conll / "train.txt")
+    dev_docs = read_conll(conll / "dev.txt")
+    train = sentences_of(train_docs)
+    lexicon = tg.case_lexicon(w for w, _ in train)
+    feats = functools.lru_cache(maxsize=None)(lambda key: tg.type_features(key, lexicon))
+    trainer = pycrfsuite.Trainer(verbose=False)
+    n_items = 0
+    for i, (words, tags) in enumerate(train):
+        variants = [words]
+        if args.caps_every and i % args.caps_every == 0 and any(c.islower() for w in words for c in w):
+            variants.append([w.upper() for w in words])
+        for ws in variants:
+            trainer.append(tg.token_attributes(tg.sentence_keys(ws, lexicon), feats), tags)
+            n_items += len(ws)
+    trainer.set_params(
+        {
+            "c1": args.c1,
+            "c2": args.c2,
+            "max_iterations": args.iterations,
+            "feature.possible_transitions": True,
+        }
+    )
+    print(
+        f"train: {len(train)} sentences, {n_items} tokens with copies; lexicon {len(lexicon)} words; {feats.cache_info().currsize} types"
+    )
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "model.crfsuite")
+        trainer.train(path)
+        info = pycrfsuite.Tagger()
+        info.open(path)
+        model = info.info()
+    print(f"trained in {time.perf_counter() - t0:.0f} s, {len(model.state_features)} state features")
+    labels = sorted(model.labels, key=lambda lab: (lab != "O", lab[2:], lab))
+    lab_i = {lab: i for i, lab in enumerate(labels)}
+    attrs = sorted({a for a, _ in model.state_features})
+    attr_i = {a: i for i, a in enumerate(attrs)}
+    state = np.zeros((len(attrs), len(labels)), dtype=np.float32)
+    for (a, lab), w in model.state_features.items():
+        state[attr_i[a], lab_i[lab]] = w
+    trans = np.zeros((len(labels), len(labels)), dtype=np.float32)
+    for (a, b), w in model.transitions.items():
+        trans[lab_i[a], lab_i[b]] = w
+    meta = {
+        "data": "CoNLL++ train",
+        "c1": args.c1,
+        "c2": args.c2,
+        "iterations": args.iterations,
+        "caps_every": args.caps_every,
+    }
+    tg.save_model(str(args.out), labels, attrs, state, trans, lexicon, meta)
+    tagger = tg.read_model(args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB, {len(attrs)} attributes)")
+
+    # dev, on CoNLL's own tokens
+    gold, pred = [], []
+    for words, tags in sentences_of(dev_docs):
+        out = tagger.tag_keys([tg.sentence_keys(words, lexicon)])[0]
+        gold.append({(a, b, tg.LABEL_OF[t]) for a, b, t in tg.spans_from_tags(tags)})
+        pred.append(
+            {(a, b, tg.LABEL_OF[t]) for a, b, t in tg.merge_particles(tg.spans_from_tags(out), words)}
+        )
+    m = score(gold, pred)
+    print(
+        "dev, gold tokens:  F1 {:.4f} (P {:.4f} R {:.4f}); ".format(m["all/F1"], m["all/P"], m["all/R"])
+        + ", ".join(f"{lab} {m[lab + '/F1']:.4f}" for lab in SCORED)
+    )
+    # dev, raw text through the tokeniser
+    gold, pred = [], []
+    for d in dev_docs:
+        text, g = detokenise(d)
+        gold.append(set(g))
+        pred.append(set(tagger.tag(text)))
+    m = score(gold, pred)
+    print(
+        "dev, raw text:     F1 {:.4f} (P {:.4f} R {:.4f}); ".format(m["all/F1"], m["all/P"], m["all/R"])
+        + ", ".join(f"{lab} {m[lab + '/F1']:.4f}" for lab in SCORED)
+    )
+
+
+if __name__ == "__main__":
+    main()
