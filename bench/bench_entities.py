@@ -8,8 +8,9 @@ Each CoNLL document becomes raw text the way a news page reads: tokens joined wi
 undone ("Trump 's" -> "Trump's", "( AP )" -> "(AP)"), sentences that end in . ! ? run on in one
 paragraph, other lines (headlines, datelines, result tables) stay on their own line. The systems see
 only that text; the gold spans are mapped onto it. tokens/s counts CoNLL tokens per CPU second of this
-process (one core; wall time on a shared machine is not ours alone), the whole dev set once, a cold
-cache included (the model loaded before); the ratio is against the floor timed in the same run.
+process (one core; wall time on a shared machine is not ours alone), the whole dev set once from a
+cold cache (the model loaded before), then a second pass with every word type cached (what a long run
+sees); the ratio is the cold pass against the floor timed in the same run.
 """
 
 from __future__ import annotations
@@ -199,6 +200,10 @@ def main() -> None:
                         print(f"  missed {text[s[0] : s[1]]!r} {s[2]}")
                     for s in sorted(p - g):
                         print(f"  wrong  {text[s[0] : s[1]]!r} {s[2]}")
+    # the same texts again: every word type already scored, as in a long run of the pipeline
+    _, cpu, _ = run(find_entities, list(texts))
+    metrics["newslake/tokens_per_s_warm"] = round(n_tokens / cpu)
+    print(f"newslake, second pass (word types cached): {n_tokens / cpu:,.0f} tokens/s")
     ratio = speeds["newslake"] / speeds["capitalised_words"]
     metrics["newslake/speed_vs_floor"] = round(ratio, 4)
     print(f"newslake tokens/s = {ratio:.3f} x the capitalised-words floor's (same run)")

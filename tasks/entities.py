@@ -23,7 +23,8 @@ from tasks import tagger
 def find_entities(text: str) -> list[tuple[int, int, str]]:
     """Named entities of raw text: (start, end, label), character offsets (end exclusive), in text
     order, not overlapping; labels `person`, `organisation`, `location` and `misc` (nationalities,
-    events, products...). The trained tagger of `tasks/tagger.py`; one call may hold a whole document."""
+    events, products...). The trained tagger of `tasks/tagger.py`; give it a whole document: what the
+    rest of the text says about a word (a headline's "TRUMP", the body's "President Trump") is used."""
     return tagger.tag(text)
 
 

@@ -8,7 +8,10 @@ The model is a linear-chain CRF trained by `train/entities.py` (CRFsuite, L-BFGS
 stored as plain arrays in `tasks/data/ner_model.npz` (model card: `tasks/data/README.md`). Inference is
 ours, numpy only, and exact: every feature of a token is a feature of one word *type* at one relative
 position (-2..+2), so a type's weight vector per position is computed once and cached, a token's
-emission scores are five row look-ups, and Viterbi runs over all sentences of a text at once.
+emission scores are five row look-ups, and Viterbi runs over all sentences of a text at once. Two
+kinds of attributes look beyond the word: what the rest of the text says about a capitalised word
+(`document_attributes`: give `tag` a whole document, not one sentence at a time) and a name list
+learned from the training text (`name_attributes`).
 
 Tokenisation follows CoNLL-2003 (Penn-like): punctuation split off, "U.S." and "Mr." kept whole,
 clitics split ("Trump’s" -> "Trump" "’s", "don't" -> "do" "n't"), hyphenated words kept whole.
@@ -22,7 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from itertools import repeat
@@ -76,6 +79,13 @@ _QUOTES = str.maketrans(
 )
 _DIGITS = str.maketrans("0123456789", "0000000000")
 _SENTENCE_END = frozenset([".", "!", "?", "...", '."', '?"', '!"'])
+# titles before a name, never part of a person span (written with or without the full stop)
+TITLES = frozenset(
+    "Mr Mrs Ms Miss Mx Dr Prof Professor Sir Dame Sen Senator Rep Representative Gov Governor President "
+    "Vice-President Chancellor Premier Minister Secretary Ambassador Judge Justice Gen General Lt Col Colonel "
+    "Capt Captain Cmdr Commander Adm Admiral Sgt Sergeant Rev Reverend Fr Father Pope Rabbi Imam Sheikh "
+    "MR MRS MS DR PRESIDENT SENATOR".split()
+)
 # lowercase name particles: "Ursula von der Leyen", "Luiz Inácio Lula da Silva", "Osama bin Laden"
 PARTICLES = frozenset(
     [
@@ -145,8 +155,22 @@ def tokenise(text: str) -> list[list[tuple[int, int, str]]]:
     return sentences
 
 
+_SHAPE = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "X" * 26 + "x" * 26 + "d" * 10
+)
+_RUNS = re.compile(r"(.)\1+")
+
+
+def _norm(word: str) -> str:
+    """Lower case, curly quotes and dashes made plain (they are all outside ASCII)."""
+    low = word.lower()
+    return low if low.isascii() else low.translate(_QUOTES)
+
+
 def shape(word: str) -> str:
     """Collapsed word shape: "Xx", "X", "x", "d", "Xx-Xx", "X.X.", "d,d" ..."""
+    if word.isascii():
+        return _RUNS.sub(r"\1", word.translate(_SHAPE))[:8]
     out: list[str] = []
     for c in word:
         s = "X" if c.isupper() else "x" if c.islower() else "d" if c.isdigit() else c
@@ -171,7 +195,7 @@ def is_caps_sentence(words: Sequence[str], lexicon: dict[str, int]) -> bool:
 
 
 def word_key(word: str, caps: bool) -> str:
-    key = word.translate(_QUOTES)
+    key = word if word.isascii() else word.translate(_QUOTES)
     return CAPS + key if caps else key
 
 
@@ -228,9 +252,63 @@ def type_features(key: str, lexicon: dict[str, int]) -> dict[int, list[str]]:
     }
 
 
-def sentence_keys(words: Sequence[str], lexicon: dict[str, int]) -> list[str]:
-    caps = is_caps_sentence(words, lexicon)
+def sentence_keys(words: Sequence[str], lexicon: dict[str, int], caps: bool | None = None) -> list[str]:
+    if caps is None:
+        caps = is_caps_sentence(words, lexicon)
     return [word_key(w, caps) for w in words]
+
+
+def document_attributes(
+    sentences: Sequence[Sequence[str]], caps: Sequence[bool]
+) -> list[list[tuple[str, ...]]]:
+    """Per token, what the rest of the document says about its word (capitalised words and words of
+    caps-mode sentences only; empty tuples elsewhere): written capitalised mid-sentence (D:cm) or in
+    lower case (D:lo) somewhere in running text, as the first / middle / last word of a capitalised
+    run (D:rf, D:rm, D:rl), and the words seen before (D:p=) and after (D:n=) it. Surface evidence
+    only, no predictions: a headline's "TRUMP" learns from the body's "President Trump said"."""
+    seen: dict[str, set[str]] = {}
+    lower: set[str] = set()
+    for words, c in zip(sentences, caps, strict=True):
+        if c:
+            continue
+        n = len(words)
+        for i, w in enumerate(words):
+            first = w[0]
+            if not first.isalpha():
+                continue
+            if not first.isupper():
+                lower.add(w if w.isascii() else w.translate(_QUOTES))
+                continue
+            st = seen.get(low := _norm(w))
+            if st is None:
+                st = seen[low] = set()
+            prev_cap = next_cap = False
+            if i:
+                st.add("D:cm")
+                prev = words[i - 1]
+                st.add("D:p=" + _norm(prev))
+                prev_cap = prev[0].isupper()
+            if i + 1 < n:
+                nxt = words[i + 1]
+                st.add("D:n=" + _norm(nxt))
+                next_cap = nxt[0].isupper()
+            if prev_cap or next_cap:
+                st.add("D:rm" if prev_cap and next_cap else "D:rl" if prev_cap else "D:rf")
+    memo: dict[str, tuple[str, ...]] = {}
+
+    def attrs_of(w: str) -> tuple[str, ...]:
+        attrs = memo.get(w)
+        if attrs is None:
+            low = _norm(w)
+            attrs = memo[w] = (*sorted(seen.get(low, ())), *(("D:lo",) if low in lower else ()))
+        return attrs
+
+    return [
+        [attrs_of(w) if w[0].isalpha() else () for w in words]
+        if c
+        else [attrs_of(w) if w[0].isupper() and w[0].isalpha() else () for w in words]
+        for words, c in zip(sentences, caps, strict=True)
+    ]
 
 
 def token_attributes(keys: Sequence[str], feats: Callable[[str], dict[int, list[str]]]) -> list[list[str]]:
@@ -260,6 +338,66 @@ def spans_from_tags(tags: Sequence[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
+def name_attributes(
+    sentences: Sequence[Sequence[str]],
+    caps: Sequence[bool],
+    lookup: Callable[[tuple[str, ...]], str | None],
+    longest: Mapping[str, int],
+) -> list[list[tuple[str, ...]]]:
+    """Per token, its place in the longest known name starting at a capitalised word (left to right,
+    not overlapping): ("G:B-PER",), ("G:I-PER",) ... `lookup` gives a lower-cased word tuple's type
+    (names learned from training text; at training time each document is matched against the
+    names of the *other* documents, so the attribute is as reliable there as on new text);
+    `longest` maps a name's first word to the longest name starting with it."""
+    out: list[list[tuple[str, ...]]] = []
+    for words, c in zip(sentences, caps, strict=True):
+        n = len(words)
+        row: list[tuple[str, ...]] = [()] * n
+        lows: list[str] | None = None
+        i = 0
+        while i < n:
+            w = words[i]
+            if w[:1].isalpha() and (c or w[0].isupper()):
+                if lows is None:
+                    lows = [_norm(x) for x in words]
+                for k in range(min(longest.get(lows[i], 0), n - i), 0, -1):
+                    typ = lookup(tuple(lows[i : i + k]))
+                    if typ:
+                        row[i] = (f"G:B-{typ}",)
+                        for j in range(i + 1, i + k):
+                            row[j] = (f"G:I-{typ}",)
+                        i += k
+                        break
+                else:
+                    i += 1
+            else:
+                i += 1
+        out.append(row)
+    return out
+
+
+def longest_names(names: Iterable[tuple[str, ...]]) -> dict[str, int]:
+    """First word -> length of the longest name starting with it."""
+    out: dict[str, int] = {}
+    for p in names:
+        out[p[0]] = max(out.get(p[0], 0), len(p))
+    return out
+
+
+def token_extras(
+    names: Mapping[tuple[str, ...], str],
+    longest: Mapping[str, int],
+    sentences: Sequence[Sequence[str]],
+    caps: Sequence[bool],
+) -> list[list[tuple[str, ...]]]:
+    """Document and name-list attributes of every token (what `Tagger.add_document_scores` adds)."""
+    doc = document_attributes(sentences, caps)
+    if not names:
+        return doc
+    gaz = name_attributes(sentences, caps, names.get, longest)
+    return [[d + g for d, g in zip(dr, gr, strict=True)] for dr, gr in zip(doc, gaz, strict=True)]
+
+
 @dataclass(slots=True)
 class Tagger:
     labels: list[str]  # CRF labels: O, B-PER, I-PER, ...
@@ -267,12 +405,14 @@ class Tagger:
     state: np.ndarray  # (n_attributes, n_labels) weights
     trans: np.ndarray  # (n_labels, n_labels) weights, [previous, next]
     lexicon: dict[str, int]
+    names: dict[tuple[str, ...], str] = field(default_factory=dict)  # lower-cased name -> PER/ORG/LOC/MISC
     max_cache: int = 500_000  # word types kept (~180 bytes each)
     _row: dict[str, int] = field(init=False, default_factory=dict)  # word key -> row of _table
     _table: np.ndarray = field(init=False)  # (rows, 5, n_labels): a type's scores at offsets -2..+2
     _weights: np.ndarray = field(init=False)  # state plus one zero row (for types with no known attribute)
     _bias: np.ndarray = field(init=False)
     _outside: int = field(init=False)
+    _longest: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
         n_l = len(self.labels)
@@ -282,6 +422,7 @@ class Tagger:
         )
         self._table = np.zeros((1024, len(OFFSETS), n_l), dtype=np.float32)
         self._outside = self.labels.index("O")
+        self._longest = longest_names(self.names)
 
     def features(self, key: str) -> dict[int, list[str]]:
         return type_features(key, self.lexicon)
@@ -344,6 +485,22 @@ class Tagger:
         out[~valid] = 0.0
         return out, lengths
 
+    def add_document_scores(self, em: np.ndarray, doc_attrs: list[list[tuple[str, ...]]]) -> None:
+        """Add the scores of `document_attributes` to emissions `em` (in place)."""
+        get, zero = self.attr_index.get, len(self._weights) - 1
+        memo: dict[tuple[str, ...], np.ndarray | None] = {}
+        for s, row in enumerate(doc_attrs):
+            for i, attrs in enumerate(row):
+                if not attrs:
+                    continue
+                if attrs in memo:
+                    vec = memo[attrs]
+                else:
+                    rows = [r for r in map(get, attrs, repeat(zero, len(attrs))) if r != zero]
+                    vec = memo[attrs] = self._weights[rows].sum(axis=0) if rows else None
+                if vec is not None:
+                    em[s, i] += vec
+
     def viterbi(self, em: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """Best label index per token, (n_sentences, longest); all sentences decoded together."""
         n_s, t_max, n_l = em.shape
@@ -381,17 +538,34 @@ class Tagger:
         if not sentences:
             return []
         words = [[t[2] for t in sent] for sent in sentences]
-        keys = [sentence_keys(w, self.lexicon) for w in words]
-        paths = self.viterbi(*self.emissions(keys))
+        caps = [is_caps_sentence(w, self.lexicon) for w in words]
+        keys = [sentence_keys(w, self.lexicon, c) for w, c in zip(words, caps, strict=True)]
+        em, lengths = self.emissions(keys)
+        self.add_document_scores(em, token_extras(self.names, self._longest, words, caps))
+        paths = self.viterbi(em, lengths)
         entity = (paths != self._outside).any(axis=1)
         labels = self.labels
         out: list[tuple[int, int, str]] = []
         for s in np.flatnonzero(entity):
             sent = sentences[s]
             tags = [labels[y] for y in paths[s, : len(sent)]]
-            for a, b, typ in merge_particles(spans_from_tags(tags), words[s]):
+            for a, b, typ in tidy_spans(spans_from_tags(tags), words[s]):
                 out.append((sent[a][0], sent[b - 1][1], LABEL_OF[typ]))
         return out
+
+
+def tidy_spans(spans: list[tuple[int, int, str]], words: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Person spans without a leading title ("Mr. Tusk" -> "Tusk": CoNLL's convention, and titles are
+    rare in its Reuters text, common in today's news), joined across lowercase name particles."""
+    out: list[tuple[int, int, str]] = []
+    for a, b, typ in spans:
+        if typ == "PER":
+            while a < b and words[a].rstrip(".") in TITLES:
+                a += 1
+            if a == b:
+                continue
+        out.append((a, b, typ))
+    return merge_particles(out, words)
 
 
 def merge_particles(spans: list[tuple[int, int, str]], words: Sequence[str]) -> list[tuple[int, int, str]]:
@@ -415,8 +589,10 @@ def save_model(
     trans: np.ndarray,
     lexicon: dict[str, int],
     meta: dict,
+    names: dict[tuple[str, ...], str] | None = None,
 ) -> None:
     words = sorted(lexicon)
+    name_lines = sorted(f"{typ}\t{' '.join(p)}" for p, typ in (names or {}).items())
     np.savez_compressed(
         path,
         labels=np.frombuffer("\n".join(labels).encode(), dtype=np.uint8),
@@ -425,6 +601,7 @@ def save_model(
         trans=trans.astype(np.float32),
         lex_words=np.frombuffer("\n".join(words).encode(), dtype=np.uint8),
         lex_case=np.array([lexicon[w] for w in words], dtype=np.uint8),
+        names=np.frombuffer("\n".join(name_lines).encode(), dtype=np.uint8),
         meta=np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8),
     )
 
@@ -440,9 +617,14 @@ def read_model(path_or_file) -> Tagger:
         state = z["state"].astype(np.float32)
         trans = z["trans"].astype(np.float32)
         lexicon = dict(zip(_strings(z["lex_words"]), (int(c) for c in z["lex_case"]), strict=True))
+        names = (
+            {tuple(p.split(" ")): typ for typ, p in (ln.split("\t") for ln in _strings(z["names"]))}
+            if "names" in z
+            else {}
+        )
     if state.shape != (len(attrs), len(labels)) or trans.shape != (len(labels), len(labels)):
         raise ValueError(f"{path_or_file}: model arrays do not match its attribute and label lists")
-    return Tagger(labels, {a: i for i, a in enumerate(attrs)}, state, trans, lexicon)
+    return Tagger(labels, {a: i for i, a in enumerate(attrs)}, state, trans, lexicon, names)
 
 
 @functools.lru_cache(maxsize=1)

@@ -63,6 +63,13 @@ def test_merge_particles_joins_persons_across_lowercase_particles_only():
     assert tg.merge_particles([(0, 1, "ORG"), (3, 4, "PER")], ws) == [(0, 1, "ORG"), (3, 4, "PER")]
 
 
+def test_tidy_spans_drops_titles_before_persons():
+    ws = ["Mr.", "Tusk", "met", "President", "Lech", "Kaczynski", "and", "Dr", "."]
+    spans = [(0, 2, "PER"), (3, 6, "PER"), (7, 8, "PER")]
+    assert tg.tidy_spans(spans, ws) == [(1, 2, "PER"), (4, 6, "PER")]
+    assert tg.tidy_spans([(3, 4, "ORG")], ws) == [(3, 4, "ORG")]
+
+
 def test_caps_mode_for_capitals_and_title_case_headlines():
     lex = {"says": 0, "will": 0, "rise": 0, "on": 0, "tariffs": 0, "smith": 2}
     assert tg.is_caps_sentence(["TRUMP", "SAYS", "TARIFFS", "WILL", "RISE"], lex)
@@ -169,3 +176,24 @@ def test_find_entities_spans_are_ordered_disjoint_and_trimmed():
         assert label in (tg.PERSON, tg.ORGANISATION, tg.LOCATION, tg.MISC)
         last = end
     assert find_entities("") == [] and find_entities("   \n ") == []
+
+
+def test_document_attributes_carry_body_evidence_to_a_caps_headline():
+    sents = [
+        ["PRESIDENT", "TRUMP", "VISITS", "OHIO"],
+        ["Later", ",", "President", "Trump", "said", "the", "visit", "went", "well", "."],
+    ]
+    attrs = tg.document_attributes(sents, [True, False])
+    assert attrs[0][1] == ("D:cm", "D:n=said", "D:p=president", "D:rl")
+    assert attrs[0][3] == ()  # "OHIO": nothing else in the document says anything about it
+    assert attrs[1][5] == ()  # lower-case words get no document attributes
+    assert "D:lo" in tg.document_attributes([["Visit", "now"], ["the", "visit", "."]], [False, False])[0][0]
+
+
+def test_name_attributes_mark_the_longest_known_name():
+    names = {("new", "york"): "LOC", ("new", "york", "times"): "ORG", ("york",): "LOC"}
+    sents = [["The", "New", "York", "Times", "said", "new", "york", "was", "calm", "."], ["NEW", "YORK"]]
+    got = tg.name_attributes(sents, [False, True], names.get, tg.longest_names(names))
+    assert got[0][:4] == [(), ("G:B-ORG",), ("G:I-ORG",), ("G:I-ORG",)]
+    assert got[0][5:7] == [(), ()]  # lower-case words do not start a name
+    assert got[1] == [("G:B-LOC",), ("G:I-LOC",)]

@@ -18,6 +18,7 @@ import functools
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -39,12 +40,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--out", type=Path, default=ROOT / "tasks" / "data" / "ner_model.npz")
-    ap.add_argument("--c1", type=float, default=0.05, help="L1 penalty (prunes attributes)")
+    ap.add_argument("--c1", type=float, default=0.01, help="L1 penalty (prunes attributes)")
     ap.add_argument("--c2", type=float, default=0.01, help="L2 penalty")
     ap.add_argument("--iterations", type=int, default=200)
     ap.add_argument(
         "--caps-every", type=int, default=4, help="add an upper-cased copy of every n-th sentence (0: none)"
     )
+    ap.add_argument("--names", type=int, default=1, help="1: learn the name-list attributes")
+    ap.add_argument("--doc-features", type=int, default=1, help="1: learn the document-level attributes")
     args = ap.parse_args()
     import pycrfsuite  # training only: `pip install -e '.[train]'`
 
@@ -54,14 +57,68 @@ def main() -> None:
     train = sentences_of(train_docs)
     lexicon = tg.case_lexicon(w for w, _ in train)
     feats = functools.lru_cache(maxsize=None)(lambda key: tg.type_features(key, lexicon))
+    # names of the training text: counts per document, so each document sees only the others' names
+    phrase_counts: Counter = Counter()
+    doc_phrases: list[Counter] = []
+    for doc in train_docs:
+        dc: Counter = Counter()
+        for words, tags in doc:
+            for a, b, typ in tg.spans_from_tags(tags):
+                dc[(tuple(w.lower().translate(tg._QUOTES) for w in words[a:b]), typ)] += 1
+        doc_phrases.append(dc)
+        phrase_counts.update(dc)
+    by_phrase: dict[tuple[str, ...], Counter] = {}
+    for (p, typ), n in phrase_counts.items():
+        by_phrase.setdefault(p, Counter())[typ] += n
+
+    def majority(counts: Counter) -> str | None:
+        total = sum(counts.values())
+        if not total:
+            return None
+        typ, n = max(sorted(counts.items()), key=lambda kv: kv[1])
+        return typ if n * 3 >= total * 2 else None
+
+    names = {p: t for p, cnt in by_phrase.items() if (t := majority(cnt))} if args.names else {}
+    longest = tg.longest_names(by_phrase)
+
+    def lookup_without(doc_counts: Counter):
+        def lookup(p: tuple[str, ...]) -> str | None:
+            cnt = by_phrase.get(p)
+            if not cnt:
+                return None
+            own = {typ: doc_counts.get((p, typ), 0) for typ in cnt}
+            if not any(own.values()):
+                return names.get(p)
+            return majority(Counter({typ: n - own[typ] for typ, n in cnt.items() if n - own[typ] > 0}))
+
+        return lookup
+
     trainer = pycrfsuite.Trainer(verbose=False)
     n_items = 0
-    for i, (words, tags) in enumerate(train):
-        variants = [words]
-        if args.caps_every and i % args.caps_every == 0 and any(c.islower() for w in words for c in w):
-            variants.append([w.upper() for w in words])
-        for ws in variants:
-            trainer.append(tg.token_attributes(tg.sentence_keys(ws, lexicon), feats), tags)
+    i = 0
+    for doc_i, doc in enumerate(train_docs):
+        # the document's sentences, plus an upper-cased copy of every n-th one (in the same document)
+        sents: list[list[str]] = []
+        tag_seqs: list[list[str]] = []
+        for words, tags in doc:
+            sents.append(words)
+            tag_seqs.append(tags)
+            if args.caps_every and i % args.caps_every == 0 and any(c.islower() for w in words for c in w):
+                sents.append([w.upper() for w in words])
+                tag_seqs.append(tags)
+            i += 1
+        caps = [tg.is_caps_sentence(ws, lexicon) for ws in sents]
+        doc_attrs = (
+            tg.document_attributes(sents, caps) if args.doc_features else [[()] * len(ws) for ws in sents]
+        )
+        if names:
+            gaz = tg.name_attributes(sents, caps, lookup_without(doc_phrases[doc_i]), longest)
+            doc_attrs = [
+                [a + g for a, g in zip(ar, gr, strict=True)] for ar, gr in zip(doc_attrs, gaz, strict=True)
+            ]
+        for ws, c, tags, dattrs in zip(sents, caps, tag_seqs, doc_attrs, strict=True):
+            attrs = tg.token_attributes(tg.sentence_keys(ws, lexicon, c), feats)
+            trainer.append([a + list(d) for a, d in zip(attrs, dattrs, strict=True)], tags)
             n_items += len(ws)
     trainer.set_params(
         {
@@ -98,19 +155,29 @@ def main() -> None:
         "c2": args.c2,
         "iterations": args.iterations,
         "caps_every": args.caps_every,
+        "doc_features": args.doc_features,
+        "names": args.names,
     }
-    tg.save_model(str(args.out), labels, attrs, state, trans, lexicon, meta)
+    tg.save_model(str(args.out), labels, attrs, state, trans, lexicon, meta, names)
     tagger = tg.read_model(args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB, {len(attrs)} attributes)")
 
     # dev, on CoNLL's own tokens
     gold, pred = [], []
-    for words, tags in sentences_of(dev_docs):
-        out = tagger.tag_keys([tg.sentence_keys(words, lexicon)])[0]
-        gold.append({(a, b, tg.LABEL_OF[t]) for a, b, t in tg.spans_from_tags(tags)})
-        pred.append(
-            {(a, b, tg.LABEL_OF[t]) for a, b, t in tg.merge_particles(tg.spans_from_tags(out), words)}
+    for doc in dev_docs:
+        sents = [w for w, _ in doc]
+        caps = [tg.is_caps_sentence(ws, lexicon) for ws in sents]
+        em, lengths = tagger.emissions(
+            [tg.sentence_keys(ws, lexicon, c) for ws, c in zip(sents, caps, strict=True)]
         )
+        tagger.add_document_scores(em, tg.token_extras(tagger.names, tagger._longest, sents, caps))
+        paths = tagger.viterbi(em, lengths)
+        for s, (words, tags) in enumerate(doc):
+            out = [tagger.labels[y] for y in paths[s, : len(words)]]
+            gold.append({(a, b, tg.LABEL_OF[t]) for a, b, t in tg.spans_from_tags(tags)})
+            pred.append(
+                {(a, b, tg.LABEL_OF[t]) for a, b, t in tg.tidy_spans(tg.spans_from_tags(out), words)}
+            )
     m = score(gold, pred)
     print(
         "dev, gold tokens:  F1 {:.4f} (P {:.4f} R {:.4f}); ".format(m["all/F1"], m["all/P"], m["all/R"])
