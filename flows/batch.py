@@ -19,13 +19,16 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import signal
 import tempfile
+import threading
 import time
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -38,7 +41,7 @@ from tasks import dedup as dedup_stage
 from tasks import events as events_stage
 from tasks.config import PipelineConfig
 from tasks.ingest import excerpt_of
-from tasks.records import RawDoc, Reject
+from tasks.records import RawDoc, Reject, Rejected
 from tasks.schema import to_table
 
 
@@ -165,6 +168,42 @@ class BatchResult:
     doc_ids: list[str]  # kept documents, in input order
 
 
+class DocumentTimeout(Exception):
+    """Raised inside a document's processing when its time limit (`document_timeout_s`) passes."""
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[bool]:
+    """Raise DocumentTimeout in the block once `seconds` pass (a SIGALRM timer). Yields whether the
+    limit is enforced: only in a process's main thread (worker processes, or a direct call), where
+    Python delivers signals; in a thread (the flow's process with `--workers 1`) there is no limit."""
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield False
+        return
+
+    def alarm(signum: int, frame: Any) -> None:
+        raise DocumentTimeout
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _clean_and_extract(
+    raw: RawDoc, fingerprints: frozenset[str], cfg: PipelineConfig, run_date: date
+) -> tuple[clean_stage.CleanDoc, list[events_stage.Mention]]:
+    """The per-document part of a batch: clean, then event mentions (the work a time limit bounds)."""
+    if cfg.slow_source_id and raw.source_id == cfg.slow_source_id:  # fault injection for tests
+        time.sleep(cfg.document_timeout_s * 10 + 1)
+    doc = clean_stage.clean_document(raw, cfg.clean, fingerprints)
+    mentions = events_stage.extract_events([(raw.doc_id, doc.clean_text, doc.published)], run_date, cfg.events.max_year_back)
+    return doc, mentions
+
+
 def process_batch(
     raws: list[RawDoc],
     fingerprints: dict[str, frozenset[str]],
@@ -173,14 +212,30 @@ def process_batch(
     run_id: str,
     now: datetime,
 ) -> BatchResult:
-    """clean -> sign + extract_events -> rows, for one batch. `fingerprints`: site -> boilerplate
-    block fingerprints (`clean.SiteBoilerplate`); `run_date`: the reference for relative dates."""
-    kept, dropped = clean_stage.clean(raws, cfg.clean, fingerprints)
+    """clean + extract_events per document, then sign + rows, for one batch. `fingerprints`: site ->
+    boilerplate block fingerprints (`clean.SiteBoilerplate`); `run_date`: the reference for relative
+    dates. A document whose cleaning and event extraction take longer than `document_timeout_s` is
+    dropped as a `timeout` reject (with the others of its kind: `empty_after_clean`, ...); the batch
+    goes on."""
+    kept: list[clean_stage.CleanDoc] = []
+    dropped: list[tuple[RawDoc, Rejected]] = []
+    mentions: list[events_stage.Mention] = []
+    for raw in raws:
+        try:
+            with time_limit(cfg.document_timeout_s):
+                doc, ms = _clean_and_extract(raw, fingerprints.get(raw.site_key, frozenset()), cfg, run_date)
+        except Rejected as r:
+            dropped.append((raw, r))
+            continue
+        except DocumentTimeout:
+            where = raw.origin or raw.source_id
+            detail = f"{where}: cleaning and event extraction took longer than document_timeout_s={cfg.document_timeout_s:g}"
+            dropped.append((raw, Rejected("timeout", detail)))
+            continue
+        kept.append(doc)
+        mentions.extend(ms)
     entries = dedup_stage.sign(
         (dedup_stage.DedupInput(d.raw.doc_id, d.clean_text, d.published) for d in kept), cfg.dedup
-    )
-    mentions = events_stage.extract_events(
-        ((d.raw.doc_id, d.clean_text, d.published) for d in kept), run_date, cfg.events.max_year_back
     )
     rejects = [
         Reject(raw.source_id, "clean", r.reason, r.detail, excerpt_of(raw.text), raw.content_sha256)
@@ -218,8 +273,16 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-class WorkerDied(RuntimeError):
+class BatchFailed(RuntimeError):
+    """A batch could not be processed; the message is one line naming the batch's sources and why."""
+
+
+class WorkerDied(BatchFailed):
     """A worker process died while processing a batch (the batch's sources are in the message)."""
+
+
+class BatchTimeout(BatchFailed, TimeoutError):
+    """A batch ran longer than `batch_timeout_s` (its worker was killed)."""
 
 
 class BatchPool:
@@ -255,12 +318,12 @@ class BatchPool:
             return [f.result(timeout=None if deadline is None else max(0.0, deadline - time.monotonic())) for f in futures]
         except TimeoutError as exc:  # a hung batch: its worker is killed with the pool
             self.close(kill=True)
-            raise TimeoutError(f"{label} took longer than {timeout:.0f} s (batch_timeout_s)") from exc
+            raise BatchTimeout(f"{label} took longer than {timeout:.0f} s (batch_timeout_s)") from exc
         except BrokenProcessPool as exc:
             if self._executor is pool:  # the first thread to notice replaces the pool
                 self._executor = None
                 pool.shutdown(wait=False, cancel_futures=True)
-            raise WorkerDied(f"a worker process died while processing {label}: {exc}") from exc
+            raise WorkerDied(f"{label}: a worker process died (killed, out of memory or crashed): {exc}") from exc
 
     def close(self, kill: bool = False) -> None:
         """Stop the workers: after their current batch, or at once (`kill`, a failed run)."""

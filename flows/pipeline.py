@@ -33,6 +33,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run as runtime_flow_run
 
 from flows.batch import (
+    BatchFailed,
     BatchPool,
     BatchResult,
     Spill,
@@ -210,8 +211,8 @@ class Payload:
 # policy hashes the inputs (pickling thousands of documents or the whole run's index) for a cache key
 # and would persist the results: more cost than it could save.
 @task(name="ingest", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
-def ingest_task(items: Payload, cfg: PipelineConfig, known: Payload) -> Payload:
-    return Payload(ingest_stage.ingest(items.value, cfg.ingest, known.value))
+def ingest_task(items: Payload, cfg: PipelineConfig, known: Payload, seen: Payload) -> Payload:
+    return Payload(ingest_stage.ingest(items.value, cfg.ingest, known.value, seen.value))
 
 
 def _worker_died(task: Any, task_run: Any, state: Any) -> bool:
@@ -461,8 +462,11 @@ def news_pipeline(
     window = max(cfg.max_batches_in_flight, workers + 1)
 
     def collect() -> None:
-        n_batch, n_items, unchanged, f_write = pending.popleft()
-        payload = f_write.result()
+        n_batch, n_items, unchanged, f_proc, f_write, label = pending.popleft()
+        try:
+            payload = f_write.result()
+        except Exception as exc:  # the cause, not Prefect's "UnfinishedRun" of the write that never ran
+            raise _batch_failed(label, f_proc, exc) from exc
         written, payload.value = payload.value, None  # Prefect may keep the payload: keep it empty
         state.add_batch(written, unchanged)
         log.info(
@@ -483,12 +487,12 @@ def news_pipeline(
 
     units = work(ingest_stage.iter_units(files, cfg.ingest, known))
     start_versions = {t: wh.version(t) for t in ("documents", "segments")}
-    run_doc_ids: set[str] = set()
-    known_payload = Payload(known)
+    run_doc_ids: dict[str, str] = {}  # doc_id -> where this run read it (a later copy is a duplicate_source_id)
+    known_payload, seen_payload = Payload(known), Payload(run_doc_ids)
     with BatchPool(workers) as pool:
         pool_payload = Payload(pool)
         for n_batch, batch in enumerate(plan_batches(units, cfg.ingest.batch_size), start=1):
-            payload = ingest_task(Payload(batch), cfg, known_payload)
+            payload = ingest_task(Payload(batch), cfg, known_payload, seen_payload)
             (raws, rejects, unchanged), payload.value = payload.value, None
             if not raws and not rejects:  # all unchanged since an earlier run: nothing to process or write
                 state.counts.update(records_in=unchanged, unchanged=unchanged)
@@ -501,18 +505,18 @@ def news_pipeline(
             )
             known_ids = frozenset(r.doc_id for r in raws if r.doc_id in known_docs)
             batch_ids = {r.doc_id for r in raws}
-            fresh = not known_ids and not (batch_ids & run_doc_ids) and len(batch_ids) == len(raws)
-            run_doc_ids.update(batch_ids)
+            fresh = not known_ids and not (batch_ids & run_doc_ids.keys()) and len(batch_ids) == len(raws)
+            run_doc_ids.update((r.doc_id, r.origin or r.source_id) for r in raws)
             f_write = write_batch_task.submit(
                 wh, run_id, f_proc, Payload(rejects), Payload(known_ids), Payload((fresh, start_versions))
             )
-            pending.append((n_batch, len(batch), unchanged, f_write))
+            pending.append((n_batch, len(batch), unchanged, f_proc, f_write, label))
             del raws, batch
             while len(pending) >= window:
                 collect()
         while pending:
             collect()
-    del run_doc_ids, known_docs, known, known_payload
+    del run_doc_ids, known_docs, known, known_payload, seen_payload
 
     try:
         with wh.lock():  # read the stored index and events, merge, write: one run at a time
@@ -532,6 +536,20 @@ def news_pipeline(
         json.dumps({k: v for k, v in summary["counts"].items() if k != "quarantine_reasons"}),
     )
     return summary
+
+
+def _batch_failed(label: str, f_proc: Any, exc: BaseException) -> BatchFailed:
+    """One line naming the batch's inputs and why it failed: its processing error if there was one
+    (the write then never ran), else the write's."""
+    try:
+        f_proc.result()
+        cause = exc
+    except Exception as proc_exc:
+        cause = proc_exc
+    if isinstance(cause, BatchFailed):
+        return type(cause)(str(cause).splitlines()[0] if str(cause) else label)
+    reason = str(cause).splitlines()[0] if str(cause) else ""
+    return BatchFailed(f"{label}: {type(cause).__name__}" + (f": {reason}" if reason else ""))
 
 
 def _sources(batch: list) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 @dataclass(frozen=True, slots=True)
 class IngestConfig:
     max_bytes: int = 20_000_000  # a file (or decompressed stream) larger than this is quarantined
+    max_expansion_ratio: float = 100.0  # a streamed .jsonl.gz whose lines expand past 1 MiB and this many times the bytes read is a bomb (news JSONL: ~3-10x)
     min_chars: int = 1  # decoded text shorter than this (after stripping) is `empty_input`
     binary_control_ratio: float = 0.10  # share of control bytes above which bytes are `binary_content`
     batch_size: int = 2000  # records per batch handed to the next stage
@@ -62,6 +63,8 @@ class PipelineConfig:
     max_batches_in_flight: int = 2  # batches in flight at least (at least workers + 1 are; memory: this many batches)
     worker_chunk_docs: int = 250  # documents per job on a worker process (a batch is spread over the workers)
     batch_timeout_s: float = 3600.0  # a batch whose CPU stages take longer on a worker process fails the run (worker killed)
+    document_timeout_s: float = 120.0  # one document's cleaning + event extraction past this is quarantined (`timeout`); 0: no limit
+    slow_source_id: str = ""  # fault injection for tests: this source's processing sleeps past document_timeout_s
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -83,10 +86,12 @@ class PipelineConfig:
                 if unknown:
                     raise ValueError(f"unknown config key(s) in {key!r}: {sorted(unknown)}")
                 kwargs[key] = sub(**value)
-            elif key in ("max_reject_share", "batch_timeout_s"):
+            elif key in ("max_reject_share", "batch_timeout_s", "document_timeout_s"):
                 kwargs[key] = float(value)
             elif key in ("max_batches_in_flight", "worker_chunk_docs"):
                 kwargs[key] = int(value)
+            elif key == "slow_source_id":
+                kwargs[key] = str(value)
             else:
                 raise ValueError(f"unknown config key {key!r}")
         return cls(**kwargs)

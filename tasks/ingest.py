@@ -9,6 +9,7 @@ Out: `RawDoc` records and `Reject`s. Every input file or JSONL line ends as exac
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -16,11 +17,11 @@ import os
 import re
 import stat
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from tasks.config import IngestConfig
@@ -71,9 +72,14 @@ class InputDone:
 @dataclass(frozen=True, slots=True)
 class InputFile:
     path: str  # absolute path
-    source_id: str  # path relative to the input root, with forward slashes
+    source_id: str  # path relative to the input root, with forward slashes (undecodable name bytes as \xNN)
     site_key: str  # root name + sub folder: the site unit when there is no URL
     size: int
+    problem: tuple[str, str] | None = None  # (reason, detail): a listed path that is never opened
+
+    @property
+    def is_gzip(self) -> bool:
+        return self.path.endswith(".gz")
 
 
 def sha256_hex(data: bytes) -> str:
@@ -83,7 +89,32 @@ def sha256_hex(data: bytes) -> str:
 def make_doc_id(source_uri: str | None, source_id: str) -> str:
     """Stable document id from the source identity: the URL when there is one, else the source id."""
     identity = f"url:{source_uri}" if source_uri and not source_uri.startswith("file:") else f"src:{source_id}"
-    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(identity.encode("utf-8", "backslashreplace")).hexdigest()[:16]
+
+
+def text_name(name: str) -> str:
+    """A file or folder name as valid text: bytes that are not UTF-8 (which `os` hands back as
+    surrogate escapes, and which no table can store) are written as `\\xNN`."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+    return name
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(value: Any) -> Any:
+    """`value` (a parsed JSON value) with lone UTF-16 surrogates (`"\\ud800"`, valid JSON but not
+    text) replaced by U+FFFD in every string, keys included."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [without_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def excerpt_of(data: bytes | str, n: int = 200) -> str:
@@ -103,69 +134,199 @@ def site_key_of(url: str | None, fallback: str) -> str:
 # --- listing -----------------------------------------------------------------------------------
 
 
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
 def list_inputs(paths: Iterable[str | os.PathLike]) -> list[InputFile]:
     """Every non-hidden file under `paths`, sorted, with its source id relative to its input root.
 
     A path that does not exist raises FileNotFoundError naming it (a typo should stop the run).
-    A file reached twice (two roots, a symlink) is listed once, under its real path.
+    A file reached twice (two roots, a symlink) is listed once, under its real path, by its own name
+    rather than a link's. Symlinked folders are followed (a link back into its own ancestry is a
+    `symlink_loop`). Nothing is opened here: paths that cannot be inputs are listed with a `problem`
+    (dangling or looping symlinks, FIFOs, sockets, devices, folders that cannot be listed) and become
+    quarantine rows, so listing never blocks and never fails on one bad entry.
     """
     found: dict[str, InputFile] = {}
+
+    def problem(key: str, source_id: str, site: str, reason: str, detail: str) -> None:
+        found.setdefault("\0" + key, InputFile(key, source_id, site, 0, (reason, f"{source_id}: {detail}")))
+
     for p in paths:
         root = Path(p)
-        if not root.exists():
-            raise FileNotFoundError(f"input path does not exist: {root}")
-        if root.is_file():
+        try:
+            st = root.stat()
+        except FileNotFoundError:
+            raise FileNotFoundError(f"input path does not exist: {root}") from None
+        except OSError as exc:
+            raise FileNotFoundError(f"input path cannot be read: {root} ({exc.strerror or exc})") from None
+        name = text_name(root.name)
+        if stat.S_ISREG(st.st_mode):
             real = str(root.resolve())
-            found.setdefault(real, InputFile(real, root.name, root.parent.resolve().name, root.stat().st_size))
+            found.setdefault(real, InputFile(real, name, text_name(root.parent.resolve().name), st.st_size))
             continue
-        base_name = root.resolve().name
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            folder = Path(os.path.relpath(dirpath, root)).as_posix()
-            site = base_name if folder == "." else f"{base_name}/{folder}"
-            real_dir = os.path.realpath(dirpath)  # once per directory: resolving every file cost ~0.1 ms each
-            for name in sorted(f for f in filenames if not f.startswith(".")):
-                path = os.path.join(dirpath, name)
-                st = os.lstat(path)
-                if stat.S_ISLNK(st.st_mode):
-                    real, size = os.path.realpath(path), os.stat(path).st_size
-                else:
-                    real, size = os.path.join(real_dir, name), st.st_size
-                rel = name if folder == "." else f"{folder}/{name}"
-                found.setdefault(real, InputFile(real, rel, site, size))
+        if not stat.S_ISDIR(st.st_mode):
+            problem(str(root), name, name, "not_a_regular_file", f"{_kind(st.st_mode)}, not read")
+            continue
+        _walk(str(root), "", text_name(root.resolve().name), found, problem)
     return sorted(found.values(), key=lambda i: i.source_id)
+
+
+def _walk(root: str, folder0: str, base: str, found: dict[str, InputFile], problem: Callable[..., None]) -> None:
+    """List the folder `root` into `found` (see `list_inputs`): real entries first, then symlinked
+    files and folders, so that a file reached both ways is named by its real place."""
+    visited: set[str] = set()
+    deferred: list[tuple[str, str, frozenset[str]]] = []  # symlinked folders, walked after the real tree
+    real_root = os.path.realpath(root)
+
+    def shown(target: str) -> str:
+        """A link target for messages: relative to the input root, never an absolute path."""
+        rel = os.path.relpath(os.path.join(os.path.dirname(target), os.path.basename(target)), real_root)
+        return "a path outside the input" if rel.startswith("..") else text_name(Path(rel).as_posix())
+
+    def walk(dirpath: str, folder: str, ancestors: frozenset[str]) -> None:
+        site = base if not folder else f"{base}/{folder}"
+        real_dir = os.path.realpath(dirpath)  # once per directory: resolving every file cost ~0.1 ms each
+        visited.add(real_dir)
+        ancestors = ancestors | {real_dir}
+        try:
+            with os.scandir(dirpath) as it:
+                entries = sorted(e.name for e in it if not e.name.startswith("."))
+        except OSError as exc:
+            sid = f"{folder}/" if folder else "./"
+            problem(dirpath, sid, site, "unreadable_path", f"folder cannot be listed ({exc.strerror or exc}); its files are not read")
+            return
+        links: list[tuple[str, str]] = []
+        subdirs: list[tuple[str, str]] = []
+        for name in entries:
+            path = os.path.join(dirpath, name)
+            rel = text_name(name) if not folder else f"{folder}/{text_name(name)}"
+            try:
+                lst = os.lstat(path)
+            except OSError as exc:  # vanished since the folder was read
+                problem(path, rel, site, "unreadable_path", exc.strerror or str(exc))
+                continue
+            if stat.S_ISLNK(lst.st_mode):
+                links.append((path, rel))
+            elif stat.S_ISDIR(lst.st_mode):
+                subdirs.append((path, rel))
+            elif stat.S_ISREG(lst.st_mode):
+                found.setdefault(os.path.join(real_dir, name), InputFile(os.path.join(real_dir, name), rel, site, lst.st_size))
+            else:
+                problem(path, rel, site, "not_a_regular_file", f"{_kind(lst.st_mode)}, not read")
+        for path, rel in subdirs:
+            walk(path, rel, ancestors)
+        for path, rel in links:
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                target = os.path.join(os.path.realpath(os.path.dirname(path)), os.readlink(path))
+                problem(path, rel, site, "dangling_symlink", f"symlink to {shown(os.path.normpath(target))!r}, which does not exist")
+                continue
+            except OSError as exc:
+                if exc.errno == errno.ELOOP:
+                    problem(path, rel, site, "symlink_loop", "symlinks that point at each other (or at themselves)")
+                else:
+                    problem(path, rel, site, "unreadable_path", exc.strerror or str(exc))
+                continue
+            real = os.path.realpath(path)
+            if stat.S_ISDIR(st.st_mode):
+                if real in ancestors:
+                    problem(path, f"{rel}/", site, "symlink_loop", f"symlinked folder leads back to {shown(real)!r}, a folder it is in")
+                elif real not in visited:
+                    deferred.append((path, rel, ancestors))
+            elif stat.S_ISREG(st.st_mode):
+                found.setdefault(real, InputFile(real, rel, site, st.st_size))
+            else:
+                problem(path, rel, site, "not_a_regular_file", f"symlink to {_kind(st.st_mode)}, not read")
+
+    walk(root, folder0, frozenset())
+    while deferred:
+        path, rel, ancestors = deferred.pop(0)
+        if os.path.realpath(path) not in visited:
+            walk(path, rel, ancestors)
 
 
 # --- bytes -> text -----------------------------------------------------------------------------
 
 
-def read_bytes(path: str, cfg: IngestConfig) -> bytes:
-    """Read a file, gunzipping `.gz` while reading; stop as soon as the size limit is passed."""
+def open_regular(path: str) -> IO[bytes]:
+    """Open a file for reading only if it is a regular file: opened non-blocking and checked on the
+    open descriptor, so a FIFO or device put in place of a listed file never blocks the run."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise Rejected("not_a_regular_file", f"{_kind(mode)}, not read")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bytes(path: str, cfg: IngestConfig, name: str | None = None) -> bytes:
+    """Read a file, gunzipping `.gz` while reading (every member of a multi-member gzip); stop as
+    soon as the size limit is passed. A gzip stream that ends before its end marker is
+    `truncated_input`. `name`: how messages name the file (its source id), default the path."""
     limit = cfg.max_bytes
-    with open(path, "rb") as fh:
+    name = name or path
+    with open_regular(path) as fh:
         if not path.endswith(".gz"):
             data = fh.read(limit + 1)
             if len(data) > limit:
-                raise Rejected("oversize_input", f"{path}: larger than ingest.max_bytes={limit}")
+                raise Rejected("oversize_input", f"{name}: larger than ingest.max_bytes={limit}")
             return data
         d = zlib.decompressobj(16 + zlib.MAX_WBITS)
         out = bytearray()
+        pending = fh.read(65536)
+        if not pending:
+            return b""  # a 0-byte file: empty, not truncated
         try:
-            while chunk := fh.read(65536):
+            while chunk := pending or fh.read(65536):
+                pending = b""
                 # max_length bounds what one call may expand to: a bomb is stopped mid-stream.
                 out += d.decompress(chunk, limit + 1 - len(out))
                 while d.unconsumed_tail and len(out) <= limit:
                     out += d.decompress(d.unconsumed_tail, limit + 1 - len(out))
                 if len(out) > limit:
-                    raise Rejected("decompression_bomb", f"{path}: expands past ingest.max_bytes={limit}")
-                if d.eof:
-                    break
+                    raise Rejected("decompression_bomb", f"{name}: expands past ingest.max_bytes={limit}")
+                if d.eof:  # the end of one member: another may follow (concatenated gzip files)
+                    pending = d.unused_data or fh.read(65536)
+                    if not pending.strip(b"\0"):
+                        return bytes(out)
+                    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
         except zlib.error as exc:
-            raise Rejected("undecodable", f"{path}: broken gzip stream ({exc})") from exc
-        return bytes(out)
+            raise Rejected("undecodable", f"{name}: broken gzip stream ({exc})") from exc
+        raise Rejected("truncated_input", f"{name}: gzip stream ends early, after {len(out)} bytes of text")
 
 
 _NOT_CONTROL = bytes(b for b in range(256) if not (b < 9 or 13 < b < 32))
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """The text of UTF-16 bytes that carry no byte-order mark, or None: in UTF-16 text of Latin
+    script nearly every other byte is NUL (the high byte), which would otherwise read as binary."""
+    sample = data[:8192]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    for zeros, codec in ((odd, "utf-16-le"), (even, "utf-16-be")):
+        other = even if zeros is odd else odd
+        if zeros.count(0) >= 0.6 * len(zeros) and other.count(0) <= 0.02 * len(other):
+            try:
+                text = data[: len(data) // 2 * 2].decode(codec)
+            except UnicodeDecodeError:
+                return None
+            head = text[:4096]
+            printable = sum(c.isprintable() or c in "\n\r\t" for c in head)
+            return text if printable >= 0.95 * max(1, len(head)) else None
+    return None
 
 
 def looks_binary(data: bytes, cfg: IngestConfig) -> bool:
@@ -179,13 +340,23 @@ def looks_binary(data: bytes, cfg: IngestConfig) -> bool:
 
 
 def decode(data: bytes, cfg: IngestConfig) -> tuple[str, str]:
-    """bytes -> (text, encoding). UTF-8 first, then charset detection; Latin-1 text is text."""
+    """bytes -> (text, encoding). UTF-8 first, then charset detection; Latin-1 text is text; UTF-16
+    with or without a byte-order mark is text."""
     if not data.strip():
         raise Rejected("empty_input", "0 bytes or whitespace only")
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text16 = utf16_without_bom(data)
+        if text16 is not None:
+            if not text16.strip():
+                raise Rejected("empty_input", "UTF-16 text of whitespace only")
+            return text16, "utf-16"
     if looks_binary(data, cfg):
         raise Rejected("binary_content", "NUL bytes or control characters: not a text file")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise Rejected("undecodable", f"broken UTF-16 ({exc.reason} at byte {exc.start})") from exc
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -243,6 +414,7 @@ def _file_record(f: InputFile, text: str, encoding: str, digest: str, fmt: str) 
         text=text,
         encoding=encoding,
         site_key=f.site_key,
+        origin=f.source_id,
     )
 
 
@@ -254,8 +426,10 @@ def parse_jsonl_line(line: bytes, lineno: int, f: InputFile, cfg: IngestConfig) 
         obj = json.loads(text_line)
     except Rejected:
         raise
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise Rejected("malformed_json", f"{f.source_id} line {lineno}: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # ValueError: also integers past Python's 4,300 digits
+        raise Rejected("malformed_json", f"{f.source_id} line {lineno}: {str(exc)[:200]}") from exc
+    if "\\u" in text_line:  # an escaped lone surrogate ("\\ud800") parses but is not text
+        obj = without_surrogates(obj)
     if not isinstance(obj, dict):
         raise Rejected("malformed_json", f"{f.source_id} line {lineno}: a JSON {type(obj).__name__}, not an object")
     body = obj.get("html") if isinstance(obj.get("html"), str) and obj.get("html").strip() else None
@@ -282,6 +456,7 @@ def parse_jsonl_line(line: bytes, lineno: int, f: InputFile, cfg: IngestConfig) 
         title=title.strip() if title else None,
         published=parse_published(obj.get("published")),
         extra=json.dumps(extra, ensure_ascii=False, sort_keys=True, default=str) if extra else None,
+        origin=f"{f.source_id}:{lineno}",
     )
 
 
@@ -294,10 +469,23 @@ def ingest_file(f: InputFile, cfg: IngestConfig, known: Known = Known()) -> Iter
     def reject(reason: str, detail: str, data: bytes | str = b"", digest: str = "", sid: str = f.source_id) -> Reject:
         return Reject(sid, "ingest", reason, detail, excerpt_of(data), digest or sha256_hex(data if isinstance(data, bytes) else data.encode()))
 
+    if f.problem is not None:  # listed but never opened (a dangling symlink, a FIFO, ...)
+        digest = sha256_hex(b"")
+        if (f.source_id, digest) in known.files:
+            yield Unchanged(f.source_id)
+        else:
+            yield reject(f.problem[0], f.problem[1], digest=digest)
+        return
     try:
-        data = read_bytes(f.path, cfg)
+        data = read_bytes(f.path, cfg, f.source_id)
     except Rejected as r:
-        yield reject(r.reason, r.detail)
+        # the stored bytes' hash: a rerun recognises the same rejected file without a new row
+        raw_digest = _raw_sha256(f)
+        if raw_digest and (f.source_id, raw_digest) in known.files:
+            yield Unchanged(f.source_id)
+            return
+        detail = r.detail if r.detail.startswith(f.source_id) else f"{f.source_id}: {r.detail}"
+        yield reject(r.reason, detail, digest=raw_digest)
         return
     except OSError as exc:
         yield reject("read_error", f"{f.source_id}: {exc.strerror or exc}")
@@ -352,42 +540,113 @@ class RecordUnit:
         return len(self.data)
 
 
-def _open_stream(path: str):
+def _open_stream(path: str) -> tuple[IO[bytes], IO[bytes]]:
+    """(the decompressed stream, the raw file): how many stored bytes were read is `raw.tell()`."""
     import gzip
 
-    return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")  # noqa: SIM115
+    raw = open_regular(path)
+    return (gzip.GzipFile(fileobj=raw, mode="rb") if path.endswith(".gz") else raw), raw
+
+
+def read_lines(
+    fh: IO[bytes], max_bytes: int, block: int = 1 << 20, check: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, line without its line end, too_long) for every non-blank line of `fh`.
+
+    Read in blocks of `block` bytes, so blank lines cost no Python work (a gzip of 128 MiB of
+    newlines is skipped at C speed). A line longer than `max_bytes` is yielded cut to `max_bytes + 1`
+    bytes with too_long=True and the rest of it is skipped without being kept. `check(n)` runs after
+    every block is split and before its lines are yielded, with the bytes read so far outside
+    over-long lines; it may raise to stop reading.
+    """
+    lineno = 0
+    buf = b""
+    skipping = False  # inside a line that was too long: drop bytes up to its end
+    kept = 0
+    while chunk := fh.read(block):
+        out: list[tuple[int, bytes, bool]] = []
+        if skipping:
+            nl = chunk.find(b"\n")
+            if nl < 0:
+                continue
+            chunk, skipping = chunk[nl + 1 :], False
+        kept += len(chunk)
+        data = buf + chunk
+        last = data.rfind(b"\n")
+        if last >= 0:
+            complete, buf = data[:last], data[last + 1 :]
+            if not complete.strip():  # only blank lines: counted, not split
+                lineno += complete.count(b"\n") + 1
+            else:
+                for line in complete.split(b"\n"):
+                    lineno += 1
+                    if len(line) > max_bytes:
+                        out.append((lineno, line[: max_bytes + 1], True))
+                        kept -= len(line)
+                    elif line.strip():
+                        out.append((lineno, line.rstrip(b"\r"), False))
+        else:
+            buf = data
+        if len(buf) > max_bytes:
+            lineno += 1
+            out.append((lineno, buf[: max_bytes + 1], True))
+            kept -= len(buf)
+            buf, skipping = b"", True
+        if check is not None:
+            check(kept)
+        yield from out
+    if buf.strip():
+        lineno += 1
+        yield lineno, buf.rstrip(b"\r"), False
 
 
 def _stream_jsonl(f: InputFile, cfg: IngestConfig, known: Known, fh: IO[bytes] | None = None) -> Iterator[RecordUnit | Reject | Unchanged]:
     """Lines of a JSONL(.gz) file, read with a per-line size limit: a line (or a gzip bomb expanding
-    into one) longer than `max_bytes` is stopped while reading and quarantined. `fh`: read these
-    bytes instead of opening the file (a file already read whole)."""
+    into one) longer than `max_bytes` is stopped while reading and quarantined. A .gz stream whose
+    lines (over-long ones aside) expand past 1 MiB and more than `max_expansion_ratio` times the
+    bytes read from disk (a bomb of newlines or of tiny lines) is stopped there; one that ends early is `truncated_input`
+    (the records before it are kept). `fh`: read these bytes instead of opening the file (a file
+    already read whole)."""
     n = 0
+    raw: IO[bytes] | None = None
     try:
-        with fh if fh is not None else _open_stream(f.path) as fh:
-            lineno = 0
-            while True:
-                line = fh.readline(cfg.max_bytes + 1)
-                if not line:
-                    break
-                lineno += 1
-                if len(line) > cfg.max_bytes and not line.endswith(b"\n"):
-                    while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
-                        pass  # skip the rest of the oversize line without keeping it
-                    yield Reject(f"{f.source_id}:{lineno}", "ingest", "oversize_input", f"{f.source_id} line {lineno}: longer than ingest.max_bytes={cfg.max_bytes}", excerpt_of(line), sha256_hex(line[:65536]))
-                    n += 1
-                    continue
-                line = line.rstrip(b"\r\n")
-                if not line.strip():
-                    continue
-                n += 1
-                if known.records and sha256_hex(line) in known.records:
-                    yield Unchanged(f"{f.source_id}:{lineno}")
-                    continue
-                yield RecordUnit(f, "jsonl", lineno, line)
-    except (OSError, EOFError, zlib.error) as exc:
-        yield Reject(f.source_id, "ingest", "undecodable" if f.path.endswith(".gz") else "read_error", f"{f.source_id}: stopped reading after {n} records ({exc})", "", "")
+        if fh is None:
+            fh, raw = _open_stream(f.path)
+        stream = fh
+
+        def check(out: int) -> None:
+            stored = max(1, raw.tell())
+            if out >= 1 << 20 and out > cfg.max_expansion_ratio * stored:
+                raise Rejected(
+                    "decompression_bomb",
+                    f"{f.source_id}: expands {out // stored}x (more than ingest.max_expansion_ratio="
+                    f"{cfg.max_expansion_ratio:g}), stopped after {out} bytes and {n} records",
+                )
+
+        gz = raw is not None and f.is_gzip
+        for lineno, line, too_long in read_lines(stream, cfg.max_bytes, check=check if gz else None):
+            n += 1
+            if too_long:
+                yield Reject(f"{f.source_id}:{lineno}", "ingest", "oversize_input", f"{f.source_id} line {lineno}: longer than ingest.max_bytes={cfg.max_bytes}", excerpt_of(line), sha256_hex(line[:65536]))
+                continue
+            if known.records and sha256_hex(line) in known.records:
+                yield Unchanged(f"{f.source_id}:{lineno}")
+                continue
+            yield RecordUnit(f, "jsonl", lineno, line)
+    except Rejected as r:
+        yield Reject(f.source_id, "ingest", r.reason, r.detail if r.detail.startswith(f.source_id) else f"{f.source_id}: {r.detail}", "", "")
         return
+    except EOFError as exc:
+        yield Reject(f.source_id, "ingest", "truncated_input", f"{f.source_id}: the gzip stream ends early, after {n} records ({exc})", "", "")
+        return
+    except (OSError, zlib.error) as exc:
+        yield Reject(f.source_id, "ingest", "undecodable" if f.is_gzip else "read_error", f"{f.source_id}: stopped reading after {n} records ({exc.strerror if isinstance(exc, OSError) and exc.strerror else exc})", "", "")
+        return
+    finally:
+        if fh is not None:
+            fh.close()
+        if raw is not None:
+            raw.close()
     if n == 0:
         yield Reject(f.source_id, "ingest", "empty_input", f"{f.source_id}: JSONL file with no records", "", sha256_hex(b""))
 
@@ -398,7 +657,7 @@ def _stream_warc(f: InputFile, cfg: IngestConfig, known: Known) -> Iterator[Reco
 
     n = 0
     try:
-        with open(f.path, "rb") as fh:
+        with open_regular(f.path) as fh:
             for rec in ArchiveIterator(fh):
                 if rec.rec_type != "response":
                     continue
@@ -410,11 +669,17 @@ def _stream_warc(f: InputFile, cfg: IngestConfig, known: Known) -> Iterator[Reco
                 if len(payload) > cfg.max_bytes:
                     yield Reject(rid, "ingest", "oversize_input", f"{f.source_id} record {n} ({uri}): larger than ingest.max_bytes={cfg.max_bytes}", excerpt_of(payload), sha256_hex(payload[:65536]))
                     continue
+                if getattr(rec.raw_stream, "limit", 0):  # bytes the record declares but the file lacks
+                    yield Reject(rid, "ingest", "truncated_input", f"{f.source_id} record {n} ({uri}): the record ends early ({len(payload)} bytes of payload read)", excerpt_of(payload), sha256_hex(payload))
+                    continue
                 if known.records and sha256_hex(payload) in known.records:
                     yield Unchanged(rid)
                     continue
                 meta = (("id", rid), ("uri", uri), ("date", rec.rec_headers.get_header("WARC-Date") or ""), ("content_type", ctype))
                 yield RecordUnit(f, "warc", n, payload, meta)
+    except Rejected as r:
+        yield Reject(f.source_id, "ingest", r.reason, f"{f.source_id}: {r.detail}", "", "")
+        return
     except Exception as exc:  # warcio raises its own types on malformed archives
         yield Reject(f.source_id, "ingest", "undecodable", f"{f.source_id}: malformed WARC after {n} records ({type(exc).__name__}: {exc})", "", "")
         return
@@ -423,9 +688,17 @@ def _stream_warc(f: InputFile, cfg: IngestConfig, known: Known) -> Iterator[Reco
 
 
 def file_sha256(path: str) -> str:
-    """SHA-256 of a file's bytes, read in blocks."""
-    with open(path, "rb") as fh:
+    """SHA-256 of a file's bytes, read in blocks (a regular file only: see `open_regular`)."""
+    with open_regular(path) as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _raw_sha256(f: InputFile) -> str:
+    """SHA-256 of a file's stored bytes, or "" when it cannot be read."""
+    try:
+        return file_sha256(f.path)
+    except (OSError, Rejected):
+        return ""
 
 
 def iter_units(
@@ -438,13 +711,16 @@ def iter_units(
     for f in files:
         name = f.path.lower()
         stream = _stream_jsonl if name.endswith(STREAM_JSONL_EXTS) else _stream_warc if name.endswith(WARC_EXTS) else None
-        if stream is None:
+        if stream is None or f.problem is not None:  # never opened here (see `ingest_file`)
             yield f
             continue
         try:
             digest = file_sha256(f.path)
         except OSError as exc:
             yield Reject(f.source_id, "ingest", "read_error", f"{f.source_id}: {exc.strerror or exc}", "", "")
+            continue
+        except Rejected as r:
+            yield Reject(f.source_id, "ingest", r.reason, f"{f.source_id}: {r.detail}", "", "")
             continue
         n_done = known.inputs.get((f.source_id, digest))
         if n_done is not None:
@@ -489,25 +765,46 @@ def warc_record(unit: RecordUnit, cfg: IngestConfig) -> RawDoc:
         encoding=encoding,
         site_key=site_key_of(uri, unit.file.site_key),
         extra=json.dumps({"crawl_date": meta.get("date"), "warc_file": unit.file.source_id}, sort_keys=True),
+        origin=f"{unit.file.source_id}#{unit.index}",
     )
 
 
 def ingest(
-    items: Iterable[InputFile | RecordUnit | Reject | Unchanged | InputDone], cfg: IngestConfig, known: Known = Known()
+    items: Iterable[InputFile | RecordUnit | Reject | Unchanged | InputDone],
+    cfg: IngestConfig,
+    known: Known = Known(),
+    seen: Mapping[str, str] | None = None,
 ) -> tuple[list[RawDoc], list[Reject], int]:
     """Batch function: files and stream records -> (records, rejects, number of unchanged inputs skipped).
 
     Every file (and JSONL line, WARC response) is exactly one of: a record, a reject, or unchanged
-    since a run that already stored it as a document or quarantine row.
+    since a run that already stored it as a document or quarantine row. A record whose document id
+    was already read in this run (`seen`: doc_id -> where it was read, from earlier batches, or an
+    earlier record of this batch) is a `duplicate_source_id` reject: the first one read is kept,
+    never overwritten by the second.
     """
     docs: list[RawDoc] = []
     rejects: list[Reject] = []
     unchanged = 0
+    seen = seen or {}
+    here: dict[str, str] = {}
 
     def add(item) -> None:
         nonlocal unchanged
         if isinstance(item, RawDoc):
-            docs.append(item)
+            first = seen.get(item.doc_id) or here.get(item.doc_id)
+            if first is None:
+                here[item.doc_id] = item.origin or item.source_id
+                docs.append(item)
+                return
+            where = item.origin or item.source_id
+            rejects.append(
+                Reject(
+                    where, "ingest", "duplicate_source_id",
+                    f"{where}: document id {item.doc_id} (source {item.source_id!r}) was already read from {first} in this run; the first is kept",
+                    excerpt_of(item.text), item.content_sha256,
+                )
+            )
         elif isinstance(item, Reject):
             rejects.append(item)
         elif isinstance(item, Unchanged):

@@ -30,6 +30,7 @@ class RawDoc:
     title: str | None = None
     published: date | None = None
     extra: str | None = None  # JSON of other JSONL fields
+    origin: str = ""  # where it was read: the file's source id, `file:line` (JSONL) or `file#n` (WARC record n)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,13 @@ QUARANTINE_REASONS = {
     "parse_error": "the parser failed on the document",
     "pathological_html": "HTML nested deeper than clean.max_html_depth or with a huge attribute (would stall or defeat the parser)",
     "empty_after_clean": "no article text left after cleaning",
+    "unreadable_path": "a folder that cannot be listed (its files are not read), or an entry that cannot be examined",
+    "dangling_symlink": "a symlink whose target does not exist",
+    "symlink_loop": "symlinks that point at each other or at themselves, or a symlinked folder inside itself",
+    "not_a_regular_file": "a FIFO, socket or device in the input (never opened: reading could block)",
+    "duplicate_source_id": "a record whose document id (URL or source id) another input of the same run already has; the first is kept, not overwritten",
+    "truncated_input": "a .gz stream or WARC record that ends before its declared end (partial text is not published)",
+    "timeout": "cleaning or event extraction of the document took longer than `document_timeout_s`",
 }
 RUN_STATUSES = ("completed", "failed")
 

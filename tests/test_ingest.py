@@ -193,3 +193,66 @@ def test_list_inputs_names_sources_relative_to_the_root_and_lists_each_real_file
     assert files[0].path == str((root / "a.txt").resolve())
     alone = list_inputs([root / "site" / "link.txt"])  # a file root: named by itself, its folder as site
     assert [(f.source_id, f.site_key, f.path) for f in alone] == [("link.txt", "site", str((root / "a.txt").resolve()))]
+
+
+def _outcomes(files, cfg=CFG):
+    from tasks.ingest import InputDone, iter_units
+
+    docs, rejects, _ = ingest([u for u in iter_units(files, cfg) if not isinstance(u, InputDone)], cfg)
+    got = {d.source_id: "document" for d in docs}
+    for r in rejects:
+        assert r.source_id not in got, f"{r.source_id} is two units"
+        got[r.source_id] = r.reason
+    return got, docs, rejects
+
+
+def test_hostile_folder_every_unit_is_one_document_or_one_quarantine_row(tmp_path, monkeypatch):
+    """Issue 19: symlinks (dangling, loops, to a device, folders), FIFOs, sockets, a non-UTF-8 name,
+    JSON oddities, duplicate ids, truncated and bomb gzips, UTF-16 without BOM, truncated WARC records."""
+    import hostile
+
+    expected = hostile.build(tmp_path / "in")
+    hostile.lock_scandir(monkeypatch)  # root may read a mode-000 folder: make it unlistable anyway
+    files = list_inputs([tmp_path / "in"])  # returns at once: nothing is opened while listing
+    got, docs, rejects = _outcomes(files)
+    assert got == expected
+    assert len({d.doc_id for d in docs}) == len(docs)  # no document overwrites another
+    assert len({r.source_id for r in rejects}) == len(rejects)
+    for r in rejects:
+        assert r.reason in QUARANTINE_REASONS and str(tmp_path) not in r.detail, r.detail  # relative paths only
+    by_id = {d.source_id: d for d in docs}
+    assert "\ufffd" in by_id["surrogate"].text and "\ud800" not in by_id["surrogate"].text
+    assert by_id["utf16_nobom.txt"].text.startswith("Utf16 report.")
+    assert "Second member text." in by_id["members.txt.gz"].text  # every gzip member is read
+    assert by_id["same"].text.startswith("First copy report.")  # the first copy is kept
+
+
+def test_duplicate_ids_are_checked_against_earlier_batches_of_the_run():
+    from tasks.ingest import RecordUnit
+
+    f = list_inputs([DATA / "records.jsonl"])[0]
+    line = json.dumps({"id": "x", "text": "A record about a launch with enough words."}).encode()
+    docs, rejects, _ = ingest([RecordUnit(f, "jsonl", 7, line)], CFG, seen={make_doc_id(None, "x"): "a.jsonl:1"})
+    assert docs == [] and [(r.source_id, r.reason) for r in rejects] == [("records.jsonl:7", "duplicate_source_id")]
+    assert "a.jsonl:1" in rejects[0].detail
+
+
+def test_a_fifo_replacing_a_listed_file_is_not_opened_for_reading(tmp_path):
+    import os
+
+    (tmp_path / "a.txt").write_text("An article that is replaced by a FIFO after listing.")
+    files = list_inputs([tmp_path])
+    (tmp_path / "a.txt").unlink()
+    os.mkfifo(tmp_path / "a.txt")
+    _, rejects, _ = ingest(files, CFG)  # would block forever in open() without O_NONBLOCK
+    assert [(r.source_id, r.reason) for r in rejects] == [("a.txt", "not_a_regular_file")]
+
+
+def test_a_jsonl_gz_of_tiny_lines_is_stopped_as_a_bomb(tmp_path):
+    from tasks.ingest import iter_units
+
+    with gzip.open(tmp_path / "tiny.jsonl.gz", "wb") as fh:
+        for _ in range(8):
+            fh.write(b"{}\n" * (1 << 20))
+    items = list(iter_units(list_inputs([tmp_path]), CFG))
+    assert [getattr(i, "reason", None) for i in items[:-1]] == ["decompression_bomb"]  # no 8M quarantine rows

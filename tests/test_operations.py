@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,34 @@ def test_second_run_derives_entities_and_events_from_the_latest_tables(tmp_path)
     for e in events:  # every event lists the documents whose mentions point to it, across both runs
         assert per_doc.get(e["event_id"], set()) <= set(e["doc_ids"]), e["summary"]
     _assert_unique_keys(wh)
+
+
+def test_hostile_folder_run_accounts_for_every_unit_and_reruns_unchanged(tmp_path, monkeypatch):
+    """Issue 19 end to end: the hostile folder (tests/hostile.py) plus a document past its time
+    limit (injected by config) through the flow on worker processes: no crash, no hang; documents +
+    quarantine rows = units, each with its expected outcome; the summary's counts equal the tables';
+    a rerun finds every unit unchanged and writes no row."""
+    import hostile
+
+    expected = hostile.build(tmp_path / "in")
+    hostile.lock_scandir(monkeypatch)
+    expected["linked_dir/linked.txt"] = "timeout"
+    config = {"document_timeout_s": 2, "slow_source_id": "linked_dir/linked.txt", "max_reject_share": 1.0}
+    wh_dir = str(tmp_path / "wh")
+    summary = news_pipeline(inputs=[str(tmp_path / "in")], warehouse=wh_dir, run_date=RUN_DATE, config=config, workers=2)
+    wh = Warehouse(wh_dir)
+    docs, quarantine = wh.read("documents").to_pylist(), wh.read("quarantine").to_pylist()
+    got = {d["source_id"]: "document" for d in docs}
+    for q in quarantine:
+        assert q["source_id"] not in got, q
+        got[q["source_id"]] = q["reason"]
+    assert got == expected
+    assert len(docs) + len(quarantine) == len(expected)
+    c = summary["counts"]
+    assert (c["records_in"], c["documents"], c["quarantined"]) == (len(expected), len(docs), len(quarantine))
+    assert c["quarantine_reasons"] == dict(Counter(q["reason"] for q in quarantine))
+    assert not any(str(tmp_path) in q["detail"] for q in quarantine)
+    before = {t: wh.version(t) for t in CONTENT}
+    again = news_pipeline(inputs=[str(tmp_path / "in")], warehouse=wh_dir, run_date=RUN_DATE, config=config, workers=2)
+    assert again["counts"]["unchanged"] == again["counts"]["records_in"] == len(expected)
+    assert {t: wh.version(t) for t in CONTENT} == before
