@@ -61,6 +61,8 @@ TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
+MAX_SENTENCE_TOKENS = 150  # longer runs are cut (the longest sentence of CoNLL++ train has 113 tokens)
+BATCH_SENTENCES = 256  # sentences decoded together (memory: sentences x longest x labels)
 _LINE_RE = re.compile(r"[^\n\r]+")
 _QUOTES = str.maketrans(
     {
@@ -150,6 +152,9 @@ def tokenise(text: str) -> list[list[tuple[int, int, str]]]:
             else:
                 sent.append((base + s, base + e, tok))
             prev = tok
+            if len(sent) >= MAX_SENTENCE_TOKENS:  # a list or table with no full stop: cut it
+                sentences.append(sent)
+                sent = []
         if sent:
             sentences.append(sent)
     return sentences
@@ -502,26 +507,37 @@ class Tagger:
                     em[s, i] += vec
 
     def viterbi(self, em: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """Best label index per token, (n_sentences, longest); all sentences decoded together."""
-        n_s, t_max, n_l = em.shape
+        """Best label index per token, (n_sentences, longest); all sentences decoded together (past
+        its end a sentence's scores run on unused: its best last label is taken at its own end)."""
+        n_s, t_max, _ = em.shape
+        ends = lengths - 1
+        ending: dict[int, list[int]] = {}
+        for s, e in enumerate(ends.tolist()):
+            ending.setdefault(e, []).append(s)
+        final = np.zeros(n_s, dtype=np.intp)
         delta = em[:, 0].copy()
-        back = np.zeros((t_max, n_s, n_l), dtype=np.intp)
-        ident = np.broadcast_to(np.arange(n_l), (n_s, n_l))
+        if 0 in ending:
+            final[ending[0]] = delta[ending[0]].argmax(axis=1)
+        back = np.empty((t_max, n_s, em.shape[2]), dtype=np.intp)
         trans = self.trans[None]
+        cand = np.empty((n_s, *self.trans.shape), dtype=np.float32)  # (n_s, previous, next)
+        column = delta[:, :, None]
         for t in range(1, t_max):
-            cand = delta[:, :, None] + trans  # (n_s, previous, next)
-            bp = cand.argmax(axis=1)
-            best = cand.max(axis=1) + em[:, t]
-            active = (lengths > t)[:, None]
-            delta = np.where(active, best, delta)
-            back[t] = np.where(active, bp, ident)
+            np.add(column, trans, out=cand)
+            cand.argmax(axis=1, out=back[t])
+            cand.max(axis=1, out=delta)
+            delta += em[:, t]
+            if t in ending:
+                final[ending[t]] = delta[ending[t]].argmax(axis=1)
         paths = np.zeros((n_s, t_max), dtype=np.intp)
-        y = delta.argmax(axis=1)
-        paths[:, t_max - 1] = y
         rows = np.arange(n_s)
-        for t in range(t_max - 1, 0, -1):
-            y = back[t, rows, y]
-            paths[:, t - 1] = y
+        y = final
+        for t in range(t_max - 1, -1, -1):
+            if t in ending:
+                y = np.where(ends == t, final, y)
+            paths[:, t] = y
+            if t:
+                y = back[t, rows, y]
         return paths
 
     def tag_keys(self, sentences: list[list[str]]) -> list[list[str]]:
@@ -540,17 +556,19 @@ class Tagger:
         words = [[t[2] for t in sent] for sent in sentences]
         caps = [is_caps_sentence(w, self.lexicon) for w in words]
         keys = [sentence_keys(w, self.lexicon, c) for w, c in zip(words, caps, strict=True)]
-        em, lengths = self.emissions(keys)
-        self.add_document_scores(em, token_extras(self.names, self._longest, words, caps))
-        paths = self.viterbi(em, lengths)
-        entity = (paths != self._outside).any(axis=1)
+        extras = token_extras(self.names, self._longest, words, caps)
         labels = self.labels
         out: list[tuple[int, int, str]] = []
-        for s in np.flatnonzero(entity):
-            sent = sentences[s]
-            tags = [labels[y] for y in paths[s, : len(sent)]]
-            for a, b, typ in tidy_spans(spans_from_tags(tags), words[s]):
-                out.append((sent[a][0], sent[b - 1][1], LABEL_OF[typ]))
+        for first in range(0, len(sentences), BATCH_SENTENCES):  # bounded arrays for any text length
+            last = first + BATCH_SENTENCES
+            em, lengths = self.emissions(keys[first:last])
+            self.add_document_scores(em, extras[first:last])
+            paths = self.viterbi(em, lengths)
+            for s in np.flatnonzero((paths != self._outside).any(axis=1)):
+                sent = sentences[first + s]
+                tags = [labels[y] for y in paths[s, : len(sent)]]
+                for a, b, typ in tidy_spans(spans_from_tags(tags), words[first + s]):
+                    out.append((sent[a][0], sent[b - 1][1], LABEL_OF[typ]))
         return out
 
 

@@ -197,3 +197,11 @@ def test_name_attributes_mark_the_longest_known_name():
     assert got[0][:4] == [(), ("G:B-ORG",), ("G:I-ORG",), ("G:I-ORG",)]
     assert got[0][5:7] == [(), ()]  # lower-case words do not start a name
     assert got[1] == [("G:B-LOC",), ("G:I-LOC",)]
+
+
+def test_long_texts_are_cut_and_decoded_in_bounded_batches():
+    run_on = " ".join(["word"] * 400)
+    assert [len(s) for s in tg.tokenise(run_on)] == [150, 150, 100]
+    text = "Nothing happened here today.\n" * 300 + "Angela Merkel visited Berlin."
+    spans = find_entities(text)
+    assert {(text[s:e], label) for s, e, label in spans} == {("Angela Merkel", "person"), ("Berlin", "location")}
