@@ -10,6 +10,7 @@ table's version, so readers can pin a consistent set of tables.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -96,6 +97,7 @@ class Warehouse:
                 schema=TABLES[table].schema,
                 mode="ignore",
                 configuration=TABLE_CONFIGURATION,
+                description=schema_description(TABLES[table].schema),
                 storage_options=self.storage_options,
                 commit_properties=CommitProperties(custom_metadata={"newslake.operation": "create"}),
             )
@@ -164,10 +166,14 @@ class Warehouse:
             return iter(())
         return _arrow_dataset(dt).to_batches(columns=list(columns) if columns else None, batch_size=batch_size)
 
-    def duckdb(self, run_id: str | None = None):
+    def duckdb(self, run_id: str | None = None, allow_files: bool = False):
         """A DuckDB connection with every table registered at one published run (default: the latest).
 
-        Offline: no DuckDB extension is needed (DuckDB's `delta_scan` would download one).
+        Offline: no DuckDB extension is needed (DuckDB's `delta_scan` would download one). Unless
+        `allow_files`, external access is switched off once the tables are registered and the setting
+        is locked: SQL can read the registered tables only (no `read_csv('/etc/...')`, `glob`,
+        `COPY ... TO`, `ATTACH`, `INSTALL`/`LOAD`), so a query from an untrusted source cannot touch
+        the machine's files.
         """
         import duckdb
 
@@ -177,6 +183,11 @@ class Warehouse:
             con.register(table, self.dataset(table, version))
         if "runs" not in versions:  # append-only; a run cannot record its own row's version
             con.register("runs", self.dataset("runs"))
+        with contextlib.suppress(duckdb.Error):  # timestamps come out in UTC, with their zone
+            con.execute("SET TimeZone = 'UTC'")
+        if not allow_files:
+            con.execute("SET enable_external_access = false")
+            con.execute("SET lock_configuration = true")
         return con
 
     def history(self, table: str) -> list[dict[str, Any]]:
@@ -409,6 +420,229 @@ class Warehouse:
 
     def current_versions(self, tables: Sequence[str]) -> dict[str, int]:
         return {t: v for t in tables if (v := self.version(t)) is not None}
+
+
+    # --- maintenance: row counts, vacuum, optimize, rollback, schema check ------------------------
+
+    def row_counts(self, tables: Sequence[str], run_id: str | None = None) -> dict[str, int]:
+        """Rows per table as of a published run (default: the latest), from the Delta log's per-file
+        record counts: no data file is read."""
+        versions = json.loads(self.run(run_id)["table_versions"])
+        out = {}
+        for t in tables:
+            if t in versions or (t == "runs" and self.exists(t)):
+                actions = pa.table(self.table(t, versions.get(t)).get_add_actions(flatten=True))
+                out[t] = int(pc.sum(actions.column("num_records")).as_py() or 0) if actions.num_rows else 0
+        return out
+
+    def kept_runs(self, keep_runs: int | None = None, older_than_days: float | None = None) -> list[dict[str, Any]]:
+        """The published runs whose table versions stay readable under a retention policy: the last
+        `keep_runs` runs and every run finished less than `older_than_days` ago (no option: all of
+        them). The latest published run is always kept."""
+        runs = [r for r in self.runs() if r["status"] == "completed"]
+        if not runs:
+            return []
+        if keep_runs is None and older_than_days is None:
+            return runs
+        keep = {id(runs[-1])}
+        if keep_runs is not None:
+            keep |= {id(r) for r in runs[-max(1, keep_runs):]}
+        if older_than_days is not None:
+            cutoff = time.time() - older_than_days * 86400
+            keep |= {id(r) for r in runs if r["finished_at"].timestamp() >= cutoff}
+        return [r for r in runs if id(r) in keep]
+
+    def vacuum(self, keep_runs: int | None = None, older_than_days: float | None = None, dry_run: bool = False) -> dict[str, int]:
+        """Delete data files that no kept run (see `kept_runs`) and no table's current version still
+        reads: the leftovers of merges and overwrites between published runs, and of runs outside the
+        retention. Returns files deleted (or, with `dry_run`, that would be) per table. Holds the
+        write lock: a run in progress is never vacuumed under."""
+        kept = self.kept_runs(keep_runs, older_than_days)
+        if not kept:
+            raise WarehouseError(f"no completed run in warehouse {self.root}: nothing to vacuum against")
+        removed: dict[str, int] = {}
+        with self.lock():
+            for t in TABLES:
+                if not self.exists(t):
+                    continue
+                dt = self.table(t)
+                versions = sorted({v for r in kept if (v := json.loads(r["table_versions"]).get(t)) is not None} | {dt.version()})
+
+                def vacuum(dry: bool, dt: DeltaTable = dt, versions: list[int] = versions) -> list[str]:
+                    return dt.vacuum(
+                        retention_hours=0, dry_run=dry, enforce_retention_duration=False, keep_versions=versions,
+                        commit_properties=CommitProperties(custom_metadata={"newslake.operation": "vacuum"}),
+                    )
+
+                files = vacuum(True)
+                if "://" not in self.root:  # delta-rs lists tombstones of files deleted by an earlier vacuum too
+                    files = [f for f in files if (Path(self.uri(t)) / f).exists()]
+                if files and not dry_run:
+                    vacuum(False)
+                removed[t] = len(files)
+        return removed
+
+    def _unpublished(self, run: dict[str, Any]) -> list[str]:
+        """Tables whose current version is not the one `run` published (a killed or running run
+        committed since): maintenance that makes new versions would publish those commits."""
+        versions = json.loads(run["table_versions"])
+        return sorted(t for t, v in versions.items() if t != "runs" and self.version(t) != v)
+
+    def optimize(self, target_size: int | None = None) -> dict[str, Any]:
+        """Compact each table's small files into larger ones (a new version per table with the same
+        rows; old versions stay readable until `vacuum`), and publish the new versions as a
+        maintenance run. Returns {"run_id", "tables": {table: files removed/added}}."""
+        with self.lock():
+            latest = self.run()
+            stale = self._unpublished(latest)
+            if stale:
+                raise WarehouseError(
+                    f"tables {', '.join(stale)} have commits newer than the latest published run "
+                    f"{latest['run_id']} (a run in progress or killed): run `newslake run` first"
+                )
+            run_id = maintenance_run_id()
+            versions = dict(json.loads(latest["table_versions"]))
+            done: dict[str, Any] = {}
+            for t in sorted(versions):
+                if t == "runs" or not self.exists(t):
+                    continue
+                m = self.table(t).optimize.compact(target_size=target_size, writer_properties=WRITER, commit_properties=_run_commit(run_id))
+                done[t] = {"files_removed": m.get("numFilesRemoved", 0), "files_added": m.get("numFilesAdded", 0)}
+                versions[t] = self.version(t)
+            self._publish_maintenance(run_id, {"operation": "optimize"}, latest, versions)
+        return {"run_id": run_id, "tables": done}
+
+    def rollback(self, to_run_id: str) -> dict[str, Any]:
+        """Restore every table to the versions run `to_run_id` published, each as a new version (the
+        history in between stays readable), and publish them as a maintenance run: readers and the
+        next run see the warehouse as that run left it. Returns {"run_id", "versions"}."""
+        with self.lock():
+            target = self.run(to_run_id)
+            run_id = maintenance_run_id()
+            versions: dict[str, int] = {}
+            for t, v in sorted(json.loads(target["table_versions"]).items()):
+                if t == "runs":
+                    continue
+                dt = self.table(t)
+                if dt.version() != v:
+                    dt.restore(v, commit_properties=_run_commit(run_id))
+                versions[t] = self.version(t)
+            self._publish_maintenance(run_id, {"operation": "rollback", "to_run": target["run_id"]}, target, versions)
+        return {"run_id": run_id, "versions": versions}
+
+    def _publish_maintenance(self, run_id: str, params: dict[str, Any], basis: dict[str, Any], versions: dict[str, int]) -> None:
+        """A `runs` row for a maintenance operation: it publishes `versions`; counts are the ones of
+        the run whose data it carries (`basis`), so summaries and reports stay meaningful."""
+        from datetime import UTC, datetime
+
+        now = datetime.now(UTC)
+        row = dict(basis)
+        row.update(
+            run_id=run_id, flow_run_id=None, started_at=now, finished_at=now, status="completed",
+            params=json.dumps({**params, "basis_run": basis["run_id"]}, sort_keys=True),
+            table_versions=json.dumps(versions, sort_keys=True),
+        )
+        schema = TABLES["runs"].schema
+        self.append("runs", pa.Table.from_pylist([{c: row.get(c) for c in schema.names}], schema=schema), run_id)
+
+    def schema_status(self) -> list[dict[str, Any]]:
+        """Each stored table against the contract in `tasks/schema.py`: `ok`, `missing` (not created
+        yet), `upgradable` (the contract adds nullable columns: `upgrade` adds them) or
+        `incompatible` (a column removed, retyped, or added as non-null: the table must be rebuilt).
+        Each row: table, status, recorded schema version, contract version, detail."""
+        out = []
+        for t, spec in TABLES.items():
+            row = {"table": t, "contract": schema_fingerprint(spec.schema), "recorded": None, "status": "ok", "detail": ""}
+            if not self.exists(t):
+                out.append({**row, "status": "missing"})
+                continue
+            dt = self.table(t)
+            row["recorded"] = recorded_schema(dt)
+            stored = {f.name: f for f in pa.schema(dt.schema().to_arrow())}
+            added = [f for f in spec.schema if f.name not in stored]
+            removed = [n for n in stored if n not in spec.schema.names]
+            retyped = [f.name for f in spec.schema if f.name in stored and not _compatible(stored[f.name].type, f.type)]
+            if removed or retyped or any(not f.nullable for f in added):
+                why = [f"columns no longer in the contract: {', '.join(removed)}"] if removed else []
+                why += [f"columns with another type: {', '.join(retyped)}"] if retyped else []
+                why += [f"new non-null columns: {', '.join(f.name for f in added if not f.nullable)}"] if any(not f.nullable for f in added) else []
+                out.append({**row, "status": "incompatible", "detail": "; ".join(why)})
+            elif added:
+                out.append({**row, "status": "upgradable", "detail": "new columns: " + ", ".join(f.name for f in added)})
+            else:
+                out.append(row)
+        return out
+
+    def upgrade(self) -> list[str]:
+        """Add the contract's new nullable columns to stored tables (null in existing rows; a
+        `run --full-refresh` fills them) and record the contract's schema version on every table.
+        Raises WarehouseError when a table is incompatible. Returns the tables changed."""
+        from deltalake import Field
+
+        status = self.schema_status()
+        bad = [s for s in status if s["status"] == "incompatible"]
+        if bad:
+            raise WarehouseError(incompatible_message(self.root, bad))
+        changed = []
+        with self.lock():
+            for s in status:
+                if s["status"] == "missing":
+                    continue
+                dt = self.table(s["table"])
+                spec = TABLES[s["table"]]
+                if s["status"] == "upgradable":
+                    stored = set(pa.schema(dt.schema().to_arrow()).names)
+                    fields = [Field.from_arrow(f) for f in spec.schema if f.name not in stored]
+                    dt.alter.add_columns(fields)
+                    changed.append(s["table"])
+                if recorded_schema(self.table(s["table"])) != s["contract"]:
+                    self.table(s["table"]).alter.set_table_description(schema_description(spec.schema))
+                    if s["table"] not in changed:
+                        changed.append(s["table"])
+        return changed
+
+
+# The contract version a table was created or upgraded with is recorded in its Delta description
+# ("newslake schema <version>"): delta-rs refuses custom table properties.
+SCHEMA_PREFIX = "newslake schema "
+
+
+def schema_description(schema: pa.Schema) -> str:
+    return SCHEMA_PREFIX + schema_fingerprint(schema)
+
+
+def recorded_schema(dt: DeltaTable) -> str | None:
+    """The schema version recorded on a table (None for tables made before versions were recorded)."""
+    desc = dt.metadata().description or ""
+    return desc.removeprefix(SCHEMA_PREFIX) if desc.startswith(SCHEMA_PREFIX) else None
+
+
+def schema_fingerprint(schema: pa.Schema) -> str:
+    """A short, stable version id of a table schema (column names, types, nullability)."""
+    text = ";".join(f"{f.name}:{f.type}:{int(f.nullable)}" for f in schema)
+    return xxhash.xxh64_hexdigest(text.encode())[:12]
+
+
+def _compatible(stored: pa.DataType, contract: pa.DataType) -> bool:
+    """Same type up to Arrow's string/view/large variants (delta-rs reads strings back as views)."""
+    return _view_type(stored).equals(_view_type(contract)) or str(stored) == str(contract)
+
+
+def incompatible_message(root: str, bad: list[dict[str, Any]]) -> str:
+    """What to tell the user about tables this newslake cannot write (one line)."""
+    tables = "; ".join(f"{s['table']} ({s['detail']})" for s in bad)
+    return (
+        f"warehouse {root} was written by another newslake schema: {tables}. Rebuild it: "
+        f"move it aside and `newslake run` into a new warehouse (the old one stays readable)"
+    )
+
+
+def maintenance_run_id() -> str:
+    """Run id of a maintenance operation (same shape as a pipeline run's: UTC time + random suffix)."""
+    import secrets
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
 
 
 def _run_commit(run_id: str) -> CommitProperties:

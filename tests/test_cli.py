@@ -1,0 +1,241 @@
+"""The command line without Prefect: early one-line errors, exports, dry runs, maintenance commands,
+the progress display; and (slow) the progress display and dry run against real flow runs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from conftest import ROOT, SEEDS
+from test_maintenance import publish, seg
+
+from flows.cli import export_rows, main, parse_config
+from flows.progress import STAGE_DONE, RunProgress
+from tasks.schema import to_table
+from tasks.storage import Warehouse
+
+
+@pytest.fixture
+def wh_dir(tmp_path) -> Path:
+    wh = Warehouse(str(tmp_path / "wh"))
+    wh.merge("segments", to_table("segments", [seg("a", 0, "one", "r1"), seg("b", 0, "bee", "r1")]), "r1")
+    publish(wh, "r1")
+    wh.merge("segments", to_table("segments", [seg("a", 0, "two", "r2")]), "r2")
+    publish(wh, "r2")
+    return tmp_path / "wh"
+
+
+def _one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    return err[0]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run", "--input", "{tmp}/nope.jsonl"], "--input {tmp}/nope.jsonl: no such file or directory"),
+        (["run", "--config", "notjson"], "--config is not valid JSON"),
+        (["run", "--config", "[1]"], "--config must be a JSON object"),
+        (["run", "--config", '{"dedup": {"jacard": 0.5}}'], "--config: unknown config key(s) in 'dedup': ['jacard']"),
+        (["run", "--config", '{"nope": 1}'], "--config: unknown config key 'nope'"),
+        (["run", "--config", '{"dedup": 3}'], "--config: 'dedup' must be a JSON object"),
+        (["run", "--config", '{"dedup": {"jaccard_threshold": "high"}}'], "--config: dedup.jaccard_threshold must be a number"),
+        (["run", "--warehouse", "{tmp}/file.txt"], "--warehouse {tmp}/file.txt: exists and is not a directory"),
+        (["tables", "--warehouse", "{tmp}/nonexistent"], "warehouse {tmp}/nonexistent does not exist"),
+        (["history", "--warehouse", "{tmp}/nonexistent"], "warehouse {tmp}/nonexistent does not exist"),
+        (["query", "select 1", "--warehouse", "{tmp}/nonexistent"], "warehouse {tmp}/nonexistent does not exist"),
+        (["report", "--warehouse", "{tmp}/nonexistent"], "warehouse {tmp}/nonexistent does not exist"),
+        (["vacuum", "--warehouse", "{tmp}"], "{tmp} is not a newslake warehouse"),
+        (["history", "nope", "--warehouse", "{tmp}"], "unknown table 'nope'"),
+        (["clean", "{tmp}/nope.html"], "{tmp}/nope.html: no such file"),
+    ],
+)
+def test_bad_arguments_fail_in_one_line(argv, message, tmp_path, capsys):
+    (tmp_path / "file.txt").write_text("x")
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in argv]) == 1
+    line = _one_error_line(capsys)
+    assert line.startswith("newslake: ") and message.replace("{tmp}", str(tmp_path)) in line, line
+
+
+def test_errors_come_before_prefect_is_imported(tmp_path):
+    """A bad path, config or warehouse fails without importing Prefect (which alone takes seconds)."""
+    code = (
+        "import sys; from flows.cli import main\n"
+        f"rcs = [main(['run', '--input', {str(tmp_path / 'nope')!r}]), main(['run', '--config', 'notjson']),\n"
+        f"       main(['tables', '--warehouse', {str(tmp_path / 'nope')!r}])]\n"
+        "print(rcs, 'prefect' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.stdout.strip() == "[1, 1, 1] False", out.stdout + out.stderr
+    assert len(out.stderr.strip().splitlines()) == 3 and "Traceback" not in out.stderr
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out.startswith("newslake ")
+
+
+@pytest.mark.parametrize("cmd", ["run", "serve", "query", "report", "tables", "history", "clean", "vacuum", "optimize", "rollback", "upgrade"])
+def test_every_command_has_help_with_logging_options(cmd, capsys):
+    with pytest.raises(SystemExit):
+        main([cmd, "--help"])
+    out = capsys.readouterr().out
+    assert f"usage: newslake {cmd}" in out and "--quiet" in out and "--log-level" in out
+
+
+def test_parse_config_returns_the_overrides():
+    assert parse_config('{"dedup": {"jaccard_threshold": 0.6}, "max_reject_share": 0.2}') == {
+        "dedup": {"jaccard_threshold": 0.6}, "max_reject_share": 0.2}
+    assert parse_config(None) is None
+
+
+RESULT = pa.table(
+    {
+        "name": ["Ä", None],
+        "n": [1, 22],
+        "day": [date(2019, 11, 18), None],
+        "at": pa.array([datetime(2026, 11, 21, 6, 31, 38, tzinfo=UTC), None], type=pa.timestamp("us", tz="UTC")),
+        "actors": [[{"name": "ESA", "kind": "organisation"}], []],
+    }
+)
+
+
+def test_csv_json_encodes_nested_columns_and_writes_iso_dates():
+    rows = list(csv.DictReader(io.StringIO(export_rows(RESULT, "csv"))))
+    assert rows[0] == {"name": "Ä", "n": "1", "day": "2019-11-18", "at": "2026-11-21T06:31:38+00:00",
+                       "actors": '[{"name":"ESA","kind":"organisation"}]'}
+    assert rows[1]["name"] == "" and rows[1]["day"] == "" and rows[1]["actors"] == "[]"
+
+
+def test_json_is_an_array_and_jsonl_is_lines():
+    data = json.loads(export_rows(RESULT, "json"))
+    assert isinstance(data, list) and data[0]["day"] == "2019-11-18" and data[0]["at"] == "2026-11-21T06:31:38+00:00"
+    assert data[0]["actors"][0]["name"] == "ESA" and data[1]["name"] is None
+    lines = export_rows(RESULT, "jsonl").splitlines()
+    assert [json.loads(x) for x in lines] == data
+
+
+def test_table_format_aligns_text_left_numbers_right_and_leaves_nulls_empty():
+    text = export_rows(RESULT, "table").splitlines()
+    assert text[0].split() == ["name", "n", "day", "at", "actors"]
+    assert text[2].split()[:3] == ["Ä", "1", "2019-11-18"] and text[2].startswith("Ä ")
+    assert text[2].index("1") == text[0].index(" n ") + 1 == text[3].index("22") + 1  # numbers end at the header's end
+    assert text[3].startswith("      22") and "None" not in text[3] and "NaN" not in text[3] and "NaT" not in text[3]
+
+
+def test_query_is_sandboxed_unless_allowed(wh_dir, tmp_path, capsys):
+    assert main(["query", "select * from read_csv('/etc/passwd')", "--warehouse", str(wh_dir)]) == 1
+    assert "query refused" in _one_error_line(capsys)
+    out = tmp_path / "x.csv"
+    assert main(["query", f"copy (select 1) to '{out}'", "--warehouse", str(wh_dir)]) == 1
+    assert not out.exists()
+    capsys.readouterr()
+    assert main(["query", f"copy (select * from segments) to '{out}'", "--allow-files", "--warehouse", str(wh_dir)]) == 0
+    assert out.read_text().count("\n") == 3  # --allow-files lets it write
+    capsys.readouterr()
+    assert main(["query", "select text from segments order by text", "--format", "jsonl", "--warehouse", str(wh_dir)]) == 0
+    assert [json.loads(x)["text"] for x in capsys.readouterr().out.splitlines()] == ["bee", "two"]
+
+
+def test_maintenance_commands(wh_dir, capsys):
+    assert main(["vacuum", "--dry-run", "--warehouse", str(wh_dir)]) == 0
+    assert "would delete 0 data files" in capsys.readouterr().out
+    assert main(["vacuum", "--keep-runs", "1", "--warehouse", str(wh_dir)]) == 0
+    assert "deleted 1 data files" in capsys.readouterr().out
+    assert main(["rollback", "--run", "r2", "--warehouse", str(wh_dir)]) == 0
+    assert "restored to run r2" in capsys.readouterr().out
+    assert main(["rollback", "--run", "r1", "--warehouse", str(wh_dir)]) == 1  # vacuumed away: fails, one line
+    assert _one_error_line(capsys).startswith("newslake: rollback failed")
+    assert main(["optimize", "--warehouse", str(wh_dir)]) == 0
+    assert "published as run" in capsys.readouterr().out
+    assert main(["upgrade", "--check", "--warehouse", str(wh_dir)]) == 0
+    assert "every table matches" in capsys.readouterr().out
+    assert main(["tables", "--warehouse", str(wh_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "segments" in out and " ok " in out
+
+
+def test_dry_run_lists_inputs_without_running(tmp_path, capsys):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "a.txt").write_text("Some article text that is long enough.")
+    (inputs / "empty.txt").write_bytes(b"")
+    (inputs / "r.jsonl").write_text('{"id": "1", "text": "x"}\n')
+    assert main(["run", "--dry-run", "--input", str(inputs), "--warehouse", str(tmp_path / "wh")]) == 0
+    out = capsys.readouterr().out
+    assert "a.txt" in out and "r.jsonl" in out and "3 inputs" in out and "nothing written" in out
+    assert "jsonl" in out and "new" in out
+    assert not (tmp_path / "wh").exists()
+
+
+def record(msg, *args, name="prefect.flow_runs", level=logging.INFO, **extra):
+    r = logging.LogRecord(name, level, __file__, 1, msg, args, None)
+    r.__dict__.update(extra)
+    return r
+
+
+def test_progress_line_counts_inputs_and_follows_stages():
+    t = [0.0]
+    out = io.StringIO()
+    p = RunProgress(out, total=4000, live=True, clock=lambda: t[0], min_interval_s=0)
+    p.emit(record("run %s: %d input files under %s -> %s (%d workers)", "r", 4000, "in", "wh", 2))
+    t[0] = 10.0
+    p.emit(record("batch %d: %d inputs -> %d documents, %d quarantined, %d unchanged", 1, 2000, 1990, 10, 0))
+    line = p.line()
+    assert "2,000/4,000 inputs" in line and "200/s" in line and "ETA 10s" in line
+    p.emit(record("Finished in state Completed()", name="prefect.task_runs", task_run_name="dedup-1fc"))
+    assert "merging events" in p.line()
+    p.emit(record("Finished in state Completed()", name="prefect.task_runs", task_run_name="publish-8e3"))
+    assert p.stage == STAGE_DONE
+    p.emit(record("a %s warning", "flow", level=logging.WARNING))
+    assert "newslake: warning: a flow warning\n" in out.getvalue()
+    p.clear()
+    assert out.getvalue().endswith("\r")
+
+
+def test_progress_draws_nothing_when_not_a_terminal():
+    out = io.StringIO()
+    p = RunProgress(out, total=None, live=False)
+    p.emit(record("batch %d: %d inputs -> %d documents, %d quarantined, %d unchanged", 1, 5, 5, 0, 0))
+    p.clear()
+    assert out.getvalue() == "" and "5 inputs" in p.line()
+
+
+@pytest.mark.slow
+def test_progress_follows_a_real_flow_run(tmp_path):
+    """The display reads the flow's own log lines: if they drift, this fails."""
+    from flows.pipeline import news_pipeline
+
+    out = io.StringIO()
+    progress = RunProgress(out, total=5, live=True, min_interval_s=0)
+    loggers = [logging.getLogger("prefect.flow_runs"), logging.getLogger("prefect.task_runs")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.addHandler(progress)
+        lg.setLevel(logging.INFO)  # the test session runs Prefect at WARNING; the CLI does the same
+    try:
+        news_pipeline(inputs=[str(SEEDS)], warehouse=str(tmp_path / "wh"), run_date="2026-11-21")
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.removeHandler(progress)
+            lg.setLevel(level)
+    assert progress.files == 5 and progress.done == 5 and progress.stage == STAGE_DONE
+    assert "5/5 inputs" in out.getvalue()
+
+
+@pytest.mark.slow
+def test_dry_run_after_a_run_says_unchanged(seed_run, capsys):
+    wh_dir, _ = seed_run
+    assert main(["run", "--dry-run", "--input", str(SEEDS), "--warehouse", str(wh_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "5 inputs; 5 unchanged" in out
