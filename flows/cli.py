@@ -254,7 +254,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     total = _loose_file_total(args.input) if live else None
 
     api = None
-    if not os.environ.get("PREFECT_API_URL"):
+    # NEWSLAKE_PREFECT_API=ephemeral leaves the API to Prefect's own ephemeral mode (started when the
+    # flow begins; bench/bench_startup.py's baseline).
+    if not os.environ.get("PREFECT_API_URL") and os.environ.get("NEWSLAKE_PREFECT_API") != "ephemeral":
         # Start Prefect's temporary API now, in the background: it boots while this process imports.
         from flows.deploy import TemporaryApi
 

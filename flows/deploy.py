@@ -141,6 +141,7 @@ class TemporaryApi:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            preexec_fn=_die_with_parent,
         )
         return self
 
@@ -189,6 +190,17 @@ class TemporaryApi:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
+
+
+def _die_with_parent() -> None:
+    """In the server's process before exec (Linux): SIGTERM it when the CLI process dies, even by
+    SIGKILL, so a killed run leaves no API server behind."""
+    import contextlib
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the server is stopped by `stop` only
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _free_port() -> int:
