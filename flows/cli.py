@@ -102,8 +102,8 @@ def parse_config(text: str | None) -> dict[str, Any] | None:
 
 def check_inputs(paths: list[str] | None) -> None:
     for p in paths or []:
-        if not os.path.lexists(p):
-            raise CliError(f"--input {p}: no such file or directory")
+        if not os.path.exists(p):
+            raise CliError(f"--input {p}: " + ("a symlink to nothing" if os.path.lexists(p) else "no such file or directory"))
         if not os.access(p, os.R_OK):
             raise CliError(f"--input {p}: not readable (permission denied)")
 

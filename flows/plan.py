@@ -74,14 +74,18 @@ def plan_inputs(paths: list[str], warehouse: str, full_refresh: bool = False) ->
         container = name.endswith(RECORD_CONTAINERS)
         fmt = _format_of(name)
         try:
-            if container:
+            if f.problem:  # never opened (a FIFO, a dangling or looping link, ...): the run quarantines it
+                status = f"{STATUS_QUARANTINE} ({f.problem[0]})"
+            elif container:
                 digest = file_sha256(f.path)
                 n = inputs.get((f.source_id, digest))
                 status = f"{STATUS_UNCHANGED} ({n} records)" if n is not None else STATUS_CHANGED if f.source_id in input_ids else STATUS_NEW
             else:
-                digest = sha256_hex(read_bytes(f.path, cfg))
+                data = read_bytes(f.path, cfg)
+                digest = sha256_hex(data)
                 status = (
-                    STATUS_UNCHANGED if (f.source_id, digest) in finished
+                    f"{STATUS_QUARANTINE} (empty_input)" if not data.strip()
+                    else STATUS_UNCHANGED if (f.source_id, digest) in finished
                     else STATUS_CHANGED if f.source_id in stored else STATUS_NEW
                 )
         except Rejected as r:

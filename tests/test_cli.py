@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import logging
+import os
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -171,9 +172,11 @@ def test_dry_run_lists_inputs_without_running(tmp_path, capsys):
     (inputs / "a.txt").write_text("Some article text that is long enough.")
     (inputs / "empty.txt").write_bytes(b"")
     (inputs / "r.jsonl").write_text('{"id": "1", "text": "x"}\n')
+    os.mkfifo(inputs / "pipe.txt")  # never opened: a dry run must not block on it
     assert main(["run", "--dry-run", "--input", str(inputs), "--warehouse", str(tmp_path / "wh")]) == 0
     out = capsys.readouterr().out
-    assert "a.txt" in out and "r.jsonl" in out and "3 inputs" in out and "nothing written" in out
+    assert "a.txt" in out and "r.jsonl" in out and "4 inputs" in out and "nothing written" in out
+    assert "quarantine (not_a_regular_file)" in out and "quarantine (empty_input)" in out
     assert "jsonl" in out and "new" in out
     assert not (tmp_path / "wh").exists()
 
