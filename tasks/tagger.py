@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -187,7 +188,7 @@ def shape(word: str) -> str:
 def is_caps_sentence(words: Sequence[str], lexicon: dict[str, int]) -> bool:
     """A sentence whose case says nothing about names: all capitals, or a Title Case headline
     (at least two capitalised words after the first that the training text writes in lower case)."""
-    letters = [w for w in words if any(c.isalpha() for c in w)]
+    letters = [w for w in words if w[0].isalpha() or any(c.isalpha() for c in w)]
     if not letters:
         return False
     if all(not any(c.islower() for c in w) for w in letters) and sum(len(w) > 1 for w in letters) >= 2:
@@ -358,15 +359,14 @@ def name_attributes(
     for words, c in zip(sentences, caps, strict=True):
         n = len(words)
         row: list[tuple[str, ...]] = [()] * n
-        lows: list[str] | None = None
         i = 0
         while i < n:
             w = words[i]
-            if w[:1].isalpha() and (c or w[0].isupper()):
-                if lows is None:
-                    lows = [_norm(x) for x in words]
-                for k in range(min(longest.get(lows[i], 0), n - i), 0, -1):
-                    typ = lookup(tuple(lows[i : i + k]))
+            k_max = min(longest.get(_norm(w), 0), n - i) if w[0].isalpha() and (c or w[0].isupper()) else 0
+            if k_max:
+                lows = [_norm(x) for x in words[i : i + k_max]]
+                for k in range(k_max, 0, -1):
+                    typ = lookup(tuple(lows[:k]))
                     if typ:
                         row[i] = (f"G:B-{typ}",)
                         for j in range(i + 1, i + k):
@@ -418,6 +418,7 @@ class Tagger:
     _bias: np.ndarray = field(init=False)
     _outside: int = field(init=False)
     _longest: dict[str, int] = field(init=False)
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         n_l = len(self.labels)
@@ -431,6 +432,13 @@ class Tagger:
 
     def features(self, key: str) -> dict[int, list[str]]:
         return type_features(key, self.lexicon)
+
+    def _type_scores(self, keys: list[str]) -> np.ndarray:
+        """(len(keys), 5, n_labels): each type's scores at offsets -2..+2 (one lock per call: the
+        cache is shared by the threads of a process)."""
+        with self._lock:
+            rows = self._rows(keys)  # before reading _table: it may grow it
+            return self._table[rows]
 
     def _rows(self, keys: list[str]) -> np.ndarray:
         """Rows of `_table` for `keys`; the types not seen yet are scored in one batch."""
@@ -474,8 +482,7 @@ class Tagger:
             starts.append(len(flat))
             flat += keys
             flat += (EOS, EOS)
-        rows = self._rows(flat)  # first: it may grow the table
-        g = self._table[rows]  # (N, 5, L)
+        g = self._type_scores(flat)  # (N, 5, L)
         n = len(flat)
         em = np.zeros((n, g.shape[2]), dtype=np.float32)
         em[2 : n - 2] = self._bias

@@ -205,3 +205,14 @@ def test_long_texts_are_cut_and_decoded_in_bounded_batches():
     text = "Nothing happened here today.\n" * 300 + "Angela Merkel visited Berlin."
     spans = find_entities(text)
     assert {(text[s:e], label) for s, e, label in spans} == {("Angela Merkel", "person"), ("Berlin", "location")}
+
+
+def test_threads_sharing_one_tagger_get_the_same_spans():
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"Angela Merkel met Word{i}son in Berlin{i}. Reuters{i} said." for i in range(300)]
+    fresh = tg.read_model(tg.resources.files("tasks").joinpath(tg.MODEL_FILE).open("rb"))
+    expected = [fresh.tag(t) for t in texts]
+    shared = tg.read_model(tg.resources.files("tasks").joinpath(tg.MODEL_FILE).open("rb"))
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(shared.tag, texts)) == expected
