@@ -8,6 +8,13 @@ Prints pairwise precision / recall / F1 against the corpus's known clusters and 
   (round-tripped through the `dedup_index` row format), which must be as precise as one run.
 
     python bench/bench_dedup.py --docs 10000 [--docs 100000]
+    python bench/bench_dedup.py --realistic ../shared/datasets --docs 10000 [--out metrics.json]
+
+`--realistic DATA` uses `make_corpus.realistic_pages` (real article texts of DATA/*/gold.jsonl on shared
+site templates, half the records without URL) and cleans them as a run does: boilerplate learned per
+batch of 2,000 (`SiteBoilerplate`, site and run-wide), then each batch cleaned with what was learned.
+It prints P/R/F1 per variant kind (pairs with at least one document of that kind), the documents lost
+to cleaning, and the purity of the largest predicted clusters (share of the largest true cluster).
 """
 
 from __future__ import annotations
@@ -23,9 +30,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_corpus import page_text, pages  # noqa: E402
+from make_corpus import page_text, pages, realistic_pages  # noqa: E402
 
-from tasks.clean import clean_document  # noqa: E402
+from tasks.clean import SiteBoilerplate, clean, clean_document  # noqa: E402
 from tasks.config import CleanConfig, DedupConfig  # noqa: E402
 from tasks.dedup import DedupInput, dedup, index_entry_from_row, index_row, sign  # noqa: E402
 from tasks.records import RawDoc, normalise_words  # noqa: E402
@@ -113,37 +120,125 @@ def datasketch(docs: list[DedupInput], shingle: int = 5, threshold: float = 0.7)
     return clusters, dt
 
 
+def realistic_docs(data: Path, n: int, seed: int, split: str) -> tuple[list[DedupInput], dict[str, str], dict[str, str], dict[str, int]]:
+    """Clean the realistic corpus as a run does: per batch, learn boilerplate, then clean.
+    Returns the kept documents, doc -> cluster, doc -> variant, and rejects per variant."""
+    ccfg = CleanConfig()
+    learner = SiteBoilerplate(ccfg.site_boilerplate_min_docs, (), ccfg.site_boilerplate_max_blocks, ccfg.shared_boilerplate_min_docs)
+    docs: list[DedupInput] = []
+    cluster_of: dict[str, str] = {}
+    variant_of: dict[str, str] = {}
+    lost: dict[str, int] = defaultdict(int)
+    batch: list[RawDoc] = []
+
+    def flush() -> None:
+        learner.add(batch)
+        kept, dropped = clean(batch, ccfg, learner.fingerprints)
+        docs.extend(DedupInput(d.raw.doc_id, d.clean_text, None) for d in kept)
+        for raw, _ in dropped:
+            lost[variant_of[raw.doc_id]] += 1
+        batch.clear()
+
+    for p in realistic_pages(data, n, seed, split):
+        site = p.url.split("/")[2].removeprefix("www.") if p.url else "corpus"
+        batch.append(RawDoc(p.doc_id, p.doc_id, p.url, "text/plain", "", p.text, "utf-8", site))
+        cluster_of[p.doc_id] = p.cluster
+        variant_of[p.doc_id] = p.variant
+        if len(batch) == 2000:
+            flush()
+    if batch:
+        flush()
+    return docs, cluster_of, variant_of, dict(lost)
+
+
+def per_variant(pred: set, gold: set, variant_of: dict[str, str], sizes: dict[str, int], cluster_of: dict[str, str]) -> dict[str, tuple[float, float, float, int]]:
+    """P/R/F1 over the pairs with at least one document of each kind ("unrelated": originals without copies)."""
+    def kind(d: str) -> str:
+        v = variant_of[d]
+        return "unrelated" if v == "original" and sizes[cluster_of[d]] == 1 else v
+
+    out = {}
+    for v in sorted({kind(d) for d in variant_of}):
+        pv = {x for x in pred if kind(x[0]) == v or kind(x[1]) == v}
+        gv = {x for x in gold if kind(x[0]) == v or kind(x[1]) == v}
+        n = sum(1 for d in variant_of if kind(d) == v)
+        out[v] = (*prf(pv, gv), n)
+    return out
+
+
+def purity(clusters: dict[str, set[str]], cluster_of: dict[str, str], top: int = 5) -> list[tuple[int, int, float]]:
+    """(size, true clusters in it, share of the largest true cluster) of the `top` largest predicted clusters."""
+    from collections import Counter
+
+    out = []
+    for members in sorted(clusters.values(), key=lambda m: (-len(m), min(m)))[:top]:
+        c = Counter(cluster_of[d] for d in members)
+        out.append((len(members), len(c), c.most_common(1)[0][1] / len(members)))
+    return out
+
+
 def main() -> None:
+    import json
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, action="append", help="corpus size (repeatable)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--realistic", type=Path, metavar="DATA", help="realistic corpus from DATA/*/gold.jsonl")
+    ap.add_argument("--split", choices=("all", "a", "b"), default="all", help="realistic: which half of the real articles")
     ap.add_argument("--skip-datasketch", action="store_true")
+    ap.add_argument("--out", type=Path, help="write the metrics of the last size as flat JSON (for bench/gate.py)")
     args = ap.parse_args()
     cfg = DedupConfig()
-    print(f"{'docs':>7} {'system':<26} {'P':>6} {'R':>6} {'F1':>6} {'docs/s':>8} {'ratio':>6} {'rss MB':>7} {'dedup peak MB':>14} {'KB/doc':>7}")
+    metrics: dict[str, float] = {}
     for n in args.docs or [10000]:
-        truth: dict[str, set[str]] = defaultdict(set)
-        docs: list[DedupInput] = []
         t = time.perf_counter()
-        for p in pages(n, args.seed):
-            raw = RawDoc(p.doc_id, p.doc_id, None, "text/plain", "", page_text(p), "utf-8", p.site, title=p.title)
-            docs.append(DedupInput(p.doc_id, clean_document(raw, CleanConfig()).clean_text, None))
-            truth[p.cluster].add(p.doc_id)
+        if args.realistic:
+            docs, cluster_of, variant_of, lost = realistic_docs(args.realistic, n, args.seed, args.split)
+        else:
+            docs, cluster_of, variant_of, lost = [], {}, {}, {}
+            for p in pages(n, args.seed):
+                raw = RawDoc(p.doc_id, p.doc_id, None, "text/plain", "", page_text(p), "utf-8", p.site, title=p.title)
+                docs.append(DedupInput(p.doc_id, clean_document(raw, CleanConfig()).clean_text, None))
+                cluster_of[p.doc_id], variant_of[p.doc_id] = p.cluster, p.variant
         t_clean = time.perf_counter() - t
+        truth: dict[str, set[str]] = defaultdict(set)
+        for d, c in cluster_of.items():
+            truth[c].add(d)
+        sizes = {c: len(m) for c, m in truth.items()}
         gold = pairs(truth)
+        print(f"\n{n} documents ({'realistic, ' + str(args.realistic) + ' split ' + args.split if args.realistic else 'pseudo-word'}, seed {args.seed}): "
+              f"{sum(1 for s in sizes.values() if s > 1)} true clusters of copies, {len(gold)} true pairs; "
+              f"{n - len(docs)} documents rejected by cleaning {dict(sorted(lost.items()))}")
+        print(f"{'docs':>7} {'system':<26} {'P':>6} {'R':>6} {'F1':>6} {'docs/s':>8} {'ratio':>6} {'rss MB':>7} {'dedup peak MB':>14} {'KB/doc':>7}")
         ours, t_ours, peak = newslake(docs, cfg)
-        p, r, f = prf(pairs(ours), gold)
+        pred = pairs(ours)
+        p, r, f = prf(pred, gold)
         base = n / t_ours
         print(f"{n:>7} {'newslake':<26} {p:6.3f} {r:6.3f} {f:6.3f} {base:8.0f} {1.0:6.2f} {rss_mb():7.0f} {peak:14.0f} {1000 * peak / n:7.2f}")
+        metrics.update(precision=round(p, 4), recall=round(r, 4), f1=round(f, 4), docs=n, rejected=n - len(docs))
         inc = newslake_incremental(docs, cfg)
-        p, r, f = prf(pairs(inc), gold)
-        print(f"{n:>7} {'newslake, 2 runs (index)':<26} {p:6.3f} {r:6.3f} {f:6.3f} {'':>8} {'':>6} {rss_mb():7.0f}")
+        pi, ri, fi = prf(pairs(inc), gold)
+        print(f"{n:>7} {'newslake, 2 runs (index)':<26} {pi:6.3f} {ri:6.3f} {fi:6.3f} {'':>8} {'':>6} {rss_mb():7.0f}")
+        metrics.update(incremental_precision=round(pi, 4), incremental_recall=round(ri, 4))
         if not args.skip_datasketch:
             theirs, t_theirs = datasketch(docs)
-            p, r, f = prf(pairs(theirs), gold)
-            print(f"{n:>7} {'datasketch 5-shingle/0.7':<26} {p:6.3f} {r:6.3f} {f:6.3f} {n / t_theirs:8.0f} {t_ours / t_theirs:6.2f} {rss_mb():7.0f}")
+            pd, rd, fd = prf(pairs(theirs), gold)
+            print(f"{n:>7} {'datasketch 5-shingle/0.7':<26} {pd:6.3f} {rd:6.3f} {fd:6.3f} {n / t_theirs:8.0f} {t_ours / t_theirs:6.2f} {rss_mb():7.0f}")
             print(f"{'':>7} newslake speed-up over datasketch: {t_theirs / t_ours:.1f}x")
+            metrics["speedup_vs_datasketch"] = round(t_theirs / t_ours, 2)
         print(f"{'':>7} (cleaning before dedup: {n / t_clean:.0f} docs/s, not included above)")
+        print(f"\n{'kind':<12} {'docs':>6} {'P':>6} {'R':>6} {'F1':>6}")
+        for v, (pv, rv, fv, nv) in per_variant(pred, gold, variant_of, sizes, cluster_of).items():
+            print(f"{v:<12} {nv:>6} {pv:6.3f} {rv:6.3f} {fv:6.3f}")
+            metrics[f"recall_{v}"] = round(rv, 4)
+            metrics[f"precision_{v}"] = round(pv, 4)
+        top = purity(ours, cluster_of)
+        print("largest predicted clusters (size, true clusters, purity): " + ", ".join(f"({s}, {k}, {q:.2f})" for s, k, q in top))
+        metrics["largest_cluster"] = top[0][0] if top else 0
+        metrics["min_purity_top5"] = round(min(q for _, _, q in top), 4) if top else 1.0
+        metrics["mixed_clusters"] = sum(1 for m in ours.values() if len({cluster_of[d] for d in m}) > 1)
+    if args.out:
+        args.out.write_text(json.dumps(metrics, indent=1, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

@@ -301,6 +301,246 @@ def write(out: Path, n_docs: int, seed: int, fmt: str, html_share: float = 0.0) 
     return out
 
 
+# --- realistic mode: bases from real article text ----------------------------------------------
+
+REAL_VARIANTS = ("exact", "syndicated", "truncated", "reordered", "spun", "comments", "repeated")
+# Consent banners as consent-management platforms ship them: the same text on many unrelated sites.
+CONSENT_BANNERS = [
+    "We use cookies and similar technologies to personalise content and ads, to provide social media features and to analyse our traffic. We also share information about your use of our site with our social media, advertising and analytics partners. By clicking Accept you agree to this.",
+    "This website uses cookies to improve your experience while you navigate through the website. Out of these, the cookies that are categorized as necessary are stored on your browser as they are essential for the working of basic functionalities of the website.",
+    "We and our partners store and/or access information on a device, such as cookies, and process personal data, such as unique identifiers and standard information sent by a device for personalised ads and content, ad and content measurement, and audience insights.",
+    "Wir verwenden Cookies und ähnliche Technologien, um Inhalte und Anzeigen zu personalisieren, Funktionen für soziale Medien anbieten zu können und die Zugriffe auf unsere Website zu analysieren.",
+    "Nous utilisons des cookies pour vous garantir la meilleure expérience sur notre site web. Si vous continuez à utiliser ce site, nous supposerons que vous en êtes satisfait.",
+    "Utilizamos cookies propias y de terceros para mejorar nuestros servicios y mostrarle publicidad relacionada con sus preferencias mediante el análisis de sus hábitos de navegación.",
+]
+NEWSLETTER_LINES = [
+    "Sign up for our daily newsletter and get the best stories delivered straight to your inbox.",
+    "Get our free morning briefing: the news you need to start your day, in your inbox every weekday.",
+    "Want more stories like this? Subscribe to our weekly newsletter.",
+    "Melden Sie sich für unseren Newsletter an und verpassen Sie keine Nachrichten mehr.",
+    "Click for full results",
+    "Click here to see the full gallery",
+    "Follow us on Facebook and Twitter for the latest updates.",
+    "Share this story: Facebook | Twitter | Email | WhatsApp",
+    "Have a news tip? Email our newsroom or call us any time, day or night.",
+    "This article was produced with the support of our readers. Become a member today.",
+]
+NAV_WORDS = ["Home", "News", "World", "Politics", "Business", "Sport", "Culture", "Opinion", "Video", "Local", "Weather", "Tech", "Science", "Health", "Travel", "Obituaries"]
+
+
+def real_articles(data: Path, split: str = "all", min_words: int = 25) -> list[tuple[str, str, list[str]]]:
+    """(id, title, paragraphs) of the gold article texts under `data` (*/gold.jsonl), sorted by set and
+    id; `split` "a"/"b" keeps one half by a hash of the id (tune on one, check on the other)."""
+    import hashlib
+
+    out = []
+    for gold in sorted(data.glob("*/gold.jsonl")):
+        for line in gold.read_text(encoding="utf-8").split("\n"):
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            half = "ab"[hashlib.sha256(rec["id"].encode()).digest()[0] % 2]
+            if split != "all" and half != split:
+                continue
+            paras = [" ".join(x.split()) for x in rec["article"].splitlines()]
+            paras = [x for x in paras if x]
+            if sum(len(x.split()) for x in paras) < min_words:
+                continue
+            first = paras[0]
+            if len(paras) > 1 and len(first.split()) <= 20 and not first.endswith((".", "!", "?")):
+                title, paras = first, paras[1:]
+            else:
+                title = " ".join(first.split()[:10])
+            out.append((f"{gold.parent.name}/{rec['id']}", title, paras))
+    out.sort(key=lambda x: x[0])
+    return _distinct(out)
+
+
+def _distinct(arts: list[tuple[str, str, list[str]]], max_shared: float = 0.3) -> list[tuple[str, str, list[str]]]:
+    """The articles minus those sharing more than `max_shared` of their word 5-grams with an earlier one
+    (the sets hold a few near-identical pages, e.g. lorem-ipsum test pages): bases must be unrelated."""
+    from collections import Counter
+
+    owner: dict[str, int] = {}
+    kept = []
+    for a in arts:
+        ws = " ".join(a[2]).lower().split()
+        grams = {" ".join(ws[i : i + 5]) for i in range(max(1, len(ws) - 4))}
+        shared = Counter(owner[g] for g in grams if g in owner)
+        if shared and shared.most_common(1)[0][1] > max_shared * len(grams):
+            continue
+        for g in grams:
+            owner.setdefault(g, len(kept))
+        kept.append(a)
+    return kept
+
+
+def real_comments(data: Path) -> list[list[str]]:
+    """Reader-comment threads of the gold pages (lines), for the `comments` variant."""
+    out = []
+    for gold in sorted(data.glob("*/gold.jsonl")):
+        for line in gold.read_text(encoding="utf-8").split("\n"):
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            lines = [" ".join(x.split()) for x in (rec.get("comments") or "").splitlines()]
+            lines = [x for x in lines if x]
+            if len(lines) >= 4:
+                out.append(lines)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SiteTemplate:
+    name: str
+    header: tuple[str, ...]
+    footer: tuple[str, ...]
+
+
+def _site_templates(r: random.Random, n: int, titles: list[str]) -> list[SiteTemplate]:
+    """Site chrome with shared parts: consent banners and newsletter/share lines reused across sites,
+    navigation menus, a "most read" list of other articles' titles, copyright lines."""
+    out = []
+    for i in range(n):
+        name = f"{r.choice(['daily', 'metro', 'the', 'news', 'city', 'global', 'valley'])}{r.choice(['herald', 'times', 'post', 'wire', 'tribune', 'courier', 'gazette', 'express'])}{i}"
+        nav = " | ".join(r.sample(NAV_WORDS, r.randint(5, 10)))
+        header = [f"{name.title()} — {r.choice(['breaking news', 'independent journalism', 'local news and sport', 'news you can trust'])}", nav]
+        if r.random() < 0.6:
+            header.insert(0, r.choice(CONSENT_BANNERS))
+            header.insert(1, r.choice(["Accept", "Accept all", "I agree", "OK", "Manage settings | Accept"]))
+        footer = r.sample(NEWSLETTER_LINES, r.randint(1, 3))
+        if r.random() < 0.5:
+            footer += ["Most read", *r.sample(titles, 4)]
+        footer += [f"© {r.randint(2008, 2026)} {name.title()}. All rights reserved.", r.choice(["Privacy policy | Terms of use | Contact", "About us | Advertise | Careers", "Impressum | Datenschutz"])]
+        out.append(SiteTemplate(name, tuple(header), tuple(footer)))
+    return out
+
+
+def _remix(r: random.Random, arts: list[tuple[str, str, list[str]]]) -> tuple[str, list[str]]:
+    """A base made of real sentences drawn from many articles (used when the real articles run out)."""
+    from tasks.records import split_sentences
+
+    paras = []
+    for _ in range(r.randint(2, 9)):
+        sents = []
+        for _ in range(r.randint(1, 4)):
+            _, _, ps = r.choice(arts)
+            text = r.choice(ps)
+            spans = split_sentences(text)
+            a, b = r.choice(spans) if spans else (0, len(text))
+            sents.append(text[a:b].strip())
+        paras.append(" ".join(sents))
+    _, title, _ = r.choice(arts)
+    return title, paras
+
+
+def _spin(paras: list[str], rate: float, r: random.Random, vocab: list[str]) -> list[str]:
+    """Replace about `rate` of the words: another real word, a typo (adjacent letters swapped) or dropped."""
+    out = []
+    for p in paras:
+        words = []
+        for w in p.split():
+            if r.random() >= rate:
+                words.append(w)
+                continue
+            op = r.random()
+            if op < 0.5:
+                words.append(r.choice(vocab))
+            elif op < 0.8 and len(w) > 3:
+                j = r.randrange(0, len(w) - 1)
+                words.append(w[:j] + w[j + 1] + w[j] + w[j + 2 :])
+            elif op >= 0.8:
+                continue
+            else:
+                words.append(r.choice(vocab))
+        out.append(" ".join(words))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class RealPage:
+    doc_id: str
+    cluster: str
+    variant: str
+    site: str
+    url: str | None
+    text: str
+
+
+def realistic_pages(data: Path, n_docs: int, seed: int = 1, split: str = "all", dup_share: float = 0.3, n_sites: int = 120, url_share: float = 0.5) -> Iterator[RealPage]:
+    """Pages built around real article text (see `real_articles`): each base (a real article, or a remix
+    of real sentences once they are used up) on one site's template, then 0..6 variants of the kinds in
+    `REAL_VARIANTS`; about half the records have a URL (the site key), the rest only id and text."""
+    arts = real_articles(data, split)
+    if not arts:
+        raise SystemExit(f"{data}: no */gold.jsonl with article texts")
+    threads = real_comments(data)
+    r = random.Random(seed)
+    order = list(range(len(arts)))
+    r.shuffle(order)
+    vocab = sorted({w for _, _, ps in arts[:400] for p in ps for w in p.split() if w.isalpha()})
+    sites = _site_templates(r, n_sites, [t for _, t, _ in arts])
+    produced = cluster_no = 0
+
+    def render(site: SiteTemplate, title: str, body: list[str], comments: list[str], with_url: bool, doc_id: str) -> RealPage:
+        lines = [*site.header, title, *body, *site.footer]
+        if comments:
+            lines += [f"{len(comments) // 2} Comments", *comments]
+        url = f"https://www.{site.name}.example/news/{doc_id}" if with_url else None
+        return RealPage(doc_id, "", "", site.name, url, "\n\n".join(lines) + "\n")
+
+    while produced < n_docs:
+        cluster_no += 1
+        cid = f"c{cluster_no:07d}"
+        if cluster_no <= len(order):
+            _, title, body = arts[order[cluster_no - 1]]
+        else:
+            title, body = _remix(r, arts)
+        site = r.choice(sites)
+        pages_ = [("original", render(site, title, body, [], r.random() < url_share, f"{cid}-0"))]
+        produced += 1
+        n_var = 0
+        while r.random() < dup_share / (1 - dup_share) / (1 + n_var) and produced < n_docs and n_var < 6:
+            n_var += 1
+            kind = r.choice(REAL_VARIANTS)
+            vsite, vbody, vcomments = r.choice(sites), list(body), []
+            if kind == "exact":
+                vsite = site
+            elif kind == "truncated":
+                if len(body) >= 3:
+                    vbody = body[: max(2, int(len(body) * r.uniform(0.5, 0.9)))]
+                else:
+                    ws = " ".join(body).split()
+                    vbody = [" ".join(ws[: max(1, int(len(ws) * r.uniform(0.6, 0.9)))])]
+            elif kind == "reordered":
+                r.shuffle(vbody)
+            elif kind == "spun":
+                vbody = _spin(body, r.uniform(0.05, 0.15), r, vocab)
+            elif kind == "comments":
+                t = r.choice(threads)
+                s = r.randrange(0, max(1, len(t) - 4))
+                vcomments = t[s : s + r.randint(4, 20)]
+            elif kind == "repeated":
+                k = r.randrange(len(body))
+                vbody = body[: k + 1] + body[k : k + r.randint(1, 2)] + body[k + 1 :]
+            pages_.append((kind, render(vsite, title, vbody, vcomments, r.random() < url_share, f"{cid}-{n_var}")))
+            produced += 1
+        for kind, p in pages_:
+            yield RealPage(p.doc_id, cid, kind, p.site, p.url, p.text)
+
+
+def write_realistic(out: Path, data: Path, n_docs: int, seed: int, split: str = "all") -> Path:
+    """JSONL records: id, text, url (about half of them), cluster, variant."""
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "corpus.jsonl").open("w", encoding="utf-8") as f:
+        for p in realistic_pages(data, n_docs, seed, split):
+            rec = {"id": p.doc_id, "text": p.text, "cluster": p.cluster, "variant": p.variant}
+            if p.url:
+                rec["url"] = p.url
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=1000)
@@ -308,8 +548,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--format", choices=("jsonl", "files", "both", "mixed"), default="jsonl")
     ap.add_argument("--html-share", type=float, default=0.0, help="share of pages written as HTML")
+    ap.add_argument("--realistic", type=Path, metavar="DATA", help="bases from the real article texts of DATA/*/gold.jsonl (JSONL only)")
+    ap.add_argument("--split", choices=("all", "a", "b"), default="all", help="realistic mode: which half of the real articles")
     args = ap.parse_args()
-    print(write(args.out, args.docs, args.seed, args.format, args.html_share))
+    if args.realistic:
+        print(write_realistic(args.out, args.realistic, args.docs, args.seed, args.split))
+    else:
+        print(write(args.out, args.docs, args.seed, args.format, args.html_share))
 
 
 if __name__ == "__main__":

@@ -452,6 +452,7 @@ def news_pipeline(
             cfg.clean.site_boilerplate_min_docs,
             ((r["site_key"], r["fingerprint"], r["n_documents"]) for r in stored_blocks),
             cfg.clean.site_boilerplate_max_blocks,
+            cfg.clean.shared_boilerplate_min_docs,
         )
     )
     del stored_blocks

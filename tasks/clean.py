@@ -14,6 +14,7 @@ across documents (`SiteBoilerplate`) and builds the `documents`/`segments` rows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -60,15 +61,33 @@ def html_to_text(html: str) -> str:
 # --- record and batch functions ----------------------------------------------------------------
 
 
-def clean_document(raw: RawDoc, cfg: CleanConfig, site_fingerprints: frozenset[str] = frozenset()) -> CleanDoc:
-    """One raw document -> CleanDoc, or Rejected("empty_after_clean"/"parse_error"/"pathological_html")."""
+def clean_document(
+    raw: RawDoc, cfg: CleanConfig, site_fingerprints: frozenset[str] = frozenset(), shared_fingerprints: frozenset[str] = frozenset()
+) -> CleanDoc:
+    """One raw document -> CleanDoc, or Rejected("empty_after_clean"/"parse_error"/"pathological_html").
+
+    `site_fingerprints`: boilerplate learned on the document's site; `shared_fingerprints`: learned
+    across the sites of the run (`SiteBoilerplate`). In a plain-text dump, lines that are learned
+    boilerplate or known chrome (`known_chrome`: consent banners, newsletter and share blocks) are set
+    aside before the block cleaner sees the page, so that a banner is never taken for the article's
+    first paragraph; they stay as `boilerplate` segments in page order. Learned boilerplate never
+    empties a document: when no article would be left with it, the document is cleaned without it."""
+    set_aside: dict[int, tuple[str, str]] = {}
     try:
         if raw.content_type == "text/html":
             if why := html_pathology(raw.text, cfg):
                 raise Rejected("pathological_html", f"{raw.source_id}: {why}")
-            res = clean_html(raw.text, cfg, site_fingerprints)
+            learned = site_fingerprints | shared_fingerprints if shared_fingerprints else site_fingerprints
+            res = clean_html(raw.text, cfg, learned)
+            if learned and not res.texts("content"):
+                res = clean_html(raw.text, cfg)
+            else:
+                _apply_learned(res, shared_fingerprints, site_fingerprints)
         else:
-            res = clean_text_dump(raw.text, cfg, site_fingerprints, known_title=raw.title)
+            text, set_aside = _set_aside(raw.text, site_fingerprints, shared_fingerprints)
+            res = clean_text_dump(text, cfg, known_title=raw.title)
+            if set_aside and not res.texts("content"):
+                res, set_aside = clean_text_dump(raw.text, cfg, known_title=raw.title), {}
     except RecursionError as exc:  # pathological nesting
         raise Rejected("parse_error", f"{raw.source_id}: parser recursion limit ({exc})") from exc
     title = raw.title or res.title
@@ -81,7 +100,8 @@ def clean_document(raw: RawDoc, cfg: CleanConfig, site_fingerprints: frozenset[s
     if len(" ".join(body)) < cfg.min_clean_chars:
         raise Rejected("empty_after_clean", f"{raw.source_id}: {len(' '.join(body))} characters of article text left after cleaning")
     comments = res.texts("comment") + [c for c in res.extra_comments if c not in res.texts("comment")]
-    segments = tuple(Segment(i, b.label, b.text, b.reason) for i, b in enumerate(res.blocks))
+    blocks = _in_page_order(raw.text, set_aside, res.blocks) if set_aside else [(b.label, b.text, b.reason) for b in res.blocks]
+    segments = tuple(Segment(i, label, text, reason) for i, (label, text, reason) in enumerate(blocks))
     if res.extra_comments:
         start = len(segments)
         segments += tuple(
@@ -100,6 +120,82 @@ def clean_document(raw: RawDoc, cfg: CleanConfig, site_fingerprints: frozenset[s
     )
 
 
+RUN_WIDE = "*"  # `boilerplate.site_key` of blocks learned across every site of a run (no site key needed)
+SITE_BOILERPLATE = "site_boilerplate"  # segment reasons of learned boilerplate: recurring on one site ...
+SHARED_BOILERPLATE = "shared_boilerplate"  # ... or across the documents of many sites
+KNOWN_CHROME = "known_chrome"  # a consent, newsletter or share block of a kind every site carries
+# Consent banners, newsletter and share blocks, recognised the first time they are seen, in a few
+# languages. Matched against a whole block of at most `KNOWN_CHROME_MAX_WORDS` words; measured on the
+# 1,863 gold articles of the development sets: no article paragraph matches (bench/bench_dedup.py).
+KNOWN_CHROME_MAX_WORDS = 90
+KNOWN_CHROME_RE = re.compile(
+    r"\b(?:"
+    r"(?:we|this (?:web)?site|our (?:web)?site|and our partners)\b.{0,40}\b(?:use|uses|store|stores)\b.{0,30}\bcookies?\b"
+    r"|cookies?\b.{0,80}\b(?:accept|agree|consent|personali[sz]e|browser|navigat|partners|experience)"
+    r"|(?:wir|diese website) (?:verwenden|nutzen|verwendet|nutzt) cookies"
+    r"|nous utilisons des cookies|ce site utilise des cookies|(?:utilizamos|usamos) cookies|este sitio web utiliza cookies"
+    r"|(?:utilizziamo|usiamo) (?:i )?cookie|questo sito utilizza (?:i )?cookie|wij gebruiken cookies|deze website gebruikt cookies"
+    r"|(?:sign up|subscribe) (?:for|to) (?:our|the) (?:\w+ ){0,3}(?:newsletter|briefing|bulletin)"
+    r"|(?:melden sie sich|abonnieren sie) .{0,40}newsletter|(?:abonnez-vous|inscrivez-vous) .{0,30}(?:newsletter|lettre)"
+    r"|suscr[ií]bete a (?:nuestro|nuestra) (?:bolet[ií]n|newsletter)|iscriviti alla (?:nostra )?newsletter"
+    r"|get (?:our|the) (?:free )?(?:\w+ ){0,2}(?:newsletter|briefing)\b.{0,40}\binbox"
+    r"|share this (?:story|article|post)\s*[:|]"
+    r"|^click (?:here )?(?:for|to see) (?:the )?full (?:results|gallery|story|coverage)"
+    r")",
+    re.I,
+)
+
+
+def known_chrome(text: str, n_words: int) -> bool:
+    """A consent/newsletter/share block (`KNOWN_CHROME_RE`), recognised without any learning."""
+    return n_words <= KNOWN_CHROME_MAX_WORDS and KNOWN_CHROME_RE.search(text) is not None
+
+
+def _set_aside(text: str, site: frozenset[str], shared: frozenset[str]) -> tuple[str, dict[int, tuple[str, str]]]:
+    """The dump without its learned-boilerplate and known-chrome lines, and those lines (line number ->
+    (text, reason)). Only lines of at most `KNOWN_CHROME_MAX_WORDS` words are looked at."""
+    lines = text.splitlines()
+    out: dict[int, tuple[str, str]] = {}
+    for i, line in enumerate(lines):
+        t = " ".join(line.split())
+        if not t:
+            continue
+        n = len(words_of(t))
+        if n > KNOWN_CHROME_MAX_WORDS:
+            continue
+        if site or shared:
+            fp = block_fingerprint(t)
+            if fp in site:
+                out[i] = (t, SITE_BOILERPLATE)
+                continue
+            if fp in shared:
+                out[i] = (t, SHARED_BOILERPLATE)
+                continue
+        if known_chrome(t, n):
+            out[i] = (t, KNOWN_CHROME)
+    if not out:
+        return text, out
+    return "\n".join(line for i, line in enumerate(lines) if i not in out), out
+
+
+def _in_page_order(text: str, set_aside: Mapping[int, tuple[str, str]], blocks) -> list[tuple[str, str, str]]:
+    """(label, text, reason) of the cleaner's blocks with the set-aside lines put back where they were:
+    a block is placed at the first line it starts with (rejoined continuation lines are skipped)."""
+    out: list[tuple[str, str, str]] = []
+    j = 0
+    for i, line in enumerate(text.splitlines()):
+        if i in set_aside:
+            t, reason = set_aside[i]
+            out.append(("boilerplate", t, reason))
+            continue
+        t = " ".join(line.split())
+        if t and j < len(blocks) and blocks[j].text.startswith(t):
+            out.append((blocks[j].label, blocks[j].text, blocks[j].reason))
+            j += 1
+    out.extend((b.label, b.text, b.reason) for b in blocks[j:])
+    return out
+
+
 def site_blocks(raw: RawDoc, max_words: int = 40) -> dict[str, str]:
     """fingerprint -> text of the short blocks of one plain-text document: the unit of site boilerplate learning."""
     out: dict[str, str] = {}
@@ -116,27 +212,66 @@ def _block_key(site: str, fingerprint: str) -> int:
     return xxhash.xxh64_intdigest(f"{site}\0{fingerprint}".encode())
 
 
+def _contexts(raw: RawDoc, blocks: Mapping[str, str], known: frozenset[str]) -> dict[str, int]:
+    """fingerprint -> context of each block of one document: a hash of the document's longest line that
+    is neither the block itself nor known boilerplate (0 when there is none). Copies of one article
+    share their longest paragraph, so a paragraph repeated by copies of one article stays at one or two
+    contexts, while page chrome recurs next to many different articles."""
+    lines = []
+    for line in raw.text.splitlines():
+        t = " ".join(line.split())
+        if t:
+            fp = block_fingerprint(t)
+            if fp not in known:
+                lines.append((len(t), fp))
+    lines.sort(reverse=True)
+    top = [fp for _, fp in lines[:2]]
+    out = {}
+    for fp in blocks:
+        other = next((x for x in top if x != fp), None)
+        out[fp] = 0 if other is None else xxhash.xxh64_intdigest(other.encode()) | 1
+    return out
+
+
 class SiteBoilerplate:
-    """Learns site boilerplate: short blocks of plain-text documents that recur in at least `min_docs`
-    documents of one site (this run's new documents plus the counts earlier runs stored).
+    """Learns boilerplate blocks: lines of plain-text documents that recur next to at least `min_docs`
+    different articles of one site, or next to `shared_min_docs` different articles of any sites of the
+    run (site key `RUN_WIDE`: consent banners, newsletter lines, chrome of records with no URL).
+
+    The unit of counting is a (block, context) pair, the context being the document's longest line
+    other than the block (`_contexts`): a block counts once per different article it is seen with, so
+    the paragraphs of an article copied many times are not boilerplate, while chrome is. Documents
+    without a URL (JSONL records with only a text) have no site: their blocks count run-wide only.
 
     In: `stored` (site_key, fingerprint, n_documents) rows of the `boilerplate` table, then the new
     documents of each batch (`add`), in batch order: a batch is cleaned with what was learned up to and
-    including itself. Out: `fingerprints` (site -> boilerplate fingerprints, for `clean`) and `rows`
-    (the `boilerplate` table rows of blocks this run saw).
+    including itself. Out: `fingerprints` (site -> boilerplate fingerprints, `RUN_WIDE` -> the shared
+    ones, for `clean`) and `rows` (the `boilerplate` table rows of blocks this run saw).
 
-    Counts live in two sorted numpy arrays (uint64 key of site + fingerprint, uint32 count: 12 bytes per
-    distinct block, against ~300 for a Counter of string tuples); texts are kept only for blocks that
-    became boilerplate. Past `max_blocks` distinct blocks, blocks seen once are forgotten (lossy
-    counting: a block recurring later starts again from one); real site chrome recurs on most pages of
-    its site and is never at one.
+    Counts live in sorted numpy arrays (uint64 key of site + fingerprint, uint32 count; uint64 hashes of
+    the (block, context) pairs seen): ~20 bytes per distinct block and pair, against ~300 for a Counter
+    of string tuples; texts are kept only for blocks that became boilerplate. Past `max_blocks`
+    distinct blocks, blocks seen once are forgotten (lossy counting: a block recurring later starts
+    again from one); real chrome recurs on most pages and is never at one.
     """
 
-    def __init__(self, min_docs: int, stored: Iterable[tuple[str, str, int]] = (), max_blocks: int = 5_000_000) -> None:
+    def __init__(
+        self,
+        min_docs: int,
+        stored: Iterable[tuple[str, str, int]] = (),
+        max_blocks: int = 5_000_000,
+        shared_min_docs: int = 10,
+        max_words: int = 40,
+        shared_max_words: int = KNOWN_CHROME_MAX_WORDS,
+    ) -> None:
         self.min_docs = min_docs
+        self.shared_min_docs = shared_min_docs
+        self.max_words = max_words
+        self.shared_max_words = shared_max_words
         self.max_blocks = max_blocks
         self._keys = np.empty(0, dtype=np.uint64)
         self._counts = np.empty(0, dtype=np.uint32)
+        self._pairs = np.empty(0, dtype=np.uint64)
         self._stored: dict[int, int] = {}
         self._known: dict[int, tuple[str, str, str | None]] = {}  # boilerplate key -> (site, fp, example)
         self.fingerprints: dict[str, frozenset[str]] = {}
@@ -144,26 +279,50 @@ class SiteBoilerplate:
         for site, fp, n in stored:
             k = _block_key(site, fp)
             self._stored[k] = n
-            if n >= min_docs:
+            if n >= self._threshold(site):
                 self._known[k] = (site, fp, None)
                 new_fps.setdefault(site, set()).add(fp)
         self.fingerprints = {s: frozenset(f) for s, f in new_fps.items()}
+
+    def _threshold(self, site: str) -> int:
+        return self.shared_min_docs if site == RUN_WIDE else self.min_docs
 
     def __len__(self) -> int:
         return len(self._keys)
 
     def add(self, raws: Iterable[RawDoc]) -> None:
-        """Count the short blocks of these (new) documents, each block once per document."""
-        keys: list[int] = []
+        """Count the blocks of these (new) documents, each block once per different context."""
+        pair_keys: list[int] = []
+        keys_of_pair: list[int] = []
         meta: dict[int, tuple[str, str, str]] = {}
+        shared = self.fingerprints.get(RUN_WIDE, frozenset())
         for raw in raws:
-            for fp, text in site_blocks(raw).items():
-                k = _block_key(raw.site_key, fp)
-                keys.append(k)
-                meta.setdefault(k, (raw.site_key, fp, text))
-        if not keys:
+            blocks = site_blocks(raw, self.shared_max_words)
+            if not blocks:
+                continue
+            has_site = raw.source_uri is not None
+            known = shared | self.fingerprints.get(raw.site_key, frozenset()) if has_site else shared
+            ctx = _contexts(raw, blocks, known)
+            short = {fp for fp, t in blocks.items() if len(words_of(t)) <= self.max_words} if has_site else ()
+            for fp, text in blocks.items():
+                for site in (RUN_WIDE, raw.site_key) if fp in short else (RUN_WIDE,):
+                    k = _block_key(site, fp)
+                    pair_keys.append(xxhash.xxh64_intdigest(f"{k}\0{ctx[fp]}".encode()))
+                    keys_of_pair.append(k)
+                    meta.setdefault(k, (site, fp, text))
+        if not pair_keys:
             return
-        new, cnt = np.unique(np.fromiter(keys, dtype=np.uint64, count=len(keys)), return_counts=True)
+        pk = np.fromiter(pair_keys, dtype=np.uint64, count=len(pair_keys))
+        bk = np.fromiter(keys_of_pair, dtype=np.uint64, count=len(keys_of_pair))
+        pk, first = np.unique(pk, return_index=True)
+        bk = bk[first]
+        pos = np.searchsorted(self._pairs, pk)
+        seen = pos < len(self._pairs)
+        seen[seen] = self._pairs[pos[seen]] == pk[seen]
+        self._pairs = np.insert(self._pairs, pos[~seen], pk[~seen])
+        new, cnt = np.unique(bk[~seen], return_counts=True)
+        if not len(new):
+            return
         pos = np.searchsorted(self._keys, new)
         found = pos < len(self._keys)
         found[found] = self._keys[pos[found]] == new[found]
@@ -172,19 +331,22 @@ class SiteBoilerplate:
         self._counts = np.insert(self._counts, pos[~found], cnt[~found].astype(np.uint32))
         totals = self._counts[np.searchsorted(self._keys, new)].astype(np.int64)
         totals += np.fromiter((self._stored.get(int(k), 0) for k in new), dtype=np.int64, count=len(new))
-        for k in new[totals >= self.min_docs].tolist():
+        for k, total in zip(new.tolist(), totals.tolist(), strict=True):
+            site, fp, _ = meta[k]
+            if total < self._threshold(site):
+                continue
             known = self._known.get(k)
             if known is None or known[2] is None:
                 self._known[k] = meta[k]
-                site, fp, _ = meta[k]
                 if fp not in self.fingerprints.get(site, ()):
                     self.fingerprints[site] = self.fingerprints.get(site, frozenset()) | {fp}
         if len(self._keys) > self.max_blocks:
             keep = (self._counts > 1) | np.isin(self._keys, np.fromiter(self._known, dtype=np.uint64, count=len(self._known)))
             self._keys, self._counts = self._keys[keep], self._counts[keep]
+            self._pairs = np.empty(0, dtype=np.uint64)  # forgotten with them: later pairs count again
 
     def rows(self, run_id: str) -> list[dict]:
-        """`boilerplate` rows: blocks seen by this run in at least `min_docs` documents (all runs)."""
+        """`boilerplate` rows: blocks seen by this run in at least the threshold of contexts (all runs)."""
         from tasks.schema import record_hash
 
         out = []
@@ -204,16 +366,43 @@ class SiteBoilerplate:
         return out
 
 
+def _apply_learned(res, shared: frozenset[str], site: frozenset[str]) -> None:
+    """Learned and known boilerplate on the cleaner's blocks, in place: blocks the cleaner matched as
+    site boilerplate are renamed `shared_boilerplate` when they were learned run-wide; longer shared
+    blocks (the cleaner matches up to 40 words) and known consent/newsletter/share blocks that the
+    cleaner kept as content become boilerplate. A document is never emptied by this: when no content
+    would be left, the content stays."""
+    changed = []
+    for b in res.blocks:
+        if b.label == "boilerplate" and b.reason == SITE_BOILERPLATE:
+            fp = block_fingerprint(b.text)
+            if fp in shared and fp not in site:
+                b.reason = SHARED_BOILERPLATE
+        elif b.label == "content":
+            n = len(words_of(b.text))
+            if shared and n <= KNOWN_CHROME_MAX_WORDS and block_fingerprint(b.text) in shared:
+                changed.append((b, b.reason))
+                b.label, b.reason = "boilerplate", SHARED_BOILERPLATE
+            elif known_chrome(b.text, n):
+                changed.append((b, b.reason))
+                b.label, b.reason = "boilerplate", KNOWN_CHROME
+    if changed and not any(b.label == "content" for b in res.blocks):
+        for b, reason in changed:
+            b.label, b.reason = "content", reason
+
+
 def clean(
     raws: Iterable[RawDoc], cfg: CleanConfig, site_fingerprints: Mapping[str, frozenset[str]] | None = None
 ) -> tuple[list[CleanDoc], list[tuple[RawDoc, Rejected]]]:
-    """Batch function: raw docs -> (clean docs, rejected docs with their reason)."""
+    """Batch function: raw docs -> (clean docs, rejected docs with their reason). `site_fingerprints`:
+    site -> learned boilerplate, `RUN_WIDE` -> boilerplate learned across sites (applies to every document)."""
     site_fingerprints = site_fingerprints or {}
+    shared = site_fingerprints.get(RUN_WIDE, frozenset())
     kept: list[CleanDoc] = []
     rejected: list[tuple[RawDoc, Rejected]] = []
     for raw in raws:
         try:
-            kept.append(clean_document(raw, cfg, site_fingerprints.get(raw.site_key, frozenset())))
+            kept.append(clean_document(raw, cfg, site_fingerprints.get(raw.site_key, frozenset()), shared))
         except Rejected as r:
             rejected.append((raw, r))
     return kept, rejected

@@ -24,7 +24,8 @@ class IngestConfig:
 class CleanConfig:
     min_content_words: int = 8  # a paragraph with fewer words is never `content` by length alone
     url_density_max: float = 0.25  # share of characters inside URLs above which a block is navigation
-    site_boilerplate_min_docs: int = 3  # a block seen in this many documents of one site is boilerplate
+    site_boilerplate_min_docs: int = 3  # a block seen next to this many different articles of one site is boilerplate
+    shared_boilerplate_min_docs: int = 10  # ... or next to this many different articles of any sites of a run
     site_boilerplate_max_blocks: int = 5_000_000  # distinct blocks counted (12 bytes each) before singletons are forgotten
     near_repeat_jaccard: float = 0.85  # word-set Jaccard at which a block repeats an earlier one
     html_favor_precision: bool = True
@@ -43,6 +44,8 @@ class DedupConfig:
     jaccard_threshold: float = 0.5  # estimated Jaccard a candidate pair must reach to be a near duplicate
     containment_threshold: float = 0.9  # ... or this share of the shorter text inside the longer (truncated copies)
     containment_min_jaccard: float = 0.3  # containment is only considered above this estimated Jaccard
+    member_min_jaccard: float = 0.2  # every two members of a cluster reach this estimated Jaccard ...
+    member_min_containment: float = 0.5  # ... or this containment (no member unrelated to another)
     min_words: int = 30  # documents shorter than this are matched exactly only (site chrome false merges)
     seed: int = 1  # seed of the hash permutations; changing it invalidates the stored index
 

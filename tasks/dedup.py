@@ -328,13 +328,50 @@ class _Clusters:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def related_pairs(sigs: np.ndarray, n_words: np.ndarray, pairs: np.ndarray, cfg: DedupConfig) -> np.ndarray:
+    """Boolean mask of pairs that are at least loosely related: estimated Jaccard >= `member_min_jaccard`
+    or containment >= `member_min_containment`. Every two members of a cluster must be (the band of
+    complete-link under the star's verification), so a cluster never holds unrelated documents."""
+    j = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
+    na = np.maximum(1, n_words[pairs[:, 0]] - cfg.shingle_words + 1)
+    nb = np.maximum(1, n_words[pairs[:, 1]] - cfg.shingle_words + 1)
+    containment = j * (na + nb) / ((1 + j) * np.minimum(na, nb))
+    return (j >= cfg.member_min_jaccard) | (containment >= cfg.member_min_containment)
+
+
+def _complete_link(centre: int, cands: list[int], sigs: np.ndarray, n_words: np.ndarray, cfg: DedupConfig, members: list[int] | None = None) -> list[int]:
+    """The candidates (verified against `centre`, best first) that join its cluster: each must be
+    related (`related_pairs`) to every member already in it."""
+    members = list(members or [])
+    joined: list[int] = []
+    for x in cands:
+        if members:
+            pairs = np.stack([np.full(len(members), x, dtype=np.int64), np.asarray(members, dtype=np.int64)], axis=1)
+            if not related_pairs(sigs, n_words, pairs, cfg).all():
+                continue
+        members.append(x)
+        joined.append(x)
+    return joined
+
+
+def _priority_key(members: list[int], doc_ids: list[str], published, degree: int) -> tuple:
+    """Centre order of an exact group: earliest `published` first (undated last), then the most
+    verified neighbours (the medoid-like copy), then the smallest doc_id. Pure, so stable."""
+    dates = [published(m) for m in members if published(m) is not None]
+    return (min(dates) if dates else date.max, -degree, min(doc_ids[m] for m in members))
+
+
 def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
     """Cluster this run's documents among themselves and against the stored index, on columns.
 
-    Exact duplicates: same normalised-text hash. Near: LSH candidates, each pair verified before it
-    joins two clusters. Canonical choice per cluster: a stored canonical (earlier run) wins;
-    otherwise the earliest `published` date, then the medoid (highest mean similarity to the other
-    members), then the smallest doc_id.
+    Exact duplicates: same normalised-text hash (an exact group). Near: LSH candidates verified pair by
+    pair (`verify_pairs`) link exact groups into components; inside a component, clusters are stars:
+    every member is verified against the cluster's canonical document itself, never only through a
+    chain (A~B, B~C with A and C unrelated are not one cluster), so a cluster's diameter is bounded by
+    the verification threshold. Centres: the stored canonical of a stored cluster first (a new copy
+    joins the stored cluster whose canonical it matches best: next week's copy joins last week's
+    cluster); then, among the rest, the earliest `published`, then the most verified neighbours, then
+    the smallest doc_id. A group is tested against a centre when it is within two verified links of it.
     """
     if cfg.num_perm % cfg.bands:
         raise ValueError(f"dedup: num_perm={cfg.num_perm} is not a multiple of bands={cfg.bands}")
@@ -345,82 +382,133 @@ def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
     n_old, n = len(old), len(old) + len(new)
     doc_ids = old.doc_ids + new.doc_ids
     hashes = old.text_hash + new.text_hash
-    uf = _Clusters(n)
     first: dict[str, int] = {}
-    for i, h in enumerate(hashes):
-        f = first.setdefault(h, i)
-        if f != i:
-            uf.union(f, i)
+    grp = np.fromiter((first.setdefault(h, i) for i, h in enumerate(hashes)), dtype=np.int64, count=n)
     del first
     signed = np.concatenate([old.signed, new.signed])
+    sigs = new.sigs if not n_old else np.concatenate([old.sigs, new.sigs])
+    n_words = new.n_words if not n_old else np.concatenate([old.n_words, new.n_words])
+    edges = np.empty((0, 2), dtype=np.int64)
     if signed.sum() > 1:
         # Unsigned rows are zeros: they share LSH buckets with each other only, and their pairs are
         # dropped. The run's matrix is used as is when nothing is stored (no copy of ~0.5 KB/doc).
-        sigs = new.sigs if not n_old else np.concatenate([old.sigs, new.sigs])
-        n_words = new.n_words if not n_old else np.concatenate([old.n_words, new.n_words])
         cand = lsh_candidates(sigs, cfg.bands)
         # pairs of signed documents, one of them new (pairs of old documents were settled before)
         cand = cand[signed[cand[:, 0]] & signed[cand[:, 1]] & ((cand[:, 0] >= n_old) | (cand[:, 1] >= n_old))]
-        for a, b in cand[verify_pairs(sigs, n_words, cand, cfg)]:
-            uf.union(int(a), int(b))
-        del sigs, n_words, cand
-    roots = [uf.find(i) for i in range(n)]
+        edges = grp[cand[verify_pairs(sigs, n_words, cand, cfg)]]
+        edges = edges[edges[:, 0] != edges[:, 1]]
+        edges.sort(axis=1)
+        edges = np.unique(edges, axis=0) if len(edges) else edges
+        del cand
+    uf = _Clusters(n)
+    for a, b in edges.tolist():
+        uf.union(a, b)
+    adj: dict[int, list[int]] = defaultdict(list)
+    for a, b in edges.tolist():
+        adj[a].append(b)
+        adj[b].append(a)
+    del edges
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i, g in enumerate(grp.tolist()):
+        groups[g].append(i)
+    comps: dict[int, list[int]] = defaultdict(list)
+    for g in groups:
+        comps[uf.find(g)].append(g)
     del uf
-    members_of: dict[int, list[int]] = defaultdict(list)
-    for i, r in enumerate(roots):
-        members_of[r].append(i)
-    del roots
-
-    def sig(i: int) -> np.ndarray | None:
-        src, j = (old, i) if i < n_old else (new, i - n_old)
-        return src.sigs[j] if src.signed[j] else None
 
     def published(i: int) -> date | None:
         return old.published[i] if i < n_old else new.published[i - n_old]
 
     def sim(a: int, b: int) -> float:
-        sa, sb = sig(a), sig(b)
-        if sa is None or sb is None:
+        if not (signed[a] and signed[b]):
             return 1.0 if hashes[a] == hashes[b] else 0.0
-        return estimated_jaccard(sa, sb)
+        return estimated_jaccard(sigs[a], sigs[b])
 
+    def passing(centre: int, reps: list[int]) -> np.ndarray:
+        """Mask of the groups `reps` verified against the centre row (both signed)."""
+        if not reps or not signed[centre]:
+            return np.zeros(len(reps), dtype=bool)
+        r = np.asarray(reps, dtype=np.int64)
+        pairs = np.stack([np.full(len(r), centre, dtype=np.int64), r], axis=1)
+        return signed[r] & verify_pairs(sigs, n_words, pairs, cfg)
+
+    canon_rows: dict[str, int] = {}
+    wanted = {old.canonical[m] for members in comps.values() if len(members) > 1 or len(groups[members[0]]) > 1 for g in members for m in groups[g] if m < n_old}
+    if wanted:
+        canon_rows = {d: i for i, d in enumerate(doc_ids) if d in wanted}
     canonical = list(new.doc_ids)
     method = ["unique"] * len(new)
     similarity = np.ones(len(new))
-    for members in members_of.values():
-        if len(members) == 1 or members[-1] < n_old:  # a singleton, or no new document in it
-            continue
-        stored_canon = sorted({old.canonical[m] for m in members if m < n_old})
-        if stored_canon:
-            canon = stored_canon[0]
-            canon_i = next((m for m in members if doc_ids[m] == canon), None)
-            if canon_i is None and canon in doc_ids:  # rare: a canonical outside the cluster now
-                canon_i = doc_ids.index(canon)
-        else:
-            cands = members
-            dated = [m for m in members if published(m) is not None]
-            if dated:
-                earliest = min(published(m) for m in dated)
-                cands = [m for m in dated if published(m) == earliest]
-            if len(cands) == 1:
-                canon_i = cands[0]
+    for reps in comps.values():
+        if len(reps) == 1 and len(groups[reps[0]]) == 1:
+            continue  # a singleton
+        if all(m < n_old for g in reps for m in groups[g]):
+            continue  # no new document in it
+        reps = sorted(reps)
+        clusters: list[tuple[str, int, list[int]]] = []  # (canonical doc_id, centre row, member groups)
+        open_reps: list[int] = []
+        stored_centres: dict[str, int] = {}
+        for g in reps:
+            olds = sorted(old.canonical[m] for m in groups[g] if m < n_old)
+            if olds:
+                c = olds[0]
+                if c not in stored_centres:
+                    stored_centres[c] = len(clusters)
+                    clusters.append((c, canon_rows.get(c, g), []))
+                clusters[stored_centres[c]][2].append(g)
             else:
-                canon_i = max(sorted(cands, key=doc_ids.__getitem__), key=lambda m: sum(sim(m, o) for o in cands if o != m))
-            canon = doc_ids[canon_i]
-        canon_hash = hashes[canon_i] if canon_i is not None else None
-        exact = any(hashes[m] == canon_hash for m in members if doc_ids[m] != canon)
-        for m in members:
-            if m < n_old:
-                continue
-            k = m - n_old
-            canonical[k] = canon
-            if doc_ids[m] == canon:
-                method[k] = "exact" if exact else "near"
-            elif hashes[m] == canon_hash:
-                method[k] = "exact"
-            else:
-                method[k] = "near"
-                similarity[k] = round(sim(m, canon_i), 4) if canon_i is not None else 0.0
+                open_reps.append(g)
+        if stored_centres and open_reps:  # new groups join the stored cluster whose canonical they match best
+            best = np.full(len(open_reps), -1.0)
+            best_k = np.full(len(open_reps), -1)
+            for k, (_, centre, _) in enumerate(clusters):
+                ok = passing(centre, open_reps)
+                js = np.array([sim(centre, g) for g in open_reps])
+                better = ok & (js > best)
+                best[better], best_k[better] = js[better], k
+            placed: set[int] = set()
+            for k, (_, centre, member_groups) in enumerate(clusters):
+                mine = sorted((g for g, kk in zip(open_reps, best_k.tolist(), strict=True) if kk == k), key=lambda x: (-sim(centre, x), x))
+                joined = _complete_link(centre, mine, sigs, n_words, cfg, [gr for gr in member_groups if signed[gr]])
+                member_groups.extend(joined)
+                placed.update(joined)
+            open_reps = [g for g in open_reps if g not in placed]
+        if open_reps:
+            order = sorted(open_reps, key=lambda g: _priority_key(groups[g], doc_ids, published, len(adj.get(g, ())) + len(groups[g]) - 1))
+            left = set(open_reps)
+            for g in order:
+                if g not in left:
+                    continue
+                left.discard(g)
+                near = {x for y in adj.get(g, ()) for x in (y, *adj.get(y, ()))} & left
+                cands = sorted(near)
+                ok = passing(g, cands)
+                cands = [x for x, o in zip(cands, ok.tolist(), strict=True) if o]
+                joined = _complete_link(g, sorted(cands, key=lambda x: (-sim(g, x), x)), sigs, n_words, cfg)
+                left.difference_update(joined)
+                members = groups[g]
+                dated = [m for m in members if published(m) is not None]
+                pool = [m for m in dated if published(m) == min(published(x) for x in dated)] if dated else members
+                c = min(doc_ids[m] for m in pool)
+                clusters.append((c, next(m for m in members if doc_ids[m] == c), [g, *joined]))
+        for c, centre, member_groups in clusters:
+            rows = [m for gr in member_groups for m in groups[gr]]
+            canon_hash = hashes[centre]
+            exact = any(hashes[m] == canon_hash for m in rows if doc_ids[m] != c)
+            for m in rows:
+                if m < n_old:
+                    continue
+                k = m - n_old
+                canonical[k] = c
+                if len(rows) == 1 and doc_ids[m] == c and c not in stored_centres:
+                    method[k] = "unique"
+                elif doc_ids[m] == c:
+                    method[k] = "exact" if exact else "near"
+                elif hashes[m] == canon_hash:
+                    method[k] = "exact"
+                else:
+                    method[k] = "near"
+                    similarity[k] = round(sim(m, centre), 4)
     return Clustering(new, canonical, method, similarity)
 
 

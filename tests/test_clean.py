@@ -237,8 +237,8 @@ def test_ordinary_html_is_not_pathological():
     assert html_pathology((DATA / "truncated.html").read_text(), CFG) is None
 
 
-def _site_doc(i: int, site: str, lines: list[str]) -> RawDoc:
-    return RawDoc(f"d{site}{i}", f"{site}/{i}.txt", None, "text/plain", f"h{site}{i}", "\n".join(lines), "utf-8", site)
+def _site_doc(i: int, site: str, lines: list[str], uri: bool = True) -> RawDoc:
+    return RawDoc(f"d{site}{i}", f"{site}/{i}.txt", f"file:///{site}/{i}.txt" if uri else None, "text/plain", f"h{site}{i}", "\n".join(lines), "utf-8", site)
 
 
 def test_site_boilerplate_learns_blocks_seen_in_min_docs_documents_of_a_site():
@@ -263,9 +263,13 @@ def test_site_boilerplate_adds_stored_counts_and_matches_a_plain_counter():
 
     r = random.Random(5)
     vocab = [f"line number {k} of the site chrome" for k in range(40)]
-    batches = [[_site_doc(b * 10 + i, r.choice("xyz"), r.sample(vocab, 6)) for i in range(10)] for b in range(6)]
+    # each document has its own story line: every chrome line is seen next to a different article
+    batches = [
+        [_site_doc(b * 10 + i, r.choice("xyz"), [*r.sample(vocab, 6), f"story {b * 10 + i} " + "with words " * 8]) for i in range(10)]
+        for b in range(6)
+    ]
     stored = [("x", block_fingerprint(vocab[0]), 5)]
-    learner = SiteBoilerplate(min_docs=4, stored=stored, max_blocks=10_000)
+    learner = SiteBoilerplate(min_docs=4, stored=stored, max_blocks=10_000, shared_min_docs=10**6)
     naive: Counter = Counter({("x", block_fingerprint(vocab[0])): 5})
     for batch in batches:
         learner.add(batch)
@@ -279,7 +283,7 @@ def test_site_boilerplate_adds_stored_counts_and_matches_a_plain_counter():
     assert {(r["site_key"], r["fingerprint"]): r["n_documents"] for r in learner.rows("r")} == {
         k: n for k, n in naive.items() if n >= 4 and k in seen
     }
-    assert len(learner) == len(seen)
+    assert len(learner) == len(seen) + len({fp for _, fp in seen})  # per site, and once run-wide
 
 
 def test_site_boilerplate_forgets_singletons_past_max_blocks():
@@ -287,5 +291,5 @@ def test_site_boilerplate_forgets_singletons_past_max_blocks():
 
     learner = SiteBoilerplate(min_docs=2, max_blocks=5)
     learner.add([_site_doc(i, "s", [f"unique line {i}", "shared line"]) for i in range(10)])
-    assert len(learner) == 1  # the ten unique lines are forgotten, the shared one is kept
-    assert learner.rows("r")[0]["n_documents"] == 10
+    assert len(learner) == 2  # the ten unique lines are forgotten, the shared one is kept (site and run-wide)
+    assert [r["n_documents"] for r in learner.rows("r")] == [10, 10]

@@ -74,6 +74,43 @@ def test_short_documents_sharing_site_chrome_do_not_merge():
     assert all(e.signature is None for e in entries)  # below min_words: exact matching only
 
 
+def test_a_chain_of_matches_is_not_one_cluster():
+    """A~B and B~C (B holds A's text and C's), A and C unrelated: never one cluster."""
+    from dataclasses import replace
+
+    from tasks.dedup import estimated_jaccard
+
+    cfg = replace(CFG, bands=64)  # 2 rows per band: LSH proposes every pair here, verification decides
+    a, c = article(40, 120), article(41, 120)
+    docs = [DedupInput("A", a, None), DedupInput("B", a + " " + c, None), DedupInput("C", c, None)]
+    entries = sign(docs, cfg)
+    sigs = {e.doc_id: e.signature for e in entries}
+    assert estimated_jaccard(sigs["A"], sigs["B"]) >= 0.4 and estimated_jaccard(sigs["B"], sigs["C"]) >= 0.4
+    assert estimated_jaccard(sigs["A"], sigs["C"]) < 0.1
+    rows, _ = dedup(entries, [], cfg)
+    by = {r.doc_id: r.cluster_id for r in rows}
+    assert by["A"] != by["C"]
+    assert len({by["A"], by["B"]}) == 1 or len({by["B"], by["C"]}) == 1  # B joins one side
+
+
+def test_every_member_is_verified_against_the_canonical():
+    """A chain of copies drifting away (each 6% of words changed from the previous one: neighbours are
+    near duplicates, the ends are not) is cut into star clusters: every near member passes verification
+    against its canonical, and the two ends are never in one cluster."""
+    text = article(50, 300)
+    docs = [DedupInput("v0", text, None)]
+    for i in range(1, 10):
+        text = typo(text, 0.06, 60 + i)
+        docs.append(DedupInput(f"v{i}", text, None))
+    rows, _ = run(docs)
+    by = {r.doc_id: r for r in rows}
+    assert by["v0"].cluster_id != by["v9"].cluster_id
+    assert any(r.method == "near" and not r.is_canonical for r in rows)
+    for r in rows:
+        if not r.is_canonical:
+            assert r.similarity >= CFG.containment_min_jaccard
+
+
 def test_canonical_is_earliest_published_then_stable_across_runs():
     a = article(20)
     first = [DedupInput("late", a, date(2024, 5, 2)), DedupInput("early", typo(a, 0.03, 1), date(2024, 5, 1))]
