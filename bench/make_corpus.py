@@ -356,9 +356,10 @@ def real_articles(data: Path, split: str = "all", min_words: int = 25) -> list[t
     return _distinct(out)
 
 
-def _distinct(arts: list[tuple[str, str, list[str]]], max_shared: float = 0.3) -> list[tuple[str, str, list[str]]]:
+def _distinct(arts: list[tuple[str, str, list[str]]], max_shared: float = 0.1) -> list[tuple[str, str, list[str]]]:
     """The articles minus those sharing more than `max_shared` of their word 5-grams with an earlier one
-    (the sets hold a few near-identical pages, e.g. lorem-ipsum test pages): bases must be unrelated."""
+    (the sets hold near-identical pages: lorem-ipsum test pages, one agency story under two headlines):
+    bases must be unrelated."""
     from collections import Counter
 
     owner: dict[str, int] = {}
@@ -417,19 +418,26 @@ def _site_templates(r: random.Random, n: int, titles: list[str]) -> list[SiteTem
 
 
 def _remix(r: random.Random, arts: list[tuple[str, str, list[str]]]) -> tuple[str, list[str]]:
-    """A base made of real sentences drawn from many articles (used when the real articles run out)."""
+    """A base made of real sentences, each from another article (used when the real articles run out):
+    at least five sentences, so that no base is mostly inside one article."""
     from tasks.records import split_sentences
 
     paras = []
-    for _ in range(r.randint(2, 9)):
+    n_sent = 0
+    while len(paras) < 2 or n_sent < 5:
         sents = []
         for _ in range(r.randint(1, 4)):
             _, _, ps = r.choice(arts)
             text = r.choice(ps)
-            spans = split_sentences(text)
-            a, b = r.choice(spans) if spans else (0, len(text))
-            sents.append(text[a:b].strip())
-        paras.append(" ".join(sents))
+            spans = [(a, b) for a, b in split_sentences(text) if 5 <= len(text[a:b].split()) <= 60]
+            if spans:
+                a, b = r.choice(spans)
+                sents.append(text[a:b].strip())
+        if sents:
+            paras.append(" ".join(sents))
+            n_sent += len(sents)
+        if len(paras) >= 9:
+            break
     _, title, _ = r.choice(arts)
     return title, paras
 

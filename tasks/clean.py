@@ -130,8 +130,8 @@ KNOWN_CHROME = "known_chrome"  # a consent, newsletter or share block of a kind 
 KNOWN_CHROME_MAX_WORDS = 90
 KNOWN_CHROME_RE = re.compile(
     r"\b(?:"
-    r"(?:we|this (?:web)?site|our (?:web)?site|and our partners)\b.{0,40}\b(?:use|uses|store|stores)\b.{0,30}\bcookies?\b"
-    r"|cookies?\b.{0,80}\b(?:accept|agree|consent|personali[sz]e|browser|navigat|partners|experience)"
+    r"(?:we|this (?:web)?site|our (?:web)?site|and our partners)\b.{0,40}\b(?:use|uses|store|stores)\b.{0,60}\bcookies?\b"
+    r"|cookies?\b.{0,80}\b(?:accept|agree|consent|personali[sz]ed? (?:ads|content|advertising))"
     r"|(?:wir|diese website) (?:verwenden|nutzen|verwendet|nutzt) cookies"
     r"|nous utilisons des cookies|ce site utilise des cookies|(?:utilizamos|usamos) cookies|este sitio web utiliza cookies"
     r"|(?:utilizziamo|usiamo) (?:i )?cookie|questo sito utilizza (?:i )?cookie|wij gebruiken cookies|deze website gebruikt cookies"
@@ -212,24 +212,31 @@ def _block_key(site: str, fingerprint: str) -> int:
     return xxhash.xxh64_intdigest(f"{site}\0{fingerprint}".encode())
 
 
-def _contexts(raw: RawDoc, blocks: Mapping[str, str], known: frozenset[str]) -> dict[str, int]:
-    """fingerprint -> context of each block of one document: a hash of the document's longest line that
-    is neither the block itself nor known boilerplate (0 when there is none). Copies of one article
-    share their longest paragraph, so a paragraph repeated by copies of one article stays at one or two
-    contexts, while page chrome recurs next to many different articles."""
-    lines = []
+def _contexts(raw: RawDoc, max_words: int, known: frozenset[str]) -> dict[str, tuple[str, int, int]]:
+    """fingerprint -> (text, words, context) of the blocks (lines of at most `max_words` words) of one
+    plain-text document. The context is a hash of the document's longest line that is neither the
+    block itself nor known boilerplate (0 when there is none): copies of one article share their
+    longest paragraph, so a paragraph repeated by copies of one article stays at one or two contexts,
+    while page chrome recurs next to many different articles."""
+    if raw.content_type != "text/plain":
+        return {}
+    lines: dict[str, tuple[str, int]] = {}
+    longest: list[tuple[int, str]] = []
     for line in raw.text.splitlines():
         t = " ".join(line.split())
-        if t:
-            fp = block_fingerprint(t)
-            if fp not in known:
-                lines.append((len(t), fp))
-    lines.sort(reverse=True)
-    top = [fp for _, fp in lines[:2]]
+        if not t:
+            continue
+        fp = block_fingerprint(t)
+        if fp not in known:
+            longest.append((len(t), fp))
+        if fp not in lines and (n := len(words_of(t))) <= max_words:
+            lines[fp] = (t, n)
+    longest.sort(reverse=True)
+    top = [fp for _, fp in longest[:2]]
     out = {}
-    for fp in blocks:
+    for fp, (t, n) in lines.items():
         other = next((x for x in top if x != fp), None)
-        out[fp] = 0 if other is None else xxhash.xxh64_intdigest(other.encode()) | 1
+        out[fp] = (t, n, 0 if other is None else xxhash.xxh64_intdigest(other.encode()) | 1)
     return out
 
 
@@ -297,17 +304,12 @@ class SiteBoilerplate:
         meta: dict[int, tuple[str, str, str]] = {}
         shared = self.fingerprints.get(RUN_WIDE, frozenset())
         for raw in raws:
-            blocks = site_blocks(raw, self.shared_max_words)
-            if not blocks:
-                continue
             has_site = raw.source_uri is not None
-            known = shared | self.fingerprints.get(raw.site_key, frozenset()) if has_site else shared
-            ctx = _contexts(raw, blocks, known)
-            short = {fp for fp, t in blocks.items() if len(words_of(t)) <= self.max_words} if has_site else ()
-            for fp, text in blocks.items():
-                for site in (RUN_WIDE, raw.site_key) if fp in short else (RUN_WIDE,):
+            site_known = self.fingerprints.get(raw.site_key, frozenset()) if has_site else frozenset()
+            for fp, (text, n, ctx) in _contexts(raw, self.shared_max_words, shared | site_known if site_known else shared).items():
+                for site in (RUN_WIDE, raw.site_key) if has_site and n <= self.max_words else (RUN_WIDE,):
                     k = _block_key(site, fp)
-                    pair_keys.append(xxhash.xxh64_intdigest(f"{k}\0{ctx[fp]}".encode()))
+                    pair_keys.append(xxhash.xxh64_intdigest(f"{k}\0{ctx}".encode()))
                     keys_of_pair.append(k)
                     meta.setdefault(k, (site, fp, text))
         if not pair_keys:

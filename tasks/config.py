@@ -38,12 +38,15 @@ class CleanConfig:
 
 @dataclass(frozen=True, slots=True)
 class DedupConfig:
+    # Measured on bench/bench_dedup.py --realistic (real article text, spun/truncated/commented copies):
+    # word 2-shingles keep spun copies (5-15% of words replaced) above the threshold where 3-shingles do
+    # not, and 2-row bands find the pairs near the threshold (README, bench/RESULTS.md).
     num_perm: int = 128  # MinHash permutations
-    shingle_words: int = 3  # words per shingle
-    bands: int = 32  # LSH bands (rows per band = num_perm / bands)
-    jaccard_threshold: float = 0.5  # estimated Jaccard a candidate pair must reach to be a near duplicate
+    shingle_words: int = 2  # words per shingle
+    bands: int = 64  # LSH bands (rows per band = num_perm / bands)
+    jaccard_threshold: float = 0.45  # estimated Jaccard a candidate pair must reach to be a near duplicate
     containment_threshold: float = 0.9  # ... or this share of the shorter text inside the longer (truncated copies)
-    containment_min_jaccard: float = 0.3  # containment is only considered above this estimated Jaccard
+    containment_min_jaccard: float = 0.2  # containment is only considered above this estimated Jaccard
     member_min_jaccard: float = 0.2  # every two members of a cluster reach this estimated Jaccard ...
     member_min_containment: float = 0.5  # ... or this containment (no member unrelated to another)
     min_words: int = 30  # documents shorter than this are matched exactly only (site chrome false merges)

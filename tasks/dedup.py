@@ -5,10 +5,11 @@ In:  clean documents (id, clean text, publication date) of this run, the stored 
 Out: one `DupRow` per new document (cluster, canonical copy, method, similarity) and the index entries
      to store. Nothing is dropped: duplicates stay documents, linked to their canonical copy.
 
-Near duplicates: word 3-shingles -> 128 MinHash values (numpy, multiply-shift hashing, fixed seed) ->
-LSH bands -> every candidate pair verified by signature agreement (estimated Jaccard) before union-find,
-so clusters do not chain through weak pairs. Documents under `min_words` are matched exactly only:
-short articles sharing a site's chrome would otherwise merge.
+Near duplicates: word k-shingles -> 128 MinHash values (numpy, multiply-shift hashing, fixed seed) ->
+LSH bands -> every candidate pair verified by signature agreement (estimated Jaccard, or containment for
+truncated copies) -> star clusters: every member verified against its cluster's canonical document and
+related to every other member, so clusters never chain through a sequence of pairs. Documents under
+`min_words` are matched exactly only: short articles sharing a site's chrome would otherwise merge.
 """
 
 from __future__ import annotations

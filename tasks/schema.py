@@ -121,7 +121,7 @@ SEGMENTS = TableSpec(
         ("seq", pa.int32(), False, "0-based position of the block in the document."),
         ("label", pa.string(), False, "`title`, `content`, `boilerplate`, `comment`, `duplicate` or `metadata`."),
         ("text", pa.string(), False, "The block's text (after rejoining broken paragraphs)."),
-        ("reason", pa.string(), False, "The rule or feature that decided the label (e.g. `url_density`, `promotion`, `after_comment_start`)."),
+        ("reason", pa.string(), False, "The rule or feature that decided the label (e.g. `url_density`, `promotion`, `after_comment_start`; learned boilerplate: `site_boilerplate`, `shared_boilerplate` (run-wide), `known_chrome` (consent/newsletter/share pattern))."),
         ("run_id", pa.string(), False, "Run that wrote this row."),
         ("record_hash", pa.string(), False, "Hash of the row's content columns."),
     ),
@@ -134,10 +134,10 @@ DUPLICATES = TableSpec(
     columns=(
         ("doc_id", pa.string(), False, "Document."),
         ("cluster_id", pa.string(), False, "Cluster of exact/near duplicates (the canonical document's id)."),
-        ("canonical_doc_id", pa.string(), False, "The cluster's canonical copy: a stored canonical wins, else earliest published, else the medoid."),
+        ("canonical_doc_id", pa.string(), False, "The cluster's canonical copy (every member is verified against it): a stored canonical wins, else earliest published, else the copy with most verified neighbours."),
         ("is_canonical", pa.bool_(), False, "True for the canonical copy (and for unique documents)."),
         ("method", pa.string(), False, "`exact` (same normalised text), `near` (MinHash-LSH, verified) or `unique`."),
-        ("similarity", pa.float64(), False, "Estimated Jaccard similarity (word 3-shingles) to the canonical copy; 1.0 for exact and unique."),
+        ("similarity", pa.float64(), False, "Estimated Jaccard similarity (word 2-shingles) to the canonical copy; 1.0 for exact and unique."),
         ("run_id", pa.string(), False, "Run that wrote this row."),
         ("record_hash", pa.string(), False, "Hash of the row's content columns."),
     ),
@@ -233,13 +233,13 @@ QUARANTINE = TableSpec(
 
 BOILERPLATE = TableSpec(
     name="boilerplate",
-    grain="one row per (site, block fingerprint) that recurs across documents of a site",
+    grain="one row per (site, block fingerprint) that recurs next to different articles of a site, or of any sites of a run (`site_key` `*`)",
     keys=("site_key", "fingerprint"),
     columns=(
-        ("site_key", pa.string(), False, "Host, or source folder when there is no host."),
+        ("site_key", pa.string(), False, "Host, or source folder when there is no host; `*` for blocks learned run-wide (any site, and records without URL)."),
         ("fingerprint", pa.string(), False, "xxh64 of the normalised block text."),
         ("example", pa.string(), False, "The block text (first 200 characters)."),
-        ("n_documents", pa.int32(), False, "Documents of the site that carry the block (all runs)."),
+        ("n_documents", pa.int32(), False, "Different articles (documents with another longest line) next to which the block was seen (all runs)."),
         ("run_id", pa.string(), False, "Run that wrote (or last changed) this row."),
         ("record_hash", pa.string(), False, "Hash of the row's content columns."),
     ),

@@ -293,3 +293,64 @@ def test_site_boilerplate_forgets_singletons_past_max_blocks():
     learner.add([_site_doc(i, "s", [f"unique line {i}", "shared line"]) for i in range(10)])
     assert len(learner) == 2  # the ten unique lines are forgotten, the shared one is kept (site and run-wide)
     assert [r["n_documents"] for r in learner.rows("r")] == [10, 10]
+
+
+def test_paragraphs_of_a_copied_article_are_not_boilerplate_chrome_is():
+    """Ten copies of one article on one site (same longest paragraph) and ten other articles: the
+    article's short paragraphs recur in ten documents but next to one article only; the chrome line
+    recurs next to many articles and is learned."""
+    from tasks.clean import SiteBoilerplate, block_fingerprint
+
+    chrome = "Read our latest coverage every morning"
+    brief = ["A short paragraph of the brief.", "Another short line of the same brief."]
+    lead = "The long opening paragraph of the copied article, with many more words than any other line of it."
+    copies = [_site_doc(i, "a", [chrome, lead, *brief]) for i in range(10)]
+    others = [_site_doc(100 + i, "a", [chrome, f"A different article number {i}, long enough to be its longest line of text."]) for i in range(10)]
+    learner = SiteBoilerplate(min_docs=3, shared_min_docs=5)
+    learner.add(copies + others)
+    fps = learner.fingerprints["a"]
+    assert block_fingerprint(chrome) in fps
+    assert not {block_fingerprint(b) for b in brief} & fps
+    assert block_fingerprint(chrome) in learner.fingerprints["*"]  # run-wide too: 11 different articles
+
+
+def test_records_without_url_learn_run_wide_only():
+    from tasks.clean import SiteBoilerplate, block_fingerprint
+
+    banner = "Click for full results"
+    docs = [_site_doc(i, "feed", [f"Story number {i} of the feed, a line long enough to be the article.", banner], uri=False) for i in range(6)]
+    learner = SiteBoilerplate(min_docs=3, shared_min_docs=5)
+    learner.add(docs[:4])
+    assert learner.fingerprints == {}  # no site for records without URL; four articles < 5
+    learner.add(docs[4:])
+    assert learner.fingerprints == {"*": frozenset({block_fingerprint(banner)})}
+    assert [(r["site_key"], r["n_documents"]) for r in learner.rows("r")] == [("*", 6)]
+
+
+def test_consent_banner_is_set_aside_before_the_block_cleaner():
+    """A consent banner (known chrome, never learned) at the top of a dump is not the article's first
+    paragraph: the article stays content, the banner is a boilerplate segment in page order."""
+    banner = (
+        "We use cookies and similar technologies to personalise content and ads, to provide social media features and to "
+        "analyse our traffic. By clicking Accept you agree to this."
+    )
+    body = "The council approved the new budget on Tuesday after a long debate about the costs of the bridge."
+    text = "\n".join([banner, "Accept", "Council approves budget", body, "The vote was close, with five members against it."])
+    doc = clean_document(RawDoc("d" * 16, "r1", None, "text/plain", "0" * 64, text, "utf-8", "s"), CFG)
+    assert banner not in doc.clean_text and body in doc.clean_text
+    assert (doc.segments[0].text, doc.segments[0].label, doc.segments[0].reason) == (banner, "boilerplate", "known_chrome")
+    assert [s.seq for s in doc.segments] == list(range(len(doc.segments)))
+    assert [s.text for s in doc.segments][2:4] == ["Council approves budget", body]
+
+
+def test_learned_boilerplate_never_empties_a_document():
+    from tasks.clean import block_fingerprint
+
+    lines = ["A brief of one paragraph that every copy of it carries word for word here.", "Second line of it, also copied."]
+    raw = RawDoc("d" * 16, "r1", None, "text/plain", "0" * 64, "\n".join(lines), "utf-8", "s")
+    learned = frozenset(block_fingerprint(x) for x in lines)
+    doc = clean_document(raw, CFG, learned, learned)
+    assert lines[0] in doc.clean_text
+    shared = frozenset({block_fingerprint(lines[1])})
+    doc = clean_document(raw, CFG, frozenset(), shared)
+    assert lines[1] not in doc.clean_text and {(s.text, s.reason) for s in doc.segments} >= {(lines[1], "shared_boilerplate")}
