@@ -44,10 +44,16 @@ OFFSETS = (-2, -1, 0, 1, 2)
 BOS, EOS = "\x02BOS", "\x02EOS"  # padding types before / after a sentence
 CAPS = "\x01"  # key prefix of a word in a caps-mode sentence
 
-# words written with a full stop that is not a sentence end ("Mr. Smith", "Acme Inc. said")
+# words written with a full stop that is not a sentence end ("Mr. Smith", "Jan. 6")
 ABBREVIATIONS = frozenset(
-    "Mr Mrs Ms Dr Prof St Mt Ft Jr Sr Inc Corp Co Ltd Plc Bros Gen Col Lt Sgt Capt Cmdr Adm Gov Sen Rep Rev Hon "
-    "Pres Sec No vs etc Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Ave Blvd approx dept est fig al".split()
+    "Mr Mrs Ms Dr Prof St Mt Ft Gen Col Lt Sgt Capt Cmdr Adm Gov Sen Rep Rev Hon "
+    "Pres Sec No vs Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Ave Blvd approx dept est fig".split()
+)
+# ... and those that often end a sentence: their full stop is theirs only when the sentence goes on
+# ("Acme Inc. said" -> "Inc."; "bought Acme Inc." -> "Inc" "." as CoNLL writes it; "Tampa, Fla.")
+FINAL_ABBREVIATIONS = frozenset(
+    "Inc Corp Co Ltd Plc Bros Jr Sr etc al Ala Ariz Ark Calif Colo Conn Fla Ga Ill Kan Ky La Md Mass Mich Minn "
+    "Mo Mont Neb Nev Okla Ore Pa Tenn Tex Va Vt Wis Wyo".split()
 )
 _CLITIC = r"(?:[sSdDmM]|re|RE|ve|VE|ll|LL)"
 TOKEN_RE = re.compile(
@@ -115,6 +121,12 @@ PARTICLES = frozenset(
 )
 
 
+def _sentence_goes_on(line: str, i: int) -> bool:
+    """After a full stop at line[i - 1]: does the sentence continue (a lower-case word, a comma...)?"""
+    rest = line[i : i + 40].lstrip()
+    return bool(rest) and not (rest[0].isupper() or rest[0] in "\"“‘'(")
+
+
 def tokenise(text: str) -> list[list[tuple[int, int, str]]]:
     """Sentences of tokens `(start, end, surface)` with character offsets into `text`."""
     sentences: list[list[tuple[int, int, str]]] = []
@@ -130,9 +142,11 @@ def tokenise(text: str) -> list[list[tuple[int, int, str]]]:
             if s < skip:  # the full stop of an abbreviation, already taken
                 continue
             tok = m.group()
-            if e < n and line[e] == "." and tok in ABBREVIATIONS:
-                tok += "."
-                e = skip = e + 1
+            if e < n and line[e] == ".":
+                word = tok.capitalize() if tok.isupper() else tok  # "ST. LOUIS" in a headline
+                if word in ABBREVIATIONS or (word in FINAL_ABBREVIATIONS and _sentence_goes_on(line, e + 1)):
+                    tok += "."
+                    e = skip = e + 1
             # a sentence ends after . ! ? when the next token starts a new one
             if (
                 prev in _SENTENCE_END

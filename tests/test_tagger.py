@@ -33,6 +33,8 @@ def words(text: str) -> list[list[str]]:
         ),
         ("He left. She stayed.\nNEW LINE", [["He", "left", "."], ["She", "stayed", "."], ["NEW", "LINE"]]),
         ("a 26-year-old", [["a", "26-year-old"]]),
+        ("Acme Inc. said it bought Beta Corp.", [["Acme", "Inc.", "said", "it", "bought", "Beta", "Corp", "."]]),
+        ("in Tampa, Fla., and ST. LOUIS", [["in", "Tampa", ",", "Fla.", ",", "and", "ST.", "LOUIS"]]),
     ],
 )
 def test_tokenise_splits_like_conll(text, expected):
