@@ -39,6 +39,7 @@ class TextResult:
     author: str | None = None
     site_name: str | None = None
     published: date | None = None
+    language: str | None = None  # declared by the page (HTML), else detected in clean.py
     extra_comments: list[str] = field(default_factory=list)
 
     def texts(self, label: str) -> list[str]:

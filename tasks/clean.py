@@ -22,9 +22,10 @@ from datetime import date, datetime
 import numpy as np
 import xxhash
 
-from tasks.blocks import block_fingerprint, clean_text_dump, guess_language, words_of
+from tasks.blocks import block_fingerprint, clean_text_dump, words_of
 from tasks.config import CleanConfig
 from tasks.html_page import clean_html, html_pathology
+from tasks.metadata import document_language
 from tasks.records import RawDoc, Rejected
 
 # --- records -----------------------------------------------------------------------------------
@@ -113,7 +114,7 @@ def clean_document(
         author=res.author,
         site_name=res.site_name,
         published=raw.published or res.published,
-        language=guess_language(clean),
+        language=document_language(clean, res.language),
         clean_text=clean,
         comments_text="\n\n".join(comments),
         segments=segments,

@@ -848,7 +848,10 @@ def find_dates(
             pm = _period(r, span, ref, rel_conf if not g.get("year") else 0.85, years_seen)
             if pm is not None:
                 out.append(DateMention(pm.start, pm.end, pm.text, pm.value, pm.precision, pm.confidence, tense_flags, pm.after_reference, pm.first, pm.last))
-    return [m if m.is_period else _with_after(m, ref) for m in out]
+    return [m if m.is_period else _with_after(m, ref) for m in out if m.is_period or _YEAR_OK_RE.match(m.value)]
+
+
+_YEAR_OK_RE = re.compile(r"^[1-9]\d{3}(?:-|$)")  # "30000 years ago" or "3000 years ago" in 2100 is no calendar date
 
 
 def _with_after(m: DateMention, ref: date) -> DateMention:

@@ -2,7 +2,8 @@
 
 In:  the HTML of one page (str) and a CleanConfig.
 Out: a `blocks.TextResult` (the article's blocks, labelled by the block rules; comments found in
-     comment containers; title, author, site name, publication date from the page's metadata), and
+     comment containers; title, author, site name, publication date, language from the page's metadata,
+     read by `tasks.metadata`), and
      `html_pathology`: why a page would defeat the parser, for quarantine.
 """
 
@@ -12,6 +13,7 @@ import re
 
 from tasks.blocks import TextResult, chrome_reason, label_blocks, reply_marker, split_blocks
 from tasks.config import CleanConfig
+from tasks.metadata import html_metadata
 from tasks.records import normalise_words
 
 # --- HTML --------------------------------------------------------------------------------------
@@ -79,48 +81,6 @@ def _html_comments(tree) -> list[str]:
     return out
 
 
-META_KEYS = {
-    "article:published_time": "published",
-    "og:published_time": "published",
-    "datepublished": "published",
-    "date": "published",
-    "pubdate": "published",
-    "dc.date": "published",
-    "dc.date.issued": "published",
-    "author": "author",
-    "article:author": "author",
-    "dc.creator": "author",
-    "og:site_name": "site_name",
-    "application-name": "site_name",
-    "og:title": "title",
-    "twitter:title": "title",
-}
-
-
-def html_metadata(tree) -> dict[str, str]:
-    """<meta> metadata (published time, author, site name, title), <title>, <time datetime>, canonical URL."""
-    found: dict[str, str] = {}
-    for m in tree.iter("meta"):
-        k = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
-        v = (m.get("content") or "").strip()
-        if k in META_KEYS and v and META_KEYS[k] not in found and not v.startswith("http"):
-            found[META_KEYS[k]] = v
-    if "title" not in found:
-        t = tree.find(".//title")
-        if t is not None and t.text_content().strip():
-            found["title"] = " ".join(t.text_content().split())
-    if "published" not in found:
-        for t in tree.iter("time"):
-            if t.get("datetime"):
-                found["published"] = t.get("datetime")
-                break
-    for link in tree.iter("link"):
-        if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
-            found["url"] = link.get("href")
-            break
-    return found
-
-
 def _trafilatura(tree, cfg: CleanConfig, fast: bool):
     import trafilatura
 
@@ -168,20 +128,16 @@ def clean_html(html: str, cfg: CleanConfig, site_fingerprints: frozenset[str] = 
     body = (doc.text if doc is not None and doc.text else "") or ""
     blocks = split_blocks(body)
     res = label_blocks(blocks, cfg, site_fingerprints, find_title=False)
-    title = meta.get("title")
+    title = meta.get("title")  # already without " | Site name" (tasks.metadata.split_title)
     site = meta.get("site_name")
     if title:
-        # "Article title | Site name" in <title>: keep the article part.
-        if site and title.endswith(site) and len(title) > len(site):
-            title = re.sub(r"\s*[|–—:-]\s*$", "", title[: -len(site)]).strip() or title
-        else:
-            title = re.split(r"\s+[|–—]\s+", title)[0].strip() or title
         first = next((b for b in blocks if b.label in ("content", "boilerplate")), None)
         if first is not None and normalise_words(first.text) == normalise_words(title):
             first.label, first.reason = "title", "html_heading"
     res.title = title or None
     res.author = meta.get("author") or res.author
     res.site_name = site or res.site_name
+    res.language = meta.get("language")
     if meta.get("published"):
         from tasks.dates import parse_published
 

@@ -149,3 +149,9 @@ def test_holiday_dates_and_intervals():
     assert holiday_date("Groundhog Day", 2023) is None
     assert interval("2024-02", "month") == (date(2024, 2, 1), date(2024, 2, 29))
     assert DateMention(0, 4, "2023", "2023", "year", 1.0).last_day == date(2023, 12, 31)
+
+
+def test_out_of_calendar_years_are_dropped_not_raised():
+    # "3000 years ago" against a far reference gives year -900: no calendar value, no crash
+    found = find_dates("It formed 3000 years ago and 20 years ago.", date(2100, 1, 1))
+    assert [(d.text, d.value) for d in found] == [("20 years ago", "2080")]

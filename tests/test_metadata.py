@@ -1,0 +1,168 @@
+"""Page metadata (tasks.metadata): JSON-LD, meta tags, microdata, bylines, dates, language, titles."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tasks.config import CleanConfig
+from tasks.html_page import parse_html
+from tasks.metadata import (
+    detect_language,
+    document_language,
+    html_metadata,
+    normalise_language,
+    page_metadata,
+    split_title,
+)
+
+BODY = "<p>" + "The council approved the new budget after a long debate about schools and roads. " * 6 + "</p>"
+
+
+def _md(head: str, body: str = BODY, html_attrs: str = "", url: str | None = None):
+    return page_metadata(parse_html(f"<html {html_attrs}><head>{head}</head><body>{body}</body></html>"), url)
+
+
+def test_json_ld_graph_with_author_objects():
+    head = """<script type="application/ld+json">{"@context": "https://schema.org", "@graph": [
+        {"@type": "WebSite", "name": "Daily Planet"},
+        {"@type": ["NewsArticle"], "headline": "Council approves budget", "datePublished": "2023-03-04T09:12:00Z",
+         "author": [{"@type": "Person", "name": "Lois Lane"}, {"@type": "Person", "name": "Clark Kent"}],
+         "publisher": {"@type": "Organization", "name": "Daily Planet"}, "inLanguage": "en-US",
+         "mainEntityOfPage": {"@id": "https://planet.example/2023/03/04/budget"}}]}</script>"""
+    md = _md(head)
+    assert md.author == "Lois Lane, Clark Kent"
+    assert md.published == date(2023, 3, 4)
+    assert (md.site_name, md.language, md.title) == ("Daily Planet", "en", "Council approves budget")
+    assert md.url == "https://planet.example/2023/03/04/budget"
+
+
+def test_json_ld_array_reportage_article_and_broken_script():
+    head = """<script type="application/ld+json">{not json</script>
+    <script type="application/ld+json">[{"@type": "ReportageNewsArticle", "author": "Jane Roe",
+      "datePublished": "2019-11-18"}]</script>"""
+    md = _md(head)
+    assert (md.author, md.published) == ("Jane Roe", date(2019, 11, 18))
+
+
+@pytest.mark.parametrize(
+    ("head", "author", "published"),
+    [
+        # article:author is a profile URL (dropped); sailthru names the byline
+        ('<meta property="article:author" content="https://www.facebook.com/someone">'
+         '<meta name="sailthru.author" content="Mary Smith"><meta name="sailthru.date" content="2021-06-02 10:00:00">',
+         "Mary Smith", date(2021, 6, 2)),
+        ('<meta name="parsely-page" content=\'{"title": "T", "pub_date": "2020-01-31T08:00:00Z", "author": "Ann Lee"}\'>',
+         "Ann Lee", date(2020, 1, 31)),
+        ('<meta name="DC.creator" content="Paul Martin"><meta name="DC.date.issued" content="2008-01-14">',
+         "Paul Martin", date(2008, 1, 14)),
+        ('<meta property="article:published_time" content="2024-05-06T07:08:09+02:00"><meta name="author" content="By Kim Park">',
+         "Kim Park", date(2024, 5, 6)),
+        # a web designer or the site's own handle is not the author
+        ('<meta name="author" content="Vivid Interactive and Design">', None, None),
+        ('<meta name="author" content="calgarysun">', None, None),
+    ],
+)
+def test_meta_tags(head, author, published):
+    md = _md(head)
+    assert (md.author, md.published) == (author, published)
+
+
+def test_microdata_time_and_html_lang():
+    body = ('<article><span itemprop="author" itemscope><span itemprop="name">Min-jun Kim</span></span>'
+            '<time datetime="2022-10-09T12:00:00+09:00" pubdate>10월 9일</time>' + BODY + "</article>")
+    md = _md("", body, 'lang="ko"')
+    assert (md.author, md.published, md.language) == ("Min-jun Kim", date(2022, 10, 9), "ko")
+
+
+def test_byline_and_date_elements_without_metadata():
+    body = ('<h1>Storm hits the coast</h1><div class="byline">By Jane Doe | Staff writer</div>'
+            '<div class="posted">POSTED: 2:45 pm EST January 22, 2008</div>' + BODY
+            + '<div class="comment"><span class="author">By Troll Person</span></div>')
+    md = _md("<title>Storm hits the coast</title>", body)
+    assert (md.author, md.published) == ("Jane Doe", date(2008, 1, 22))
+
+
+def test_date_from_the_url_then_from_the_dateline():
+    md = _md('<link rel="canonical" href="https://news.example/2015/03/18/story.html">')
+    assert md.published == date(2015, 3, 18)
+    md = _md("<title>Mayor resigns</title>", "<h1>Mayor resigns</h1><p>Jan. 10, 2008 12:00 AM</p>" + BODY
+             + "<p>Copyright (c) January 1, 2007 Example Corp</p>")
+    assert md.published == date(2008, 1, 10)
+    # a copyright year is not a publication date (no day, no month)
+    assert _md("", BODY + "<p>Copyright (c) 2007-2008 Example Corp. All rights reserved.</p>").published is None
+
+
+def test_no_metadata_gives_nones():
+    md = _md("", "<p>short</p>")
+    assert (md.author, md.published, md.site_name, md.url, md.language) == (None, None, None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "expected"),
+    [
+        ("Introducing Junior Gaspard, New CEO at Acme", "Acme", "Introducing Junior Gaspard, New CEO at Acme"),
+        ("Introducing Junior Gaspard, New CEO at", None, "Introducing Junior Gaspard, New CEO at"),
+        ("Council approves budget | Daily Planet", "Daily Planet", "Council approves budget"),
+        ("Daily Planet - Council approves budget", "Daily Planet", "Council approves budget"),
+        ("Council approves the new budget | Daily Planet", None, "Council approves the new budget"),
+        ("Spider-Man returns", "Marvel", "Spider-Man returns"),
+        ("Ledger-Enquirer.com | 01/07/2008 | Mauritania detains 9 over French deaths", None, "Mauritania detains 9 over French deaths"),
+        ("Sir Edmund Hillary - the mountaineering legend- Hindustan Times", None, "Sir Edmund Hillary"),
+    ],
+)
+def test_split_title_keeps_words(title, site, expected):
+    assert split_title(title, site) == expected
+
+
+def test_long_swallowed_title_is_dropped():
+    md = _md("<title>Bush to Saudis " + "x " * 400 + "</title>")
+    assert md.title is None
+
+
+@pytest.mark.parametrize(
+    ("tag", "code"),
+    [("en-US", "en"), ("en_GB", "en"), ("EN", "en"), ("pt-BR", "pt"), ("English", "en"), ("und", None), ("", None), (None, None)],
+)
+def test_normalise_language(tag, code):
+    assert normalise_language(tag) == code
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("대통령은 오늘 서울에서 기자회견을 열고 새로운 경제 정책을 발표했다. 정부는 내년 예산을 늘릴 계획이다.", "ko"),
+        ("政府は本日、新しい経済対策を発表した。首相は記者会見で来年度の予算を増やす方針を示した。", "ja"),
+        ("Президент заявил сегодня на пресс-конференции, что правительство увеличит бюджет в следующем году.", "ru"),
+        ("Der Stadtrat hat am Mittwoch den neuen Haushalt beschlossen, nachdem lange über Schulen gestritten wurde.", "de"),
+        ("Le conseil municipal a adopté mercredi le nouveau budget après un long débat sur les écoles et les routes.", "fr"),
+        ("El ayuntamiento aprobó el miércoles el nuevo presupuesto tras un largo debate sobre escuelas y carreteras.", "es"),
+        ("The council approved the new budget on Wednesday after a long debate about schools and roads.", "en"),
+    ],
+)
+def test_detect_language_beyond_english(text, code):
+    assert detect_language(text) == code
+
+
+def test_document_language_prefers_the_declared_one_and_needs_text():
+    assert document_language("The council approved the new budget on Wednesday after a long debate.", "fr-FR") == "fr"
+    assert document_language("too short", None) is None
+
+
+def test_html_metadata_flat_dict_and_clean_document_language():
+    tree = parse_html('<html lang="ru"><head><meta property="og:site_name" content="Vesti">'
+                      '<title>Новости дня | Vesti</title></head><body>' + BODY + "</body></html>")
+    assert html_metadata(tree) == {"title": "Новости дня", "site_name": "Vesti", "language": "ru"}
+
+    from tasks.clean import clean_document
+    from tasks.records import RawDoc
+
+    html = '<html lang="id"><head><title>Berita</title></head><body><article>' + BODY + "</article></body></html>"
+    raw = RawDoc(doc_id="d1", source_id="a.html", source_uri="a.html", content_type="text/html", text=html,
+                 content_sha256="0" * 64, encoding="utf-8", site_key="example")
+    assert clean_document(raw, CleanConfig()).language == "id"
+    text = "Der Stadtrat hat am Mittwoch den neuen Haushalt beschlossen, nachdem lange über Schulen gestritten wurde. " * 3
+    raw = RawDoc(doc_id="d2", source_id="b.txt", source_uri="b.txt", content_type="text/plain", text=text,
+                 content_sha256="1" * 64, encoding="utf-8", site_key="example")
+    assert clean_document(raw, CleanConfig()).language == "de"
