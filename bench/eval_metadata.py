@@ -182,7 +182,8 @@ def main() -> None:
     if lang_rows:
         print(f"\nlanguage detectors on the gold article text of {len(lang_rows)} pages that declare a language "
               f"({', '.join(f'{k} {v}' for k, v in Counter(lang for lang, _ in lang_rows).most_common(8))})")
-        detectors = [("py3langid", detect_language), ("stop words (old)", guess_language)]
+        detectors = [("py3langid", detect_language), ("stop words (old)", guess_language),
+                     ("stop words, else py3langid (used)", lambda t: document_language(t))]
         if not args.no_baseline and (lg := lingua_detector()) is not None:
             detectors.insert(1, ("lingua", lg))
         for dname, fn in detectors:
@@ -190,7 +191,8 @@ def main() -> None:
             right = sum(normalise_language(fn(text) or "") == lang for lang, text in lang_rows)
             dt = time.perf_counter() - t
             print(f"  {dname:<18} accuracy {100 * right / len(lang_rows):5.1f}%   {1000 * dt / len(lang_rows):6.2f} ms/text")
-            flat[f"language_accuracy/{dname.split()[0]}"] = round(right / len(lang_rows), 4)
+            key = "used" if "(used)" in dname else dname.split()[0]
+            flat[f"language_accuracy/{key}"] = round(right / len(lang_rows), 4)
     if args.json:
         args.json.write_text(json.dumps(flat, indent=1, sort_keys=True))
 
