@@ -31,6 +31,11 @@ META_KEYS: dict[str, str] = {
     "datepublished": "published",
     "sailthru.date": "published",
     "parsely-pub-date": "published",
+    "og:article:published_time": "published",
+    "cxenseparse:recs:publishtime": "published",
+    "article_date_original": "published",
+    "pdate": "published",
+    "ptime": "published",
     "pubdate": "published",
     "publishdate": "published",
     "publish-date": "published",
@@ -354,8 +359,10 @@ _COPYRIGHT_RE = re.compile(r"(?:©|\(c\)|copyright)\s*(?:(?:19|20)\d{2}\s*[-–]
 
 
 def _compact_date(text: str) -> date | None:
-    """"20080109 15:24": a compact YYYYMMDD date followed by a time."""
-    m = re.search(r"\b((?:19|20)\d{2})(0[1-9]|1[0-2])([0-2]\d|3[01])\s+\d{1,2}:\d{2}\b", text)
+    """"20080109 15:24" (compact, followed by a time) or "2013/12/28" (year first, slashes or dots)."""
+    m = re.search(r"\b((?:19|20)\d{2})(0[1-9]|1[0-2])([0-2]\d|3[01])\s+\d{1,2}:\d{2}\b", text) or re.search(
+        r"\b((?:19|20)\d{2})[/.](0?[1-9]|1[0-2])[/.](3[01]|[12]\d|0?[1-9])\b", text
+    )
     if not m:
         return None
     try:

@@ -57,6 +57,7 @@ def test_json_ld_array_reportage_article_and_broken_script():
          "Ann Lee", date(2020, 1, 31)),
         ('<meta name="DC.creator" content="Paul Martin"><meta name="DC.date.issued" content="2008-01-14">',
          "Paul Martin", date(2008, 1, 14)),
+        ('<meta name="pdate" content="20190806">', None, date(2019, 8, 6)),
         ('<meta property="article:published_time" content="2024-05-06T07:08:09+02:00"><meta name="author" content="By Kim Park">',
          "Kim Park", date(2024, 5, 6)),
         # a web designer or the site's own handle is not the author
@@ -82,6 +83,11 @@ def test_byline_and_date_elements_without_metadata():
             + '<div class="comment"><span class="author">By Troll Person</span></div>')
     md = _md("<title>Storm hits the coast</title>", body)
     assert (md.author, md.published) == ("Jane Doe", date(2008, 1, 22))
+
+
+def test_year_first_date_in_a_date_element():
+    md = _md("", '<span class="post-time">於 2013/12/28 10:28</span>' + BODY)
+    assert md.published == date(2013, 12, 28)
 
 
 def test_date_from_the_url_then_from_the_dateline():
