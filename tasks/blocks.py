@@ -9,11 +9,14 @@ Out: a `TextResult`: the blocks (broken paragraphs rejoined) with label and reas
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import xxhash
 
@@ -41,6 +44,7 @@ class TextResult:
     published: date | None = None
     language: str | None = None  # declared by the page (HTML), else detected in clean.py
     extra_comments: list[str] = field(default_factory=list)
+    repeats: dict[int, int] = field(default_factory=dict)
 
     def texts(self, label: str) -> list[str]:
         return [b.text for b in self.blocks if b.label == label]
@@ -192,16 +196,31 @@ def block_fingerprint(text: str) -> str:
 
 
 def find_repeats(
-    texts: Sequence[str], jaccard: float = 0.85, min_words: int = 6, word_lists: Sequence[list[str]] | None = None
+    texts: Sequence[str],
+    jaccard: float = 0.85,
+    min_words: int = 6,
+    word_lists: Sequence[list[str]] | None = None,
+    max_candidates: int = 32,
+    max_postings: int = 16,
+    stats: dict[str, int] | None = None,
 ) -> dict[int, int]:
     """index -> index of the earlier block it repeats (same normalised text, or word-set Jaccard >= `jaccard`).
 
     Labels repeated paragraphs `duplicate` (seed 001 repeats its article).
     `word_lists` (lower-cased words per text) saves re-tokenising when the caller has them.
+
+    Near-linear: exact repeats by hash; near repeats by prefix filtering (All-Pairs): with the words of
+    each set ordered rarest first (document frequency within this text), two sets with Jaccard >= t share
+    a word among the first |s| - ceil(t |s|) + 1 of each, so a block is compared only with the earlier
+    blocks indexed under its prefix words and of compatible size. At most `max_candidates` comparisons
+    per block, and a posting list holds its earliest `max_postings` blocks, so the work is bounded by
+    blocks x max_candidates whatever the text; `stats["comparisons"]` counts the candidates examined.
     """
+    import math
+
     out: dict[int, int] = {}
     exact: dict[str, int] = {}
-    sets: list[tuple[int, frozenset[str]]] = []
+    todo: list[tuple[int, frozenset[str]]] = []
     for i, t in enumerate(texts):
         ws = word_lists[i] if word_lists is not None else normalise_words(t)
         key = " ".join(ws)
@@ -211,16 +230,44 @@ def find_repeats(
             out[i] = exact[key]
             continue
         exact[key] = i
-        if len(ws) < min_words:
-            continue
-        s = frozenset(ws)
-        for j, sj in sets:
+        if len(ws) >= min_words:
+            todo.append((i, frozenset(ws)))
+    df: Counter[str] = Counter()
+    for _, s in todo:
+        df.update(s)
+    postings: dict[str, list[int]] = {}
+    kept: list[frozenset[str]] = []  # sets that start no repeat, by position in `kept_idx`
+    kept_idx: list[int] = []
+    comparisons = 0
+    for i, s in todo:
+        order = sorted(s, key=lambda w: (df[w], w))
+        prefix = order[: len(s) - math.ceil(jaccard * len(s)) + 1]
+        cands: set[int] = set()
+        for w in prefix:
+            cands.update(postings.get(w, ()))
+        lo, hi = jaccard * len(s), len(s) / jaccard
+        match = None
+        for k in sorted(cands)[:max_candidates]:
+            comparisons += 1
+            sj = kept[k]
+            if not lo <= len(sj) <= hi:
+                continue
             inter = len(s & sj)
-            if inter and inter / len(s | sj) >= jaccard:
-                out[i] = j
+            if inter and inter / (len(s) + len(sj) - inter) >= jaccard:
+                match = kept_idx[k]
                 break
-        else:
-            sets.append((i, s))
+        if match is not None:
+            out[i] = match
+            continue
+        k = len(kept)
+        kept.append(s)
+        kept_idx.append(i)
+        for w in prefix:
+            lst = postings.setdefault(w, [])
+            if len(lst) < max_postings:
+                lst.append(k)
+    if stats is not None:
+        stats["comparisons"] = stats.get("comparisons", 0) + comparisons
     return out
 
 
@@ -330,6 +377,7 @@ def label_blocks(
             res.site_name = nb.text
     # 2. Repeats inside the document: a block that repeats an earlier one takes its side.
     repeats = find_repeats([b.text for b in blocks], cfg.near_repeat_jaccard, word_lists=[b.lw for b in blocks])
+    res.repeats = repeats
     # 3. Body start: the first unlabelled sentence-like block.
     body_start = next(
         (i for i, b in enumerate(blocks) if not b.label and i not in repeats and is_sentence_like(b.text, cfg.min_content_words, b.words)),
@@ -424,12 +472,51 @@ def _comment_start(blocks: list[_Block], body_start: int, repeats: Mapping[int, 
     return start
 
 
+def is_clean_prose(blocks: Sequence[_Block], cfg: CleanConfig) -> bool:
+    """True when a text is already article text (a JSONL record's `text`, a pasted article, a brief):
+    every block is prose or an isolated short line (a title, a subheading), and nothing in it is
+    page chrome or a reply marker. Such a text is kept whole: a page dump has runs of short lines
+    (menus, share and login lines) or chrome, and goes to the line model instead."""
+    if not blocks:
+        return False
+    short_prev = False
+    n_short = 0
+    for i, b in enumerate(blocks):
+        t = b.text
+        if url_density(t) > cfg.url_density_max or chrome_reason(t, b.words) or reply_marker(t) or REPLY_LINE_RE.match(t):
+            return False
+        short = b.words < cfg.min_content_words
+        if short:
+            if short_prev or (i == len(blocks) - 1 and i > 0):
+                return False
+            n_short += 1
+        short_prev = short
+    return n_short <= max(1, len(blocks) // 4)
+
+
 def clean_text_dump(
     text: str, cfg: CleanConfig, site_fingerprints: frozenset[str] = frozenset(), known_title: str | None = None
 ) -> TextResult:
-    """Plain-text dump -> labelled blocks and metadata (no Prefect, no disk)."""
+    """Plain-text dump -> labelled blocks and metadata (no Prefect, no disk).
+
+    Already-clean text (`is_clean_prose`) is kept whole. Otherwise the hand rules (`label_blocks`) label
+    what they recognise and give metadata and reasons; the line model (`tasks/data/dump_lines.json`)
+    then decides article / chrome / comment for every block (`apply_line_model`).
+    """
     blocks = split_blocks(text)
-    res = label_blocks(blocks, cfg, site_fingerprints, find_title=True)
+    if is_clean_prose(blocks, cfg):
+        res = TextResult(blocks=blocks)
+        for i, b in enumerate(blocks):
+            if i == 0 and len(blocks) > 1 and b.words < cfg.min_content_words and _title_candidate(b):
+                b.label, b.reason = "title", "clean_text_title"
+                res.title = b.text
+            else:
+                b.label, b.reason = "content", "clean_text"
+    else:
+        res = label_blocks(blocks, cfg, site_fingerprints, find_title=True)
+        model = line_model()
+        if model is not None:
+            apply_line_model(res, model)
     if known_title and res.title is None:
         norm = " ".join(normalise_words(known_title))
         for b in blocks:
@@ -438,3 +525,240 @@ def clean_text_dump(
                 break
         res.title = known_title.strip()
     return res
+
+
+# --- the learned line model (real dumps) --------------------------------------------------------
+#
+# Every line of a dump gets a feature vector that needs no word list of any language (lengths,
+# punctuation, digits, case, position, neighbours, reply-thread markers), a small classifier scores it
+# article / chrome / comment, and a Viterbi pass over the page picks the most likely label sequence
+# (article lines come in runs, the thread follows the article). Weights: tasks/data/dump_lines.json,
+# rebuilt by train/blocks.py from the labelled dumps.
+
+LINE_LABELS = ("chrome", "article", "comment")
+TIME_RE = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?\b|\b\d+\s*(?:min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?|months?|years?)\s+ago\b", re.I)
+YEAR_RE = re.compile(r"\b(?:19|20)\d{2}\b")
+SAID_RE = re.compile(r"(?:\b(?:says|said|wrote|writes|replied|commented)\s*(?::|\.\.\.|…)?|:)\s*$", re.I)
+REPLY_LINE_RE = re.compile(
+    r"^(?:[|·•\-\s]*(?:reply|report|report abuse|like|likes?|quote|permalink|flag|delete|edit|recommend|vote|up|down|"
+    r"share|link|respond|reply to this( comment)?|\d+|\+|-|points?|in reply to\b.*)[|·•\-\s]*)+$",
+    re.I,
+)
+SENT_END_RE = re.compile(r"[.!?…。！？](?:[\"”’)\]]*)(?=\s+\S)")
+TERMINAL_SENT = tuple('.!?…。！？"”’')
+_PUNCT_RE = re.compile(r"[^\w\s]", re.U)
+_UPPER_WORD_RE = re.compile(r"\b[^\W\d_]", re.U)
+
+LINE_FEATURES = (
+    "log_words", "log_chars", "mean_word_len", "ends_sentence", "ends_colon", "log_sentences", "punct_share",
+    "digit_share", "capital_share", "allcaps_share", "comma_per_word", "question_excl_per_word", "separators",
+    "has_url", "starts_at", "time_like", "year_like", "date_line", "said_header", "reply_line", "chrome_rule",
+    "comments_heading", "byline", "repeat", "pos", "words_before", "dist_longest", "after_longest",
+    "is_longest", "share_of_page", "log_lines", "win2_words", "win5_words", "win3_sentence",
+    "prev_words", "next_words", "prev_sentence", "next_sentence", "markers_before", "markers_next5",
+    "markers_prev5", "heading_before", "long_run", "in_main_run", "after_main_run", "before_main_run",
+    "quote_start",
+)
+
+
+_DIGIT_RE = re.compile(r"\d")
+
+
+def _line_basic(b: _Block) -> list[float]:
+    t = b.text
+    n = max(1, b.words)
+    chars = len(t)
+    alnum_words = [w for w in t.split() if w[:1].isalpha()]
+    caps = sum(w[:1].isupper() for w in alnum_words)
+    allcaps = sum(len(w) > 1 and w.isupper() for w in alnum_words)
+    chrome = chrome_reason(t, b.words)
+    marker = reply_marker(t)
+    return [
+        float(b.words),
+        float(chars),
+        min(20.0, sum(map(len, b.lw)) / n),
+        float(t.endswith(TERMINAL_SENT)),
+        float(t.endswith(":")),
+        float(len(SENT_END_RE.findall(t)) + (1 if t.endswith(TERMINAL_SENT) else 0)),
+        len(_PUNCT_RE.findall(t)) / max(1, chars),
+        len(_DIGIT_RE.findall(t)) / max(1, chars),
+        caps / max(1, len(alnum_words)),
+        allcaps / max(1, len(alnum_words)),
+        t.count(",") / n,
+        (t.count("?") + t.count("!")) / n,
+        float(t.count("|") + t.count("»") + t.count("›") + t.count("•") + t.count("·") + t.count(">") + t.count("/")),
+        float(bool(URL_RE.search(t)) or "@" in t[1:] and "." in t),
+        float(t.startswith("@")),
+        float(bool(TIME_RE.search(t))),
+        float(bool(YEAR_RE.search(t))),
+        float(bool(DATE_LINE_RE.match(t))),
+        float(b.words <= 8 and bool(SAID_RE.search(t)) and t[:1].isupper() or marker == "says_header"),
+        float(b.words <= 6 and bool(REPLY_LINE_RE.match(t))),
+        float(chrome not in (None, "comments_prompt")),
+        float(chrome == "comments_prompt" or marker == "comment_count"),
+        float(b.words <= 10 and bool(BYLINE_RE.match(t))),
+    ]
+
+
+def line_features(blocks: Sequence[_Block], repeats: Mapping[int, int]) -> list[list[float]]:
+    """One feature vector per block (`LINE_FEATURES` order); linear in the number of blocks."""
+    import math
+
+    n = len(blocks)
+    if not n:
+        return []
+    base = [_line_basic(b) for b in blocks]
+    words = [r[0] for r in base]
+    total = max(1.0, sum(words))
+    longest = max(range(n), key=lambda i: (words[i], -i))
+    lw = [math.log1p(w) for w in words]
+    sent = [r[3] for r in base]
+    marker = [float(r[14] or r[15] and r[0] <= 12 or r[18] or r[19]) for r in base]
+    heading = [r[21] for r in base]
+    # Runs of long lines (>= 10 words, gaps of up to 2 short lines allowed): the main run is the one with
+    # the most words, the article's usual place.
+    run_id = [-1] * n
+    runs: list[list[int]] = []
+    gap = 99
+    for i in range(n):
+        if words[i] >= 10:
+            if gap > 2 or not runs:
+                runs.append([i, i, 0])
+            runs[-1][1] = i
+            runs[-1][2] += int(words[i])
+            gap = 0
+        else:
+            gap += 1
+        if runs and gap <= 2:
+            run_id[i] = len(runs) - 1
+    main = max(runs, key=lambda r: (r[2], -r[0])) if runs else [longest, longest, 0]
+    pre_words = 0.0
+    pre_markers = 0.0
+    seen_heading = 0.0
+    # Prefix sums for the window features.
+    cs_lw = [0.0]
+    cs_sent = [0.0]
+    cs_mark = [0.0]
+    for i in range(n):
+        cs_lw.append(cs_lw[-1] + lw[i])
+        cs_sent.append(cs_sent[-1] + sent[i])
+        cs_mark.append(cs_mark[-1] + marker[i])
+
+    def win(cs: list[float], lo: int, hi: int) -> float:
+        lo, hi = max(0, lo), min(n, hi)
+        return (cs[hi] - cs[lo]) / max(1, hi - lo)
+
+    out = []
+    for i, r in enumerate(base):
+        rid = run_id[i]
+        run_len = (runs[rid][1] - runs[rid][0] + 1) if rid >= 0 else 0
+        d = i - longest
+        row = [
+            lw[i],
+            math.log1p(r[1]),
+            *r[2:5],
+            math.log1p(r[5]),
+            *r[6:12],
+            math.log1p(r[12]),
+            *r[13:23],
+            float(i in repeats),
+            i / max(1, n - 1),
+            pre_words / total,
+            math.copysign(math.log1p(abs(d)), d),
+            float(d > 0),
+            float(d == 0),
+            words[i] / total,
+            math.log1p(n),
+            win(cs_lw, i - 2, i + 3),
+            win(cs_lw, i - 5, i + 6),
+            win(cs_sent, i - 3, i + 4),
+            lw[i - 1] if i else -1.0,
+            lw[i + 1] if i + 1 < n else -1.0,
+            sent[i - 1] if i else -1.0,
+            sent[i + 1] if i + 1 < n else -1.0,
+            math.log1p(pre_markers),
+            win(cs_mark, i + 1, i + 6),
+            win(cs_mark, i - 5, i),
+            seen_heading,
+            math.log1p(run_len),
+            float(main[0] <= i <= main[1]),
+            float(i > main[1]),
+            float(i < main[0]),
+            float(r[1] > 0 and blocks[i].text[:1] in "\"“'‘«„"),
+        ]
+        out.append(row)
+        pre_words += words[i]
+        pre_markers += marker[i]
+        if heading[i] and i > longest:
+            seen_heading = 1.0
+    return out
+
+
+def decode_lines(model: Mapping, rows: Sequence[Sequence[float]], viterbi: bool = True) -> list[int]:
+    """Label index (into the model's `states`) of each line: the classifier's log-probabilities minus the
+    state priors, then (with `viterbi`) the most likely state sequence under the model's transition and
+    start log-probabilities. O(lines x states^2)."""
+    import numpy as np
+
+    if not len(rows):
+        return []
+    X = (np.asarray(rows, dtype=np.float64) - np.asarray(model["mean"])) / np.asarray(model["scale"])
+    logits = X @ np.asarray(model["coef"]).T + np.asarray(model["intercept"])
+    logits -= logits.max(1, keepdims=True)
+    logp = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    emis = logp - np.asarray(model["log_prior"])
+    if not viterbi:
+        return emis.argmax(1).tolist()
+    trans = np.asarray(model["log_trans"])
+    score = np.asarray(model["log_start"]) + emis[0]
+    back = np.zeros(emis.shape, dtype=np.int64)
+    for i in range(1, len(emis)):
+        m = score[:, None] + trans
+        back[i] = m.argmax(0)
+        score = m[back[i], np.arange(m.shape[1])] + emis[i]
+    path = [int(score.argmax())]
+    for i in range(len(emis) - 1, 0, -1):
+        path.append(int(back[i][path[-1]]))
+    return path[::-1]
+
+
+MODEL_PATH = Path(__file__).parent / "data" / "dump_lines.json"
+
+
+@functools.lru_cache(maxsize=1)
+def line_model() -> dict | None:
+    """The shipped line model (see tasks/data/README.md), or None when the file is absent."""
+    if not MODEL_PATH.is_file():
+        return None
+    return json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+
+
+# Rule decisions the line model does not overrule: on the labelled dumps (train/blocks.py --rules) at least
+# 95% of the words these rules remove are chrome, and the seeds rely on them.
+STRONG_RULES = frozenset(
+    ["chrome_login", "chrome_related", "chrome_subscribe", "chrome_copyright", "chrome_share", "chrome_notice",
+     "chrome_cookie", "chrome_comments_prompt", "chrome_tags", "chrome_navigation", "chrome_comment_form",
+     "chrome_advertisement", "comment_chrome", "comments_heading", "site_line", "byline", "header_title"]
+)
+
+
+def apply_line_model(res: TextResult, model: Mapping) -> None:
+    """Relabel the blocks of a rule-labelled result with the line model's article / chrome / comment
+    decision. Kept from the rules: the high-precision ones (`STRONG_RULES`) and repeats of article blocks
+    (`duplicate`); a block the model moves gets a `model_*` reason."""
+    blocks = res.blocks
+    labels = decode_lines(model, line_features(blocks, res.repeats))
+    for b, y in zip(blocks, labels, strict=True):
+        if b.reason in STRONG_RULES or b.label == "duplicate":
+            continue
+        kind = model["state_labels"][y] if "state_labels" in model else LINE_LABELS[y]
+        if kind == "article":
+            if b.label != "content":
+                b.label, b.reason = "content", "model_article"
+        elif kind == "comment":
+            if b.label != "comment":
+                b.label, b.reason = "comment", "model_comment"
+        elif b.label in ("content", "title", "comment"):
+            b.label, b.reason = "boilerplate", "model_chrome"
+    if res.title is not None and not any(b.label == "title" for b in blocks):
+        res.title = None

@@ -22,7 +22,7 @@ from datetime import date, datetime
 import numpy as np
 import xxhash
 
-from tasks.blocks import block_fingerprint, clean_text_dump, words_of
+from tasks.blocks import TextResult, block_fingerprint, clean_text_dump, words_of
 from tasks.config import CleanConfig
 from tasks.html_page import clean_html, html_pathology
 from tasks.metadata import document_language
@@ -53,6 +53,15 @@ class CleanDoc:
 
 
 
+def clean_dump_text(text: str) -> dict[str, str]:
+    """Article and reader comments of one plain-text dump (every visible block of a page on its own line,
+    in page order): `{"article": ..., "comments": ...}`, exactly the `clean_text` / `comments_text` that
+    `clean_document` stores for a `.txt` input with no known title. Public API."""
+    res, _ = _clean_plain(text, CleanConfig())
+    article, _ = _article_text(res, None)
+    return {"article": article, "comments": _comments_text(res)}
+
+
 def html_to_text(html: str) -> str:
     """Article text only (no comments, no boilerplate) of one HTML page: the public extraction API."""
     res = clean_html(html, CleanConfig())
@@ -60,6 +69,38 @@ def html_to_text(html: str) -> str:
 
 
 # --- record and batch functions ----------------------------------------------------------------
+
+
+def _article_text(res: TextResult, known_title: str | None) -> tuple[str, int]:
+    """(clean text: title and content blocks, characters of content) of a labelled result."""
+    title = known_title or res.title
+    body = res.texts("content")
+    if title and not any(b.label == "title" for b in res.blocks) and body:
+        parts = [title, *body]
+    else:
+        parts = [b.text for b in res.blocks if b.label in ("title", "content")]
+    return "\n\n".join(parts), len(" ".join(body))
+
+
+def _clean_plain(
+    text: str,
+    cfg: CleanConfig,
+    site_fingerprints: frozenset[str] = frozenset(),
+    shared_fingerprints: frozenset[str] = frozenset(),
+    known_title: str | None = None,
+) -> tuple[TextResult, dict[int, tuple[str, str]]]:
+    """The plain-text path of `clean_document` and `clean_dump_text`: learned boilerplate and known chrome
+    set aside, then the block cleaner; without the set-aside lines when they would leave no article."""
+    rest, set_aside = _set_aside(text, site_fingerprints, shared_fingerprints)
+    res = clean_text_dump(rest, cfg, known_title=known_title)
+    if set_aside and not res.texts("content"):
+        res, set_aside = clean_text_dump(text, cfg, known_title=known_title), {}
+    return res, set_aside
+
+
+def _comments_text(res: TextResult) -> str:
+    comments = res.texts("comment")
+    return "\n\n".join(comments + [c for c in res.extra_comments if c not in comments])
 
 
 def clean_document(
@@ -85,22 +126,13 @@ def clean_document(
             else:
                 _apply_learned(res, shared_fingerprints, site_fingerprints)
         else:
-            text, set_aside = _set_aside(raw.text, site_fingerprints, shared_fingerprints)
-            res = clean_text_dump(text, cfg, known_title=raw.title)
-            if set_aside and not res.texts("content"):
-                res, set_aside = clean_text_dump(raw.text, cfg, known_title=raw.title), {}
+            res, set_aside = _clean_plain(raw.text, cfg, site_fingerprints, shared_fingerprints, raw.title)
     except RecursionError as exc:  # pathological nesting
         raise Rejected("parse_error", f"{raw.source_id}: parser recursion limit ({exc})") from exc
     title = raw.title or res.title
-    body = res.texts("content")
-    if title and not any(b.label == "title" for b in res.blocks) and body:
-        parts = [title, *body]
-    else:
-        parts = [b.text for b in res.blocks if b.label in ("title", "content")]
-    clean = "\n\n".join(parts)
-    if len(" ".join(body)) < cfg.min_clean_chars:
-        raise Rejected("empty_after_clean", f"{raw.source_id}: {len(' '.join(body))} characters of article text left after cleaning")
-    comments = res.texts("comment") + [c for c in res.extra_comments if c not in res.texts("comment")]
+    clean, body_chars = _article_text(res, raw.title)
+    if body_chars < cfg.min_clean_chars:
+        raise Rejected("empty_after_clean", f"{raw.source_id}: {body_chars} characters of article text left after cleaning")
     blocks = _in_page_order(raw.text, set_aside, res.blocks) if set_aside else [(b.label, b.text, b.reason) for b in res.blocks]
     segments = tuple(Segment(i, label, text, reason) for i, (label, text, reason) in enumerate(blocks))
     if res.extra_comments:
@@ -116,7 +148,7 @@ def clean_document(
         published=raw.published or res.published,
         language=document_language(clean, res.language),
         clean_text=clean,
-        comments_text="\n\n".join(comments),
+        comments_text=_comments_text(res),
         segments=segments,
     )
 

@@ -354,3 +354,55 @@ def test_learned_boilerplate_never_empties_a_document():
     shared = frozenset({block_fingerprint(lines[1])})
     doc = clean_document(raw, CFG, frozenset(), shared)
     assert lines[1] not in doc.clean_text and {(s.text, s.reason) for s in doc.segments} >= {(lines[1], "shared_boilerplate")}
+
+
+# --- already-clean text and briefs (issue 14 item 4) ---------------------------------------------
+
+ONE_LINE_ARTICLE = (
+    "The One to Watch: Logitech Harmony One Introduces Significant Evolution in Home-Entertainment Control "
+    "Today at the Consumer Electronics Show, Logitech unveiled a remote that learns from its owner, "
+    "replacing up to fifteen devices with one touch screen, the company said in a statement on Monday. "
+    "It goes on sale in April for 249 dollars in the United States and later in Europe"
+)
+BRIEF = (
+    "Ferry services between the two islands resumed on Tuesday after a three-day suspension caused by "
+    "storm damage to the northern pier. The operator said timetables would return to normal by Friday, "
+    "and passengers holding tickets for cancelled crossings can rebook free of charge."
+)
+MULTI_LINE_ARTICLE = "\n".join(
+    [
+        "Harbour Bridge Reopens After Repairs",
+        "The harbour bridge reopened to traffic on Wednesday after eight months of repairs to its cable anchors.",
+        "Engineers replaced two hundred anchors and resurfaced the deck, the city's transport office said.",
+        "Background",
+        "The bridge was closed in October after inspectors found corrosion on the southern span.",
+    ]
+)
+
+
+@pytest.mark.parametrize("text", [ONE_LINE_ARTICLE, BRIEF, BRIEF.replace(". ", ".\n"), MULTI_LINE_ARTICLE])
+def test_already_clean_text_comes_out_as_that_text(text):
+    from tasks.clean import clean_dump_text
+
+    out = clean_dump_text(text)
+    assert out["article"].split() == text.split()
+    assert out["comments"] == ""
+    doc = clean_document(_raw(text), CFG)  # a document, never empty_after_clean
+    assert doc.clean_text.split() == text.split()
+
+
+def test_brief_in_a_jsonl_record_is_a_document(tmp_path):
+    p = tmp_path / "briefs.jsonl"
+    p.write_text(json.dumps({"id": "b1", "text": BRIEF}) + "\n" + json.dumps({"id": "b2", "text": ONE_LINE_ARTICLE}) + "\n")
+    docs, rejects, _ = ingest(list_inputs([p]), IngestConfig())
+    kept, rejected = __import__("tasks.clean", fromlist=["clean"]).clean(docs, CFG)
+    assert not rejects and not rejected
+    assert sorted(d.clean_text.split()[-1] for d in kept) == sorted([BRIEF.split()[-1], ONE_LINE_ARTICLE.split()[-1]])
+
+
+def test_page_dump_is_not_taken_for_clean_text():
+    from tasks.blocks import is_clean_prose
+
+    dump = "Home\nNews\nSport\n" + BRIEF + "\nShare on Facebook | Twitter | Email\n"
+    assert not is_clean_prose(split_blocks(dump), CFG)
+    assert is_clean_prose(split_blocks(BRIEF), CFG)

@@ -173,3 +173,68 @@ def test_batch_signatures_equal_the_single_document_reference():
             assert e.signature is None
         else:
             assert (e.signature == minhash(shingles(normalise_words(d.text), CFG.shingle_words), a, b)).all()
+
+
+def test_find_repeats_work_is_bounded_on_a_large_text():
+    """A 20k-line text: comparisons grow linearly with the lines (capped candidates), not with their square,
+    and the planted repeats (exact, and with one word of 14+ changed) are still found."""
+    import itertools
+    import random
+
+    r = random.Random(7)
+    vocab = [f"w{k}" for k in range(20_000)]
+    cum = list(itertools.accumulate(1 / (k + 1) for k in range(len(vocab))))  # Zipfian, like words of real text
+    lines: list[str] = []
+    planted: list[int] = []
+    for i in range(20_000):
+        if i > 10 and r.random() < 0.2:
+            ws = lines[r.randrange(len(lines))].split()
+            if len(ws) >= 14:
+                ws[r.randrange(len(ws))] = "changed"
+                planted.append(i)
+            lines.append(" ".join(ws))
+        else:
+            lines.append(" ".join(r.choices(vocab, cum_weights=cum, k=r.randint(3, 40))))
+    counts = {}
+    for n in (2_000, 20_000):
+        stats: dict[str, int] = {}
+        out = find_repeats(lines[:n], 0.85, stats=stats)
+        counts[n] = stats["comparisons"]
+        assert stats["comparisons"] <= 32 * n
+        found = [i for i in planted if i < n and i in out]
+        assert len(found) >= 0.95 * sum(i < n for i in planted)
+    # Linear bound, far below the all-pairs count (20k lines: ~200M pairs).
+    assert counts[20_000] <= 32 * 20_000 < 20_000 * 19_999 // 2 // 100
+
+
+def test_find_repeats_matches_the_all_pairs_reference():
+    import random
+
+    r = random.Random(3)
+    vocab = [f"v{k}" for k in range(60)]
+    texts = [" ".join(r.choice(vocab) for _ in range(r.randint(4, 14))) for _ in range(150)]
+    texts += [t.replace(t.split()[0], "swapped", 1) for t in texts[:40]] + texts[40:60]
+
+    def reference(texts, jaccard=0.85, min_words=6):
+        from tasks.records import normalise_words
+
+        out, exact, sets = {}, {}, []
+        for i, t in enumerate(texts):
+            ws = normalise_words(t)
+            key = " ".join(ws)
+            if key in exact:
+                out[i] = exact[key]
+                continue
+            exact[key] = i
+            if len(ws) < min_words:
+                continue
+            s = frozenset(ws)
+            for j, sj in sets:
+                if len(s & sj) / len(s | sj) >= jaccard:
+                    out[i] = j
+                    break
+            else:
+                sets.append((i, s))
+        return out
+
+    assert find_repeats(texts, 0.85) == reference(texts)
