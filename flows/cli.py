@@ -261,12 +261,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         from flows.deploy import TemporaryApi
 
         api = TemporaryApi().start()
-        os.environ["PREFECT_API_URL"] = api.api_url
+        os.environ["PREFECT_API_URL"] = api.api_url  # read when Prefect is imported; process workers inherit it
     try:
         return _run_flow(args, config, api, live, total)
     finally:
         if api is not None:
             api.stop()
+            os.environ.pop("PREFECT_API_URL", None)
 
 
 def _loose_file_total(inputs: list[str] | None) -> int | None:
@@ -278,25 +279,32 @@ def _loose_file_total(inputs: list[str] | None) -> int | None:
 
 
 def _run_flow(args: argparse.Namespace, config: dict | None, api, live: bool, total: int | None) -> int:
+    import contextlib
+
     from flows.progress import RunProgress
 
     progress = RunProgress(sys.stderr, total=total, live=live)
-    loggers = [logging.getLogger("prefect.flow_runs"), logging.getLogger("prefect.task_runs")]
-    levels = [lg.level for lg in loggers]
-    if not args.quiet:
-        for lg in loggers:
-            lg.addHandler(progress)
-            if not lg.isEnabledFor(logging.INFO):  # PREFECT_LOGGING_LEVEL=WARNING would blind the display
-                lg.setLevel(logging.INFO)
+    progress.draw(force=True)  # "starting": the imports below take seconds
+    loggers: list[logging.Logger] = []
+    levels: list[int] = []
     file_handler = None
-    if args.log_file:
-        file_handler = logging.FileHandler(args.log_file, encoding="utf-8")
-        file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        logging.getLogger("prefect").addHandler(file_handler)
-    progress.draw(force=True)
     try:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
         from flows.pipeline import make_task_runner, news_pipeline
 
+        # Handlers go on after Prefect's import: its logging setup replaces the handlers of its loggers.
+        loggers = [logging.getLogger("prefect.flow_runs"), logging.getLogger("prefect.task_runs")]
+        levels = [lg.level for lg in loggers]
+        if not args.quiet:
+            for lg in loggers:
+                lg.addHandler(progress)
+                if not lg.isEnabledFor(logging.INFO):  # PREFECT_LOGGING_LEVEL=WARNING would blind the display
+                    lg.setLevel(logging.INFO)
+        if args.log_file:
+            file_handler = logging.FileHandler(args.log_file, encoding="utf-8")
+            file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+            logging.getLogger("prefect").addHandler(file_handler)
         if api is not None:
             api.wait_ready()
         flow_fn = news_pipeline
@@ -305,14 +313,17 @@ def _run_flow(args: argparse.Namespace, config: dict | None, api, live: bool, to
             # the batch tasks themselves run on separate processes: each does its batch in-process
             flow_fn = news_pipeline.with_options(task_runner=make_task_runner(args.task_runner, args.workers, args.dask_address))
             workers = 1
-        summary = flow_fn(
-            inputs=args.input or None,
-            warehouse=args.warehouse,
-            run_date=args.run_date or datetime.now(UTC).date().isoformat(),
-            config=config,
-            full_refresh=args.full_refresh,
-            workers=workers,
-        )
+        # the settings, not only the environment: Prefect may have been imported before (Python callers)
+        pinned = temporary_settings(updates={PREFECT_API_URL: api.api_url}) if api is not None else contextlib.nullcontext()
+        with pinned:
+            summary = flow_fn(
+                inputs=args.input or None,
+                warehouse=args.warehouse,
+                run_date=args.run_date or datetime.now(UTC).date().isoformat(),
+                config=config,
+                full_refresh=args.full_refresh,
+                workers=workers,
+            )
     finally:
         progress.clear()
         for lg, level in zip(loggers, levels, strict=True):

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import IO
 
 # Stages of a run in order, and the task whose completion ends each of the final ones.
+STAGE_STARTING = "starting Prefect"
 STAGE_LISTING = "listing inputs"
 STAGE_BATCHES = "ingest, clean, dedup signatures, events"
 STAGE_DEDUP = "dedup"
@@ -49,9 +50,10 @@ class RunProgress(logging.Handler):
         self.clock = clock
         self.min_interval_s = min_interval_s
         self.started = clock()
+        self.work_started: float | None = None  # when the inputs were listed: the rate counts from here
         self.done = 0
         self.files: int | None = None
-        self.stage = STAGE_LISTING
+        self.stage = STAGE_STARTING
         self._drawn = 0.0
         self._width = 0
 
@@ -76,10 +78,13 @@ class RunProgress(logging.Handler):
             kind = task.rsplit("-", 1)[0]
             if kind in NEXT_STAGE:
                 self.stage = NEXT_STAGE[kind]
-            elif kind == "ingest" and self.stage == STAGE_LISTING:
+            elif kind == "ingest" and self.stage in (STAGE_STARTING, STAGE_LISTING):
                 self.stage = STAGE_BATCHES
+        elif msg.startswith("Beginning flow run") and self.stage == STAGE_STARTING:
+            self.stage = STAGE_LISTING
         elif m := _FILES.match(msg):
             self.files = int(m.group(1))
+            self.work_started = self.clock()
             self.stage = STAGE_BATCHES
         elif m := _BATCH.match(msg):
             self.done += int(m.group(1))
@@ -90,11 +95,13 @@ class RunProgress(logging.Handler):
 
     def line(self) -> str:
         """The status line: stage, inputs done (/ total), rate, time left."""
-        elapsed = max(1e-6, self.clock() - self.started)
+        now = self.clock()
+        elapsed = max(1e-6, now - self.started)
+        working = max(1e-6, now - (self.work_started if self.work_started is not None else self.started))
         parts = [f"newslake: {self.stage}"]
         if self.done or self.total:
             parts.append(f"{self.done:,}/{self.total:,} inputs" if self.total else f"{self.done:,} inputs")
-            rate = self.done / elapsed
+            rate = self.done / working
             if rate > 0:
                 parts.append(f"{rate:,.0f}/s" if rate >= 10 else f"{rate:.1f}/s")
             if self.total and rate > 0 and self.done < self.total:

@@ -191,11 +191,13 @@ def test_progress_line_counts_inputs_and_follows_stages():
     t = [0.0]
     out = io.StringIO()
     p = RunProgress(out, total=4000, live=True, clock=lambda: t[0], min_interval_s=0)
+    assert "starting Prefect" in p.line()
+    t[0] = 5.0  # Prefect's start-up does not count against the rate
     p.emit(record("run %s: %d input files under %s -> %s (%d workers)", "r", 4000, "in", "wh", 2))
-    t[0] = 10.0
+    t[0] = 15.0
     p.emit(record("batch %d: %d inputs -> %d documents, %d quarantined, %d unchanged", 1, 2000, 1990, 10, 0))
     line = p.line()
-    assert "2,000/4,000 inputs" in line and "200/s" in line and "ETA 10s" in line
+    assert "2,000/4,000 inputs" in line and "200/s" in line and "ETA 10s" in line and line.endswith("15s")
     p.emit(record("Finished in state Completed()", name="prefect.task_runs", task_run_name="dedup-1fc"))
     assert "merging events" in p.line()
     p.emit(record("Finished in state Completed()", name="prefect.task_runs", task_run_name="publish-8e3"))
@@ -242,3 +244,30 @@ def test_dry_run_after_a_run_says_unchanged(seed_run, capsys):
     assert main(["run", "--dry-run", "--input", str(SEEDS), "--warehouse", str(wh_dir)]) == 0
     out = capsys.readouterr().out
     assert "5 inputs; 5 unchanged" in out
+
+
+@pytest.mark.slow
+def test_temporary_api_answers_and_dies_with_a_killed_cli(tmp_path):
+    """The CLI's temporary Prefect API serves /health, and a CLI killed with SIGKILL leaves no server."""
+    import signal
+    import time
+
+    code = (
+        "import sys, time; from flows.deploy import TemporaryApi\n"
+        "api = TemporaryApi().start(); api.wait_ready(300); print(api.proc.pid, flush=True); time.sleep(600)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env["PREFECT_HOME"] = str(tmp_path / "home")
+    child = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        server_pid = int(child.stdout.readline())
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while Path(f"/proc/{server_pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        alive = Path(f"/proc/{server_pid}").exists() and "zombie" not in Path(f"/proc/{server_pid}/status").read_text().lower()
+        assert not alive, "the temporary API outlived its CLI"
+    finally:
+        if child.poll() is None:
+            child.kill()
