@@ -172,3 +172,14 @@ def test_html_metadata_flat_dict_and_clean_document_language():
     raw = RawDoc(doc_id="d2", source_id="b.txt", source_uri="b.txt", content_type="text/plain", text=text,
                  content_sha256="1" * 64, encoding="utf-8", site_key="example")
     assert clean_document(raw, CleanConfig()).language == "de"
+
+
+def test_html_cleaner_title_keeps_its_last_word():
+    # issue 18: "Introducing Junior Gaspard, New CEO at" lost its last word to the title splitter
+    from tasks.html_page import clean_html
+
+    html = ('<html><head><meta property="og:site_name" content="Acme"><title>Introducing Junior Gaspard, New CEO at Acme</title>'
+            "</head><body><article>" + BODY + "</article></body></html>")
+    assert clean_html(html, CleanConfig()).title == "Introducing Junior Gaspard, New CEO at Acme"
+    html = html.replace("New CEO at Acme</title>", "New CEO at Acme | Acme</title>")
+    assert clean_html(html, CleanConfig()).title == "Introducing Junior Gaspard, New CEO at Acme"
