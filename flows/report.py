@@ -369,16 +369,21 @@ def _span(e: dict[str, Any]) -> tuple[date, date]:
 
 def actor_pairs(events: list[dict[str, Any]]) -> list[tuple[str, str, Counter]]:
     """(source, target, types) for every pair of actors in one event: `source_actor` -> `target_actor`
-    when the schema has them, else each pair of the event's organisations, persons and countries
-    (undirected, in name order). Most events first."""
+    when the event has both; with one side only, that side and each other organisation, person,
+    country or group of the event; with neither (older schemas), each pair of them in name order.
+    Most events first."""
     pairs: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for e in events:
         if e["source"] and e["target"] and e["source"] != e["target"]:
             pairs[(e["source"], e["target"])][e["type"]] += 1
             continue
-        if e["source"] or e["target"]:
-            continue  # one side only: no edge
         names = sorted({n for n in e["actors"] if e["actor_kinds"].get(n) in ("organisation", "person", "country", "group", None)})
+        side = e["source"] or e["target"]
+        if side:  # one side known: it with each other actor named in the event
+            for n in names:
+                if n != side:
+                    pairs[(side, n) if e["source"] else (n, side)][e["type"]] += 1
+            continue
         for i, a in enumerate(names):
             for b in names[i + 1 :]:
                 pairs[(a, b)][e["type"]] += 1
@@ -580,9 +585,9 @@ Prefect flow run <code>{_e(run.get("flow_run_id") or "-")}</code>.</p>
 <p class="muted">filled: happened; hollow: planned, hypothetical or negated; bars: dated to a month or year only; size: number of sources.</p>
 {timeline}
 <h2 id="actors">Who did what to whom</h2>
-<p class="muted">{"Source → target actors of each event" if directed else "Actors named together in an event (the events carry no source/target actors)"}; the {min(24, len({n for a, b, _ in pairs for n in (a, b)}))} most connected actors.</p>
+<p class="muted">{"Source → target actors of each event (with one side known: that actor and the others the event names)" if directed else "Actors named together in an event (the events carry no source/target actors)"}; the {min(24, len({n for a, b, _ in pairs for n in (a, b)}))} most connected actors.</p>
 {network_svg(pairs, colours)}
-{_table(["who", "did what (events)", "to whom" if directed else "with whom", "events"], pair_rows, "pairs") if pair_rows else "<p>No pairs of actors.</p>"}
+{_table(["who", "did what (events)", "to / with whom" if directed else "with whom", "events"], pair_rows, "pairs") if pair_rows else "<p>No pairs of actors.</p>"}
 <h3>Most connected actors</h3>
 {_table(matrix_head, matrix_rows, "actor-matrix") if matrix_rows else "<p>No actors.</p>"}
 <h2 id="events">Events ({len(data.events):,}{f"; the {EVENT_ROWS_MAX} reported by most sources shown" if len(data.events) > EVENT_ROWS_MAX else ""})</h2>

@@ -129,3 +129,12 @@ def test_input_folder_is_not_shown_as_a_site():
     assert doc_label(local) == "Article 5"
     assert doc_label({**local, "source_uri": "https://www.nytimes.com/x"}) == "Article 5 — nytimes.com"
     assert doc_label({**local, "title": None}) == local["source_id"]  # no title: the file is all there is
+
+
+def test_one_sided_events_pair_their_known_actor_with_the_others():
+    e = new_event(0, "consult", date(2021, 4, 1))
+    e["target_actor"] = None
+    e["actors"].append({"name": "ESA", "kind": "organisation", "role": "participant", "country": None, "sector": None, "aliases": []})
+    html = render(data([e]))
+    assert "<th>ESA</th>" in html and "<th>CNSA</th>" in html
+    assert "<td>ESA</td><td>Consult 1</td><td>CNSA</td><td>1</td>" in html or "<td>CNSA</td><td>Consult 1</td><td>ESA</td><td>1</td>" in html
