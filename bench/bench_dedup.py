@@ -134,7 +134,7 @@ def realistic_docs(data: Path, n: int, seed: int, split: str) -> tuple[list[Dedu
     def flush() -> None:
         learner.add(batch)
         kept, dropped = clean(batch, ccfg, learner.fingerprints)
-        docs.extend(DedupInput(d.raw.doc_id, d.clean_text, None) for d in kept)
+        docs.extend(DedupInput(d.raw.doc_id, d.signed_text, None) for d in kept)
         for raw, _ in dropped:
             lost[variant_of[raw.doc_id]] += 1
         batch.clear()

@@ -419,12 +419,12 @@ def _site_templates(r: random.Random, n: int, titles: list[str]) -> list[SiteTem
 
 def _remix(r: random.Random, arts: list[tuple[str, str, list[str]]]) -> tuple[str, list[str]]:
     """A base made of real sentences, each from another article (used when the real articles run out):
-    at least five sentences, so that no base is mostly inside one article."""
+    at least eight sentences, so that no base is mostly inside one article."""
     from tasks.records import split_sentences
 
     paras = []
     n_sent = 0
-    while len(paras) < 2 or n_sent < 5:
+    while len(paras) < 2 or n_sent < 8:
         sents = []
         for _ in range(r.randint(1, 4)):
             _, _, ps = r.choice(arts)
@@ -436,7 +436,7 @@ def _remix(r: random.Random, arts: list[tuple[str, str, list[str]]]) -> tuple[st
         if sents:
             paras.append(" ".join(sents))
             n_sent += len(sents)
-        if len(paras) >= 9:
+        if len(paras) >= 12:
             break
     _, title, _ = r.choice(arts)
     return title, paras

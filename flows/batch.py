@@ -235,7 +235,7 @@ def process_batch(
         kept.append(doc)
         mentions.extend(ms)
     entries = dedup_stage.sign(
-        (dedup_stage.DedupInput(d.raw.doc_id, d.clean_text, d.published) for d in kept), cfg.dedup
+        (dedup_stage.DedupInput(d.raw.doc_id, d.signed_text, d.published) for d in kept), cfg.dedup
     )
     rejects = [
         Reject(raw.source_id, "clean", r.reason, r.detail, excerpt_of(raw.text), raw.content_sha256)

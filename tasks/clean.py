@@ -50,6 +50,12 @@ class CleanDoc:
     clean_text: str
     comments_text: str
     segments: tuple[Segment, ...]
+    dedup_text: str | None = None  # the text dedup signs, when not `clean_text` (learned boilerplate left out)
+
+    @property
+    def signed_text(self) -> str:
+        """What dedup hashes and shingles: `clean_text` without learned or known boilerplate lines."""
+        return self.clean_text if self.dedup_text is None else self.dedup_text
 
 
 
@@ -57,7 +63,7 @@ def clean_dump_text(text: str) -> dict[str, str]:
     """Article and reader comments of one plain-text dump (every visible block of a page on its own line,
     in page order): `{"article": ..., "comments": ...}`, exactly the `clean_text` / `comments_text` that
     `clean_document` stores for a `.txt` input with no known title. Public API."""
-    res, _ = _clean_plain(text, CleanConfig())
+    res, _, _ = _clean_plain(text, CleanConfig())
     article, _ = _article_text(res, None)
     return {"article": article, "comments": _comments_text(res)}
 
@@ -88,14 +94,24 @@ def _clean_plain(
     site_fingerprints: frozenset[str] = frozenset(),
     shared_fingerprints: frozenset[str] = frozenset(),
     known_title: str | None = None,
-) -> tuple[TextResult, dict[int, tuple[str, str]]]:
+) -> tuple[TextResult, dict[int, tuple[str, str]], set[str]]:
     """The plain-text path of `clean_document` and `clean_dump_text`: learned boilerplate and known chrome
-    set aside, then the block cleaner; without the set-aside lines when they would leave no article."""
+    set aside, then the block cleaner; without the set-aside lines when they would leave no article
+    (the third value: those lines, which dedup does not sign)."""
     rest, set_aside = _set_aside(text, site_fingerprints, shared_fingerprints)
     res = clean_text_dump(rest, cfg, known_title=known_title)
     if set_aside and not res.texts("content"):
-        res, set_aside = clean_text_dump(text, cfg, known_title=known_title), {}
-    return res, set_aside
+        # no article without the set-aside lines: the document keeps them, dedup does not sign them
+        return clean_text_dump(text, cfg, known_title=known_title), {}, {t for t, _ in set_aside.values()}
+    return res, set_aside, set()
+
+
+def _signed(clean: str, body: list[str], unsigned: set[str]) -> str | None:
+    """The clean text without the `unsigned` lines (None: sign the clean text), unless that would leave
+    no article paragraph to sign."""
+    if not unsigned or all(x in unsigned for x in body):
+        return None
+    return "\n\n".join(x for x in clean.split("\n\n") if x not in unsigned)
 
 
 def _comments_text(res: TextResult) -> str:
@@ -115,6 +131,7 @@ def clean_document(
     first paragraph; they stay as `boilerplate` segments in page order. Learned boilerplate never
     empties a document: when no article would be left with it, the document is cleaned without it."""
     set_aside: dict[int, tuple[str, str]] = {}
+    unsigned: set[str] = set()
     try:
         if raw.content_type == "text/html":
             if why := html_pathology(raw.text, cfg):
@@ -126,7 +143,7 @@ def clean_document(
             else:
                 _apply_learned(res, shared_fingerprints, site_fingerprints)
         else:
-            res, set_aside = _clean_plain(raw.text, cfg, site_fingerprints, shared_fingerprints, raw.title)
+            res, set_aside, unsigned = _clean_plain(raw.text, cfg, site_fingerprints, shared_fingerprints, raw.title)
     except RecursionError as exc:  # pathological nesting
         raise Rejected("parse_error", f"{raw.source_id}: parser recursion limit ({exc})") from exc
     title = raw.title or res.title
@@ -150,6 +167,7 @@ def clean_document(
         clean_text=clean,
         comments_text=_comments_text(res),
         segments=segments,
+        dedup_text=_signed(clean, res.texts("content"), unsigned),
     )
 
 

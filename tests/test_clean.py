@@ -350,7 +350,7 @@ def test_learned_boilerplate_never_empties_a_document():
     raw = RawDoc("d" * 16, "r1", None, "text/plain", "0" * 64, "\n".join(lines), "utf-8", "s")
     learned = frozenset(block_fingerprint(x) for x in lines)
     doc = clean_document(raw, CFG, learned, learned)
-    assert lines[0] in doc.clean_text
+    assert lines[0] in doc.clean_text and doc.signed_text == doc.clean_text  # nothing else to sign
     shared = frozenset({block_fingerprint(lines[1])})
     doc = clean_document(raw, CFG, frozenset(), shared)
     assert lines[1] not in doc.clean_text and {(s.text, s.reason) for s in doc.segments} >= {(lines[1], "shared_boilerplate")}
@@ -406,3 +406,17 @@ def test_page_dump_is_not_taken_for_clean_text():
     dump = "Home\nNews\nSport\n" + BRIEF + "\nShare on Facebook | Twitter | Email\n"
     assert not is_clean_prose(split_blocks(dump), CFG)
     assert is_clean_prose(split_blocks(BRIEF), CFG)
+
+
+def test_a_banner_kept_for_want_of_an_article_is_not_signed():
+    """When nothing but set-aside lines would be content, the document keeps them (never emptied) but
+    dedup signs only the rest: pages that are mostly chrome do not match through it."""
+    banner = (
+        "This website uses cookies to improve your experience while you navigate through the website. Out of these, the "
+        "cookies that are categorized as necessary are stored on your browser as they are essential for the working of "
+        "basic functionalities of the website."
+    )
+    text = "\n".join([banner, "Accept", "Council notes", "The vote is on Monday.", "Five members object."])
+    doc = clean_document(RawDoc("d" * 16, "r1", None, "text/plain", "0" * 64, text, "utf-8", "s"), CFG)
+    assert banner in doc.clean_text and "The vote is on Monday." in doc.clean_text
+    assert doc.signed_text == "The vote is on Monday.\n\nFive members object."
