@@ -355,6 +355,15 @@ def _complete_link(centre: int, cands: list[int], sigs: np.ndarray, n_words: np.
     return joined
 
 
+def _earliest(members: list[int], published) -> list[int]:
+    """The members with the earliest publication date (all of them when none is dated)."""
+    dated = [m for m in members if published(m) is not None]
+    if not dated:
+        return members
+    first = min(published(m) for m in dated)
+    return [m for m in dated if published(m) == first]
+
+
 def _priority_key(members: list[int], doc_ids: list[str], published, degree: int) -> tuple:
     """Centre order of an exact group: earliest `published` first (undated last), then the most
     verified neighbours (the medoid-like copy), then the smallest doc_id. Pure, so stable."""
@@ -474,6 +483,12 @@ def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
                 member_groups.extend(joined)
                 placed.update(joined)
             open_reps = [g for g in open_reps if g not in placed]
+        if len(open_reps) == 2 and not clusters:
+            # two groups joined by one verified edge: a star already (no chain to cut)
+            a, b = sorted(open_reps, key=lambda g: _priority_key(groups[g], doc_ids, published, 1 + len(groups[g]) - 1))
+            c = min(doc_ids[m] for m in _earliest(groups[a], published))
+            clusters.append((c, next(m for m in groups[a] if doc_ids[m] == c), [a, b]))
+            open_reps = []
         if open_reps:
             order = sorted(open_reps, key=lambda g: _priority_key(groups[g], doc_ids, published, len(adj.get(g, ())) + len(groups[g]) - 1))
             left = set(open_reps)
@@ -488,9 +503,7 @@ def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
                 joined = _complete_link(g, sorted(cands, key=lambda x: (-sim(g, x), x)), sigs, n_words, cfg)
                 left.difference_update(joined)
                 members = groups[g]
-                dated = [m for m in members if published(m) is not None]
-                pool = [m for m in dated if published(m) == min(published(x) for x in dated)] if dated else members
-                c = min(doc_ids[m] for m in pool)
+                c = min(doc_ids[m] for m in _earliest(members, published))
                 clusters.append((c, next(m for m in members if doc_ids[m] == c), [g, *joined]))
         for c, centre, member_groups in clusters:
             rows = [m for gr in member_groups for m in groups[gr]]
