@@ -9,14 +9,11 @@ Out: a `TextResult`: the blocks (broken paragraphs rejoined) with label and reas
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import xxhash
 
@@ -479,6 +476,8 @@ def is_clean_prose(blocks: Sequence[_Block], cfg: CleanConfig) -> bool:
     (menus, share and login lines) or chrome, and goes to the line model instead."""
     if not blocks:
         return False
+    if len(blocks) == 1:
+        return blocks[0].words >= cfg.min_content_words  # one line of prose: a page dump has many lines
     short_prev = False
     n_short = 0
     for i, b in enumerate(blocks):
@@ -499,9 +498,8 @@ def clean_text_dump(
 ) -> TextResult:
     """Plain-text dump -> labelled blocks and metadata (no Prefect, no disk).
 
-    Already-clean text (`is_clean_prose`) is kept whole. Otherwise the hand rules (`label_blocks`) label
-    what they recognise and give metadata and reasons; the line model (`tasks/data/dump_lines.json`)
-    then decides article / chrome / comment for every block (`apply_line_model`).
+    Already-clean text (`is_clean_prose`) is kept whole; anything else goes to the hand rules
+    (`label_blocks`).
     """
     blocks = split_blocks(text)
     if is_clean_prose(blocks, cfg):
@@ -514,9 +512,6 @@ def clean_text_dump(
                 b.label, b.reason = "content", "clean_text"
     else:
         res = label_blocks(blocks, cfg, site_fingerprints, find_title=True)
-        model = line_model()
-        if model is not None:
-            apply_line_model(res, model)
     if known_title and res.title is None:
         norm = " ".join(normalise_words(known_title))
         for b in blocks:
@@ -531,9 +526,9 @@ def clean_text_dump(
 #
 # Every line of a dump gets a feature vector that needs no word list of any language (lengths,
 # punctuation, digits, case, position, neighbours, reply-thread markers), a small classifier scores it
-# article / chrome / comment, and a Viterbi pass over the page picks the most likely label sequence
-# (article lines come in runs, the thread follows the article). Weights: tasks/data/dump_lines.json,
-# rebuilt by train/blocks.py from the labelled dumps.
+# article / chrome / comment, and a Viterbi pass over the page picks the most likely label sequence.
+# train/blocks.py fits and cross-validates it on the labelled dumps. Not used by the cleaner yet: the
+# model measured so far (bench/RESULTS.md) loses the seeds' comment thread, so none is shipped.
 
 LINE_LABELS = ("chrome", "article", "comment")
 TIME_RE = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?\b|\b\d+\s*(?:min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?|months?|years?)\s+ago\b", re.I)
@@ -721,44 +716,3 @@ def decode_lines(model: Mapping, rows: Sequence[Sequence[float]], viterbi: bool 
         path.append(int(back[i][path[-1]]))
     return path[::-1]
 
-
-MODEL_PATH = Path(__file__).parent / "data" / "dump_lines.json"
-
-
-@functools.lru_cache(maxsize=1)
-def line_model() -> dict | None:
-    """The shipped line model (see tasks/data/README.md), or None when the file is absent."""
-    if not MODEL_PATH.is_file():
-        return None
-    return json.loads(MODEL_PATH.read_text(encoding="utf-8"))
-
-
-# Rule decisions the line model does not overrule: on the labelled dumps (train/blocks.py --rules) at least
-# 95% of the words these rules remove are chrome, and the seeds rely on them.
-STRONG_RULES = frozenset(
-    ["chrome_login", "chrome_related", "chrome_subscribe", "chrome_copyright", "chrome_share", "chrome_notice",
-     "chrome_cookie", "chrome_comments_prompt", "chrome_tags", "chrome_navigation", "chrome_comment_form",
-     "chrome_advertisement", "comment_chrome", "comments_heading", "site_line", "byline", "header_title"]
-)
-
-
-def apply_line_model(res: TextResult, model: Mapping) -> None:
-    """Relabel the blocks of a rule-labelled result with the line model's article / chrome / comment
-    decision. Kept from the rules: the high-precision ones (`STRONG_RULES`) and repeats of article blocks
-    (`duplicate`); a block the model moves gets a `model_*` reason."""
-    blocks = res.blocks
-    labels = decode_lines(model, line_features(blocks, res.repeats))
-    for b, y in zip(blocks, labels, strict=True):
-        if b.reason in STRONG_RULES or b.label == "duplicate":
-            continue
-        kind = model["state_labels"][y] if "state_labels" in model else LINE_LABELS[y]
-        if kind == "article":
-            if b.label != "content":
-                b.label, b.reason = "content", "model_article"
-        elif kind == "comment":
-            if b.label != "comment":
-                b.label, b.reason = "comment", "model_comment"
-        elif b.label in ("content", "title", "comment"):
-            b.label, b.reason = "boilerplate", "model_chrome"
-    if res.title is not None and not any(b.label == "title" for b in blocks):
-        res.title = None
