@@ -262,9 +262,12 @@ def _from_markup(tree) -> dict[str, str]:
             found["url"] = link.get("href").strip()
             break
     t = tree.find(".//title")
-    if t is not None and (tt := _clean(t.text_content())) and len(tt) <= 300 and "<" not in tt:
-        found["title"] = tt  # a longer one swallowed the page (an unclosed <title>)
+    if t is not None and (tt := _clean(t.text_content())) and len(tt) <= 300 and not _SWALLOWED_RE.search(tt):
+        found["title"] = tt  # a longer one, or one holding the head's tags, swallowed the page (an unclosed <title>)
     return found
+
+
+_SWALLOWED_RE = re.compile(r"</?(?:head|body|meta|link|title|html)\b", re.I)
 
 
 def _person(text: str) -> str | None:

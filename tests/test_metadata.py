@@ -127,6 +127,14 @@ def test_long_swallowed_title_is_dropped():
     assert md.title is None
 
 
+def test_title_holding_the_head_is_dropped_but_literal_markup_is_kept():
+    # an unclosed <title> swallows the head's tags as text; a title that merely quotes markup is a title
+    swallowed = _md("<title>Bush to Saudis &lt;/head&gt;&lt;body&gt;&lt;div&gt;menu</title>")
+    assert swallowed.title is None
+    quoted = _md("<title>Why &lt;script&gt; tags break pages</title>")
+    assert quoted.title == "Why <script> tags break pages"
+
+
 @pytest.mark.parametrize(
     ("tag", "code"),
     [("en-US", "en"), ("en_GB", "en"), ("EN", "en"), ("pt-BR", "pt"), ("English", "en"), ("und", None), ("", None), (None, None)],
