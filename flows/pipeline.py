@@ -371,7 +371,7 @@ def publish_task(wh: Warehouse, run_id: str, tables: Payload, stale_mentions: Pa
         per_event.update(batch.column(0).to_pylist())
     entity_rows = entities_stage.entity_rows(
         (
-            (r["event_id"], [(a["kind"], a["name"]) for a in r["actors"]], r["doc_ids"])
+            (r["event_id"], r["actors"], r["doc_ids"])
             for batch in wh.scan("events", columns=["event_id", "actors", "doc_ids"])
             for r in batch.to_pylist()
         ),

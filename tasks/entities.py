@@ -1,9 +1,15 @@
 """Entity recognition and actor coding: who is named in a text, and the actor index.
 
 In:  clean text (a sentence, or a whole document to learn its names from).
-Out: `Actor`s (canonical name, kind, role) found in a sentence, with the document's own names
-     (titled persons, acronyms it defines) learned first (`learn_document`), and the `entities`
-     table rows rebuilt from the events' actors (`entity_rows`).
+Out: `Actor`s found in a sentence: canonical name, kind (`schema.ACTOR_KINDS`), role (title),
+     country (ISO 3166 alpha-3) and sector (`schema.ACTOR_SECTORS`), and the aliases the document
+     uses for them. Sources, first match wins where they overlap: the document's own names (titled
+     persons, acronyms it defines: `learn_document`), the space gazetteer (a small extra list),
+     the PETRARCH2 actor dictionary (countries, demonyms, places, institutions, office-holders,
+     IGOs/NGOs, armed groups, agents such as "police"; `tasks/data/petrarch2/`), then the spans of
+     `find_entities`. A country or demonym before an agent codes the agent ("Israeli soldiers":
+     group, ISR, military). The `entities` table rows are rebuilt from the events' actors
+     (`entity_rows`).
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import functools
 import hashlib
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -31,10 +37,13 @@ def find_entities(text: str) -> list[tuple[int, int, str]]:
 @dataclass(frozen=True, slots=True)
 class Actor:
     name: str
-    kind: str  # organisation | person | mission | country
+    kind: str  # schema.ACTOR_KINDS
     role: str = "participant"
     start: int = -1  # offset of the mention in the sentence (for nearest-actor choices)
     end: int = -1
+    country: str | None = None  # ISO 3166 alpha-3
+    sector: str | None = None  # schema.ACTOR_SECTORS
+    aliases: tuple[str, ...] = ()  # surface forms of this actor in the document
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +93,7 @@ NAME = rf"{_NAME_TOKEN}(?:\s+(?:(?:Le|La|De|Van|Von|Da|Di|de|van|von|der|le|la|b
 PERSON_PATTERNS = (
     # ESA Director General Josef Aschbacher / CNSA Leader Zhang Kejian
     # (the lookahead lists every possible first letter: a quick fail at most positions, 2.3x faster)
-    re.compile(rf"(?=[A-Znfadvt])(?P<title>(?:[A-Z]{{2,}}['’]?s?\s+)?{TITLE_WORDS})\s+(?P<name>{NAME})"),
+    re.compile(rf"(?=[A-Znfadvt])(?P<title>(?:(?:[A-Z]{{2,}}['’]?s?|[A-Z][a-z]+)\s+)?{TITLE_WORDS})\s+(?P<name>{NAME})"),
     # Zhang Kejian, Administrator of the CNSA / Karl Bergquist, ESA’s International Relations Administrator
     re.compile(rf"(?P<name>{NAME}),\s+(?:the\s+)?(?P<title>(?:[A-Z][\w’']*\s+){{0,3}}{TITLE_WORDS}(?:\s+(?:of|at)\s+(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)?)"),
     # Name said / tweeted / told
@@ -114,6 +123,7 @@ class DocContext:
     acronyms: dict[str, str] = field(default_factory=dict)  # acronym -> full name (orgs outside the gazetteer)
     persons: dict[str, tuple[str, str]] = field(default_factory=dict)  # full name or token -> (full name, role)
     surface_to: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # surface -> (name, kind, role)
+    codes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # name -> (country, sector)
 
     def matches(self, sentence: str) -> list[tuple[str, int, int]]:
         """(surface, start, end) of the document's names in `sentence`: whole words (not inside a
@@ -165,53 +175,263 @@ def learn_document(text: str, gaz: Gazetteer) -> DocContext:
     for acr, full in ctx.acronyms.items():
         ctx.surface_to.setdefault(acr, (acr, "organisation", "participant"))
         ctx.surface_to.setdefault(full, (acr, "organisation", "participant"))
+    dic = load_dictionary()
+    for canon, role in set(ctx.persons.values()):
+        ctx.codes[canon] = _person_codes(canon, role, gaz, dic)
+    for acr, full in ctx.acronyms.items():
+        ctx.codes[acr] = (dic.code_of(_token_key(full.split()[0])[0]), None)
     return ctx
 
 
-def find_actors(sentence: str, gaz: Gazetteer, ctx: DocContext) -> list[Actor]:
-    """Organisations, persons, missions and countries named in one sentence (canonical names, deduplicated).
+def _person_codes(name: str, role: str, gaz: Gazetteer, dic: ActorDictionary) -> tuple[str | None, str | None]:
+    """(country, sector) of a titled person: "French President" -> FRA, government; "ESA Director
+    General" -> ESA's country; else what the dictionary knows of the name."""
+    country = None
+    first = role.split()[0] if role else ""
+    if first:
+        country = dic.code_of(_token_key(first)[0])
+        if country is None and gaz.lookup(first.rstrip("’'s")):
+            canon, kind = gaz.lookup(first.rstrip("’'s"))
+            country = dic.code_of(canon) if kind == "country" else _gazetteer_country(canon, gaz, dic)
+    sector = title_sector(role) if role else None
+    if country is None or sector is None:
+        toks = tuple(_token_key(t)[0] for t in TOKEN_RE.findall(name))
+        for phrase, entry in dic.by_first.get(toks[0], ()) if toks else ():
+            if phrase == toks and entry.kind == "person":
+                country, sector = country or entry.country, sector or entry.sector
+                break
+    return country, sector
 
-    Document-specific names (persons, acronyms defined in the text) win over the gazetteer where
-    they overlap; full names before surnames (longest match first).
+
+def aliases_in(ctx: DocContext, name: str) -> tuple[str, ...]:
+    """The surface forms the document uses for canonical `name` (full name, surname, acronym)."""
+    return tuple(sorted(s for s, (n, _k, _r) in ctx.surface_to.items() if n == name))
+
+
+# --- the PETRARCH2 actor dictionary ---------------------------------------------------------------
+
+TOKEN_RE = re.compile(r"\w+(?:[-'’.]\w+)*")
+NAMED_KINDS = frozenset({"person", "organisation", "country", "location"})
+# Agents that are actors on their own, without a country ("police arrested", "protesters marched").
+STANDALONE_SECTORS = frozenset({"police", "military", "rebel", "opposition", "criminal", "civilian", "refugees", "labour", "judiciary", "media", "health", "education"})
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    name: str
+    kind: str
+    country: str | None
+    sector: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActorDictionary:
+    by_first: Mapping[str, tuple[tuple[tuple[str, ...], Entry], ...]]  # first token -> phrases, longest first
+    country_code: Mapping[str, str]  # lower-case country name or demonym -> ISO alpha-3
+
+    def code_of(self, name: str) -> str | None:
+        return self.country_code.get(name.lower().replace("’", "'"))
+
+
+@functools.lru_cache(maxsize=1)
+def load_dictionary() -> ActorDictionary:
+    """The vendored actor dictionary (tasks/data/petrarch2/actors.tsv, built by train/actor_dictionary.py)."""
+    text = resources.files("tasks").joinpath("data/petrarch2/actors.tsv").read_text(encoding="utf-8")
+    by_first: dict[str, list[tuple[tuple[str, ...], Entry]]] = defaultdict(list)
+    country_code: dict[str, str] = {}
+    entries: dict[tuple[str, str, str, str], Entry] = {}
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        phrase, name, kind, country, sector = line.split("\t")
+        key = (name, kind, country, sector)
+        e = entries.get(key)
+        if e is None:
+            e = entries[key] = Entry(name, kind, country or None, sector or None)
+        toks = tuple(phrase.split())
+        by_first[toks[0]].append((toks, e))
+        if kind == "country":
+            country_code[phrase] = country
+    frozen = {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in by_first.items()}
+    return ActorDictionary(frozen, country_code)
+
+
+def _token_key(tok: str) -> tuple[str, bool]:
+    """Dictionary key of a text token (lower case, straight apostrophe, possessive and final dot
+    dropped) and whether it was a possessive ("Sudan's")."""
+    k = tok.lower().replace("’", "'")
+    poss = k.endswith("'s")
+    if poss:
+        k = k[:-2]
+    return k.rstrip("."), poss
+
+
+# Titles -> sector of the person holding them (first match wins).
+TITLE_SECTORS = (
+    (re.compile(r"(?<!director )(?<!secretary )(?<!attorney )(?<!director-)(?<!secretary-)\bgeneral\b(?! manager| secretary)|commander|admiral|colonel|major|lieutenant|captain|sergeant|marshal", re.I), "military"),
+    (re.compile(r"police|sheriff|constable|detective", re.I), "police"),
+    (re.compile(r"judge|justice|prosecutor|attorney", re.I), "judiciary"),
+    (re.compile(r"senator|lawmaker|congress|\bMP\b|speaker|representative|deputy", re.I), "legislature"),
+    (re.compile(r"\bCEO\b|chief executive|chairman|chairwoman|founder|executive|managing director|chief financial", re.I), "business"),
+    (re.compile(r"professor|researcher|scientist", re.I), "education"),
+    (re.compile(r"coach|manager|striker|captain", re.I), "civilian"),
+    (re.compile(r"president|prime minister|premier|minister|secretary|chancellor|governor|mayor|ambassador|king|queen|spokes|administrator|director|commissioner|envoy", re.I), "government"),
+)
+
+
+def title_sector(title: str) -> str | None:
+    for rx, sector in TITLE_SECTORS:
+        if rx.search(title):
+            return sector
+    return None
+
+
+def _gazetteer_country(name: str, gaz: Gazetteer, dic: ActorDictionary) -> str | None:
+    c = gaz.country_of.get(name)
+    return dic.code_of(c) if c else None
+
+
+GAZ_SECTORS = {"organisation": "government", "mission": "government"}  # the space list: agencies and their missions
+
+
+def _dictionary_entities(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, label) of the people, organisations and places named in `text` (labels
+    `person`, `organisation`, `location`), from the actor dictionary, the space gazetteer and the
+    titled-person patterns: what `find_entities` is until the statistical tagger (issue 15) lands."""
+    ctx = learn_document(text, load_gazetteer())
+    out = []
+    for a in find_actors(text, load_gazetteer(), ctx, use_tagger=False):
+        if a.start < 0 or a.kind == "group":
+            continue
+        label = {"country": "location", "mission": "organisation"}.get(a.kind, a.kind)
+        out.append((a.start, a.end, label))
+    return out
+
+
+def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor], list[Actor]]:
+    """Dictionary phrases in a sentence, longest first at each token: (country + agent composites
+    such as "Israeli soldiers" or "Sudan's government", every other match)."""
+    toks = [(m.start(), m.end(), *_token_key(m.group(0))) for m in TOKEN_RE.finditer(sentence)]
+    hits: list[tuple[int, int, int, int, Entry]] = []  # first token, after last token, start, end, entry
+    i = 0
+    while i < len(toks):
+        s0, _e0, key, _p = toks[i]
+        for phrase, entry in dic.by_first.get(key, ()):
+            n = len(phrase)
+            if i + n > len(toks) or any(toks[i + k][2] != phrase[k] for k in range(1, n)):
+                continue
+            if entry.kind in NAMED_KINDS and not sentence[s0].isupper():
+                continue
+            if any(toks[i + k][3] for k in range(n - 1)):
+                continue  # a possessive inside the phrase ends it
+            hits.append((i, i + n, s0, toks[i + n - 1][1], entry))
+            i += n
+            break
+        else:
+            i += 1
+    composites: list[Actor] = []
+    singles: list[Actor] = []
+    j = 0
+    while j < len(hits):
+        ti, tn, s, e, entry = hits[j]
+        nxt = hits[j + 1] if j + 1 < len(hits) else None
+        surface = sentence[s:e]
+        if entry.kind == "country" and nxt and nxt[4].kind == "group" and nxt[0] == tn:
+            text = sentence[s : nxt[3]]
+            composites.append(Actor(text, "group", "participant", s, nxt[3], entry.country, nxt[4].sector, (text,)))
+            j += 2
+            continue
+        if entry.kind == "group" and entry.sector not in STANDALONE_SECTORS:
+            pass  # "the president", "officials": a named actor is near; alone they say nothing
+        elif entry.kind == "group":
+            singles.append(Actor(surface.lower(), "group", "participant", s, e, None, entry.sector, (surface,)))
+        elif entry.kind == "country" and surface.endswith("s") and surface[-2:-1] not in "'’" and surface.lower() != entry.name.lower() and not surface.isupper():
+            # a plural demonym ("Palestinians"): the people, not the state
+            composites.append(Actor(surface, "group", "participant", s, e, entry.country, "civilian", (surface,)))
+        else:
+            singles.append(Actor(entry.name, entry.kind, "participant", s, e, entry.country, entry.sector, (surface,)))
+        j += 1
+    return composites, singles
+
+
+def find_actors(sentence: str, gaz: Gazetteer, ctx: DocContext, use_tagger: bool = True) -> list[Actor]:
+    """Actors named in one sentence (canonical names, deduplicated), with kind, role, country and sector.
+
+    Document-specific names (persons, acronyms defined in the text) win over the gazetteer and the
+    dictionary where they overlap; longest match first. Named kinds must start with a capital letter
+    in the text (so "turkey" and "chad" are not countries); agents match in any case.
     """
+    dic = load_dictionary()
     found: list[Actor] = []
     taken: list[tuple[int, int]] = []
 
-    def add(name: str, kind: str, s: int, e: int, role: str = "participant") -> None:
-        if any(s < te and ts < e for ts, te in taken):
-            return
-        taken.append((s, e))
-        found.append(Actor(name, kind, role, s, e))
+    def free(s: int, e: int) -> bool:
+        return not any(s < te and ts < e for ts, te in taken)
+
+    def add(a: Actor) -> None:
+        if free(a.start, a.end):
+            taken.append((a.start, a.end))
+            found.append(a)
 
     for surface, s, e in ctx.matches(sentence):
         name, kind, role = ctx.surface_to[surface]
-        add(name, kind, s, e, role)
+        country, sector = ctx.codes.get(name, (None, None))
+        add(Actor(name, kind, role, s, e, country, sector, aliases_in(ctx, name)))
+    composites, singles = _dictionary_actors(sentence, dic)
+    for a in composites:  # "Israeli soldiers" before the gazetteer's "Israeli"
+        add(a)
     for m in gaz.numbered.finditer(sentence):
         base = m.group("base").replace("’", "'")
         name = f"{base}-{m.group('num')}" if not base.startswith(("Apollo", "Artemis", "Soyuz")) else f"{base} {m.group('num')}"
-        add(name, "mission", m.start(), m.end())
+        add(Actor(name, "mission", "participant", m.start(), m.end(), None, None, (m.group(0),)))
     for m in gaz.regex.finditer(sentence):
         canon, kind = gaz.lookup(m.group(0))
-        add(canon, kind, m.start(), m.end())
+        country = dic.code_of(canon) if kind == "country" else _gazetteer_country(canon, gaz, dic)
+        add(Actor(canon, kind, "participant", m.start(), m.end(), country, GAZ_SECTORS.get(kind), (m.group(0),)))
+    for a in singles:
+        add(a)
+    if use_tagger and find_entities is not _dictionary_entities:
+        for s, e, label in find_entities(sentence):
+            if not free(s, e):
+                continue
+            surface = sentence[s:e]
+            kind = {"person": "person", "organisation": "organisation", "location": "location"}.get(label)
+            if kind is None:
+                continue
+            first = surface.split()[0]
+            country = dic.code_of(_token_key(first)[0]) if kind == "organisation" else None
+            add(Actor(surface, kind, "participant", s, e, country, None, (surface,)))
+    person_starts = {a.start for a in found if a.kind == "person"}
     out: dict[tuple[str, str], Actor] = {}
     for a in sorted(found, key=lambda a: a.start):
+        if a.kind == "group" and a.country is None and (a.end + 1 in person_starts or a.end in person_starts):
+            continue  # "Director General" of "ESA Director General Josef Aschbacher": a title, not an actor
         out.setdefault((a.name, a.kind), a)
     return list(out.values())
 
 
+find_entities = _dictionary_entities
+
+
 def entity_rows(
-    events: Iterable[tuple[str, Iterable[tuple[str, str]], Iterable[str]]], mentions_per_event: Mapping[str, int], run_id: str
+    events: Iterable[tuple[str, Iterable[Mapping], Iterable[str]]], mentions_per_event: Mapping[str, int], run_id: str
 ) -> list[dict]:
-    """The actor index, rebuilt from all events, given as (event_id, (kind, name) of each actor,
-    doc_ids) — the three columns of the `events` table it needs: one row per (kind, canonical name)."""
+    """The actor index, rebuilt from all events, given as (event_id, actor dicts (the `actors`
+    column: name, kind, country, sector, aliases), doc_ids): one row per (kind, canonical name), with
+    its most frequent country and sector and every alias seen."""
     from tasks.schema import record_hash
 
     agg: dict[tuple[str, str], dict] = {}
     for event_id, actors, doc_ids in events:
-        for kind, name in actors:
-            cur = agg.setdefault((kind, name), {"docs": set(), "mentions": 0})
+        for a in actors:
+            cur = agg.setdefault((a["kind"], a["name"]), {"docs": set(), "mentions": 0, "country": Counter(), "sector": Counter(), "aliases": set()})
             cur["docs"].update(doc_ids)
             cur["mentions"] += mentions_per_event.get(event_id, 1)
+            if a.get("country"):
+                cur["country"][a["country"]] += 1
+            if a.get("sector"):
+                cur["sector"][a["sector"]] += 1
+            cur["aliases"].update(a.get("aliases") or ())
     gaz = load_gazetteer()
     aliases_of: dict[str, set[str]] = defaultdict(set)
     for alias, (canon, _kind) in gaz.alias_to.items():
@@ -222,7 +442,9 @@ def entity_rows(
             "entity_id": hashlib.sha256(f"{kind}|{name}".encode()).hexdigest()[:16],
             "name": name,
             "kind": kind,
-            "aliases": sorted(aliases_of.get(name, set()) | ({name.split()[-1]} if kind == "person" else set()) - {name}),
+            "country": _most_common(v["country"]),
+            "sector": _most_common(v["sector"]),
+            "aliases": sorted((aliases_of.get(name, set()) | v["aliases"]) - {name}),
             "n_mentions": int(v["mentions"]),
             "n_documents": len(v["docs"]),
             "run_id": run_id,
@@ -230,3 +452,7 @@ def entity_rows(
         row["record_hash"] = record_hash(row)
         rows.append(row)
     return rows
+
+
+def _most_common(c: Counter) -> str | None:
+    return min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] if c else None

@@ -20,78 +20,237 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from tasks.dates import FUTURE_CUES, DateMention, _iso, find_dates
-from tasks.entities import PRONOUN_SUBJECT_RE, Actor, Gazetteer, find_actors, learn_document, load_gazetteer
+from tasks.entities import (
+    PRONOUN_SUBJECT_RE,
+    Actor,
+    DocContext,
+    Gazetteer,
+    find_actors,
+    learn_document,
+    load_dictionary,
+    load_gazetteer,
+)
 from tasks.records import split_sentences
+from tasks.schema import EVENT_ONTOLOGY
 
 # --- triggers ----------------------------------------------------------------------------------
 
-TRIGGERS: dict[str, tuple[re.Pattern[str], ...]] = {
-    t: tuple(re.compile(rx, re.I) for rx in rxs)
-    for t, rxs in {
-        "meeting": (
-            r"\bmet\b(?:\s+with)?",
-            r"\bmeet(?:s|ing)?\s+with\b",
-            r"\bmeeting\b(?!s)",
-            r"\bheld\s+(?:a|an|their)\s+(?:[\w-]+\s+){0,3}(?:call|talks|discussion|meeting|conversation|summit|consultation|dialogue)\b",
-            r"\bvideo\s*(?:call|conference)\b",
-            r"\b(?:official|state|working)\s+visit\b",
-            r"\bvisited\b",
-            r"\bsummit\b",
-            r"\btalks\s+(?:with|between)\b",
-            r"\bgathering\b",
-        ),
-        "agreement": (
-            r"\bsign(?:ed|ing|s)\b",
-            r"\bagreement\b",
-            r"\bmemorandum\b",
-            r"\bMoU\b",
-            r"\b(?:joint\s+)?declaration\b",
-            r"\baccord\b",
-            r"\btreaty\b",
-            r"\bagreed\s+to\s+(?:cooperate|collaborate|work together)\b",
-            r"\bintention\s+to\s+(?:cooperate|collaborate)\b",
-            r"\bletter\s+of\s+intent\b",
-        ),
-        "launch": (
-            r"\blaunch(?:ed|es|ing)?\b",
-            r"\blift(?:ed|s)?\s*off\b",
-            r"\bblast(?:ed|s)?\s+off\b",
-        ),
-        "mission_milestone": (
-            r"\blanded\b",
-            r"\b(?:soft[- ])?landing\b",
-            r"\btouch(?:ed)?\s+down\b",
-            r"\bdelivered\b",
-            r"\breturned\b",
-            r"\bdocked\b",
-            r"\barrived\b",
-            r"\bentered\s+(?:lunar\s+|Mars\s+|martian\s+)?orbit\b",
-            r"\borbit(?:al)?\s+insertion\b",
-            r"\bsplash(?:ed)?\s*down\b",
-        ),
-        "appointment": (
-            r"\btook\s+(?:up\s+)?(?:the\s+|his\s+|her\s+)?(?:post|office|helm|role|position)\b",
-            r"\bentered\s+(?:the\s+)?(?:post|office)\b",
-            r"\bappointed\b",
-            r"\bnamed\s+(?:as\s+)?(?:the\s+)?(?:new\s+)?(?:director|head|chief|president|administrator|leader)\b",
-            r"\b(?:became|becomes)\s+(?:the\s+)?(?:new\s+)?(?:director|head|chief|president|administrator)\b",
-            r"\bstep(?:ped|s)\s+down\b",
-            r"\bresign(?:ed|s)\b",
-            r"\bsworn\s+in\b",
-            r"\bassumed\s+(?:the\s+)?(?:post|office|role)\b",
-            r"\btakes?\s+office\b",
-        ),
-        "statement": (
-            r"\bannounced\b",
-            r"\bpress\s+release\b",
-            r"\bstatement\b",
-            r"\bdeclared\b",
-        ),
-    }.items()
+# type -> trigger patterns (case-insensitive, whole words). One table for every type of the ontology
+# (tasks/schema.py EVENT_ONTOLOGY); the CAMEO verb dictionary (`cameo_verbs`) adds the verbs of the
+# PLOVER categories. A launch "of an investigation/attack/product" is not a rocket launch: those
+# phrases sit under their own types, and more specific patterns are tried first (LAUNCH_OF).
+_W = r"(?:[\w'’-]+\s+)"
+TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
+    "consult": (
+        r"\bmet\b(?:\s+with)?",
+        r"\bmeet(?:s|ing)?\s+with\b",
+        r"\bmeets?\b",
+        r"\bmeeting\b(?!s)",
+        r"\bheld\s+(?:a|an|their)\s+(?:[\w-]+\s+){0,3}(?:call|talks|discussion|meeting|conversation|summit|consultation|dialogue)\b",
+        r"\bvideo\s*(?:call|conference)\b",
+        r"\b(?:official|state|working)\s+visit\b",
+        r"\bvisit(?:ed|ing|s)?\b",
+        r"\bhost(?:ed|s)\b",
+        r"\bsummit\b",
+        r"\btalks\s+(?:with|between|on)\b",
+        r"\bheld\s+talks\b",
+        r"\bgathering\b",
+        r"\bnegotiat(?:ed|ions|ing)\b",
+        r"\b(?:spoke|talked)\s+(?:by\s+(?:tele)?phone\s+)?(?:with|to)\b",
+        r"\bphone\s+call\b",
+    ),
+    "agree": (
+        r"\bsign(?:ed|ing|s)\b",
+        r"\bagreement\b",
+        r"\bmemorandum\b",
+        r"\bMoU\b",
+        r"\b(?:joint\s+)?declaration\b",
+        r"\baccord\b",
+        r"\btreaty\b",
+        r"\bceasefire\b|\bcease-fire\b|\btruce\b",
+        r"\bagree(?:d|s)?\b",
+        r"\bsign\b",
+        r"\bintention\s+to\s+(?:cooperate|collaborate)\b",
+        r"\bletter\s+of\s+intent\b",
+        r"\b(?:pledged|promised|vowed|offered)\s+to\b",
+    ),
+    "support": (
+        r"\b(?:praised|endorsed|hailed|welcomed|applauded|commended)\b",
+        r"\bapologi[sz]ed\b",
+        r"\b(?:recogni[sz]ed|expressed\s+support\s+for|backed)\b",
+    ),
+    "cooperate": (r"\bcooperat(?:ed|ing)\s+with\b", r"\bjoint\s+(?:military\s+)?(?:exercises?|drills?|patrols?)\b", r"\bextradit(?:ed|ion)\b", r"\bshared\s+intelligence\b"),
+    "aid": (
+        r"\b(?:sent|provided|delivered|pledged|donated|gave)\s+" + _W + r"{0,4}(?:aid|assistance|relief|supplies|funds|loans?|vaccines|weapons)\b",
+        r"\bhumanitarian\s+aid\b",
+        r"\bgranted\s+asylum\b",
+        r"\bdonat(?:ed|ion)\b",
+    ),
+    "concede": (r"\blifted\s+(?:the\s+|a\s+)?(?:ban|sanctions|state\s+of\s+emergency|curfew|restrictions|embargo|blockade)\b", r"\beased\s+(?:the\s+)?(?:restrictions|sanctions|rules)\b", r"\bconceded\b", r"\bbacked\s+down\b"),
+    "retreat": (r"\bwithdr(?:ew|awn)\b", r"\bpulled\s+out\b", r"\b(?:released|freed)\s+" + _W + r"{0,3}(?:hostages?|prisoners?|detainees|captives)\b", r"\bretreated\b"),
+    "request": (r"\bcall(?:ed|s)\s+(?:on|for|upon)\b", r"\burg(?:ed|es)\b", r"\bdemand(?:ed|s)\b", r"\bappeal(?:ed|s)\s+(?:to|for)\b", r"\basked\b", r"\brequest(?:ed|s)\b", r"\bsought\b"),
+    "accuse": (
+        r"\baccus(?:ed|es|ing)\b",
+        r"\bcriticis(?:ed|es)\b|\bcriticiz(?:ed|es)\b",
+        r"\bcondemn(?:ed|s)\b",
+        r"\bdenounc(?:ed|es)\b",
+        r"\bblam(?:ed|es)\b",
+        r"\binvestigat(?:ed|ing|ion|e)\b",
+        r"\b(?:probe|inquiry)\s+into\b",
+        r"\b(?:sued|lawsuit)\b",
+        r"\bcomplain(?:ed|s)\b",
+    ),
+    "reject": (r"\breject(?:ed|s)\b", r"\brefus(?:ed|es)\b", r"\bden(?:ied|ies)\b", r"\bveto(?:ed)?\b", r"\bturned\s+down\b", r"\bdefied\b", r"\bbrushed\s+aside\b"),
+    "threaten": (r"\bthreat(?:ened|ens)\b", r"\bwarn(?:ed|s)\b", r"\bultimatum\b"),
+    "protest": (
+        r"\bprotest(?:ed|s|ers|ors)?\b",
+        r"\bdemonstrat(?:ed|ion|ions|ors)\b",
+        r"\brall(?:y|ies|ied)\b",
+        r"\bmarch(?:ed)?\s+(?:through|on|to|in|against)\b",
+        r"\b(?:went|go|going)\s+on\s+(?:a\s+)?(?:hunger\s+)?strike\b",
+        r"\bboycott(?:ed|s)?\b",
+        r"\bsit-in\b",
+    ),
+    "mobilize": (r"\bdeploy(?:ed|s|ment)\b", r"\bmobili[sz](?:ed|es|ation)\b", r"\bmilitary\s+(?:exercises?|drills?)\b", r"\bput\s+" + _W + r"{0,2}on\s+(?:high\s+)?alert\b", r"\bmassed\b"),
+    "sanction": (
+        r"\bsanctions?\b",
+        r"\bexpell?(?:ed|s)\b",
+        r"\b(?:cut|severed|broke\s+off)\s+(?:diplomatic\s+)?(?:ties|relations)\b",
+        r"\bembargo\b",
+        r"\brecalled\s+" + _W + r"{0,2}ambassador\b",
+        r"\bsuspend(?:ed|s)\b",
+        r"\bban(?:ned|s)?\b",
+    ),
+    "coerce": (r"\bdeport(?:ed|s|ation)\b", r"\bseiz(?:ed|es)\b", r"\bconfiscat(?:ed|es)\b", r"\braid(?:ed|s)?\b", r"\bcurfew\b", r"\bcensor(?:ed|ship)\b", r"\bcrack(?:ed)?\s+down\b|\bcrackdown\b", r"\bexecut(?:ed|ion)\b", r"\bkidnap(?:ped|ping)?\b|\babduct(?:ed|ion)\b"),
+    "assault": (
+        r"\battack(?:ed|s)?\b",
+        r"\bkill(?:ed|ing|s)\b",
+        r"\bbomb(?:ed|ing|ings)?\b",
+        r"\bshot\s+(?:dead|and\s+killed)\b|\bshooting\b|\bgunmen\b|\bopened\s+fire\b",
+        r"\bshell(?:ed|ing)\b",
+        r"\bair\s*strikes?\b|\bairstrikes?\b|\bmissile\s+strikes?\b|\bdrone\s+strikes?\b",
+        r"\bclash(?:ed|es)\b",
+        r"\bfighting\b|\bfought\b",
+        r"\binvad(?:ed|es)\b|\binvasion\b",
+        r"\bstabb(?:ed|ing)\b",
+        r"\bmassacre\b",
+        r"\bambush(?:ed)?\b",
+        r"\bassault(?:ed)?\b",
+    ),
+    "statement": (r"\bannounced\b", r"\bpress\s+release\b", r"\bstatement\b", r"\bdeclared\b"),
+    "accident": (r"\bcrash(?:ed|es)?\b", r"\bcollision\b|\bcollided\b", r"\bderail(?:ed|ment)\b", r"\bcapsi[sz]ed\b", r"\boverturned\b", r"\baccident\b", r"\bfire\s+(?:broke\s+out|swept|gutted)\b|\bblaze\b", r"\bexplosion\b"),
+    "disaster": (r"\bearthquake\b|\bquake\b", r"\bflood(?:s|ing|ed)?\b", r"\bhurricane\b|\btyphoon\b|\bcyclone\b|\btornado(?:es)?\b", r"\bwildfires?\b|\bbushfires?\b", r"\blandslides?\b|\bmudslides?\b", r"\btsunami\b", r"\bdrought\b", r"\berupt(?:ed|ion)\b", r"\boutbreak\b", r"\bstorm\b"),
+    "crime": (r"\brobb(?:ed|ery)\b", r"\bstole(?:n)?\b|\btheft\b", r"\bfraud\b", r"\bmurder(?:ed)?\b", r"\bburglar(?:y|ies)\b", r"\bembezzl(?:ed|ement)\b", r"\bsmuggl(?:ed|ing)\b", r"\bhack(?:ed)\b"),
+    "arrest": (r"\barrest(?:ed|s)?\b", r"\bdetain(?:ed|s)\b", r"\btaken\s+into\s+custody\b", r"\bcharged\s+with\b"),
+    "trial": (r"\btrial\b", r"\bconvicted\b", r"\bsentenced\b", r"\bacquitted\b", r"\bpleaded\s+(?:not\s+)?guilty\b", r"\bfound\s+(?:not\s+)?guilty\b", r"\bindicted\b", r"\bcourt\s+(?:ruled|ordered|rejected)\b", r"\bjury\b"),
+    "election": (r"\belections?\b", r"\b(?:re-)?elected\b", r"\breferendum\b", r"\bvot(?:ed|ers|ing)\b", r"\bballot\b", r"\bprimary\b|\bprimaries\b", r"\bpolls?\s+(?:closed|opened)\b"),
+    "appointment": (
+        r"\btook\s+(?:up\s+)?(?:the\s+|his\s+|her\s+)?(?:post|office|helm|role|position)\b",
+        r"\bentered\s+(?:the\s+)?(?:post|office)\b",
+        r"\bappoint(?:ed|s|ment)\b",
+        r"\bnamed\s+(?:as\s+)?(?:the\s+)?(?:new\s+)?(?:[\w-]+\s+){0,2}(?:director|head|chief|president|administrator|leader|chairman|ceo|coach|manager|minister|secretary|captain)\b",
+        r"\b(?:became|becomes)\s+(?:the\s+)?(?:new\s+)?(?:director|head|chief|president|administrator|ceo|coach|manager)\b",
+        r"\bsworn\s+in\b",
+        r"\bassumed\s+(?:the\s+)?(?:post|office|role)\b",
+        r"\btakes?\s+office\b",
+        r"\bnominat(?:ed|ion)\b",
+        r"\bhired\b",
+    ),
+    "resignation": (r"\bresign(?:ed|s|ation)\b", r"\bstep(?:ped|s)\s+down\b", r"\bquit\b", r"\b(?:was\s+)?(?:fired|sacked|ousted|dismissed)\b", r"\bretire(?:d|s)\b"),
+    "launch": (r"\blaunch(?:ed|es|ing)?\b", r"\blift(?:ed|s)?\s*off\b", r"\bblast(?:ed|s)?\s+off\b"),
+    "product_release": (r"\bunveil(?:ed|s)\b", r"\brolled\s+out\b|\broll(?:s|ing)?\s+out\b", r"\bwent\s+on\s+sale\b|\bgoes\s+on\s+sale\b", r"\breleas(?:ed|es)\s+(?:a|an|its|the|their)\s+(?:new|latest)\b", r"\bintroduc(?:ed|es)\s+(?:a|an|its|the)\s+new\b"),
+    "mission_milestone": (
+        r"\blanded\b",
+        r"\b(?:soft[- ])?landing\b",
+        r"\btouch(?:ed)?\s+down\b",
+        r"\bdelivered\b",
+        r"\breturned\b",
+        r"\bdocked\b",
+        r"\barrived\b",
+        r"\bentered\s+(?:lunar\s+|Mars\s+|martian\s+)?orbit\b",
+        r"\borbit(?:al)?\s+insertion\b",
+        r"\bsplash(?:ed)?\s*down\b",
+    ),
+    "business_deal": (r"\bacquir(?:ed|es|e)\b|\bacquisition\b", r"\bmerger\b|\bmerg(?:ed|e)\s+with\b", r"\btakeover\b", r"\b(?:bought|buys|sold|sells)\s+" + _W + r"{0,4}(?:stake|company|business|unit|division|firm|shares)\b", r"\bdeal\s+(?:worth|valued)\b", r"\b(?:IPO|initial\s+public\s+offering)\b", r"\binvest(?:ed|s)\s+\$?[\d.]+", r"\bcontract\s+(?:worth|with|to)\b"),
+    "business_results": (r"\b(?:net\s+)?(?:profits?|losses|loss|revenues?|earnings|sales)\s+(?:rose|fell|jumped|dropped|grew|declined|increased|decreased|climbed|slumped|surged|of)\b", r"\breport(?:ed|s)\s+(?:a\s+)?(?:quarterly\s+)?(?:net\s+)?(?:profit|loss|revenue|earnings|sales|results)\b", r"\bshares\s+(?:rose|fell|jumped|dropped|plunged|surged|slid|tumbled|climbed|gained)\b", r"\bquarterly\s+(?:results|earnings|profit)\b"),
+    "sport_result": (
+        r"\b(?:beat|defeated|thrashed|edged|routed)\b",
+        r"\bwon\s+(?:the\s+|a\s+|their\s+|his\s+|her\s+)?(?:[\w-]+\s+){0,2}(?:match|game|final|title|championship|cup|race|gold|medal|tournament|open|series|grand\s+prix|stage)\b",
+        r"\bdrew\s+(?:\d|with)\b",
+        r"\b(?:victory|win)\s+over\b",
+        r"\blost\s+(?:to|\d)\b",
+        r"\b\d{1,3}-\d{1,3}\s+(?:win|victory|defeat|loss|draw)\b",
+    ),
 }
-CAMEO = {"meeting": "040", "agreement": "057", "statement": "010"}
+# What a "launch" of something else is (tried before the launch patterns of rockets and missions).
+LAUNCH_OF: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (t, re.compile(r"\blaunch(?:ed|es|ing)?\s+(?:a\s+|an\s+|the\s+|its\s+|their\s+)?(?:new\s+|fresh\s+|formal\s+|major\s+)?" + rx + r"\b", re.I))
+    for t, rx in (
+        ("accuse", r"(?:investigation|probe|inquiry|review|lawsuit|legal\s+challenge)"),
+        ("assault", r"(?:attacks?|offensive|strikes?|airstrikes?|raids?|assault|invasion|missiles?|rockets?\s+at)"),
+        ("product_release", r"(?:[\w-]+\s+){0,2}(?:product|app|service|phone|smartphone|version|model|car|brand|platform|console|device|range|store|website|tool|feature|chip|line)s?"),
+        ("protest", r"(?:campaign|petition|boycott|strike)"),
+    )
+)
+TRIGGERS: dict[str, tuple[re.Pattern[str], ...]] = {t: tuple(re.compile(rx, re.I) for rx in rxs) for t, rxs in TRIGGER_PATTERNS.items()}
+# One pass per sentence: every pattern of every type in one alternation, each alternative a named group.
+_GROUP_TYPES: list[str] = []
+_parts = []
+for _t, _rxs in TRIGGER_PATTERNS.items():
+    for _rx in _rxs:
+        _parts.append(f"(?P<g{len(_GROUP_TYPES)}>{_rx})")
+        _GROUP_TYPES.append(_t)
+ANY_TRIGGER_RE = re.compile("|".join(_parts), re.I)
+# Types that need a space mission or a launch vehicle in the sentence to be a "launch".
+SPACE_WORDS_RE = re.compile(r"\b(?:rocket|satellite|spacecraft|probe|mission|lander|rover|orbiter|capsule|module|telescope|space|orbit|Moon|lunar|Mars|launch\s+(?:pad|site|window|vehicle))\b", re.I)
+
+NEGATION_RE = re.compile(r"\b(?:not|n['’]t|never|no|without|failed\s+to|refused\s+to|denied|den(?:y|ies)|halted|called\s+off|cancell?ed)\b[^,;]{0,25}$", re.I)
+HYPOTHETICAL_RE = re.compile(r"\b(?:if|could|might|may|should|would|unless|considering|consider|possible|possibly|proposed|threatened\s+to|threatens\s+to|risk\s+of|fears?\s+of)\b[^.;]{0,40}$", re.I)
+REPORTED_RE = re.compile(r"\b(?:said|says|told|claimed|claims|alleged|alleges|according\s+to|reportedly|allegedly|reported)\b", re.I)
+PLANNED_RE = re.compile(r"\b(?:will|shall|scheduled|planned|plans?\s+to|planning|expected\s+to|set\s+to|due\s+to|upcoming|intends?\s+to|aims?\s+to|going\s+to|is\s+to|are\s+to|to\s+be)\b[^.;]{0,40}$", re.I)
+
+
+def event_mode(sentence: str, tpos: int, dated_future: bool) -> str:
+    """`schema.EVENT_MODES` of the event a trigger at `tpos` reports: planned (future date or a
+    future cue just before it), negated, hypothetical, reported (a speaker's claim), else actual."""
+    before = sentence[max(0, tpos - 60) : tpos]
+    if dated_future or PLANNED_RE.search(before):
+        return "planned"
+    if NEGATION_RE.search(before):
+        return "negated"
+    if HYPOTHETICAL_RE.search(before):
+        return "hypothetical"
+    if REPORTED_RE.search(sentence[:tpos]) and not REPORTED_RE.search(sentence[tpos : tpos + 12]):
+        return "reported"
+    return "actual"
+
+
+def find_triggers(sentence: str, space: bool | None = None) -> list[tuple[str, int, int, str]]:
+    """(event type, start, end, trigger text) of every trigger in a sentence, in text order; a
+    "launch" of an investigation/attack/product is typed as such, and a bare launch needs a space
+    word in the sentence (`space`: the caller knows the sentence names a space mission). At most
+    one trigger per position."""
+    out: list[tuple[str, int, int, str]] = []
+    launch_of = {m.start(): t for t, rx in LAUNCH_OF for m in rx.finditer(sentence)}
+    for m in ANY_TRIGGER_RE.finditer(sentence):
+        etype = _GROUP_TYPES[int(m.lastgroup[1:])]
+        if etype == "launch":
+            if m.start() in launch_of:
+                etype = launch_of[m.start()]
+            else:
+                if space is None:
+                    space = bool(SPACE_WORDS_RE.search(sentence))
+                if not space:
+                    continue
+        out.append((etype, m.start(), m.end(), m.group(0)))
+    return out
+
+
 RELATIVE_CLAUSE_RE = re.compile(r",\s+(?:who|which|whose|where)\b[^,;]*(?:,|$)")
-LOCATION_RE = re.compile(r"\b(?:in|at)\s+(?P<loc>[A-Z][\w'’-]+(?:[\s,]+(?:D\.C\.|[A-Z][\w'’-]+))?)")
+LOCATION_RE = re.compile(r"\b(?:in|at|near|outside)\s+(?:the\s+)?(?P<loc>[A-Z][\w'’-]+(?:[\s,]+(?:D\.C\.|[A-Z][\w'’-]+))?)")
+LOCATION_PREP_RE = re.compile(r"\b(?:in|at|near|outside|off)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,1}$")
+ACTOR_ORDER = {"organisation": 0, "person": 1, "group": 2, "mission": 3, "country": 4, "location": 5}
+LEDE_SENTENCES = 3  # title + first sentences: an undated trigger here is dated by the publication date
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +268,13 @@ class Mention:
     char_end: int
     trigger: str
     confidence: float
+    mode: str = "actual"
+    cameo_code: str | None = None
+    source: Actor | None = None
+    target: Actor | None = None
+    location_country: str | None = None
+    trigger_start: int = -1  # offset in the document's clean text
+    is_main: bool = False
 
 
 def _regions(sentence: str) -> list[tuple[int, int, bool]]:
@@ -131,16 +297,21 @@ def extract_mentions(
     reference_is_publication: bool,
     max_year_back: int = 30,
 ) -> list[Mention]:
-    """Event mentions in one clean text: trigger + date in the same clause, actors, location, evidence."""
+    """Event mentions in one clean text: a trigger and a date in the same clause (or an undated
+    trigger in the lede of a dated article: the publication date), with actors (source, target),
+    mode, location and evidence. The document's main event is flagged (`is_main`)."""
     gaz = load_gazetteer()
     dates = find_dates(text, reference_date, reference_is_publication=reference_is_publication, max_year_back=max_year_back)
-    if not dates:
-        return []
-    ctx = learn_document(text, gaz)
     sentences = split_sentences(text)
+    if not dates and not reference_is_publication:
+        return []
+    ctx: DocContext | None = None
     actor_cache: dict[int, list[Actor]] = {}
 
     def actors_of(i: int) -> list[Actor]:
+        nonlocal ctx
+        if ctx is None:
+            ctx = learn_document(text, gaz)
         if i not in actor_cache:
             actor_cache[i] = find_actors(text[sentences[i][0] : sentences[i][1]], gaz, ctx)
         return actor_cache[i]
@@ -152,58 +323,122 @@ def extract_mentions(
         pronoun = bool(PRONOUN_SUBJECT_RE.search(sentence))
         if pronoun or not any(a.kind in ("organisation", "person") for a in actors):
             prev = next((actors_of(j) for j in range(i - 1, max(-1, i - 4), -1) if any(a.kind in ("organisation", "person") for a in actors_of(j))), [])
-            if pronoun or not any(a.kind == "country" for a in actors):
+            if pronoun or not any(a.kind in ("country", "group") for a in actors):
                 have = {(x.name, x.kind) for x in actors}
                 actors = actors + [replace(a, start=-1, end=-1) for a in prev if a.kind in ("organisation", "person") and (a.name, a.kind) not in have]
         return actors
 
     out: list[Mention] = []
+    di = 0
     for i, (s_start, s_end) in enumerate(sentences):
-        sdates = [d for d in dates if s_start <= d.start and d.end <= s_end]
-        if not sdates:
+        while di < len(dates) and dates[di].start < s_start:
+            di += 1
+        sdates = []
+        k = di
+        while k < len(dates) and dates[k].start < s_end:
+            if dates[k].end <= s_end:
+                sdates.append(dates[k])
+            k += 1
+        lede = reference_is_publication and i < LEDE_SENTENCES
+        if not sdates and not lede:
             continue
         sentence = text[s_start:s_end]
+        triggers = find_triggers(sentence, _names_mission(sentence, gaz))
+        if not triggers:
+            continue
         regions = _regions(sentence)
         seen: set[tuple[str, str]] = set()
         actors: list[Actor] | None = None
-        for etype, rxs in TRIGGERS.items():
-            for rx in rxs:
-                for tm in rx.finditer(sentence):
-                    treg = _region_of(tm.start(), regions)
-                    usable = [d for d in sdates if _region_of(d.start - s_start, regions) in (treg, -1) and (treg != -1 or _region_of(d.start - s_start, regions) == -1)]
-                    if not usable:
-                        continue
-                    dm = min(usable, key=lambda d: abs((d.start - s_start) - tm.start()))
-                    if abs((dm.start - s_start) - tm.start()) > 160:
-                        continue
-                    key = (etype, dm.value)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    if actors is None:
-                        actors = sentence_actors(i, sentence)
-                    ev_actors = _event_actors(etype, sentence, tm.start(), treg, regions, actors)
-                    future_cue = bool(FUTURE_CUES.search(sentence[max(0, tm.start() - 60) : tm.end() + 40]))
-                    planned = dm.date > reference_date or (future_cue and etype in ("launch", "mission_milestone", "meeting"))
-                    conf = round(dm.confidence * (0.9 if any(a.kind != "country" for a in ev_actors) else 0.6), 3)
-                    out.append(
-                        Mention(
-                            doc_id=doc_id,
-                            event_type=etype,
-                            date_value=dm.value,
-                            date_precision=dm.precision,
-                            date_text=dm.text,
-                            planned=planned,
-                            actors=tuple(ev_actors),
-                            location=_location(sentence, tm.start(), gaz),
-                            sentence=sentence,
-                            char_start=s_start,
-                            char_end=s_end,
-                            trigger=tm.group(0),
-                            confidence=conf,
-                        )
-                    )
-    return out
+        for etype, tstart, tend, ttext in triggers:
+            treg = _region_of(tstart, regions)
+            usable = [d for d in sdates if _region_of(d.start - s_start, regions) in (treg, -1) and (treg != -1 or _region_of(d.start - s_start, regions) == -1)]
+            usable = [d for d in usable if abs((d.start - s_start) - tstart) <= 160 and _date_fits(sentence, tstart, tend, ttext, d, s_start, reference_date)]
+            if usable:
+                dm = min(usable, key=lambda d: abs((d.start - s_start) - tstart))
+                value, precision, dtext, dconf, ddate = dm.value, dm.precision, dm.text, dm.confidence, dm.date
+            elif lede and etype != "statement":
+                value, precision, dtext, dconf, ddate = reference_date.isoformat(), "day", "", 0.85, reference_date
+            else:
+                continue
+            key = (etype, value)
+            if key in seen:
+                continue
+            seen.add(key)
+            if actors is None:
+                actors = sentence_actors(i, sentence)
+            ev_actors = _event_actors(etype, sentence, tstart, treg, regions, actors)
+            mode = event_mode(sentence, tstart, ddate > reference_date)
+            if mode != "planned" and FUTURE_CUES.search(sentence[max(0, tstart - 60) : tend + 40]) and etype in ("launch", "mission_milestone", "consult"):
+                mode = "planned"
+            if ddate > reference_date and mode != "planned":
+                mode = "planned"  # never an actual event after its article's reference date
+            named = any(a.kind not in ("country", "location") for a in ev_actors)
+            conf = round(dconf * (0.9 if named else 0.6) * (1.0 if mode in ("actual", "planned") else 0.9), 3)
+            if etype == "statement" and not any(a.kind in ("person", "organisation") for a in ev_actors):
+                continue  # "a statement" with nobody making it is not an event
+            source, target = _source_target(etype, ev_actors, tstart, tend)
+            location, loc_country = _location(sentence, tstart, ev_actors, gaz)
+            out.append(
+                Mention(
+                    doc_id=doc_id,
+                    event_type=etype,
+                    date_value=value,
+                    date_precision=precision,
+                    date_text=dtext,
+                    planned=mode == "planned",
+                    actors=tuple(ev_actors),
+                    location=location,
+                    sentence=sentence,
+                    char_start=s_start,
+                    char_end=s_end,
+                    trigger=ttext,
+                    confidence=conf,
+                    mode=mode,
+                    cameo_code=EVENT_ONTOLOGY[etype][1] or None,
+                    source=source,
+                    target=target,
+                    location_country=loc_country,
+                    trigger_start=s_start + tstart,
+                )
+            )
+    return _flag_main(out)
+
+
+PAST_TRIGGER_RE = re.compile(r"(?:ed|\bmet|\bheld|\btook|\bwon|\bbeat|\bfought|\bshot|\bstole|\bdrew|\blost|\bsought|\bwithdrew|\bsaid)$", re.I)
+INFINITIVE_RE = re.compile(r"\bto\s+[a-z]+\b")
+
+
+def _date_fits(sentence: str, tstart: int, tend: int, ttext: str, d: DateMention, s_start: int, reference: date) -> bool:
+    """Can date mention `d` date the trigger? Not when a "to <verb>" stands between them (the date
+    belongs to the complement: "agreed to organise meetings by the end of the year"), nor a future
+    date for a past-tense trigger with no future cue ("welcomed ... the launch date, June 2022")."""
+    ds = d.start - s_start
+    if ds > tend and INFINITIVE_RE.search(sentence, tend, ds):
+        return False
+    return not (d.date > reference and PAST_TRIGGER_RE.search(ttext) and not PLANNED_RE.search(sentence[max(0, tstart - 60) : tstart]))
+
+
+def _names_mission(sentence: str, gaz: Gazetteer) -> bool | None:
+    """True when the sentence names a space mission of the gazetteer (numbered or by name)."""
+    if "aunch" not in sentence:
+        return None
+    if gaz.numbered.search(sentence):
+        return True
+    return any(gaz.lookup(m.group(0)) and gaz.lookup(m.group(0))[1] == "mission" for m in gaz.regex.finditer(sentence)) or None
+
+
+def _flag_main(ms: list[Mention]) -> list[Mention]:
+    """The document's main event: the first mention in its lede that is not a statement and names an
+    actor, else the most confident one."""
+    if not ms:
+        return ms
+
+    def score(im: tuple[int, Mention]) -> tuple:
+        i, m = im
+        return (m.event_type == "statement", m.source is None and m.target is None, m.char_start > 400, -m.confidence, i)
+
+    best = min(enumerate(ms), key=score)[0]
+    return [replace(m, is_main=True) if i == best else m for i, m in enumerate(ms)]
 
 
 def _event_actors(
@@ -212,7 +447,7 @@ def _event_actors(
     """Actors of one trigger: the antecedent of a relative clause, or the sentence's actors."""
     if treg != -1:
         rs = regions[treg][0]
-        before = [a for a in actors if 0 <= a.end <= rs and a.kind in ("person", "mission", "organisation")]
+        before = [a for a in actors if 0 <= a.end <= rs and a.kind in ("person", "mission", "organisation", "group")]
         if before:
             head = max(before, key=lambda a: a.end)
             keep = [head]
@@ -227,17 +462,52 @@ def _event_actors(
     return list(actors)
 
 
-def _location(sentence: str, tpos: int, gaz: Gazetteer) -> str | None:
+def _source_target(etype: str, actors: Sequence[Actor], tstart: int, tend: int) -> tuple[Actor | None, Actor | None]:
+    """Source: the nearest actor before the trigger (one carried over from an earlier sentence when
+    none is named before it); target: the nearest actor after it. Places are a last resort."""
+    cands = [a for a in actors if a.kind != "location"] or list(actors)
+    before = [a for a in cands if 0 <= a.end <= tstart]
+    after = [a for a in cands if a.start >= tend]
+    carried = [a for a in cands if a.start < 0]
+    source = max(before, key=lambda a: (a.kind != "country" or len(before) == 1, a.end)) if before else (carried[0] if carried else None)
+    target = min(after, key=lambda a: a.start) if after else None
+    if source is None and target is not None and etype in ("accident", "disaster", "sport_result", "election", "launch", "mission_milestone"):
+        source, target = target, None  # "a crash of a tram", "the launch of Chang'e-5": the subject follows
+    if target is not None and source is not None and (target.name, target.kind) == (source.name, source.kind):
+        target = None
+    return source, target
+
+
+def _location(sentence: str, tpos: int, actors: Sequence[Actor], gaz: Gazetteer) -> tuple[str | None, str | None]:
+    """(place, ISO alpha-3 country) where the event happened: the nearest place or country
+    introduced by "in/at/near" within 120 characters of the trigger; a space-gazetteer city as before."""
     best = None
-    for m in LOCATION_RE.finditer(sentence):
-        loc = m.group("loc")
-        for cand in (loc, loc.split(",")[0].split()[0] if loc.split() else loc):
-            if cand in gaz.cities:
-                dist = abs(m.start() - tpos)
-                if dist <= 120 and (best is None or dist < best[0]):
-                    best = (dist, cand)
-                break
-    return best[1] if best else None
+    for a in actors:
+        if a.start < 0 or a.kind not in ("location", "country"):
+            continue
+        if not LOCATION_PREP_RE.search(sentence[max(0, a.start - 20) : a.start]):
+            continue
+        dist = abs(a.start - tpos)
+        if dist <= 120 and (best is None or dist < best[0]):
+            best = (dist, a.name, a.country)
+    if best is None:
+        for m in LOCATION_RE.finditer(sentence):
+            loc = m.group("loc")
+            for cand in (loc, loc.split(",")[0].split()[0] if loc.split() else loc):
+                if cand in gaz.cities:
+                    dist = abs(m.start() - tpos)
+                    if dist <= 120 and (best is None or dist < best[0]):
+                        best = (dist, cand, load_dictionary().code_of(cand) or _city_country(cand))
+                    break
+    return (best[1], best[2]) if best else (None, None)
+
+
+def _city_country(city: str) -> str | None:
+    toks = tuple(w.lower() for w in city.split())
+    for phrase, entry in load_dictionary().by_first.get(toks[0], ()) if toks else ():
+        if phrase == toks and entry.kind == "location":
+            return entry.country
+    return None
 
 
 # --- merging into events -----------------------------------------------------------------------
@@ -257,12 +527,19 @@ class Event:
     doc_ids: tuple[str, ...]
     n_sources: int
     confidence: float
+    mode: str = "actual"
+    cameo_code: str | None = None
+    source: Actor | None = None
+    target: Actor | None = None
+    location_country: str | None = None
 
 
 def _expanded(actors: Iterable[Actor], gaz: Gazetteer) -> set[str]:
     """Actor names plus the countries of organisations: 'Europe and China' overlaps 'ESA and CNSA'."""
     out = set()
     for a in actors:
+        if a.kind == "location":
+            continue
         out.add(a.name)
         if a.kind == "organisation" and a.name in gaz.country_of:
             out.add(gaz.country_of[a.name])
@@ -280,14 +557,26 @@ def _merge_actors(groups: Iterable[Iterable[Actor]]) -> tuple[Actor, ...]:
         for a in actors:
             k = (a.name, a.kind)
             cur = merged.get(k)
-            if cur is None or (cur.role == "participant" and a.role != "participant"):
-                merged[k] = Actor(a.name, a.kind, a.role)
-    order = {"organisation": 0, "person": 1, "mission": 2, "country": 3}
-    return tuple(sorted(merged.values(), key=lambda a: (order.get(a.kind, 9), a.name)))
+            if cur is None:
+                merged[k] = Actor(a.name, a.kind, a.role, country=a.country, sector=a.sector, aliases=a.aliases)
+            else:
+                merged[k] = Actor(
+                    a.name,
+                    a.kind,
+                    a.role if cur.role == "participant" and a.role != "participant" else cur.role,
+                    country=cur.country or a.country,
+                    sector=cur.sector or a.sector,
+                    aliases=tuple(sorted(set(cur.aliases) | set(a.aliases))),
+                )
+    return tuple(sorted(merged.values(), key=lambda a: (ACTOR_ORDER.get(a.kind, 9), a.name)))
+
+
+def _bare(a: Actor | None) -> Actor | None:
+    return None if a is None else Actor(a.name, a.kind, a.role, country=a.country, sector=a.sector, aliases=a.aliases)
 
 
 def summarise(etype: str, value: str, actors: Sequence[Actor], location: str | None, planned: bool) -> str:
-    names = [a.name for a in actors if a.kind != "country"] or [a.name for a in actors]
+    names = [a.name for a in actors if a.kind not in ("country", "location")] or [a.name for a in actors if a.kind != "location"]
     who = ", ".join(names[:4]) + (" and others" if len(names) > 4 else "")
     where = f" in {location}" if location else ""
     plan = "planned " if planned else ""
@@ -308,6 +597,11 @@ def mention_key(m: Mention) -> tuple[str, str]:
 def key_partition(key: tuple[str, str], parts: int) -> int:
     """Stable partition (0..parts-1) of a merge key, the same in every process and run."""
     return int.from_bytes(hashlib.blake2b(f"{key[0]}|{key[1]}".encode(), digest_size=8).digest(), "little") % parts
+
+
+def _most(values: Iterable, default=None):
+    vals = [v for v in values if v is not None]
+    return max(sorted(set(vals), key=str), key=vals.count) if vals else default
 
 
 def merge_events(
@@ -352,10 +646,17 @@ def merge_events(
             confidence = max([m.confidence for m in gm] + ([match.confidence] if match else []))
             if confidence < min_confidence:
                 continue
-            best = max(gm, key=lambda m: m.confidence)
+            best = max(gm, key=lambda m: (m.confidence, m.date_text != ""))
             locs = [m.location for m in gm if m.location]
-            location = max(set(locs), key=locs.count) if locs else (match.location if match else None)
-            planned = all(m.planned for m in gm)
+            location = _most(locs) or (match.location if match else None)
+            loc_country = _most(m.location_country for m in gm if m.location == location) if location else None
+            modes = [m.mode for m in gm]
+            mode = "actual" if "actual" in modes else _most(modes, "actual")
+            if match and match.mode == "actual":
+                mode = "actual"
+            planned = mode == "planned"
+            source = _most((_bare(m.source) for m in gm), None) or (match.source if match else None)
+            target = _most((_bare(m.target) for m in gm), None) or (match.target if match else None)
             eid = match.event_id if match else event_id_for(etype, value, actors)
             n_sources = len({canonical_of.get(d, d) for d in doc_ids})
             events.append(
@@ -372,6 +673,11 @@ def merge_events(
                     doc_ids=tuple(doc_ids),
                     n_sources=n_sources,
                     confidence=round(confidence, 3),
+                    mode=mode,
+                    cameo_code=_most(m.cameo_code for m in gm) or (match.cameo_code if match else None),
+                    source=source,
+                    target=target,
+                    location_country=loc_country or (match.location_country if match else None),
                 )
             )
             for i in g:
@@ -394,8 +700,14 @@ def extract_events(
 # --- rows for the warehouse --------------------------------------------------------------------
 
 
-def _actor_dicts(actors: Iterable[Actor]) -> list[dict]:
-    return [{"name": a.name, "kind": a.kind, "role": a.role} for a in actors]
+def _actor_dict(a: Actor) -> dict:
+    return {"name": a.name, "kind": a.kind, "role": a.role, "country": a.country, "sector": a.sector, "aliases": list(a.aliases)}
+
+
+def _actor_from(d: dict | None) -> Actor | None:
+    if d is None:
+        return None
+    return Actor(d["name"], d["kind"], d.get("role") or "participant", country=d.get("country"), sector=d.get("sector"), aliases=tuple(d.get("aliases") or ()))
 
 
 def event_row(e: Event, run_id: str) -> dict:
@@ -404,13 +716,17 @@ def event_row(e: Event, run_id: str) -> dict:
     row = {
         "event_id": e.event_id,
         "event_type": e.event_type,
-        "cameo_code": CAMEO.get(e.event_type),
+        "cameo_code": e.cameo_code,
+        "mode": e.mode,
         "event_date": e.event_date,
         "date_precision": e.date_precision,
         "date_text": e.date_text,
         "planned": e.planned,
-        "actors": _actor_dicts(e.actors),
+        "source_actor": _actor_dict(e.source) if e.source else None,
+        "target_actor": _actor_dict(e.target) if e.target else None,
+        "actors": [_actor_dict(a) for a in e.actors],
         "location": e.location,
+        "location_country": e.location_country,
         "summary": e.summary,
         "doc_ids": list(e.doc_ids),
         "n_sources": e.n_sources,
@@ -429,12 +745,17 @@ def event_from_row(row: dict) -> Event:
         date_precision=row["date_precision"],
         date_text=row["date_text"] or "",
         planned=row["planned"],
-        actors=tuple(Actor(a["name"], a["kind"], a["role"] or "participant") for a in row["actors"]),
+        actors=tuple(_actor_from(a) for a in row["actors"]),
         location=row["location"],
         summary=row["summary"],
         doc_ids=tuple(row["doc_ids"]),
         n_sources=row["n_sources"],
         confidence=row["confidence"],
+        mode=row.get("mode") or ("planned" if row["planned"] else "actual"),
+        cameo_code=row.get("cameo_code"),
+        source=_actor_from(row.get("source_actor")),
+        target=_actor_from(row.get("target_actor")),
+        location_country=row.get("location_country"),
     )
 
 
@@ -448,6 +769,10 @@ def mention_row(m: Mention, event_id: str, run_id: str) -> dict:
         "char_start": m.char_start,
         "char_end": m.char_end,
         "trigger": m.trigger,
+        "trigger_start": m.trigger_start,
+        "mode": m.mode,
+        "is_main": m.is_main,
+        "confidence": float(m.confidence),
         "run_id": run_id,
     }
     row["record_hash"] = record_hash(row)

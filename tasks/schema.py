@@ -18,9 +18,55 @@ import xxhash
 # Closed vocabularies, declared once and used in code, tables and tests.
 SEGMENT_LABELS = ("title", "content", "boilerplate", "comment", "duplicate", "metadata")
 DUPLICATE_METHODS = ("exact", "near", "unique")
-EVENT_TYPES = ("meeting", "agreement", "launch", "mission_milestone", "appointment", "statement")
+# Event ontology: the 16 PLOVER categories (PLOVER manual 0.8, lower-cased) and the occurrence types
+# real news reports that PLOVER leaves out. type -> (PLOVER category or "" for newslake's news
+# extension, CAMEO root code or "" where CAMEO has none). Example sentences: warehouse/README.md.
+EVENT_ONTOLOGY: dict[str, tuple[str, str]] = {
+    "agree": ("AGREE", "03"),
+    "consult": ("CONSULT", "04"),
+    "support": ("SUPPORT", "05"),
+    "cooperate": ("COOPERATE", "06"),
+    "aid": ("AID", "07"),
+    "concede": ("CONCEDE", "08"),
+    "retreat": ("RETREAT", "08"),
+    "request": ("REQUEST", "10"),
+    "accuse": ("ACCUSE", "11"),
+    "reject": ("REJECT", "12"),
+    "threaten": ("THREATEN", "13"),
+    "protest": ("PROTEST", "14"),
+    "mobilize": ("MOBILIZE", "15"),
+    "sanction": ("SANCTION", "16"),
+    "coerce": ("COERCE", "17"),
+    "assault": ("ASSAULT", "19"),
+    # news occurrences outside PLOVER
+    "statement": ("", "01"),
+    "accident": ("", ""),
+    "disaster": ("", ""),
+    "crime": ("", ""),
+    "arrest": ("", "17"),
+    "trial": ("", "11"),
+    "election": ("", ""),
+    "appointment": ("", ""),
+    "resignation": ("", ""),
+    "launch": ("", ""),
+    "product_release": ("", ""),
+    "mission_milestone": ("", ""),
+    "business_deal": ("", "06"),
+    "business_results": ("", ""),
+    "sport_result": ("", ""),
+}
+EVENT_TYPES = tuple(EVENT_ONTOLOGY)
+# How the text presents an event: it happened, is planned, did not happen, might happen, or is
+# asserted by someone the article quotes (reported speech).
+EVENT_MODES = ("actual", "planned", "negated", "hypothetical", "reported")
 DATE_PRECISIONS = ("day", "month", "year")
-ACTOR_KINDS = ("organisation", "person", "mission", "country")
+ACTOR_KINDS = ("person", "organisation", "country", "location", "group", "mission")
+# Actor sectors (roles), after the CAMEO/PLOVER sector codes (GOV, MIL, COP, BUS, JRN, IGO, REB, CVL...).
+ACTOR_SECTORS = (
+    "government", "military", "police", "intelligence", "judiciary", "legislature", "party", "opposition",
+    "rebel", "elite", "business", "media", "health", "education", "religion", "labour", "agriculture",
+    "civilian", "refugees", "criminal", "ngo", "igo",
+)
 QUARANTINE_STAGES = ("ingest", "clean")
 # Reason codes of the quarantine table: code -> meaning (documented in warehouse/README.md).
 QUARANTINE_REASONS = {
@@ -51,6 +97,9 @@ ACTOR_TYPE = pa.struct(
         pa.field("name", pa.string()),
         pa.field("kind", pa.string()),
         pa.field("role", pa.string()),
+        pa.field("country", pa.string()),
+        pa.field("sector", pa.string()),
+        pa.field("aliases", pa.list_(pa.field("element", pa.string()))),
     ]
 )
 
@@ -165,14 +214,18 @@ EVENTS = TableSpec(
     keys=("event_id",),
     columns=(
         ("event_id", pa.string(), False, "Stable id from (type, date, key actors); later reports of the same event update this row."),
-        ("event_type", pa.string(), False, "`meeting`, `agreement`, `launch`, `mission_milestone`, `appointment` or `statement`."),
-        ("cameo_code", pa.string(), True, "Closest CAMEO event code (e.g. 036 meet, 057 sign agreement), null where none applies."),
+        ("event_type", pa.string(), False, "Closed vocabulary: the 16 PLOVER categories lower-cased (`agree`, `consult`, ... `assault`) and news occurrences (`accident`, `election`, `sport_result`, ...); see the ontology table above."),
+        ("cameo_code", pa.string(), True, "CAMEO root code (two digits, `04` consult, `19` fight) of the type or of the CAMEO verb pattern that fired; null where CAMEO has none."),
+        ("mode", pa.string(), False, "`actual`, `planned`, `negated`, `hypothetical` or `reported` (asserted by a quoted speaker)."),
         ("event_date", pa.date32(), True, "Date of the event; first day of the month/year for month/year precision."),
         ("date_precision", pa.string(), True, "`day`, `month` or `year`."),
-        ("date_text", pa.string(), True, "The date expression as written in the evidence sentence."),
-        ("planned", pa.bool_(), False, "True for scheduled/future events (relative to the document's reference date)."),
-        ("actors", _list(ACTOR_TYPE), False, "Actors: name (canonical), kind (`organisation|person|mission|country`), role (title or `participant`)."),
+        ("date_text", pa.string(), True, "The date expression as written in the evidence sentence (empty when the date is the article's publication date)."),
+        ("planned", pa.bool_(), False, "True when `mode` is `planned` (scheduled or future relative to the document's reference date)."),
+        ("source_actor", ACTOR_TYPE, True, "Who did it: name, kind, role, country (ISO 3166 alpha-3), sector; null when not named."),
+        ("target_actor", ACTOR_TYPE, True, "To whom: same fields as `source_actor`; null when there is none."),
+        ("actors", _list(ACTOR_TYPE), False, "Every actor of the event: name (canonical), kind (`person|organisation|country|location|group|mission`), role (title or `participant`), country, sector, aliases (surface forms in the documents)."),
         ("location", pa.string(), True, "Where the event happened (\"in Paris\"), null when not stated."),
+        ("location_country", pa.string(), True, "ISO 3166 alpha-3 code of the location's country, when known."),
         ("summary", pa.string(), False, "One-line summary: type, actors and date."),
         ("doc_ids", _list(pa.string()), False, "Every document reporting the event (duplicates included)."),
         ("n_sources", pa.int32(), False, "Independent sources: distinct duplicate clusters among `doc_ids`."),
@@ -193,6 +246,10 @@ EVENT_MENTIONS = TableSpec(
         ("char_start", pa.int32(), False, "Start offset of the sentence in `documents.clean_text`."),
         ("char_end", pa.int32(), False, "End offset (exclusive) of the sentence in `documents.clean_text`."),
         ("trigger", pa.string(), False, "The word(s) that signalled the event (\"met with\", \"signing\")."),
+        ("trigger_start", pa.int32(), False, "Start offset of the trigger in `documents.clean_text`."),
+        ("mode", pa.string(), False, "Mode of this mention (`actual`, `planned`, `negated`, `hypothetical`, `reported`)."),
+        ("is_main", pa.bool_(), False, "True for the document's main event (one mention per document)."),
+        ("confidence", pa.float64(), False, "0..1 confidence of this mention."),
         ("run_id", pa.string(), False, "Run that wrote this row."),
         ("record_hash", pa.string(), False, "Hash of the row's content columns."),
     ),
@@ -200,13 +257,15 @@ EVENT_MENTIONS = TableSpec(
 
 ENTITIES = TableSpec(
     name="entities",
-    grain="one row per actor (organisation, person, mission, country) mentioned in event evidence",
+    grain="one row per actor (person, organisation, country, location, group, mission) of the events",
     keys=("entity_id",),
     columns=(
         ("entity_id", pa.string(), False, "Stable id from (kind, canonical name)."),
-        ("name", pa.string(), False, "Canonical name (gazetteer name or the longest person name seen)."),
-        ("kind", pa.string(), False, "`organisation`, `person`, `mission` or `country`."),
-        ("aliases", _list(pa.string()), False, "Surface forms seen or known (acronyms, full names, surnames)."),
+        ("name", pa.string(), False, "Canonical name (dictionary name, the full name of a person, an acronym's expansion's acronym)."),
+        ("kind", pa.string(), False, "`person`, `organisation`, `country`, `location`, `group` (agents such as police, protesters) or `mission`."),
+        ("country", pa.string(), True, "ISO 3166 alpha-3 code of the actor's country (the most frequent one seen), when known."),
+        ("sector", pa.string(), True, "Sector (`government`, `military`, `business`, `media`, `ngo`, `igo`, `rebel`, `civilian`, ...), when known."),
+        ("aliases", _list(pa.string()), False, "Surface forms seen in the documents or known (acronyms, full names, surnames)."),
         ("n_mentions", pa.int32(), False, "Mentions across the corpus (this run's documents merged with earlier runs)."),
         ("n_documents", pa.int32(), False, "Documents mentioning the entity."),
         ("run_id", pa.string(), False, "Run that wrote (or last changed) this row."),

@@ -149,10 +149,10 @@ def test_precision_over_non_statement_events(seed_events):
 def test_planned_and_location_attributes(seed_events):
     by = {(e.event_type, e.event_date.isoformat()): e for e in seed_events}
     assert by[("launch", "2022-06-01")].planned and by[("launch", "2022-06-01")].date_precision == "month"
-    assert not by[("meeting", "2021-04-01")].planned
-    assert by[("meeting", "2019-11-05")].location == "Beijing"
-    assert by[("meeting", "2026-01-13")].location == "Paris"
-    assert by[("meeting", "2020-09-28")].location is None  # the PARIS dateline is not where they met
+    assert not by[("consult", "2021-04-01")].planned
+    assert by[("consult", "2019-11-05")].location == "Beijing"
+    assert by[("consult", "2026-01-13")].location == "Paris"
+    assert by[("consult", "2020-09-28")].location is None  # the PARIS dateline is not where they met
 
 
 def test_duplicates_count_once_and_stored_events_keep_their_id():
@@ -170,7 +170,7 @@ def test_duplicates_count_once_and_stored_events_keep_their_id():
 
 def test_actors_persons_with_roles_and_acronyms():
     text = "Zhang Kejian, Administrator of the CNSA, met ESA Director General Josef Aschbacher in Beijing on May 3, 2021. The Korea Space Office (KSO) also attended."
-    [m] = [m for m in extract_mentions("d", text, date(2021, 5, 4), True) if m.event_type == "meeting"]
+    [m] = [m for m in extract_mentions("d", text, date(2021, 5, 4), True) if m.event_type == "consult"]
     names = {(a.name, a.kind) for a in m.actors}
     assert {("CNSA", "organisation"), ("ESA", "organisation"), ("Zhang Kejian", "person"), ("Josef Aschbacher", "person")} <= names
     roles = {a.name: a.role for a in m.actors}

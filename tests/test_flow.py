@@ -54,7 +54,7 @@ def test_seed_run_quality_floors(seed_run):
     _, recall, _ = ngram_f1(docs["001_d90a3442fa7c3b49.txt"]["comments_text"], GOLD_CLEAN["001_d90a3442fa7c3b49.txt"]["comments_text"])
     assert recall >= 0.8
     events = wh.read("events").to_pylist()
-    meeting = [e for e in events if e["event_type"] == "meeting" and str(e["event_date"]) == "2021-04-01"]
+    meeting = [e for e in events if e["event_type"] == "consult" and str(e["event_date"]) == "2021-04-01"]
     assert len(meeting) == 1 and meeting[0]["n_sources"] == 2
     assert {a["name"] for a in meeting[0]["actors"]} >= {"ESA", "CNSA"}
     mentions = wh.read("event_mentions").to_pylist()
@@ -90,7 +90,7 @@ def test_rerun_is_idempotent_and_detects_exact_duplicates(tmp_path):
     assert a["cluster_id"] == b["cluster_id"] and a["method"] == b["method"] == "exact"
     assert first["counts"]["exact_duplicates"] == 1
     # E1 is reported by 000, its mirror and 001: the mirror does not count as another source
-    e1 = [e for e in wh.read("events").to_pylist() if e["event_type"] == "meeting" and str(e["event_date"]) == "2021-04-01"]
+    e1 = [e for e in wh.read("events").to_pylist() if e["event_type"] == "consult" and str(e["event_date"]) == "2021-04-01"]
     assert len(e1) == 1 and len(e1[0]["doc_ids"]) == 3 and e1[0]["n_sources"] == 2
 
     second = news_pipeline(inputs=[str(inputs)], warehouse=str(wh_dir), run_date=RUN_DATE)
@@ -212,4 +212,4 @@ def test_readme_reading_examples_run(seed_run, monkeypatch, capsys):
     for code in blocks:
         exec(compile(code, "README.md", "exec"), {})
     out = capsys.readouterr().out
-    assert "2021-04-01" in out and "meeting" in out  # the ESA-CNSA meetings are found
+    assert "2021-04-01" in out and "consult" in out  # the ESA-CNSA meetings are found

@@ -1,9 +1,12 @@
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
 from tasks.schema import TABLES, SchemaError, check_table, record_hash, to_table
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _runs_row(**kw):
@@ -83,3 +86,14 @@ def test_warehouse_readme_documents_every_table_and_column():
             assert f"| `{col}` |" in section, (name, col)
     for reason in QUARANTINE_REASONS:
         assert f"| `{reason}` |" in readme
+
+
+def test_every_event_type_is_documented_with_an_example():
+    from tasks.schema import EVENT_ONTOLOGY
+
+    text = (ROOT / "warehouse" / "README.md").read_text(encoding="utf-8")
+    for etype, (plover, cameo) in EVENT_ONTOLOGY.items():
+        row = next((line for line in text.splitlines() if line.startswith(f"| `{etype}` |")), None)
+        assert row is not None, etype
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[1] == (plover or "—") and cells[2] == (cameo or "—") and len(cells[3]) > 20, row
