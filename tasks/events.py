@@ -12,12 +12,14 @@ Dates come from `tasks.dates`, actors from `tasks.entities`, sentences from `tas
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from importlib import resources
 
 from tasks.dates import FUTURE_CUES, DateMention, _iso, find_dates
 from tasks.entities import (
@@ -203,6 +205,96 @@ for _t, _rxs in TRIGGER_PATTERNS.items():
 ANY_TRIGGER_RE = re.compile("|".join(_parts), re.I)
 # Types that need a space mission or a launch vehicle in the sentence to be a "launch".
 SPACE_WORDS_RE = re.compile(r"\b(?:rocket|satellite|spacecraft|probe|mission|lander|rover|orbiter|capsule|module|telescope|space|orbit|Moon|lunar|Mars|launch\s+(?:pad|site|window|vehicle))\b", re.I)
+
+# --- CAMEO verb patterns (PETRARCH2, vendored: tasks/data/petrarch2/cameo_verbs.tsv) ------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CameoVerbs:
+    forms: Mapping[tuple[str, ...], tuple[int, str, str]]  # verb form tokens -> (block, code of the verb, verb)
+    patterns: Mapping[int, tuple[tuple[str, tuple[frozenset[str], ...], tuple[frozenset[str], ...], str], ...]]  # block -> (code, before, after, verb)
+    max_form: int
+
+
+@functools.lru_cache(maxsize=1)
+def load_cameo_verbs() -> CameoVerbs:
+    text = resources.files("tasks").joinpath("data/petrarch2/cameo_verbs.tsv").read_text(encoding="utf-8")
+    synsets: dict[str, frozenset[str]] = {}
+    rows = [line.split("\t") for line in text.splitlines() if not line.startswith("#")]
+    for r in rows:
+        if r[0] == "S":
+            synsets[r[1]] = frozenset(r[2].split("|"))
+
+    def words(part: str) -> tuple[frozenset[str], ...]:
+        return tuple(synsets.get(w, frozenset([w])) for w in part.split())
+
+    forms: dict[tuple[str, ...], tuple[int, str, str]] = {}
+    patterns: dict[int, list] = defaultdict(list)
+    for r in rows:
+        if r[0] == "V":
+            forms.setdefault(tuple(r[1].split()), (int(r[2]), r[3], r[4]))
+        elif r[0] == "P":
+            patterns[int(r[1])].append((r[2], words(r[3]), words(r[4]), r[5]))
+    frozen = {b: tuple(sorted(ps, key=lambda p: -(len(p[1]) + len(p[2])))) for b, ps in patterns.items()}
+    return CameoVerbs(forms, frozen, max(len(f) for f in forms))
+
+
+def _in_order(want: tuple[frozenset[str], ...], toks: Sequence[str]) -> bool:
+    i = 0
+    for t in toks:
+        if i < len(want) and t in want[i]:
+            i += 1
+    return i == len(want)
+
+
+def cameo_type(code: str) -> str | None:
+    """newslake event type of a CAMEO code (CAMEO2PLOVER-2021 at the root level; 173 arrest -> `arrest`)."""
+    if not code[:2].isdigit():
+        return None
+    root = int(code[:2])
+    if code.startswith("173"):
+        return "arrest"
+    if root == 8:
+        return "concede" if code[:3] in ("080", "081", "082", "083") else "retreat"
+    return CAMEO_ROOT_TYPES.get(root)
+
+
+CAMEO_ROOT_TYPES = {1: "statement", 2: "request", 3: "agree", 4: "consult", 5: "support", 6: "cooperate", 7: "aid", 9: "accuse", 10: "request",
+                    11: "accuse", 12: "reject", 13: "threaten", 14: "protest", 15: "mobilize", 16: "sanction", 17: "coerce", 18: "assault", 19: "assault", 20: "assault"}
+WORD_RE = re.compile(r"[\w'’-]+")
+
+
+def cameo_triggers(sentence: str) -> list[tuple[str, int, int, str, str]]:
+    """(event type, start, end, verb text, CAMEO code) of the CAMEO verbs in a sentence: the longest
+    pattern of the verb's block whose words stand in order before (6 words) and after (8 words) it
+    gives the code, else the verb's own code; `---` codes no event."""
+    cv = load_cameo_verbs()
+    ms = list(WORD_RE.finditer(sentence))
+    toks = [m.group(0).lower().replace("’", "'") for m in ms]
+    out = []
+    i = 0
+    while i < len(toks):
+        hit = None
+        for n in range(min(cv.max_form, len(toks) - i), 0, -1):
+            f = cv.forms.get(tuple(toks[i : i + n]))
+            if f:
+                hit = (n, f)
+                break
+        if hit is None or (i and ms[i].group(0)[0].isupper()):
+            i += hit[0] if hit else 1  # a capitalised word inside a sentence is a name ("Free Trade Agreement")
+            continue
+        n, (block, code, verb) = hit
+        before, after = toks[max(0, i - 6) : i], toks[i + n : i + n + 8]
+        for pcode, pb, pa, pverb in cv.patterns.get(block, ()):
+            if (pb or pa) and pverb in ("", verb) and _in_order(pb, before) and _in_order(pa, after):
+                code = pcode
+                break
+        etype = cameo_type(code) if code != "---" else None
+        if etype:
+            out.append((etype, ms[i].start(), ms[i + n - 1].end(), sentence[ms[i].start() : ms[i + n - 1].end()], code[:2]))
+        i += n
+    return out
+
 
 NEGATION_RE = re.compile(r"\b(?:not|n['’]t|never|no|without|failed\s+to|refused\s+to|denied|den(?:y|ies)|halted|called\s+off|cancell?ed)\b[^,;]{0,25}$", re.I)
 HYPOTHETICAL_RE = re.compile(r"\b(?:if|could|might|may|should|would|unless|considering|consider|possible|possibly|proposed|threatened\s+to|threatens\s+to|risk\s+of|fears?\s+of)\b[^.;]{0,40}$", re.I)
