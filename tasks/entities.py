@@ -228,6 +228,8 @@ class Entry:
 class ActorDictionary:
     by_first: Mapping[str, tuple[tuple[tuple[str, ...], Entry], ...]]  # first token -> phrases, longest first
     country_code: Mapping[str, str]  # lower-case country name or demonym -> ISO alpha-3
+    by_two: Mapping[tuple[str, str], tuple[tuple[tuple[str, ...], Entry], ...]]  # first two tokens -> longer phrases
+    single: Mapping[str, Entry]  # one-token phrases
 
     def code_of(self, name: str) -> str | None:
         return self.country_code.get(name.lower().replace("’", "'"))
@@ -253,7 +255,15 @@ def load_dictionary() -> ActorDictionary:
         if kind == "country":
             country_code[phrase] = country
     frozen = {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in by_first.items()}
-    return ActorDictionary(frozen, country_code)
+    by_two: dict[tuple[str, str], list] = defaultdict(list)
+    single: dict[str, Entry] = {}
+    for phrases in frozen.values():
+        for toks, e in phrases:
+            if len(toks) == 1:
+                single[toks[0]] = e
+            else:
+                by_two[toks[:2]].append((toks, e))
+    return ActorDictionary(frozen, country_code, dict(by_two), single)
 
 
 def _token_key(tok: str) -> tuple[str, bool]:
@@ -315,10 +325,14 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
     hits: list[tuple[int, int, int, int, Entry]] = []  # first token, after last token, start, end, entry
     i = 0
     while i < len(toks):
-        s0, _e0, key, _p = toks[i]
-        for phrase, entry in dic.by_first.get(key, ()):
+        s0, _e0, key, poss0 = toks[i]
+        cands = list(dic.by_two.get((key, toks[i + 1][2]), ())) if i + 1 < len(toks) and not poss0 else []
+        one = dic.single.get(key)
+        if one is not None:
+            cands.append(((key,), one))
+        for phrase, entry in cands:
             n = len(phrase)
-            if i + n > len(toks) or any(toks[i + k][2] != phrase[k] for k in range(1, n)):
+            if i + n > len(toks) or any(toks[i + k][2] != phrase[k] for k in range(2, n)):
                 continue
             if entry.kind in NAMED_KINDS and not sentence[s0].isupper():
                 continue

@@ -112,6 +112,8 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:went|go|going)\s+on\s+(?:a\s+)?(?:hunger\s+)?strike\b",
         r"\bboycott(?:ed|s)?\b",
         r"\bsit-in\b",
+        r"\b(?:to|in)\s+protest\b",
+        r"\b(?:hunger|general)\s+strike\b|\bon\s+strike\b|\bstrikers\b",
     ),
     "mobilize": (r"\bdeploy(?:ed|s|ment)\b", r"\bmobili[sz](?:ed|es|ation)\b", r"\bmilitary\s+(?:exercises?|drills?)\b", r"\bput\s+" + _W + r"{0,2}on\s+(?:high\s+)?alert\b", r"\bmassed\b"),
     "sanction": (
@@ -195,14 +197,64 @@ LAUNCH_OF: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 TRIGGERS: dict[str, tuple[re.Pattern[str], ...]] = {t: tuple(re.compile(rx, re.I) for rx in rxs) for t, rxs in TRIGGER_PATTERNS.items()}
-# One pass per sentence: every pattern of every type in one alternation, each alternative a named group.
-_GROUP_TYPES: list[str] = []
-_parts = []
-for _t, _rxs in TRIGGER_PATTERNS.items():
-    for _rx in _rxs:
-        _parts.append(f"(?P<g{len(_GROUP_TYPES)}>{_rx})")
-        _GROUP_TYPES.append(_t)
-ANY_TRIGGER_RE = re.compile("|".join(_parts), re.I)
+
+
+def _top_level_alternatives(rx: str) -> list[str]:
+    out, depth, cur, i = [], 0, "", 0
+    while i < len(rx):
+        c = rx[i]
+        if c == "\\":
+            cur += rx[i : i + 2]
+            i += 2
+            continue
+        depth += c == "("
+        depth -= c == ")"
+        if c == "|" and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += c
+        i += 1
+    return [*out, cur]
+
+
+def _anchor(rx: str) -> str:
+    """The literal letters every match of `rx` starts with (lower case; "" when none): a substring
+    test on the sentence decides whether the pattern is run at all."""
+    m = re.match(r"(?:\\b)*([A-Za-z][A-Za-z' -]*)", rx)
+    if not m:
+        return ""  # starts with a group (alternatives inside) or a class: always run
+    lit = re.split(r"\\|\(|\[|\?|\*|\+|\{|\||\.", m.group(1))[0]
+    if rx[m.end(1) : m.end(1) + 1] in ("?", "*", "{"):
+        lit = lit[:-1]  # the last letter is optional
+    return lit.lower()
+
+
+# Every pattern of every type with its anchor, in table order (the order decides at equal starts).
+# A per-sentence substring test skips the patterns that cannot match: one alternation over all of
+# them cost ~30 ms a sentence (re tries every alternative at every position).
+_ANCHORED: list[tuple[str, str, re.Pattern[str]]] = [
+    (_anchor(alt), t, re.compile(alt, re.I)) for t, rxs in TRIGGER_PATTERNS.items() for rx in rxs for alt in _top_level_alternatives(rx)
+]
+
+
+def _pattern_matches(sentence: str) -> list[tuple[str, re.Match[str]]]:
+    low = sentence.lower()
+    found = []
+    for order, (anchor, t, rx) in enumerate(_ANCHORED):
+        if anchor and anchor not in low:
+            continue
+        found.extend((m.start(), order, t, m) for m in rx.finditer(sentence))
+    found.sort(key=lambda f: (f[0], f[1]))
+    out: list[tuple[str, re.Match[str]]] = []
+    end = -1
+    for start, _order, t, m in found:
+        if start >= end and m.end() > start:
+            out.append((t, m))
+            end = m.end()
+    return out
+
+
 # Types that need a space mission or a launch vehicle in the sentence to be a "launch".
 SPACE_WORDS_RE = re.compile(r"\b(?:rocket|satellite|spacecraft|probe|mission|lander|rover|orbiter|capsule|module|telescope|space|orbit|Moon|lunar|Mars|launch\s+(?:pad|site|window|vehicle))\b", re.I)
 
@@ -264,10 +316,10 @@ CAMEO_ROOT_TYPES = {1: "statement", 2: "request", 3: "agree", 4: "consult", 5: "
 WORD_RE = re.compile(r"[\w'’-]+")
 
 
-def cameo_triggers(sentence: str) -> list[tuple[str, int, int, str, str]]:
+def cameo_triggers(sentence: str, patterned_only: bool = False) -> list[tuple[str, int, int, str, str]]:
     """(event type, start, end, verb text, CAMEO code) of the CAMEO verbs in a sentence: the longest
     pattern of the verb's block whose words stand in order before (6 words) and after (8 words) it
-    gives the code, else the verb's own code; `---` codes no event."""
+    gives the code, else the verb's own code (not with `patterned_only`); `---` codes no event."""
     cv = load_cameo_verbs()
     ms = list(WORD_RE.finditer(sentence))
     toks = [m.group(0).lower().replace("’", "'") for m in ms]
@@ -285,11 +337,12 @@ def cameo_triggers(sentence: str) -> list[tuple[str, int, int, str, str]]:
             continue
         n, (block, code, verb) = hit
         before, after = toks[max(0, i - 6) : i], toks[i + n : i + n + 8]
+        by_pattern = False
         for pcode, pb, pa, pverb in cv.patterns.get(block, ()):
             if (pb or pa) and pverb in ("", verb) and _in_order(pb, before) and _in_order(pa, after):
-                code = pcode
+                code, by_pattern = pcode, True
                 break
-        etype = cameo_type(code) if code != "---" else None
+        etype = cameo_type(code) if code != "---" and (by_pattern or not patterned_only) else None
         if etype:
             out.append((etype, ms[i].start(), ms[i + n - 1].end(), sentence[ms[i].start() : ms[i + n - 1].end()], code[:2]))
         i += n
@@ -317,15 +370,15 @@ def event_mode(sentence: str, tpos: int, dated_future: bool) -> str:
     return "actual"
 
 
-def find_triggers(sentence: str, space: bool | None = None) -> list[tuple[str, int, int, str]]:
-    """(event type, start, end, trigger text) of every trigger in a sentence, in text order; a
+def find_triggers(sentence: str, space: bool | None = None) -> list[tuple[str, int, int, str, str]]:
+    """(event type, start, end, trigger text, CAMEO root code) of every trigger in a sentence, in
+    text order: the hand-written patterns, then the CAMEO verbs where none of them matched; a
     "launch" of an investigation/attack/product is typed as such, and a bare launch needs a space
     word in the sentence (`space`: the caller knows the sentence names a space mission). At most
     one trigger per position."""
-    out: list[tuple[str, int, int, str]] = []
+    out: list[tuple[str, int, int, str, str]] = []
     launch_of = {m.start(): t for t, rx in LAUNCH_OF for m in rx.finditer(sentence)}
-    for m in ANY_TRIGGER_RE.finditer(sentence):
-        etype = _GROUP_TYPES[int(m.lastgroup[1:])]
+    for etype, m in _pattern_matches(sentence):
         if etype == "launch":
             if m.start() in launch_of:
                 etype = launch_of[m.start()]
@@ -334,8 +387,13 @@ def find_triggers(sentence: str, space: bool | None = None) -> list[tuple[str, i
                     space = bool(SPACE_WORDS_RE.search(sentence))
                 if not space:
                     continue
-        out.append((etype, m.start(), m.end(), m.group(0)))
-    return out
+        out.append((etype, m.start(), m.end(), m.group(0), EVENT_ONTOLOGY[etype][1]))
+    # The CAMEO verbs the hand-written patterns do not cover: those a pattern of theirs confirms,
+    # and in a sentence with no other trigger, the verb's own code.
+    for t in cameo_triggers(sentence, patterned_only=bool(out)):
+        if not any(t[1] < e and s < t[2] for _t, s, e, _x, _c in out):
+            out.append(t)
+    return sorted(out, key=lambda t: t[1])
 
 
 RELATIVE_CLAUSE_RE = re.compile(r",\s+(?:who|which|whose|where)\b[^,;]*(?:,|$)")
@@ -441,7 +499,7 @@ def extract_mentions(
         regions = _regions(sentence)
         seen: set[tuple[str, str]] = set()
         actors: list[Actor] | None = None
-        for etype, tstart, tend, ttext in triggers:
+        for etype, tstart, tend, ttext, tcode in triggers:
             treg = _region_of(tstart, regions)
             usable = [d for d in sdates if _region_of(d.start - s_start, regions) in (treg, -1) and (treg != -1 or _region_of(d.start - s_start, regions) == -1)]
             usable = [d for d in usable if abs((d.start - s_start) - tstart) <= 160 and _date_fits(sentence, tstart, tend, ttext, d, s_start, reference_date)]
@@ -486,7 +544,7 @@ def extract_mentions(
                     trigger=ttext,
                     confidence=conf,
                     mode=mode,
-                    cameo_code=EVENT_ONTOLOGY[etype][1] or None,
+                    cameo_code=tcode or None,
                     source=source,
                     target=target,
                     location_country=loc_country,

@@ -66,7 +66,7 @@ def test_entity_rows_keep_kind_country_sector_aliases():
     ],
 )
 def test_event_modes(sentence, mode):
-    [(etype, tstart, _e, _t)] = [t for t in find_triggers(sentence) if t[0] == "consult"]
+    [(etype, tstart, _e, _t, _c)] = [t for t in find_triggers(sentence) if t[0] == "consult"]
     assert event_mode(sentence, tstart, False) == mode
 
 
