@@ -25,7 +25,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter, defaultdict
 from datetime import date
 from pathlib import Path

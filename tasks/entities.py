@@ -304,20 +304,6 @@ def _gazetteer_country(name: str, gaz: Gazetteer, dic: ActorDictionary) -> str |
 GAZ_SECTORS = {"organisation": "government", "mission": "government"}  # the space list: agencies and their missions
 
 
-def _dictionary_entities(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, label) of the people, organisations and places named in `text` (labels
-    `person`, `organisation`, `location`), from the actor dictionary, the space gazetteer and the
-    titled-person patterns: what `find_entities` is until the statistical tagger (issue 15) lands."""
-    ctx = learn_document(text, load_gazetteer())
-    out = []
-    for a in find_actors(text, load_gazetteer(), ctx, use_tagger=False):
-        if a.start < 0 or a.kind == "group":
-            continue
-        label = {"country": "location", "mission": "organisation"}.get(a.kind, a.kind)
-        out.append((a.start, a.end, label))
-    return out
-
-
 def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor], list[Actor]]:
     """Dictionary phrases in a sentence, longest first at each token: (country + agent composites
     such as "Israeli soldiers" or "Sudan's government", every other match)."""
@@ -404,13 +390,13 @@ def find_actors(sentence: str, gaz: Gazetteer, ctx: DocContext, use_tagger: bool
         add(Actor(canon, kind, "participant", m.start(), m.end(), country, GAZ_SECTORS.get(kind), (m.group(0),)))
     for a in singles:
         add(a)
-    if use_tagger and find_entities is not _dictionary_entities:
+    if use_tagger:
         for s, e, label in find_entities(sentence):
             if not free(s, e):
                 continue
             surface = sentence[s:e]
             kind = {"person": "person", "organisation": "organisation", "location": "location"}.get(label)
-            if kind is None:
+            if kind is None or len(surface) < 2:
                 continue
             first = surface.split()[0]
             country = dic.code_of(_token_key(first)[0]) if kind == "organisation" else None
@@ -422,9 +408,6 @@ def find_actors(sentence: str, gaz: Gazetteer, ctx: DocContext, use_tagger: bool
             continue  # "Director General" of "ESA Director General Josef Aschbacher": a title, not an actor
         out.setdefault((a.name, a.kind), a)
     return list(out.values())
-
-
-find_entities = _dictionary_entities
 
 
 def entity_rows(
