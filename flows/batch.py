@@ -220,6 +220,7 @@ def process_batch(
     kept: list[clean_stage.CleanDoc] = []
     dropped: list[tuple[RawDoc, Rejected]] = []
     mentions: list[events_stage.Mention] = []
+    events_stage.load_resources()  # before the per-document time limits: loading is not a document's cost
     for raw in raws:
         try:
             with time_limit(cfg.document_timeout_s):
