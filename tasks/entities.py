@@ -400,7 +400,17 @@ def find_actors(sentence: str, gaz: Gazetteer, ctx: DocContext, use_tagger: bool
                 continue
             first = surface.split()[0]
             country = dic.code_of(_token_key(first)[0]) if kind == "organisation" else None
-            add(Actor(surface, kind, "participant", s, e, country, None, (surface,)))
+            name, aliases = surface, (surface,)
+            if kind == "person":
+                known = ctx.surface_to.get(surface)
+                if known and known[1] == "person":
+                    name, aliases = known[0], aliases_in(ctx, known[0])
+                elif len(surface.split()) > 1:
+                    # later sentences may name this person by surname: the document learns it
+                    ctx.surface_to.setdefault(surface, (surface, "person", "participant"))
+                    ctx.surface_to.setdefault(surface.split()[-1], (surface, "person", "participant"))
+                    aliases = aliases_in(ctx, surface)
+            add(Actor(name, kind, "participant", s, e, country, None, aliases))
     person_starts = {a.start for a in found if a.kind == "person"}
     out: dict[tuple[str, str], Actor] = {}
     for a in sorted(found, key=lambda a: a.start):

@@ -551,7 +551,23 @@ def extract_mentions(
                     trigger_start=s_start + tstart,
                 )
             )
-    return _flag_main(out)
+    return _flag_main(_redate_lede(out, reference_date))
+
+
+def _redate_lede(ms: list[Mention], reference: date, days_back: int = 7) -> list[Mention]:
+    """A headline or lede dated only by the publication date ("Tram derails in Croydon") usually
+    reports the happening the body dates ("on Wednesday"): take the body's date when the same
+    document has a mention of that type dated to a day in the week before publication."""
+    out = []
+    for m in ms:
+        if m.date_text == "":
+            dated = [x for x in ms if x.event_type == m.event_type and x.date_text and x.date_precision == "day"]
+            dated = [x for x in dated if 0 <= (reference - date.fromisoformat(x.date_value)).days <= days_back]
+            if dated:
+                x = min(dated, key=lambda x: x.char_start)
+                m = replace(m, date_value=x.date_value, date_text=x.date_text, location=m.location or x.location, location_country=m.location_country or x.location_country)
+        out.append(m)
+    return out
 
 
 PAST_TRIGGER_RE = re.compile(r"(?:ed|\bmet|\bheld|\btook|\bwon|\bbeat|\bfought|\bshot|\bstole|\bdrew|\blost|\bsought|\bwithdrew|\bsaid)$", re.I)
@@ -685,15 +701,43 @@ class Event:
 
 
 def _expanded(actors: Iterable[Actor], gaz: Gazetteer) -> set[str]:
-    """Actor names plus the countries of organisations: 'Europe and China' overlaps 'ESA and CNSA'."""
+    """What identifies an event's participants: names of persons, organisations, missions, countries
+    and country-coded groups, persons' aliases (surnames), the countries of organisations ('Europe
+    and China' overlaps 'ESA and CNSA'). Generic agents ("police", "passengers") and places are not
+    evidence: two arrests by police on one day are different events."""
     out = set()
     for a in actors:
-        if a.kind == "location":
+        if a.kind == "location" or (a.kind == "group" and not a.country):
             continue
         out.add(a.name)
+        if a.kind == "person":
+            out.update(x for x in a.aliases if len(x) > 3 and x != a.name.split()[0])
         if a.kind == "organisation" and a.name in gaz.country_of:
             out.add(gaz.country_of[a.name])
     return out
+
+
+def _compatible(a: tuple, b: tuple) -> bool:
+    """May two mentions (or a group and a stored event) report one happening? Items are (date value,
+    precision, dated by publication only, expanded names, location). Dates: the same day (one day
+    apart when one side only has its publication date), or a month holding the day. Participants:
+    shared names, else the same place; different places with no shared name are different events."""
+    (va, pa, ia, na, la), (vb, pb, ib, nb, lb) = a, b
+    if pa == pb == "day":
+        gap = abs((date.fromisoformat(va) - date.fromisoformat(vb)).days)
+        if gap > (1 if ia or ib else 0):
+            return False
+    elif pa != pb and "year" in (pa, pb) or va[:7] != vb[:7]:
+        return False
+    if na & nb:
+        return True
+    if la and lb:
+        return la == lb
+    return not na or not nb
+
+
+def _merge_item(m: Mention, gaz: Gazetteer) -> tuple:
+    return (m.date_value, m.date_precision, m.date_text == "", _expanded(m.actors, gaz), m.location)
 
 
 def event_id_for(etype: str, value: str, actors: Iterable[Actor]) -> str:
@@ -734,14 +778,15 @@ def summarise(etype: str, value: str, actors: Sequence[Actor], location: str | N
 
 
 def event_key(e: Event) -> tuple[str, str]:
-    """(type, date value at its precision) of an event: what `merge_events` groups on. Mentions and
-    events with different keys never merge, so a run can merge key partitions one at a time."""
+    """(type, month, or year for year precision) of an event: what `merge_events` partitions on.
+    Mentions and events with different keys never merge, so a run can merge key partitions one at
+    a time; within a key, `_compatible` decides (same day, a month holding the day, shared actors)."""
     d, p = e.event_date, e.date_precision
-    return e.event_type, _iso(d.year, d.month if p != "year" else None, d.day if p == "day" else None)
+    return e.event_type, _iso(d.year, d.month if p != "year" else None)
 
 
 def mention_key(m: Mention) -> tuple[str, str]:
-    return m.event_type, m.date_value
+    return m.event_type, m.date_value if m.date_precision == "year" else m.date_value[:7]
 
 
 def key_partition(key: tuple[str, str], parts: int) -> int:
@@ -754,13 +799,18 @@ def _most(values: Iterable, default=None):
     return max(sorted(set(vals), key=str), key=vals.count) if vals else default
 
 
+def _event_value(e: Event) -> str:
+    d, p = e.event_date, e.date_precision
+    return _iso(d.year, d.month if p != "year" else None, d.day if p == "day" else None)
+
+
 def merge_events(
     mentions: Iterable[Mention],
     canonical_of: Mapping[str, str],
     stored: Iterable[Event] = (),
     min_confidence: float = 0.5,
 ) -> tuple[list[Event], dict[int, str]]:
-    """Group mentions into events: same type and date value, overlapping (expanded) actors.
+    """Group mentions into events: same type, compatible dates and participants (`_compatible`).
 
     A group that matches a stored event (same type/date, overlapping actors) keeps the stored id and
     its documents. `n_sources` counts distinct duplicate clusters (`canonical_of`), so copies of one
@@ -776,11 +826,13 @@ def merge_events(
         stored_by_key[event_key(e)].append(e)
     events: list[Event] = []
     assign: dict[int, str] = {}
-    for (etype, value), idxs in sorted(by_key.items()):
+    for (etype, _kvalue), idxs in sorted(by_key.items()):
+        # day precision first: a month-precision mention joins the day it holds
+        idxs = sorted(idxs, key=lambda i: (ms[i].date_precision != "day", ms[i].date_value, i))
+        items = {i: _merge_item(ms[i], gaz) for i in idxs}
         groups: list[list[int]] = []
         for i in idxs:
-            exp = _expanded(ms[i].actors, gaz)
-            target = next((g for g in groups if any(exp & _expanded(ms[j].actors, gaz) or not exp for j in g)), None)
+            target = next((g for g in groups if any(_compatible(items[i], items[j]) for j in g)), None)
             if target is None:
                 groups.append([i])
             else:
@@ -789,15 +841,22 @@ def merge_events(
             gm = [ms[i] for i in g]
             actors = _merge_actors(m.actors for m in gm)
             exp = _expanded(actors, gaz)
-            match = next((e for e in stored_by_key.get((etype, value), []) if exp & _expanded(e.actors, gaz)), None)
+            best = max(gm, key=lambda m: (m.date_precision == "day", m.date_text != "", m.confidence))
+            value, precision = best.date_value, best.date_precision
+            locs = [m.location for m in gm if m.location]
+            here = (value, best.date_precision, best.date_text == "", exp, _most(locs))
+            match = next(
+                (e for e in stored_by_key.get((etype, _kvalue), []) if _compatible(here, (_event_value(e), e.date_precision, e.date_text == "", _expanded(e.actors, gaz), e.location))),
+                None,
+            )
             doc_ids = sorted({m.doc_id for m in gm} | set(match.doc_ids if match else ()))
             if match:
                 actors = _merge_actors([match.actors, actors])
+                if match.date_precision == "day" or best.date_precision != "day":
+                    value, precision = _event_value(match), match.date_precision
             confidence = max([m.confidence for m in gm] + ([match.confidence] if match else []))
             if confidence < min_confidence:
                 continue
-            best = max(gm, key=lambda m: (m.confidence, m.date_text != ""))
-            locs = [m.location for m in gm if m.location]
             location = _most(locs) or (match.location if match else None)
             loc_country = _most(m.location_country for m in gm if m.location == location) if location else None
             modes = [m.mode for m in gm]
@@ -813,8 +872,8 @@ def merge_events(
                 Event(
                     event_id=eid,
                     event_type=etype,
-                    event_date=DateMention(0, 0, "", value, best.date_precision, 1.0).date,
-                    date_precision=best.date_precision,
+                    event_date=DateMention(0, 0, "", value, precision, 1.0).date,
+                    date_precision=precision,
                     date_text=best.date_text,
                     planned=planned,
                     actors=actors,
