@@ -183,6 +183,25 @@ def learn_document(text: str, gaz: Gazetteer) -> DocContext:
     return ctx
 
 
+def tag_sentences(sentences: list[str]) -> list[list[tuple[int, int, str]]]:
+    """`find_entities` over many sentences in one call (the tagger decodes them as one batch; a call
+    per sentence cost ~13 ms of overhead each): spans per sentence, in sentence offsets."""
+    if not sentences:
+        return []
+    starts, pos = [], 0
+    for sent in sentences:
+        starts.append(pos)
+        pos += len(sent) + 2
+    out: list[list[tuple[int, int, str]]] = [[] for _ in sentences]
+    k = 0
+    for s, e, label in find_entities("\n\n".join(sentences)):
+        while k + 1 < len(starts) and starts[k + 1] <= s:
+            k += 1
+        if e <= starts[k] + len(sentences[k]):
+            out[k].append((s - starts[k], e - starts[k], label))
+    return out
+
+
 def _person_codes(name: str, role: str, gaz: Gazetteer, dic: ActorDictionary) -> tuple[str | None, str | None]:
     """(country, sector) of a titled person: "French President" -> FRA, government; "ESA Director
     General" -> ESA's country; else what the dictionary knows of the name."""
@@ -354,12 +373,15 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
     return composites, singles
 
 
-def find_actors(sentence: str, gaz: Gazetteer, ctx: DocContext, use_tagger: bool = True) -> list[Actor]:
+def find_actors(
+    sentence: str, gaz: Gazetteer, ctx: DocContext, use_tagger: bool = True, tagged: list[tuple[int, int, str]] | None = None
+) -> list[Actor]:
     """Actors named in one sentence (canonical names, deduplicated), with kind, role, country and sector.
 
     Document-specific names (persons, acronyms defined in the text) win over the gazetteer and the
     dictionary where they overlap; longest match first. Named kinds must start with a capital letter
-    in the text (so "turkey" and "chad" are not countries); agents match in any case.
+    in the text (so "turkey" and "chad" are not countries); agents match in any case. `tagged`: the
+    sentence's `find_entities` spans when the caller tagged many sentences in one call (faster).
     """
     dic = load_dictionary()
     found: list[Actor] = []
@@ -390,8 +412,8 @@ def find_actors(sentence: str, gaz: Gazetteer, ctx: DocContext, use_tagger: bool
         add(Actor(canon, kind, "participant", m.start(), m.end(), country, GAZ_SECTORS.get(kind), (m.group(0),)))
     for a in singles:
         add(a)
-    if use_tagger:
-        for s, e, label in find_entities(sentence):
+    if use_tagger or tagged is not None:
+        for s, e, label in find_entities(sentence) if tagged is None else tagged:
             if not free(s, e):
                 continue
             surface = sentence[s:e]

@@ -31,6 +31,7 @@ from tasks.entities import (
     learn_document,
     load_dictionary,
     load_gazetteer,
+    tag_sentences,
 )
 from tasks.records import split_sentences
 from tasks.schema import EVENT_ONTOLOGY
@@ -457,13 +458,18 @@ def extract_mentions(
         return []
     ctx: DocContext | None = None
     actor_cache: dict[int, list[Actor]] = {}
+    tagged: dict[int, list[tuple[int, int, str]]] = {}
 
     def actors_of(i: int) -> list[Actor]:
+        """Actors of sentence i: with the tagger's spans for trigger sentences (tagged in one call),
+        dictionaries and document names only for the sentences before them."""
         nonlocal ctx
         if ctx is None:
             ctx = learn_document(text, gaz)
+            todo = sorted(candidates)
+            tagged.update(zip(todo, tag_sentences([text[sentences[j][0] : sentences[j][1]] for j in todo]), strict=True))
         if i not in actor_cache:
-            actor_cache[i] = find_actors(text[sentences[i][0] : sentences[i][1]], gaz, ctx)
+            actor_cache[i] = find_actors(text[sentences[i][0] : sentences[i][1]], gaz, ctx, use_tagger=False, tagged=tagged.get(i))
         return actor_cache[i]
 
     def sentence_actors(i: int, sentence: str) -> list[Actor]:
@@ -478,7 +484,7 @@ def extract_mentions(
                 actors = actors + [replace(a, start=-1, end=-1) for a in prev if a.kind in ("organisation", "person") and (a.name, a.kind) not in have]
         return actors
 
-    out: list[Mention] = []
+    todo: list[tuple[int, list[DateMention], bool, list]] = []  # sentence, its dates, lede?, triggers
     di = 0
     for i, (s_start, s_end) in enumerate(sentences):
         while di < len(dates) and dates[di].start < s_start:
@@ -494,8 +500,13 @@ def extract_mentions(
             continue
         sentence = text[s_start:s_end]
         triggers = find_triggers(sentence, _names_mission(sentence, gaz))
-        if not triggers:
-            continue
+        if triggers:
+            todo.append((i, sdates, lede, triggers))
+    candidates = {i for i, *_rest in todo}
+    out: list[Mention] = []
+    for i, sdates, lede, triggers in todo:
+        s_start, s_end = sentences[i]
+        sentence = text[s_start:s_end]
         regions = _regions(sentence)
         seen: set[tuple[str, str]] = set()
         actors: list[Actor] | None = None
