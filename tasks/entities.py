@@ -230,6 +230,7 @@ def aliases_in(ctx: DocContext, name: str) -> tuple[str, ...]:
 # --- the PETRARCH2 actor dictionary ---------------------------------------------------------------
 
 TOKEN_RE = re.compile(r"\w+(?:[-'’.]\w+)*")
+MONTHS_RE = re.compile(r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec|Mon|Tue|Wed|Thu|Fri|Sat|Sun)\.?$")  # "Dec." is not an actor
 NAMED_KINDS = frozenset({"person", "organisation", "country", "location"})
 # Agents that are actors on their own, without a country ("police arrested", "protesters marched").
 STANDALONE_SECTORS = frozenset({"police", "military", "rebel", "opposition", "criminal", "civilian", "refugees", "labour", "judiciary", "media", "health", "education"})
@@ -418,7 +419,7 @@ def find_actors(
                 continue
             surface = sentence[s:e]
             kind = {"person": "person", "organisation": "organisation", "location": "location"}.get(label)
-            if kind is None or len(surface) < 2:
+            if kind is None or len(surface) < 2 or MONTHS_RE.match(surface):
                 continue
             first = surface.split()[0]
             country = dic.code_of(_token_key(first)[0]) if kind == "organisation" else None
