@@ -1,4 +1,4 @@
-"""One event, many sources (issue 16.4): articles written for the test (tests/data/event_stories.json),
+"""One event, many sources (issue 16.4): articles written for the test (tests/gold/event_stories.json),
 each story one happening reported by several outlets in different words, date granularity and actor
 names, plus different happenings of the same type on the same day. Pairwise merge precision and
 recall over the articles' main events."""
@@ -12,7 +12,7 @@ import pytest
 
 from tasks.events import extract_events, merge_events
 
-STORIES = json.loads((Path(__file__).parent / "data" / "event_stories.json").read_text())["articles"]
+STORIES = json.loads((Path(__file__).parent / "gold" / "event_stories.json").read_text())["articles"]
 RUN_DATE = date(2026, 11, 21)
 
 
