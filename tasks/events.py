@@ -639,6 +639,9 @@ def _event_actors(
     return list(actors)
 
 
+RECIPROCAL_TYPES = frozenset({"consult", "agree", "cooperate", "business_deal", "sport_result"})
+
+
 def _source_target(etype: str, actors: Sequence[Actor], tstart: int, tend: int) -> tuple[Actor | None, Actor | None]:
     """Source: the nearest actor before the trigger (one carried over from an earlier sentence when
     none is named before it); target: the nearest actor after it. Places are a last resort."""
@@ -652,6 +655,11 @@ def _source_target(etype: str, actors: Sequence[Actor], tstart: int, tend: int) 
         source, target = target, None  # "a crash of a tram", "the launch of Chang'e-5": the subject follows
     if target is not None and source is not None and (target.name, target.kind) == (source.name, source.kind):
         target = None
+    if target is None and source is not None and etype in RECIPROCAL_TYPES:
+        # "ESA and CNSA held a video call": compound actors of a reciprocal event, both sides named first
+        others = [a for a in before + carried if (a.name, a.kind) != (source.name, source.kind) and a.kind in ("organisation", "person", "country", "group")]
+        if others:
+            target = max(others, key=lambda a: (a.kind == source.kind, a.end))
     return source, target
 
 

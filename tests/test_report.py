@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 ESA_CNSA_MEETINGS = (
     "select e.event_date, e.summary, d.source_id from events e join event_mentions m using (event_id) "
-    "join documents d using (doc_id) where e.event_type = 'meeting' "
+    "join documents d using (doc_id) where e.event_type = 'consult' "
     "and list_has_all([a.name for a in e.actors], ['ESA', 'CNSA']) order by e.event_date, d.source_id"
 )
 
