@@ -18,6 +18,7 @@ import ctypes.util
 import multiprocessing
 import os
 import pickle
+import re
 import shutil
 import signal
 import tempfile
@@ -108,7 +109,8 @@ class Spill:
 
     def __init__(self, parts: int = 64, prefix: str = "newslake-spill-") -> None:
         self.parts = parts
-        self.root = Path(tempfile.mkdtemp(prefix=prefix))
+        # the owner's pid in the name: a killed run's directory is reclaimed by the next (`reclaim_spills`)
+        self.root = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
         self.n = 0
         self.keys: set = set()  # the partition keys seen, when `add` is given `key_of`
         self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.root), True)
@@ -156,6 +158,30 @@ class Spill:
 
     def _file(self, part: int) -> Path:
         return self.root / f"{part:05d}.pkl"
+
+
+_SPILL_NAME = re.compile(r"^newslake-[a-z]+-(\d+)-")
+
+
+def reclaim_spills(tmp: str | None = None) -> list[str]:
+    """Remove the spill directories (`Spill`) of runs whose process is gone (killed with SIGKILL, so
+    no cleanup ran) from the temporary directory; returns what was removed."""
+    root = Path(tmp or tempfile.gettempdir())
+    removed = []
+    for p in root.glob("newslake-*"):
+        m = _SPILL_NAME.match(p.name)
+        if not m or not p.is_dir() or int(m.group(1)) == os.getpid():
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+            continue  # its run is alive
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # another user's live process
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(str(p))
+    return removed
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +312,21 @@ class BatchTimeout(BatchFailed, TimeoutError):
     """A batch ran longer than `batch_timeout_s` (its worker was killed)."""
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Worker start: be killed when the parent (the forkserver, which exits when the run's process
+    does) dies, so a run killed with SIGKILL leaves no worker behind (Linux; elsewhere a no-op)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent died before the call
+        os._exit(1)
+
+
 class BatchPool:
     """Runs batch functions on `workers` processes, or in the calling thread when `workers` <= 1."""
 
@@ -297,7 +338,7 @@ class BatchPool:
         if self._executor is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload([__name__])  # workers start with the stages imported
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_die_with_parent)
         return self._executor
 
     def run(self, fn: Any, *args: Any, label: str = "batch", timeout: float | None = None) -> Any:

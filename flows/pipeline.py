@@ -41,6 +41,7 @@ from flows.batch import (
     concat_results,
     default_workers,
     process_batch,
+    reclaim_spills,
     release_memory,
 )
 from tasks import clean as clean_stage
@@ -96,6 +97,10 @@ PIPELINE_TABLES = (
     "boilerplate",
     "inputs",
 )
+
+
+# Written only in a run's final phase, under the warehouse lock, just before its `runs` row.
+FINAL_TABLES = ("event_mentions", "events", "duplicates", "boilerplate", "dedup_index", "entities", "inputs")
 
 
 class RejectBudgetExceeded(RuntimeError):
@@ -259,6 +264,9 @@ def write_batch_task(
     rejects = list(ingest_rejects.value) + res.rejects
     changed = [d for d in res.doc_ids if d in known_ids]
     with wh.lock():
+        # documents first: a run killed after it finds them stored, so the rerun merges (not
+        # appends) their segments, whichever commit the kill followed
+        m = wh.insert_or_merge("documents", res.documents, run_id, is_fresh, start_versions.get("documents"))
         if is_fresh:
             wh.insert_or_merge("segments", res.segments, run_id, True, start_versions.get("segments"))
         else:
@@ -268,7 +276,6 @@ def write_batch_task(
             to_table("quarantine", [ingest_stage.quarantine_row(r, run_id, now) for r in rejects]),
             run_id,
         )
-        m = wh.insert_or_merge("documents", res.documents, run_id, is_fresh, start_versions.get("documents"))
     processed.value = None  # written: Prefect may keep the payload, so it is emptied
     return Payload(
         {
@@ -430,23 +437,34 @@ def news_pipeline(
     files = ingest_stage.list_inputs(inputs)
     log.info("run %s: %d input files under %s -> %s (%d workers)", run_id, len(files), ", ".join(inputs), warehouse, workers)
 
-    stored_docs = wh.read("documents", columns=["doc_id", "source_id", "content_sha256"]).to_pylist()
+    reclaim_spills()  # spill directories of killed runs
+    with wh.lock():  # a consistent start: no other run is in its final phase meanwhile
+        # A run killed (or failed) in its final phase left part of the derived tables written: they go
+        # back to what the last published run recorded, and its documents are redone below.
+        undone = wh.roll_back_unpublished(FINAL_TABLES, run_id)
+        if undone:
+            log.warning("run %s: rolled back what an unpublished run left in %s", run_id, ", ".join(f"{t} (to v{v})" for t, v in sorted(undone.items())))
+        stored_docs = wh.read("documents", columns=["doc_id", "source_id", "content_sha256", "text_hash", "published_date"]).to_pylist()
+        index = wh.read("dedup_index", columns=["doc_id", "text_hash", "published_date"]).to_pylist()
+        stored_q = wh.read("quarantine", columns=["source_id", "content_sha256"]).to_pylist() if not full_refresh else []
+        stored_inputs = wh.read("inputs", columns=["source_id", "content_sha256", "n_records"]).to_pylist() if not full_refresh else []
+        stored_blocks = wh.read("boilerplate", columns=["site_key", "fingerprint", "n_documents"]).to_pylist()
     known_docs = {r["doc_id"] for r in stored_docs}
+    # Documents a published run indexed: their blocks are in the stored boilerplate counts already.
+    indexed = {r["doc_id"]: (r["text_hash"], r["published_date"]) for r in index}
+    del index
     known = ingest_stage.Known()
     if not full_refresh:
-        stored_q = wh.read("quarantine", columns=["source_id", "content_sha256"]).to_pylist()
-        # A document counts as done once its run reached dedup (every document gets a dedup_index row
-        # in the final phase): documents written by a run that was killed mid-way are processed again.
-        done = set(wh.read("dedup_index", columns=["doc_id"]).column("doc_id").to_pylist())
-        finished = [r for r in stored_docs if r["doc_id"] in done] + stored_q
-        stored_inputs = wh.read("inputs", columns=["source_id", "content_sha256", "n_records"]).to_pylist()
+        # A document is done once a published run indexed it as it is stored (every document gets a
+        # dedup_index row in the final phase): documents written by a run killed mid-way, new or
+        # rewritten by it (their index row then holds the old text's hash), are processed again.
+        finished = [r for r in stored_docs if indexed.get(r["doc_id"]) == (r["text_hash"], r["published_date"])] + stored_q
         known = ingest_stage.Known(
             files=frozenset((r["source_id"], r["content_sha256"]) for r in finished),
             records=frozenset(r["content_sha256"] for r in finished),
             inputs={(r["source_id"], r["content_sha256"]): r["n_records"] for r in stored_inputs},
         )
-    del stored_docs
-    stored_blocks = wh.read("boilerplate", columns=["site_key", "fingerprint", "n_documents"]).to_pylist()
+    del stored_docs, stored_q, stored_inputs
     state = RunState(
         boilerplate=clean_stage.SiteBoilerplate(
             cfg.clean.site_boilerplate_min_docs,
@@ -498,8 +516,8 @@ def news_pipeline(
             if not raws and not rejects:  # all unchanged since an earlier run: nothing to process or write
                 state.counts.update(records_in=unchanged, unchanged=unchanged)
                 continue
-            # documents of earlier runs are already counted
-            state.boilerplate.add(r for r in raws if r.doc_id not in known_docs)
+            # documents a published run indexed are already counted
+            state.boilerplate.add(r for r in raws if r.doc_id not in indexed)
             label = f"batch {n_batch} ({_sources(batch)})"
             f_proc = process_task.submit(
                 pool_payload, Payload(raws), Payload(dict(state.boilerplate.fingerprints)), cfg, ref_date, run_id, label
@@ -517,7 +535,7 @@ def news_pipeline(
                 collect()
         while pending:
             collect()
-    del run_doc_ids, known_docs, known, known_payload, seen_payload
+    del run_doc_ids, known_docs, known, known_payload, seen_payload, indexed
 
     try:
         with wh.lock():  # read the stored index and events, merge, write: one run at a time
@@ -617,7 +635,14 @@ def _finish(
         "event_mentions": n_events["event_mentions"],
         "quarantine_reasons": dict(state.quarantine_reasons),
     }
-    versions = call(publish_task)(wh, run_id, Payload(tables), Payload(sorted(state.changed_doc_ids)))
+    # Every document of this run replaces its stored mentions: those of changed documents, and those
+    # another run wrote meanwhile or a killed run left (events merged differently then).
+    run_docs = set(clustering.new.doc_ids)
+    stale = set(state.changed_doc_ids)
+    for batch in wh.scan("event_mentions", columns=["doc_id"], batch_size=50_000):
+        stale.update(d for d in batch.column(0).to_pylist() if d in run_docs)
+    del run_docs
+    versions = call(publish_task)(wh, run_id, Payload(tables), Payload(sorted(stale)))
     return _publish_run(wh, run_id, started, _status(counts, cfg), params, counts, versions)
 
 

@@ -58,6 +58,47 @@ class WarehouseError(RuntimeError):
     """A warehouse table is missing, unreadable or inconsistent (the message names it)."""
 
 
+class SimulatedCrash(BaseException):
+    """Raised by the crash-test hook in place of a kill (BaseException: nothing handles it as an error)."""
+
+
+class CrashHook:
+    """Fault injection for crash-consistency tests: the process stops right after its N-th Delta
+    commit that writes rows (creating an empty table changes no row, so stopping after it leaves
+    what stopping after the commit before does), as if killed there. `NEWSLAKE_CRASH_AFTER_COMMITS=N` (read once per process) kills the
+    process group with SIGKILL; `CRASH.arm(n)` in-process raises SimulatedCrash instead, and every
+    later commit of the process is refused (a killed process commits nothing more)."""
+
+    def __init__(self) -> None:
+        env = os.environ.get("NEWSLAKE_CRASH_AFTER_COMMITS", "")
+        self.after: int | None = int(env) if env.isdigit() else None
+        self.kill = self.after is not None
+        self.commits = 0
+        self.crashed = False
+
+    def arm(self, n: int | None) -> None:
+        self.after, self.kill, self.commits, self.crashed = n, False, 0, False
+
+    def before(self) -> None:
+        if self.crashed:
+            raise SimulatedCrash("the process crashed earlier (crash-test hook)")
+
+    def committed(self) -> None:
+        if self.after is None:
+            return
+        self.commits += 1
+        if self.commits >= self.after:
+            if self.kill:
+                import signal
+
+                os.killpg(os.getpgrp(), signal.SIGKILL)
+            self.crashed = True
+            raise SimulatedCrash(f"crash-test hook: stopped after commit {self.commits}")
+
+
+CRASH = CrashHook()
+
+
 @dataclass(frozen=True, slots=True)
 class Warehouse:
     root: str
@@ -91,8 +132,9 @@ class Warehouse:
             return self.table(table)
         if "://" not in self.root:
             Path(self.root).mkdir(parents=True, exist_ok=True)
+        CRASH.before()
         try:
-            return DeltaTable.create(
+            dt = DeltaTable.create(
                 self.uri(table),
                 schema=TABLES[table].schema,
                 mode="ignore",
@@ -103,6 +145,7 @@ class Warehouse:
             )
         except CommitFailedError:  # another writer created it first
             return self.table(table)
+        return dt  # not counted by CRASH: an empty table's creation changes no row
 
     def version(self, table: str) -> int | None:
         return self.table(table).version() if self.exists(table) else None
@@ -226,6 +269,7 @@ class Warehouse:
 
     def _retry(self, what: str, fn) -> Any:
         for attempt in range(COMMIT_RETRIES):
+            CRASH.before()
             try:
                 return fn()
             except CommitFailedError:
@@ -253,7 +297,9 @@ class Warehouse:
                 # cost memory and time in proportion to the data. Writers hold the warehouse lock.
                 self._append(table, data.to_batches(), run_id)
                 return {"num_target_rows_inserted": data.num_rows, "num_target_rows_updated": 0, "num_target_rows_deleted": 0}
-            return _upsert(dt, data, spec, run_id, stale).execute()
+            metrics = _upsert(dt, data, spec, run_id, stale).execute()
+            CRASH.committed()
+            return metrics
 
         return self._retry(f"merge into {table}", run)
 
@@ -312,6 +358,7 @@ class Warehouse:
             else:
                 reader = pa.RecordBatchReader.from_batches(spec.schema, batches())
                 _upsert(dt, reader, spec, run_id, stale, streamed_exec=True).execute()
+                CRASH.committed()
             return written
 
         try:
@@ -365,6 +412,7 @@ class Warehouse:
                 self.uri(table), reader, mode="append", storage_options=self.storage_options,
                 commit_properties=props, writer_properties=WRITER,
             )
+            CRASH.committed()
             return
         files: list[Path] = []
         try:
@@ -375,6 +423,8 @@ class Warehouse:
             for f in files:
                 f.unlink(missing_ok=True)
             raise
+        if actions:
+            CRASH.committed()
 
     def overwrite(self, table: str, data: pa.Table, run_id: str) -> None:
         """Replace the table's content in one commit (for derived tables rebuilt each run)."""
@@ -391,13 +441,56 @@ class Warehouse:
                 writer_properties=WRITER,
             ),
         )
+        CRASH.committed()
 
     # --- runs ---------------------------------------------------------------------------------
 
     def runs(self) -> list[dict[str, Any]]:
-        """Published runs, oldest first."""
-        rows = self.read("runs").to_pylist()
-        return sorted(rows, key=lambda r: r["started_at"])
+        """Published runs in the order their `runs` rows were committed, oldest first: the last one
+        published is the latest, whatever the start times (a run that started later but finished
+        first is not the latest once the other publishes)."""
+        if not self.exists("runs"):
+            return []
+        dt = self.table("runs")
+        rows = dt.to_pyarrow_table().to_pylist()
+        order = self.commit_order("runs")  # read after the rows: every row's commit is in it
+        return sorted(rows, key=lambda r: (order.get(r["run_id"], -1), r["finished_at"]))
+
+    def roll_back_unpublished(self, tables: Sequence[str], run_id: str) -> dict[str, int]:
+        """Undo what runs that never published left at the end of `tables` (a run killed, or failed
+        by an error, in its final phase): each table whose commits after the version the last
+        published run recorded were all made by runs without a `runs` row is restored to that
+        version (to its empty first version when the last run had none). Call it holding the lock
+        with `tables` written only under it, before reading them: the final phase writes them and
+        its `runs` row in one lock section, so such commits can only be a dead run's. Returns
+        table -> version restored to."""
+        runs = self.runs()
+        published = {r["run_id"] for r in runs}
+        recorded = json.loads(runs[-1]["table_versions"]) if runs else {}
+        restored: dict[str, int] = {}
+        for t in tables:
+            current = self.version(t)
+            base = recorded.get(t, 0)
+            if current is None or current <= base:
+                continue
+            later = [h for h in self.history(t) if h.get("version", -1) > base]
+            writers = {h.get("newslake.run_id") for h in later if h.get("newslake.operation") != "create"}
+            if not writers or writers & published or None in writers:
+                continue  # a published run's (or a foreign) commit: leave the table alone
+            CRASH.before()
+            self.table(t).restore(base, commit_properties=_run_commit(run_id))
+            CRASH.committed()
+            restored[t] = base
+        return restored
+
+    def commit_order(self, table: str) -> dict[str, int]:
+        """run id -> the version of that run's last commit to `table` (its Delta log)."""
+        order: dict[str, int] = {}
+        for h in self.history(table):
+            rid = h.get("newslake.run_id")
+            if rid is not None and h.get("version") is not None:
+                order[rid] = max(order.get(rid, -1), int(h["version"]))
+        return order
 
     def run(self, run_id: str | None = None) -> dict[str, Any]:
         """A published run (the latest completed one when `run_id` is None)."""

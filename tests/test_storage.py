@@ -85,6 +85,25 @@ def test_runs_pin_consistent_versions(tmp_path):
         wh.run("nope")
 
 
+def test_the_latest_run_is_the_one_published_last_not_the_one_started_last(tmp_path):
+    """Issue 19.4: run B starts after run A but publishes first; once A publishes, A is the latest."""
+    wh = Warehouse(str(tmp_path))
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def publish(run_id: str, started_minute: int, segments_version: int) -> None:
+        row = {"run_id": run_id, "flow_run_id": None, "started_at": t0.replace(minute=started_minute), "finished_at": datetime.now(UTC),
+               "status": "completed", "params": "{}", "counts": "{}", "table_versions": f'{{"segments": {segments_version}}}'}
+        wh.append("runs", to_table("runs", [row]), run_id)
+
+    wh.merge("segments", to_table("segments", [seg("a", 0, "v1")]), "B")
+    publish("B", 5, wh.version("segments"))  # started later, finished first
+    assert wh.run()["run_id"] == "B"
+    wh.merge("segments", to_table("segments", [seg("b", 0, "v1")]), "A")
+    publish("A", 1, wh.version("segments"))
+    assert [r["run_id"] for r in wh.runs()] == ["B", "A"] and wh.run()["run_id"] == "A"
+    assert wh.arrow("segments").num_rows == 2  # readers see what both published
+
+
 def test_read_back_with_every_reader(tmp_path):
     wh = Warehouse(str(tmp_path))
     wh.merge("segments", to_table("segments", [seg("a", 0, "x"), seg("b", 0, "z")]), "r1")
