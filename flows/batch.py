@@ -315,16 +315,28 @@ class BatchTimeout(BatchFailed, TimeoutError):
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    """Worker start: be killed when the parent (the forkserver, which exits when the run's process
-    does) dies, so a run killed with SIGKILL leaves no worker behind (Linux; elsewhere a no-op)."""
+def _die_with_parent(run_pid: int) -> None:
+    """Worker start: exit when the run's process is gone, so a run killed with SIGKILL leaves no
+    worker behind (and then no forkserver: it exits once no process holds its pipe). The worker's
+    parent is the forkserver, so besides `PR_SET_PDEATHSIG` (Linux) a daemon thread checks the run's
+    pid once a second."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         pass
-    if os.getppid() == 1:  # the parent died before the call
-        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            try:
+                os.kill(run_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+            time.sleep(1.0)
+
+    threading.Thread(target=watch, name="newslake-run-watch", daemon=True).start()
 
 
 class BatchPool:
@@ -338,7 +350,7 @@ class BatchPool:
         if self._executor is None:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload([__name__])  # workers start with the stages imported
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_die_with_parent)
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_die_with_parent, initargs=(os.getpid(),))
         return self._executor
 
     def run(self, fn: Any, *args: Any, label: str = "batch", timeout: float | None = None) -> Any:
