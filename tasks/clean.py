@@ -9,7 +9,7 @@ Out: `CleanDoc`s with `clean_text`, `comments_text`, metadata columns and one `S
 The stage entry point: plain-text dumps go through the block cleaner (`tasks.blocks`), HTML pages
 through `tasks.html_page`; this module turns either result into a CleanDoc, learns site boilerplate
 across documents (`SiteBoilerplate`) and builds the `documents`/`segments` rows. Public text APIs:
-`html_to_text(html) -> str`.
+`html_to_text(html) -> str`, `clean_html_page(html) -> {"article", "comments"}`.
 """
 
 from __future__ import annotations
@@ -70,16 +70,27 @@ def clean_dump_text(text: str) -> dict[str, str]:
 
 def html_to_text(html: str) -> str:
     """Article text only (no comments, no boilerplate) of one HTML page: the public extraction API."""
-    res = clean_html(html, CleanConfig())
-    return "\n\n".join(b.text for b in res.blocks if b.label in ("title", "content"))
+    return clean_html_page(html)["article"]
+
+
+def clean_html_page(html: str, cfg: CleanConfig | None = None) -> dict[str, str]:
+    """One HTML page -> {"article": headline + body text, "comments": reader comments}, plain text.
+
+    The same path as the pipeline's `clean_document` for HTML (documents.clean_text/comments_text);
+    comments come from the page's comment containers and are never part of the article.
+    """
+    res = clean_html(html, cfg or CleanConfig(), with_metadata=False)
+    article, _ = _article_text(res, None, res_title=False)
+    return {"article": article, "comments": _comments_text(res)}
 
 
 # --- record and batch functions ----------------------------------------------------------------
 
 
-def _article_text(res: TextResult, known_title: str | None) -> tuple[str, int]:
-    """(clean text: title and content blocks, characters of content) of a labelled result."""
-    title = known_title or res.title
+def _article_text(res: TextResult, known_title: str | None, res_title: bool = True) -> tuple[str, int]:
+    """(clean text: title and content blocks, characters of content) of a labelled result; a title not
+    among the blocks (the known one, else the result's own when `res_title`) leads the text."""
+    title = known_title or (res.title if res_title else None)
     body = res.texts("content")
     if title and not any(b.label == "title" for b in res.blocks) and body:
         parts = [title, *body]
@@ -147,7 +158,9 @@ def clean_document(
     except RecursionError as exc:  # pathological nesting
         raise Rejected("parse_error", f"{raw.source_id}: parser recursion limit ({exc})") from exc
     title = raw.title or res.title
-    clean, body_chars = _article_text(res, raw.title)
+    # A title known from the record (JSONL `title`) leads the text; an HTML page's headline is already a
+    # block when the page's own rules put it there (adding the <title> measured worse: bench/RESULTS.md).
+    clean, body_chars = _article_text(res, raw.title, res_title=raw.content_type != "text/html")
     if body_chars < cfg.min_clean_chars:
         raise Rejected("empty_after_clean", f"{raw.source_id}: {body_chars} characters of article text left after cleaning")
     blocks = _in_page_order(raw.text, set_aside, res.blocks) if set_aside else [(b.label, b.text, b.reason) for b in res.blocks]

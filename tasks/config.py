@@ -28,11 +28,18 @@ class CleanConfig:
     shared_boilerplate_min_docs: int = 10  # ... or next to this many different articles of any sites of a run
     site_boilerplate_max_blocks: int = 5_000_000  # distinct blocks counted (12 bytes each) before singletons are forgotten
     near_repeat_jaccard: float = 0.85  # word-set Jaccard at which a block repeats an earlier one
-    html_favor_precision: bool = True
-    html_fallback_min_chars: int = 300  # trafilatura's fallback extractors run when the main pass finds less ...
-    html_fallback_min_share: float = 0.5  # ... or less than this share of the page's <p> text
-    max_html_depth: int = 200  # deeper nesting is quarantined (pathological_html); real pages stay under ~60
-    max_attribute_chars: int = 1_000_000  # a longer attribute value (inline blobs) is quarantined too
+    # HTML: trafilatura's settings and the block rules after it, as measured on the labelled sets
+    # (bench/eval_cleaning.py, bench/ablate_html.py; figures in bench/RESULTS.md).
+    html_focus: str = "precision"  # trafilatura's focus: "precision", "balanced" or "recall"
+    html_fast: bool = False  # True: trafilatura's main pass only, its fallbacks only when it finds little
+    html_fallback_min_chars: int = 300  # ... (with html_fast) the fallbacks run when the main pass finds less
+    html_include_tables: bool = True  # text inside <table> may be article text
+    html_comment_regions: bool = True  # cut comment containers out of the page (their text: the comments)
+    html_block_rules: tuple[str, ...] = (
+        "url_density", "chrome", "byline", "date_line", "repeats", "header_chrome", "trailing_chrome", "comment_match", "title",
+    )  # of html_page.HTML_BLOCK_RULES
+    html_full_pass_max_chars: int = 3_000_000  # larger pages get the main pass only (bounds the work per page)
+    max_attribute_chars: int = 1_000_000  # a longer attribute value (inline blobs) is quarantined (pathological_html)
     min_clean_chars: int = 40  # documents with less clean text than this are quarantined
 
 

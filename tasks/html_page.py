@@ -1,34 +1,58 @@
 """HTML pages -> article text, reader comments and page metadata.
 
 In:  the HTML of one page (str) and a CleanConfig.
-Out: a `blocks.TextResult` (the article's blocks, labelled by the block rules; comments found in
-     comment containers; title, author, site name, publication date, language from the page's metadata,
-     read by `tasks.metadata`), and
-     `html_pathology`: why a page would defeat the parser, for quarantine.
+Out: a `blocks.TextResult`: the article's blocks (trafilatura's main text, then the HTML block rules
+     of `cfg.html_block_rules`), the reader comments found in comment containers (kept apart, never
+     in the article), title, author, site name, publication date from the page's metadata.
+
+How (one lxml parse shared by every step):
+1. metadata from <meta>/<title>/<time>;
+2. elements that never hold text (script, style, forms' widgets, ...) go in one C-level pass;
+3. comment containers (generic markup: `#comments`, `.commentlist`, Disqus, Livefyre, Blogger,
+   WordPress, `.comment-body` ...) are cut out of the tree, their text lines become the comments;
+4. trafilatura's main-text extraction (settings from CleanConfig) on what is left;
+5. the HTML block rules (measured one by one on the labelled sets: bench/RESULTS.md) label blocks.
+Every removed block stays a labelled block (for `segments`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from tasks.blocks import TextResult, chrome_reason, label_blocks, reply_marker, split_blocks
+from tasks.blocks import (
+    BYLINE_RE,
+    DATE_LINE_RE,
+    TERMINAL,
+    TextResult,
+    _Block,
+    chrome_reason,
+    find_repeats,
+    reply_marker,
+    split_blocks,
+    url_density,
+)
 from tasks.config import CleanConfig
-from tasks.metadata import html_metadata
+from tasks.metadata import html_metadata, split_title
 from tasks.records import normalise_words
 
-# --- HTML --------------------------------------------------------------------------------------
+# --- parsing -----------------------------------------------------------------------------------
 
-COMMENT_CONTAINER_RE = re.compile(r"(^|[\s_-])(comments?|commentlist|comment-list|disqus|respond|replies|discussion)([\s_-]|$)", re.I)
-COMMENT_BODY_XPATH = " | ".join(
-    f".//*[contains(concat(' ', normalize-space(@class), ' '), '{c}')]"
-    for c in ("comment-content", "comment-body", "comment-text", "comment__content", "comment__body", "comment_text", "reply-content", "post-message")
-) + " | .//*[@itemprop='text']"
-COMMENT_ITEM_RE = re.compile(r"(^|[\s_-])(comment|reply)($|[\s_-])", re.I)
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_PARSER = None
 
 
-def _text_of(el) -> str:
-    return " ".join(el.text_content().split())
+def _parser():
+    """lxml's HTML parser as trafilatura configures it (no HTML comments or PIs), plus huge_tree:
+    libxml2 otherwise cuts a tree silently at 256 levels and the rest of the page is lost."""
+    global _PARSER
+    if _PARSER is None:
+        import lxml.html
+
+        _PARSER = lxml.html.HTMLParser(
+            huge_tree=True, remove_comments=True, remove_pis=True, collect_ids=False, default_doctype=False
+        )
+    return _PARSER
 
 
 def parse_html(html: str):
@@ -40,134 +64,306 @@ def parse_html(html: str):
     if not html.strip():
         return None
     try:
-        return lxml.html.fromstring(html)
+        return lxml.html.fromstring(html, parser=_parser())
     except (etree.ParserError, ValueError):
         return None
 
 
-def _html_comments(tree) -> list[str]:
-    """Text of comment containers (#comments, .comment-list, Disqus threads): one block per comment.
+def _text_of(el) -> str:
+    return " ".join(el.text_content().split())
 
-    Inside a container, comment bodies (`.comment-content`, `.comment-body`, `[itemprop=text]`, ...) are
-    taken first; else each comment item (`li.comment`, `div.reply`) minus nothing; else the container's
-    paragraphs. Headings ("3 Comments") and form text are left out.
+
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd details dialog div dl dt fieldset figcaption figure footer form "
+    "h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul".split()
+)
+
+
+def block_lines(el) -> list[str]:
+    """Visible text of an element, one line per block-level element (whitespace folded)."""
+    from lxml import etree
+
+    parts: list[str] = []
+    for event, e in etree.iterwalk(el, events=("start", "end")):
+        tag = e.tag if isinstance(e.tag, str) else ""
+        if event == "start":
+            if tag in BLOCK_TAGS:
+                parts.append("\n")
+            if e.text and tag:
+                parts.append(e.text)
+        else:
+            if tag in BLOCK_TAGS:
+                parts.append("\n")
+            if e is not el and e.tail:
+                parts.append(e.tail)
+    return [s for line in "".join(parts).split("\n") if (s := " ".join(line.split()))]
+
+
+# --- reader comments ----------------------------------------------------------------------------
+
+# A comment container names itself in its id or class: WordPress (#comments, .commentlist,
+# .comment-body), Blogger (#comments, .comment-holder), Disqus (#disqus_thread), Livefyre, Echo,
+# IntenseDebate (#idc-container), Jomcomment (#jc_commentsDiv) and most CMS themes.
+COMMENT_REGION_RE = re.compile(r"comment|disqus|livefyre|discussion|talkback|idc-container|echo-stream|reactions", re.I)
+# ... but not the reply form, a counter, a link or a button that merely mentions comments, nor a
+# sidebar widget of recent comments on other posts.
+NOT_REGION_RE = re.compile(
+    r"form|respond|count|cnt|num|button|btn|link|rss|feed|closed|policy|rules|guideline|reasons|login|subscribe|share|icon|"
+    r"no-?comments?\b|recent|widget|sidebar|popular|latest|most|module|add-?comment|post-?comment(?!s)|new-?comment|leave|write|"
+    r"verify|preview|license|status|sort|paginat|paging|nav",
+    re.I,
+)
+# Inside a region: the parts that are chrome of the thread (forms, reply links, sorting, paging, votes).
+REGION_CHROME_RE = re.compile(
+    r"form|respond|reply-?link|\breply\b|sort|paginat|paging|nav|subscribe|share|rss|feed|login|button|btn|toolbar|"
+    r"actions|vote|rating|report|flag|avatar|item-control|delete|\bedit\b",
+    re.I,
+)
+REGION_CHROME_MAX_CHARS = 80
+FORM_MAX_CHARS = 300  # a form field's label and note; a block around a field with more text may hold comments
+REGION_TAGS = frozenset("div section ol ul dl aside article li table tbody td footer p blockquote".split())
+
+
+def comment_regions(tree) -> list:
+    """Top-most comment containers of a page (elements named as comments by their id or class).
+
+    A candidate that holds the page's headline (<h1>) or an `articleBody` is a page wrapper whose class
+    merely mentions comments ("post has-comments"): never a comment region.
     """
-    containers = [
-        el
-        for el in tree.xpath("//*[@id or @class]")
-        if el.tag not in ("html", "body", "head", "script", "style", "form", "textarea", "input", "button")
-        and (COMMENT_CONTAINER_RE.search(el.get("id") or "") or COMMENT_CONTAINER_RE.search(el.get("class") or ""))
-    ]
-    chosen = set(containers)
-    out: list[str] = []
-    for el in containers:
-        if any(p in chosen for p in el.iterancestors()):
+    wrappers = {a for h in tree.xpath("//h1 | //*[@itemprop='articleBody']") for a in h.iterancestors()}
+    found = []
+    for el in tree.iter(*REGION_TAGS):
+        names = f"{el.get('id') or ''} {el.get('class') or ''}"
+        if len(names) < 4 or el in wrappers or not COMMENT_REGION_RE.search(names) or NOT_REGION_RE.search(names):
             continue
-        bodies = el.xpath(COMMENT_BODY_XPATH)
-        if not bodies:
-            items = [i for i in el.iter("li", "article", "div") if i is not el and COMMENT_ITEM_RE.search(i.get("class") or "")]
-            item_set = set(items)
-            items = [i for i in items if not any(p in item_set for p in i.iterancestors())]
-            bodies = [p for i in items for p in (i.findall(".//p") or [i])]
-        if not bodies:
-            bodies = el.findall(".//p")
-        body_set = set(bodies)
-        for b in bodies:
-            if any(p in body_set for p in b.iterancestors()):
-                continue
-            t = _text_of(b)
-            if t and len(t.split()) >= 3 and not chrome_reason(t) and reply_marker(t) != "comment_count":
-                out.append(t)
+        found.append(el)
+    chosen = set(found)
+    return [el for el in found if not any(p in chosen for p in el.iterancestors())]
+
+
+def comment_lines(region) -> list[str]:
+    """Text lines of one comment region, minus its chrome: forms, reply links, sorting, paging and vote
+    widgets inside it, headings ("3 Responses to ..."), Reply/Report lines, comment counts, login and
+    share prompts, the comment form's notes."""
+    region_chars = len(region.text_content())
+    # The reply form where it is not a <form>: labels, and the short block around each text field.
+    for w in list(region.iter("textarea", "input", "select", "label")):
+        if w.getparent() is None or (w.tag == "input" and (w.get("type") or "text").lower() not in ("text", "email", "url")):
+            continue
+        top = w
+        for a in w.iterancestors():
+            if a is region or len(a.text_content()) > FORM_MAX_CHARS:
+                break
+            top = a
+        if top.getparent() is not None:
+            top.drop_tree()
+    for el in list(region.iter("form", "h1", "h2", "h3", "h4", "h5", "h6", "div", "span", "ul", "p", "a", "li", "nav")):
+        if el is region or el.getparent() is None:
+            continue
+        names = f"{el.get('id') or ''} {el.get('class') or ''}"
+        chars = len(el.text_content())
+        # Length guards: a badly closed <h2> or an ASP.NET page-wide <form> can hold the whole thread,
+        # and a comment's own class may say "comment-has-avatar".
+        form = el.tag == "form" and chars < 0.5 * region_chars
+        heading = el.tag == "nav" or (el.tag[0] == "h" and el.tag[1:].isdigit())
+        widget = len(names) > 3 and REGION_CHROME_RE.search(names) is not None
+        if form or ((heading or widget) and chars <= REGION_CHROME_MAX_CHARS):
+            el.drop_tree()
+    out = []
+    for line in block_lines(region):
+        if reply_marker(line) in ("reply_word", "comment_count") or chrome_reason(line):
+            continue
+        out.append(line)
     return out
 
 
-def _trafilatura(tree, cfg: CleanConfig, fast: bool):
+# --- trafilatura -------------------------------------------------------------------------------
+
+NEVER_TEXT = ("script", "style", "noscript", "svg", "template", "iframe", "object", "embed", "canvas", "link")
+FORM_WIDGETS = ("button", "select", "input", "textarea")  # never text either; they mark comment forms first
+
+
+def _trafilatura_text(tree, cfg: CleanConfig, fast: bool) -> str:
     import trafilatura
 
-    return trafilatura.bare_extraction(
+    doc = trafilatura.bare_extraction(
         tree,
         fast=fast,
-        favor_precision=cfg.html_favor_precision,
+        favor_precision=cfg.html_focus == "precision",
+        favor_recall=cfg.html_focus == "recall",
         include_comments=False,
         with_metadata=False,
-        include_tables=True,
+        include_tables=cfg.html_include_tables,
     )
+    return (doc.text if doc is not None else "") or ""
 
 
-NEVER_TEXT = ("script", "style", "noscript", "svg", "template", "iframe", "object", "embed", "canvas", "link", "button", "select", "input", "textarea")
+# --- HTML block rules --------------------------------------------------------------------------
+
+HTML_BLOCK_RULES = (
+    "url_density",  # a block mostly made of URLs is navigation
+    "chrome",  # short page-chrome lines (share, login, related, copyright ...) — English phrases
+    "byline",  # "By Name" lines are metadata
+    "date_line",  # a line that is only a date is metadata
+    "repeats",  # a block repeating an earlier one is a duplicate
+    "header_chrome",  # short blocks before the first sentence are chrome
+    "trailing_chrome",  # short unpunctuated blocks after the last long one are chrome
+    "comment_match",  # a block equal to a comment-container line is a comment
+    "title",  # the headline (<h1> / <title>) leads the article when trafilatura left it out
+)
 
 
-def clean_html(html: str, cfg: CleanConfig, site_fingerprints: frozenset[str] = frozenset()) -> TextResult:
-    """HTML page -> labelled blocks (article body), metadata and comments.
+def label_html_blocks(
+    blocks: list[_Block], cfg: CleanConfig, rules: frozenset[str], comment_keys: set[str], title: str | None
+) -> None:
+    """Label trafilatura's blocks in place: `content` unless an enabled rule says otherwise."""
+    for b in blocks:
+        t = b.text
+        if "url_density" in rules and url_density(t) > cfg.url_density_max:
+            b.label, b.reason = "boilerplate", "url_density"
+        elif "chrome" in rules and (name := chrome_reason(t, b.words)) is not None:
+            b.label, b.reason = "boilerplate", f"chrome_{name}"
+        elif "byline" in rules and BYLINE_RE.match(t) and b.words <= 10:
+            b.label, b.reason = "metadata", "byline"
+        elif "date_line" in rules and DATE_LINE_RE.match(t):
+            b.label, b.reason = "metadata", "date_line"
+        elif "comment_match" in rules and comment_keys and " ".join(normalise_words(t)) in comment_keys:
+            b.label, b.reason = "comment", "html_comment_container"
+    if "repeats" in rules:
+        for i, j in find_repeats([b.text for b in blocks], cfg.near_repeat_jaccard, word_lists=[b.lw for b in blocks]).items():
+            if not blocks[i].label and blocks[j].label in ("", "content", "title"):
+                blocks[i].label, blocks[i].reason = "duplicate", f"repeats_block_{j}"
+    first_long = next((i for i, b in enumerate(blocks) if not b.label and b.words >= cfg.min_content_words and b.text.endswith(TERMINAL)), None)
+    norm_title = " ".join(normalise_words(title)) if title else ""
+    for i, b in enumerate(blocks):
+        if b.label:
+            continue
+        if norm_title and " ".join(normalise_words(b.text)) == norm_title and (first_long is None or i <= first_long):
+            b.label, b.reason = "title", "html_heading"
+        elif "header_chrome" in rules and first_long is not None and i < first_long and b.words < cfg.min_content_words:
+            b.label, b.reason = "boilerplate", "header_chrome"
+        else:
+            b.label, b.reason = "content", "trafilatura"
+    if "trailing_chrome" in rules:
+        last_long = max((i for i, b in enumerate(blocks) if b.label == "content" and b.words >= cfg.min_content_words), default=-1)
+        for b in blocks[last_long + 1 :]:
+            if b.label == "content" and b.words < cfg.min_content_words and not b.text.endswith(TERMINAL):
+                b.label, b.reason = "boilerplate", "trailing_chrome"
 
-    One lxml parse: metadata and comment containers are read from the tree first, then the tree goes to
-    trafilatura (`favor_precision`, comments and metadata off: ours are cheaper) for the main text,
-    which then passes through the same block rules as plain-text dumps.
-    """
+
+def _headline(tree, meta_title: str | None) -> str | None:
+    """The article's headline: the <h1> that the <title>/og:title starts with, else the lone <h1>,
+    else the <title> minus a trailing " | Site name"."""
+    h1s = [t for h in tree.iter("h1") if (t := _text_of(h))]
+    if meta_title:
+        mt = " ".join(normalise_words(meta_title))
+        for h in h1s:
+            if mt.startswith(" ".join(normalise_words(h))):
+                return h
+    if len(h1s) == 1 and len(h1s[0].split()) >= 2:
+        return h1s[0]
+    return meta_title
+
+
+@dataclass(slots=True)
+class PageText:
+    """What one HTML page yields before the block rules: trafilatura's main text, the comment lines
+    cut out of the page, the headline and the <meta> metadata."""
+
+    text: str
+    comments: list[str]
+    headline: str | None
+    title: str | None
+    meta: dict[str, str]
+
+
+def read_page(html: str, cfg: CleanConfig, with_metadata: bool = True) -> PageText | None:
+    """Parse once; metadata (`tasks.metadata`; only the <title> without `with_metadata`); drop
+    never-text elements; cut comment regions out; trafilatura."""
     from lxml import etree
 
     tree = parse_html(html)
     if tree is None:
-        return TextResult(blocks=[])
-    meta = html_metadata(tree)
-    comments = _html_comments(tree)
-    # Elements that never hold article text go in one C-level pass before trafilatura.
+        return None
+    if with_metadata:
+        meta = html_metadata(tree)
+    else:
+        t = tree.find(".//title")
+        meta = {"title": split_title(" ".join(t.text_content().split()), None)} if t is not None else {}
+        meta = {k: v for k, v in meta.items() if v}
     etree.strip_elements(tree, *NEVER_TEXT, with_tail=False)
-    para_chars = sum(len(_text_of(p)) for p in tree.iter("p"))
-    doc = _trafilatura(tree, cfg, fast=True)
-    text = (doc.text if doc is not None else "") or ""
-    # trafilatura's fallback extractors (readability, jusText) cost ~2x its main pass and matter on
-    # pages where the main pass finds little: run them only then, like its own comparison step.
-    if len(text) < cfg.html_fallback_min_chars or len(text) < cfg.html_fallback_min_share * para_chars:
-        retry = parse_html(html)
-        if retry is not None:
-            etree.strip_elements(retry, *NEVER_TEXT, with_tail=False)
-            full = _trafilatura(retry, cfg, fast=False)
-            if full is not None and len(full.text or "") > len(text):
-                doc = full
-    body = (doc.text if doc is not None and doc.text else "") or ""
-    blocks = split_blocks(body)
-    res = label_blocks(blocks, cfg, site_fingerprints, find_title=False)
+    # Reader comments: cut out of the tree before trafilatura reads it, so none is left in the article.
+    comments: list[str] = []
+    if cfg.html_comment_regions:
+        for region in comment_regions(tree):
+            comments.extend(comment_lines(region))
+            region.drop_tree()
+    etree.strip_elements(tree, *FORM_WIDGETS, with_tail=False)
     title = meta.get("title")  # already without " | Site name" (tasks.metadata.split_title)
-    site = meta.get("site_name")
-    if title:
-        first = next((b for b in blocks if b.label in ("content", "boilerplate")), None)
-        if first is not None and normalise_words(first.text) == normalise_words(title):
-            first.label, first.reason = "title", "html_heading"
-    res.title = title or None
-    res.author = meta.get("author") or res.author
-    res.site_name = site or res.site_name
-    res.language = meta.get("language")
-    if meta.get("published"):
+    headline = _headline(tree, title)
+    big = len(html) > cfg.html_full_pass_max_chars
+    text = _trafilatura_text(tree, cfg, fast=cfg.html_fast or big)
+    if cfg.html_fast and not big and len(text) < cfg.html_fallback_min_chars:
+        # trafilatura's fallbacks (its readability port, jusText) matter where the main pass finds little
+        text = max(text, _trafilatura_text(tree, cfg, fast=False), key=len)
+    return PageText(text, comments, headline, title, meta)
+
+
+def label_page(page: PageText, cfg: CleanConfig, rules: frozenset[str] | None = None) -> list[_Block]:
+    """trafilatura's text -> labelled blocks (headline first when the `title` rule adds it), then the
+    comment lines as `comment` blocks."""
+    rules = frozenset(cfg.html_block_rules) if rules is None else rules
+    blocks = split_blocks(page.text)
+    headline = page.headline if "title" in rules else page.title
+    comment_keys = {" ".join(normalise_words(c)) for c in page.comments}
+    label_html_blocks(blocks, cfg, rules, comment_keys, headline)
+    if "title" in rules and headline and not any(b.label == "title" for b in blocks):
+        norm = " ".join(normalise_words(headline))
+        hb = split_blocks(headline)
+        if hb and norm and not any(norm in " ".join(normalise_words(b.text)) for b in blocks[:3]):
+            hb[0].label, hb[0].reason = "title", "html_headline"
+            blocks.insert(0, hb[0])
+    return blocks + [_comment_block(c) for c in page.comments]
+
+
+def clean_html(
+    html: str, cfg: CleanConfig, site_fingerprints: frozenset[str] = frozenset(), with_metadata: bool = True
+) -> TextResult:
+    """HTML page -> labelled blocks (title, article body, comments; removed blocks labelled), metadata.
+
+    `site_fingerprints` is accepted for the stage's common signature; HTML pages are not matched
+    against site boilerplate learned from text dumps. `with_metadata=False` reads only the <title>
+    (the text APIs return no metadata).
+    """
+    page = read_page(html, cfg, with_metadata)
+    if page is None:
+        return TextResult(blocks=[])
+    res = TextResult(blocks=label_page(page, cfg))
+    res.title = page.headline or page.title or None
+    res.author = page.meta.get("author")
+    res.site_name = page.meta.get("site_name")
+    res.language = page.meta.get("language")
+    if page.meta.get("published"):
         from tasks.dates import parse_published
 
-        res.published = parse_published(meta["published"])
-    article = {" ".join(normalise_words(b.text)) for b in blocks if b.label == "content"}
-    res.extra_comments = [c for c in comments if " ".join(normalise_words(c)) not in article]
-    comment_keys = {" ".join(normalise_words(c)) for c in res.extra_comments}
-    for b in blocks:
-        if b.label == "content" and " ".join(normalise_words(b.text)) in comment_keys:
-            b.label, b.reason = "comment", "html_comment_container"
+        res.published = parse_published(page.meta["published"])
     return res
 
 
-_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*?(/?)>")
-VOID_TAGS = frozenset("area base br col embed hr img input link meta param source track wbr p li td tr th option dt dd".split())
+def _comment_block(text: str) -> _Block:
+    return _Block(text, label="comment", reason="html_comment_container")
+
+
+# --- pathological pages ------------------------------------------------------------------------
+
 _HUGE_ATTR_RE_CACHE: dict[int, re.Pattern[str]] = {}
 
 
 def html_pathology(html: str, cfg: CleanConfig) -> str | None:
-    """Why a page would stall or defeat the parser, or None: nesting deeper than `max_html_depth`
-    (libxml2 silently cuts trees at 256 levels) or an attribute longer than `max_attribute_chars`."""
+    """Why a page would stall the parser, or None: an attribute longer than `max_attribute_chars`
+    (inline blobs). Depth is not a reason: the parser reads deep trees (huge_tree) and the work on a
+    large page is bounded by size instead (`html_full_pass_max_chars`)."""
     rx = _HUGE_ATTR_RE_CACHE.setdefault(cfg.max_attribute_chars, re.compile(r"=\s*([\"'])[^\"']{" + str(cfg.max_attribute_chars) + "}"))
     if rx.search(html):
         return f"an attribute longer than {cfg.max_attribute_chars} characters"
-    depth = 0
-    for m in _TAG_RE.finditer(html):
-        closing, tag, selfclosing = m.group(1), m.group(2).lower(), m.group(3)
-        if tag in VOID_TAGS or selfclosing:
-            continue
-        depth = max(0, depth - 1) if closing else depth + 1
-        if depth > cfg.max_html_depth:
-            return f"elements nested deeper than {cfg.max_html_depth} levels"
     return None

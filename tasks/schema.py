@@ -80,7 +80,7 @@ QUARANTINE_REASONS = {
     "unsupported_format": "a file whose format newslake does not read",
     "read_error": "the file could not be read (permissions, vanished, I/O error)",
     "parse_error": "the parser failed on the document",
-    "pathological_html": "HTML nested deeper than clean.max_html_depth or with a huge attribute (would stall or defeat the parser)",
+    "pathological_html": "HTML with an attribute longer than clean.max_attribute_chars (an inline blob that would stall the parser); depth alone is never a reason",
     "empty_after_clean": "no article text left after cleaning",
     "unreadable_path": "a folder that cannot be listed (its files are not read), or an entry that cannot be examined",
     "dangling_symlink": "a symlink whose target does not exist",

@@ -112,7 +112,7 @@ def test_bad_inputs_are_quarantined_and_accounted_for(tmp_path):
     assert q["binary.txt"]["reason"] == "binary_content" and q["empty.txt"]["reason"] == "empty_input"
     assert q["broken.jsonl:2"]["reason"] == "malformed_json" and "line 2" in q["broken.jsonl:2"]["detail"]
     assert q["broken.jsonl:4"]["reason"] == "missing_text"
-    assert q["deep_nesting.html"]["reason"] == "pathological_html" and q["deep_nesting.html"]["stage"] == "clean"
+    assert "deep_nesting.html" in docs  # 400 levels deep: read (huge_tree), not quarantined for its depth
     # nothing lost: each input file, and each non-blank JSONL line, is a document or a quarantine row
     accounted = docs | set(q)
     assert {p.name for p in DATA.iterdir() if p.suffix not in (".jsonl", ".gz")} <= accounted

@@ -1,0 +1,84 @@
+"""HTML pages: article text, comments kept apart (comment containers by their markup), the block rules,
+and deep pages read rather than quarantined. Handwritten fixtures in tests/data/."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from tasks.clean import clean_document, clean_html_page, html_to_text
+from tasks.config import CleanConfig
+from tasks.html_page import HTML_BLOCK_RULES, block_lines, comment_regions, label_page, parse_html, read_page
+from tasks.records import RawDoc
+
+DATA = Path(__file__).parent / "data"
+CFG = CleanConfig()
+
+
+def _page(name: str) -> str:
+    return (DATA / name).read_text(encoding="utf-8")
+
+
+def test_blogger_thread_comments_apart_from_article():
+    out = clean_html_page(_page("blogger_page.html"))
+    art, com = out["article"], out["comments"]
+    assert art.startswith("First Frost on the Beans\n\n")  # the <h1> leads the article
+    assert "turned black overnight" in art and "fleece from the start of October" in art
+    for c in ("courgettes", "Fleece saved my beans", "said..."):
+        assert c in com and c not in art
+    lines = com.split("\n\n")
+    assert lines[:2] == ["Margaret said...", "Same here, the frost took my courgettes on the very same night."]
+    assert "12 October 2012 19:40" in lines  # the comment's time line is part of it
+    # chrome of the thread: heading, form labels, admin links; a sidebar widget of recent comments
+    for junk in ("2 comments", "Name (required)", "Mail (will not", "Delete", "Recent comments", "Potato Blight"):
+        assert junk not in com and junk not in art
+
+
+def test_wrapper_whose_class_mentions_comments_is_not_a_region():
+    tree = parse_html(_page("blogger_page.html"))
+    regions = comment_regions(tree)
+    assert [r.get("id") for r in regions] == ["comments"]  # not div.post.has-comments, not the widget
+
+
+def test_html_to_text_is_the_article_of_clean_html_page_and_of_clean_document():
+    html = _page("disqus_page.html")
+    raw = RawDoc("d" * 16, "p.html", None, "text/html", "0" * 64, html, "utf-8", "s")
+    doc = clean_document(raw, CFG)
+    assert html_to_text(html) == clean_html_page(html)["article"] == doc.clean_text
+    assert clean_html_page(html)["comments"] == doc.comments_text
+
+
+def test_block_lines_one_line_per_block():
+    tree = parse_html("<html><body><div id='x'>One <b>two</b><p>three</p>four<br>five</div></body></html>")
+    (div,) = tree.xpath("//div")
+    assert block_lines(div) == ["One two", "three", "four", "five"]
+
+
+def test_each_rule_can_be_switched_off():
+    page = read_page(_page("disqus_page.html"), CFG)
+    none = label_page(page, CFG, frozenset())
+    assert {b.label for b in none if b.label not in ("comment", "title")} <= {"content"}
+    for rule in HTML_BLOCK_RULES:
+        label_page(page, CFG, frozenset({rule}))  # every rule name is known to the labeller
+
+
+def test_comment_regions_off_leaves_comments_to_trafilatura():
+    cfg = dataclasses.replace(CFG, html_comment_regions=False)
+    out = clean_html_page(_page("blogger_page.html"), cfg)
+    assert out["comments"] == ""
+    assert "runner beans" in out["article"]
+
+
+@pytest.mark.parametrize("depth", [300, 1000])
+def test_deep_nesting_is_read(depth):
+    text = "The harbour authority confirmed on Monday that the ferry timetable will change in spring."
+    html = "<html><body>" + "<div>" * depth + f"<p>{text}</p>" + "</div>" * depth + "</body></html>"
+    assert text in html_to_text(html)
+
+
+def test_empty_and_broken_pages():
+    assert clean_html_page("") == {"article": "", "comments": ""}
+    assert clean_html_page("<html><body></body></html>")["article"] == ""
+    assert "first paragraph is complete" in html_to_text(_page("truncated.html"))
