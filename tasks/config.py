@@ -35,9 +35,7 @@ class CleanConfig:
     html_fallback_min_chars: int = 300  # ... (with html_fast) the fallbacks run when the main pass finds less
     html_include_tables: bool = True  # text inside <table> may be article text
     html_comment_regions: bool = True  # cut comment containers out of the page (their text: the comments)
-    html_block_rules: tuple[str, ...] = (
-        "url_density", "chrome", "byline", "date_line", "repeats", "header_chrome", "trailing_chrome", "comment_match", "title",
-    )  # of html_page.HTML_BLOCK_RULES
+    html_block_rules: tuple[str, ...] = ("chrome",)  # of html_page.HTML_BLOCK_RULES; the others cost F1 (bench/RESULTS.md)
     html_full_pass_max_chars: int = 3_000_000  # larger pages get the main pass only (bounds the work per page)
     max_attribute_chars: int = 1_000_000  # a longer attribute value (inline blobs) is quarantined (pathological_html)
     min_clean_chars: int = 40  # documents with less clean text than this are quarantined

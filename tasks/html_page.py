@@ -29,8 +29,8 @@ from tasks.blocks import (
     chrome_reason,
     find_repeats,
     reply_marker,
-    split_blocks,
     url_density,
+    words_of,
 )
 from tasks.config import CleanConfig
 from tasks.metadata import html_metadata, split_title
@@ -213,6 +213,13 @@ HTML_BLOCK_RULES = (
 )
 
 
+def _standalone(text: str, n_words: int) -> bool:
+    """A line that stands alone (a link, a button, a label), not a piece of running text: it starts with
+    no lower-case letter and is not a sentence. Chrome phrases are only looked for in such lines
+    ("... ensuring cookies aren't readable by third parties." is article text)."""
+    return not text[:1].islower() and not (n_words > 3 and text.endswith((".", "!", "?", '"', "”", ":")))
+
+
 def label_html_blocks(
     blocks: list[_Block], cfg: CleanConfig, rules: frozenset[str], comment_keys: set[str], title: str | None
 ) -> None:
@@ -221,7 +228,7 @@ def label_html_blocks(
         t = b.text
         if "url_density" in rules and url_density(t) > cfg.url_density_max:
             b.label, b.reason = "boilerplate", "url_density"
-        elif "chrome" in rules and (name := chrome_reason(t, b.words)) is not None:
+        elif "chrome" in rules and _standalone(t, b.words) and (name := chrome_reason(t, b.words)) is not None:
             b.label, b.reason = "boilerplate", f"chrome_{name}"
         elif "byline" in rules and BYLINE_RE.match(t) and b.words <= 10:
             b.label, b.reason = "metadata", "byline"
@@ -309,17 +316,31 @@ def read_page(html: str, cfg: CleanConfig, with_metadata: bool = True) -> PageTe
     return PageText(text, comments, headline, title, meta)
 
 
+def split_lines(text: str) -> list[_Block]:
+    """trafilatura's text -> one block per non-empty line (whitespace folded). Unlike the dump cleaner's
+    `split_blocks`, lines are never rejoined: in extracted HTML a line break is a real block boundary
+    (rejoining glued table cells and list items: "404 │ 0" + "2020-08-01" -> "02020-08-01")."""
+    blocks = []
+    for line in text.splitlines():
+        if s := " ".join(line.split()):
+            b = _Block(s)
+            b.lw = words_of(s.lower())
+            b.words = len(b.lw)
+            blocks.append(b)
+    return blocks
+
+
 def label_page(page: PageText, cfg: CleanConfig, rules: frozenset[str] | None = None) -> list[_Block]:
     """trafilatura's text -> labelled blocks (headline first when the `title` rule adds it), then the
     comment lines as `comment` blocks."""
     rules = frozenset(cfg.html_block_rules) if rules is None else rules
-    blocks = split_blocks(page.text)
+    blocks = split_lines(page.text)
     headline = page.headline if "title" in rules else page.title
     comment_keys = {" ".join(normalise_words(c)) for c in page.comments}
     label_html_blocks(blocks, cfg, rules, comment_keys, headline)
     if "title" in rules and headline and not any(b.label == "title" for b in blocks):
         norm = " ".join(normalise_words(headline))
-        hb = split_blocks(headline)
+        hb = split_lines(headline)
         if hb and norm and not any(norm in " ".join(normalise_words(b.text)) for b in blocks[:3]):
             hb[0].label, hb[0].reason = "title", "html_headline"
             blocks.insert(0, hb[0])

@@ -24,7 +24,7 @@ def _page(name: str) -> str:
 def test_blogger_thread_comments_apart_from_article():
     out = clean_html_page(_page("blogger_page.html"))
     art, com = out["article"], out["comments"]
-    assert art.startswith("First Frost on the Beans\n\n")  # the <h1> leads the article
+    assert art.startswith("The first frost came early")  # default rules: no headline added (measured)
     assert "turned black overnight" in art and "fleece from the start of October" in art
     for c in ("courgettes", "Fleece saved my beans", "said..."):
         assert c in com and c not in art
@@ -62,6 +62,11 @@ def test_each_rule_can_be_switched_off():
     assert {b.label for b in none if b.label not in ("comment", "title")} <= {"content"}
     for rule in HTML_BLOCK_RULES:
         label_page(page, CFG, frozenset({rule}))  # every rule name is known to the labeller
+
+
+def test_title_rule_puts_the_headline_first():
+    cfg = dataclasses.replace(CFG, html_block_rules=("chrome", "title"))
+    assert clean_html_page(_page("blogger_page.html"), cfg)["article"].startswith("First Frost on the Beans\n\nThe first frost")
 
 
 def test_comment_regions_off_leaves_comments_to_trafilatura():
