@@ -108,12 +108,12 @@ def test_a_document_past_its_time_limit_is_quarantined_and_the_batch_goes_on():
     (injected by config) becomes a `timeout` reject, on a worker process and in the main thread."""
     raws = _seed_raws()
     slow = raws[1].source_id
-    cfg = PipelineConfig.from_dict({"document_timeout_s": 0.5, "slow_source_id": slow})
+    cfg = PipelineConfig.from_dict({"document_timeout_s": 3, "slow_source_id": slow})
     args = ({}, cfg, date.fromisoformat(RUN_DATE), "r1", datetime(2026, 11, 21, tzinfo=UTC))
     here = process_batch(raws, *args)
     with BatchPool(2) as pool:
         there = pool.run(process_batch, raws, *args)
     for res in (here, there):
         assert [(r.source_id, r.reason) for r in res.rejects] == [(slow, "timeout")]
-        assert "document_timeout_s=0.5" in res.rejects[0].detail and slow in res.rejects[0].detail
+        assert "document_timeout_s=3" in res.rejects[0].detail and slow in res.rejects[0].detail
         assert res.doc_ids == [r.doc_id for r in raws if r.source_id != slow]

@@ -315,7 +315,7 @@ def test_hostile_folder_run_accounts_for_every_unit_and_reruns_unchanged(tmp_pat
     expected = hostile.build(tmp_path / "in")
     hostile.lock_scandir(monkeypatch)
     expected["linked_dir/linked.txt"] = "timeout"
-    config = {"document_timeout_s": 2, "slow_source_id": "linked_dir/linked.txt", "max_reject_share": 1.0}
+    config = {"document_timeout_s": 10, "slow_source_id": "linked_dir/linked.txt", "max_reject_share": 1.0}
     wh_dir = str(tmp_path / "wh")
     summary = news_pipeline(inputs=[str(tmp_path / "in")], warehouse=wh_dir, run_date=RUN_DATE, config=config, workers=2)
     wh = Warehouse(wh_dir)
