@@ -313,7 +313,27 @@ def read_page(html: str, cfg: CleanConfig, with_metadata: bool = True) -> PageTe
     if cfg.html_fast and not big and len(text) < cfg.html_fallback_min_chars:
         # trafilatura's fallbacks (its readability port, jusText) matter where the main pass finds little
         text = max(text, _trafilatura_text(tree, cfg, fast=False), key=len)
+    if len(text.strip()) < cfg.min_clean_chars and not big:
+        text = max(text, _reparsed_text(html, cfg), key=len)
     return PageText(text, comments, headline, title, meta)
+
+
+def _reparsed_text(html: str, cfg: CleanConfig) -> str:
+    """The article of a page whose lxml tree held no text (libxml2 gives some malformed 2008-era pages
+    no <body>: 11 of google-news's 621 pages, real articles all): the page re-parsed by Python's
+    tolerant html.parser and extracted again, else its visible text line by line (the block rules
+    then label the chrome), so a readable page is never emptied into quarantine."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for el in soup(list(NEVER_TEXT)):
+        el.decompose()
+    tree = parse_html(str(soup))
+    text = _trafilatura_text(tree, cfg, fast=False) if tree is not None else ""
+    if len(text.strip()) >= cfg.min_clean_chars:
+        return text
+    body = soup.body or soup
+    return "\n".join(line for line in body.get_text("\n").splitlines() if line.strip())
 
 
 def split_lines(text: str) -> list[_Block]:

@@ -428,3 +428,22 @@ def test_a_banner_kept_for_want_of_an_article_is_not_signed():
     doc = clean_document(RawDoc("d" * 16, "r1", None, "text/plain", "0" * 64, text, "utf-8", "s"), CFG)
     assert banner in doc.clean_text and "The vote is on Monday." in doc.clean_text
     assert doc.signed_text == "The vote is on Monday.\n\nFive members object."
+
+
+def test_page_whose_lxml_tree_holds_no_text_keeps_its_article():
+    """A broken <html> tag (seen on real 2008 pages) leaves libxml2 with an empty tree; the page is
+    re-parsed by html.parser instead of being emptied into quarantine."""
+    from tasks.html_page import parse_html
+
+    art = "The council approved the new budget on Tuesday after a long debate about schools and roads."
+    page = (
+        '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN">\n<html xmogo.jpg" alt="Logo" width="145" /></a></td>\n'
+        f'<td valign="top"><table><tr><td><h1>Council approves budget</h1><p>{art} {art}</p><p>{art.replace("Tuesday", "Friday")}</p>'
+        "</td></tr></table></body></html>"
+    )
+    tree = parse_html(page)
+    assert tree is None or not tree.text_content().strip()
+    text = html_to_text(page)
+    assert "council approved the new budget on Friday" in text
+    raw = RawDoc("d1", "broken.html", None, "text/html", "x", page, "utf-8", "site")
+    assert "budget on Friday" in clean_document(raw, CFG).clean_text
