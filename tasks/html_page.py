@@ -291,7 +291,10 @@ def read_page(html: str, cfg: CleanConfig, with_metadata: bool = True) -> PageTe
 
     tree = parse_html(html)
     if tree is None:
-        return None
+        if not html.strip():
+            return None
+        text = _reparsed_text(html, cfg)  # lxml refused the page (a garbled XML declaration, say)
+        return PageText(text, [], None, None, {}) if text.strip() else None
     if with_metadata:
         meta = html_metadata(tree)
     else:
@@ -323,14 +326,18 @@ def _reparsed_text(html: str, cfg: CleanConfig) -> str:
     no <body>: 11 of google-news's 621 pages, real articles all): the page re-parsed by Python's
     tolerant html.parser and extracted again, else its visible text line by line (the block rules
     then label the chrome), so a readable page is never emptied into quarantine."""
-    from bs4 import BeautifulSoup
+    import warnings
 
-    soup = BeautifulSoup(html, "html.parser")
+    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(html, "html.parser")
     for el in soup(list(NEVER_TEXT)):
         el.decompose()
     tree = parse_html(str(soup))
     text = _trafilatura_text(tree, cfg, fast=False) if tree is not None else ""
-    if len(text.strip()) >= cfg.min_clean_chars:
+    if len(text.strip()) >= cfg.html_fallback_min_chars:
         return text
     body = soup.body or soup
     return "\n".join(line for line in body.get_text("\n").splitlines() if line.strip())

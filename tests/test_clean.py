@@ -447,3 +447,22 @@ def test_page_whose_lxml_tree_holds_no_text_keeps_its_article():
     assert "council approved the new budget on Friday" in text
     raw = RawDoc("d1", "broken.html", None, "text/html", "x", page, "utf-8", "site")
     assert "budget on Friday" in clean_document(raw, CFG).clean_text
+
+
+def test_page_lxml_refuses_is_read_by_the_tolerant_parser(monkeypatch):
+    """When lxml gives no tree at all (a garbled XML declaration on a real page did), the page is
+    still read: html.parser's re-parse, never an empty document."""
+    import tasks.html_page as html_page
+
+    real_parse = html_page.parse_html
+    calls = []
+
+    def refuse_first(html):
+        calls.append(html)
+        return None if len(calls) == 1 else real_parse(html)
+
+    monkeypatch.setattr(html_page, "parse_html", refuse_first)
+    art = "The council approved the new budget on Friday after a long debate about schools and roads."
+    page = f"<html><body><h1>Budget</h1><p>{art} {art}</p><p>{art.replace('Friday', 'Monday')}</p></body></html>"
+    assert "budget on Monday" in html_to_text(page)
+    assert len(calls) >= 2
