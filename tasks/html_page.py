@@ -302,6 +302,8 @@ def read_page(html: str, cfg: CleanConfig, with_metadata: bool = True) -> PageTe
         meta = {"title": split_title(" ".join(t.text_content().split()), None)} if t is not None else {}
         meta = {k: v for k, v in meta.items() if v}
     etree.strip_elements(tree, *NEVER_TEXT, with_tail=False)
+    # libxml2 gives some malformed pages (a broken <html> tag) a tree without their text
+    tree_empty = len("".join(tree.itertext()).strip()) < cfg.min_clean_chars
     # Reader comments: cut out of the tree before trafilatura reads it, so none is left in the article.
     comments: list[str] = []
     if cfg.html_comment_regions:
@@ -316,7 +318,7 @@ def read_page(html: str, cfg: CleanConfig, with_metadata: bool = True) -> PageTe
     if cfg.html_fast and not big and len(text) < cfg.html_fallback_min_chars:
         # trafilatura's fallbacks (its readability port, jusText) matter where the main pass finds little
         text = max(text, _trafilatura_text(tree, cfg, fast=False), key=len)
-    if len(text.strip()) < cfg.min_clean_chars and not big:
+    if tree_empty and len(text.strip()) < cfg.min_clean_chars and not big:
         text = max(text, _reparsed_text(html, cfg), key=len)
     return PageText(text, comments, headline, title, meta)
 
