@@ -318,12 +318,12 @@ def read_page(html: str, cfg: CleanConfig, with_metadata: bool = True) -> PageTe
     if cfg.html_fast and not big and len(text) < cfg.html_fallback_min_chars:
         # trafilatura's fallbacks (its readability port, jusText) matter where the main pass finds little
         text = max(text, _trafilatura_text(tree, cfg, fast=False), key=len)
-    if tree_empty and len(text.strip()) < cfg.min_clean_chars and not big:
-        text = max(text, _reparsed_text(html, cfg), key=len)
+    if len(text.strip()) < cfg.min_clean_chars and not big:
+        text = max(text, _reparsed_text(html, cfg, visible_text=tree_empty), key=len)
     return PageText(text, comments, headline, title, meta)
 
 
-def _reparsed_text(html: str, cfg: CleanConfig) -> str:
+def _reparsed_text(html: str, cfg: CleanConfig, visible_text: bool = True) -> str:
     """The article of a page whose lxml tree held no text (libxml2 gives some malformed 2008-era pages
     no <body>: 11 of google-news's 621 pages, real articles all): the page re-parsed by Python's
     tolerant html.parser and extracted again, else its visible text line by line (the block rules
@@ -339,8 +339,8 @@ def _reparsed_text(html: str, cfg: CleanConfig) -> str:
         el.decompose()
     tree = parse_html(str(soup))
     text = _trafilatura_text(tree, cfg, fast=False) if tree is not None else ""
-    if len(text.strip()) >= cfg.html_fallback_min_chars:
-        return text
+    if len(text.strip()) >= cfg.html_fallback_min_chars or not visible_text:
+        return text  # the whole visible text only when lxml saw none of it (it carries comment threads)
     body = soup.body or soup
     return "\n".join(line for line in body.get_text("\n").splitlines() if line.strip())
 
