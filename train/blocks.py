@@ -25,6 +25,9 @@ from urllib.parse import urlparse
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+from eval_cleaning import decode  # noqa: E402  (the pages' decoding, as the scorer does it)
 
 from tasks.blocks import LINE_FEATURES, LINE_LABELS, find_repeats, line_features, split_blocks  # noqa: E402
 from tasks.config import CleanConfig  # noqa: E402
@@ -95,15 +98,6 @@ def site_of(html_path: Path) -> str:
     parts = host.lower().split(":")[0].split(".")
     keep = 3 if len(parts) >= 3 and len(parts[-1]) == 2 and parts[-2] in ("co", "com", "org", "net", "ac", "gov") else 2
     return ".".join(parts[-keep:])
-
-
-def decode(raw: bytes) -> str:
-    for enc in ("utf-8", "cp1252"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            pass
-    return raw.decode("latin-1")
 
 
 def load(data: Path) -> list[dict]:
