@@ -467,7 +467,7 @@ def extract_mentions(
         if ctx is None:
             ctx = learn_document(text, gaz)
             todo = sorted(candidates)
-            tagged.update(zip(todo, tag_sentences([text[sentences[j][0] : sentences[j][1]] for j in todo]), strict=True))
+            tagged.update(zip(todo, tag_sentences(text, [sentences[j] for j in todo]), strict=True))
         if i not in actor_cache:
             actor_cache[i] = find_actors(text[sentences[i][0] : sentences[i][1]], gaz, ctx, use_tagger=False, tagged=tagged.get(i))
         return actor_cache[i]

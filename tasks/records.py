@@ -95,6 +95,7 @@ def text_hash(text: str) -> str:
 ABBREVIATIONS = frozenset(
     ["mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "gen", "sen", "rep", "gov", "lt", "col", "capt", "sgt", "inc", "ltd", "co", "corp", "vs", "no", "nos", "fig", "mm", "mme", "mlle", "messrs", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "e.g", "i.e", "etc", "approx", "dept", "est", "al"]
 )
+_INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")  # u.n (of "U.N."), a.g
 _SENT_END_RE = re.compile(r"[.!?…][\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
 
 
@@ -105,8 +106,9 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for m in _SENT_END_RE.finditer(text):
         end = m.start() + 1 if text[m.start()] != "\n" else m.start()
         before = text[start:end].rstrip(".!?…\"”’)] ").split()
-        last = before[-1].lower().rstrip(".") if before else ""
-        if text[m.start()] == "." and (last in ABBREVIATIONS or (len(last) == 1 and last.isalpha())):
+        last = before[-1].lower().rstrip(".").lstrip("\"“‘([") if before else ""
+        # "Mr.", "(P. Simmons", "U.N. Security Council": not a sentence end
+        if text[m.start()] == "." and (last in ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or _INITIALISM.fullmatch(last)):
             continue
         seg = text[start:end]
         if seg.strip():

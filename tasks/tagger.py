@@ -178,7 +178,7 @@ def tokenise(text: str) -> list[list[tuple[int, int, str]]]:
 _SHAPE = str.maketrans(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "X" * 26 + "x" * 26 + "d" * 10
 )
-_RUNS = re.compile(r"(.)\1+")
+_RUNS = re.compile(r"(?<=(.))\1+")  # the repeats of a character (removed: "Xxxx" -> "Xx")
 
 
 def _norm(word: str) -> str:
@@ -190,7 +190,7 @@ def _norm(word: str) -> str:
 def shape(word: str) -> str:
     """Collapsed word shape: "Xx", "X", "x", "d", "Xx-Xx", "X.X.", "d,d" ..."""
     if word.isascii():
-        return _RUNS.sub(r"\1", word.translate(_SHAPE))[:8]
+        return _RUNS.sub("", word.translate(_SHAPE))[:8]
     out: list[str] = []
     for c in word:
         s = "X" if c.isupper() else "x" if c.islower() else "d" if c.isdigit() else c
@@ -269,6 +269,83 @@ def type_features(key: str, lexicon: dict[str, int]) -> dict[int, list[str]]:
         1: [f"1:{f}" for f in near],
         -2: [f"-2:{f}" for f in far],
         2: [f"2:{f}" for f in far],
+    }
+
+
+def split_type_features(key: str, lexicon: dict[str, int]) -> tuple[tuple, list[str], str]:
+    """`type_features` in parts, for fast scoring: a key of the attributes many types share (shape,
+    usual case, flags, length: `shared_type_features` turns it into them), the attributes of this
+    word alone at offset 0 (its forms and affixes), and its normalised form, whose "l=" attribute
+    is all it adds at the other offsets. Together they are exactly `type_features(key, lexicon)`
+    (`own_type_features` puts them back together; a test checks it)."""
+    if key[0] == "\x02":
+        return (key,), [], ""
+    caps = key[0] == CAPS
+    w = key[1:] if caps else key
+    wl = w.lower()
+    low = wl.translate(_DIGITS)
+    lex = lexicon.get(wl)
+    if caps:
+        sh = "C" if any(c.isalpha() for c in w) else shape(w)
+        if any(c.isdigit() for c in w):
+            sh += "d"
+        own_flag = near_title = ""
+    else:
+        sh = shape(w)
+        initial = w[:1].isupper()
+        own_flag = "upper" if len(w) > 1 and w.isupper() else "title" if initial else ""
+        near_title = "title" if initial else ""
+    n = len(low)
+    hyph = "-" in w
+    own = [f"l={low}"]
+    if not caps:
+        own.append(f"w={w.translate(_DIGITS)}")
+    if n > 1:
+        own += (f"p1={low[:1]}", f"x1={low[-1:]}")
+        if n > 2:
+            own += (f"p2={low[:2]}", f"x2={low[-2:]}")
+            if n > 3:
+                own += (f"p3={low[:3]}", f"x3={low[-3:]}")
+                if n > 4:
+                    own += (f"p4={low[:4]}", f"x4={low[-4:]}")
+                    if n > 5:
+                        own.append(f"x5={low[-5:]}")
+    if hyph:
+        parts = low.split("-")
+        own += (f"h0={parts[0]}", f"h1={parts[-1]}")
+    shared = (caps, sh, "?" if lex is None else lex, own_flag, near_title, min(n, 8), hyph)
+    return shared, own, low
+
+
+def own_type_features(own: list[str], low: str) -> dict[int, list[str]]:
+    """The word-specific attributes of `split_type_features` per offset."""
+    if not low:
+        return {}
+    return {0: own, -1: [f"-1:l={low}"], 1: [f"1:l={low}"], -2: [f"-2:l={low}"], 2: [f"2:l={low}"]}
+
+
+def shared_type_features(shared: tuple) -> dict[int, list[str]]:
+    """The attributes behind a key of `split_type_features` (the part many word types share)."""
+    if len(shared) == 1:  # sentence padding
+        key = shared[0]
+        return {o: [f"{o}:{key[1:]}"] for o in OFFSETS if (o < 0) == (key == BOS) and o != 0}
+    caps, sh, lex, own_flag, near_title, n, hyph = shared
+    lexf = f"c={lex}"
+    own = [lexf]
+    if caps:
+        own.append("caps")
+    if own_flag:
+        own.append(own_flag)
+    own += (f"s={sh}", f"n={n}")
+    if hyph:
+        own.append("hyph")
+    near = [f"s={sh}", lexf, *((near_title,) if near_title else ())]
+    return {
+        0: own,
+        -1: [f"-1:{f}" for f in near],
+        1: [f"1:{f}" for f in near],
+        -2: [f"-2:s={sh}"],
+        2: [f"2:s={sh}"],
     }
 
 
@@ -432,6 +509,9 @@ class Tagger:
     _bias: np.ndarray = field(init=False)
     _outside: int = field(init=False)
     _longest: dict[str, int] = field(init=False)
+    _shared: dict[tuple, np.ndarray] = field(
+        init=False, default_factory=dict
+    )  # split_type_features key -> scores
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -444,8 +524,20 @@ class Tagger:
         self._outside = self.labels.index("O")
         self._longest = longest_names(self.names)
 
-    def features(self, key: str) -> dict[int, list[str]]:
-        return type_features(key, self.lexicon)
+    def prescore_lexicon(self) -> int:
+        """Score the word types of the case lexicon in the case running training text writes them
+        ("the", "Paris"; ~10k types, ~0.2 CPU s): what most news text is made of, so the first
+        documents a process tags find their common words cached. Returns the number of types."""
+        keys: list[str] = []
+        for w, case in sorted(self.lexicon.items()):
+            if case < 2:
+                keys.append(w)
+            if case > 0:
+                keys.append(w[:1].upper() + w[1:])
+        keys = keys[: self.max_cache // 2]
+        with self._lock:
+            self._rows(keys)
+        return len(keys)
 
     def _type_scores(self, keys: list[str]) -> np.ndarray:
         """(len(keys), 5, n_labels): each type's scores at offsets -2..+2 (one lock per call: the
@@ -455,7 +547,9 @@ class Tagger:
             return self._table[rows]
 
     def _rows(self, keys: list[str]) -> np.ndarray:
-        """Rows of `_table` for `keys`; the types not seen yet are scored in one batch."""
+        """Rows of `_table` for `keys`; the types not seen yet are scored in one batch: the weights
+        of the attributes they share with many types (`split_type_features`) come from a small
+        cache, only their own words and affixes are looked up."""
         row = self._row
         missing = list(dict.fromkeys(k for k in keys if k not in row))
         if missing:
@@ -463,18 +557,32 @@ class Tagger:
                 row.clear()
                 missing = list(dict.fromkeys(keys))
             get, zero = self.attr_index.get, len(self._weights) - 1
-            rows: list[int] = []
+            lexicon, shared_scores = self.lexicon, self._shared
+            rows: list[int] = []  # offset 0: the attributes of each type, one group per type
             starts: list[int] = []
+            near: list[int] = []  # offsets -2, -1, 1, 2: one "l=" attribute each
+            shared_of: list[np.ndarray] = []
             for key in missing:
-                f = self.features(key)
-                for o in OFFSETS:
-                    attrs = f.get(o, ())
-                    starts.append(len(rows))
-                    rows.append(zero)  # every group non-empty, for reduceat
-                    rows.extend(map(get, attrs, repeat(zero, len(attrs))))  # unknown attributes score 0
-            sums = np.add.reduceat(self._weights[rows], starts, axis=0).reshape(
-                len(missing), len(OFFSETS), -1
-            )
+                shared, own, low = split_type_features(key, lexicon)
+                vec = shared_scores.get(shared)
+                if vec is None:
+                    vec = shared_scores[shared] = self._score_attributes(shared_type_features(shared))
+                shared_of.append(vec)
+                starts.append(len(rows))
+                rows.append(zero)  # every group non-empty, for reduceat
+                if low:
+                    rows.extend(map(get, own, repeat(zero, len(own))))  # unknown attributes score 0
+                    near += (
+                        get("-2:l=" + low, zero),
+                        get("-1:l=" + low, zero),
+                        get("1:l=" + low, zero),
+                        get("2:l=" + low, zero),
+                    )
+                else:
+                    near += (zero, zero, zero, zero)
+            sums = np.stack(shared_of)  # (n, 5, n_labels)
+            sums[:, 2] += np.add.reduceat(self._weights[rows], starts, axis=0)
+            sums[:, (0, 1, 3, 4)] += self._weights[near].reshape(len(missing), 4, -1)
             first = len(row)
             if first + len(missing) > len(self._table):
                 grown = np.zeros(
@@ -486,6 +594,16 @@ class Tagger:
             for i, key in enumerate(missing):
                 row[key] = first + i
         return np.fromiter((row[k] for k in keys), dtype=np.intp, count=len(keys))
+
+    def _score_attributes(self, feats: dict[int, list[str]]) -> np.ndarray:
+        """(5, n_labels): the summed weights of attributes per offset (unknown ones score 0)."""
+        out = np.zeros((len(OFFSETS), len(self.labels)), dtype=np.float32)
+        for j, o in enumerate(OFFSETS):
+            for a in feats.get(o, ()):
+                r = self.attr_index.get(a)
+                if r is not None:
+                    out[j] += self.state[r]
+        return out
 
     def emissions(self, sentences: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         """State scores of sentences of word keys: (n_sentences, longest, n_labels), and the lengths."""
@@ -512,53 +630,69 @@ class Tagger:
         return out, lengths
 
     def add_document_scores(self, em: np.ndarray, doc_attrs: list[list[tuple[str, ...]]]) -> None:
-        """Add the scores of `document_attributes` to emissions `em` (in place)."""
-        get, zero = self.attr_index.get, len(self._weights) - 1
-        memo: dict[tuple[str, ...], np.ndarray | None] = {}
+        """Add the scores of `document_attributes` to emissions `em` (in place): each distinct
+        attribute tuple is summed once, then added to all its tokens in one call."""
+        get = self.attr_index.get
+        vec_of: dict[tuple[str, ...], int] = {}
+        groups: list[list[int]] = []
+        where_s: list[int] = []
+        where_t: list[int] = []
+        which: list[int] = []
         for s, row in enumerate(doc_attrs):
             for i, attrs in enumerate(row):
                 if not attrs:
                     continue
-                if attrs in memo:
-                    vec = memo[attrs]
-                else:
-                    rows = [r for r in map(get, attrs, repeat(zero, len(attrs))) if r != zero]
-                    vec = memo[attrs] = self._weights[rows].sum(axis=0) if rows else None
-                if vec is not None:
-                    em[s, i] += vec
+                k = vec_of.get(attrs)
+                if k is None:
+                    known = [r for r in map(get, attrs) if r is not None]
+                    k = vec_of[attrs] = len(groups) if known else -1
+                    if known:
+                        groups.append(known)
+                if k >= 0:
+                    where_s.append(s)
+                    where_t.append(i)
+                    which.append(k)
+        if not which:
+            return
+        flat = [r for g in groups for r in g]
+        starts = np.cumsum([0, *(len(g) for g in groups[:-1])])
+        vecs = np.add.reduceat(self.state[flat], starts, axis=0)
+        em[where_s, where_t] += vecs[which]
 
     def viterbi(self, em: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         """Best label index per token, (n_sentences, longest); all sentences decoded together (past
-        its end a sentence's scores run on unused: its best last label is taken at its own end)."""
-        n_s, t_max, _ = em.shape
-        ends = lengths - 1
-        ending: dict[int, list[int]] = {}
-        for s, e in enumerate(ends.tolist()):
-            ending.setdefault(e, []).append(s)
-        final = np.zeros(n_s, dtype=np.intp)
-        delta = em[:, 0].copy()
-        if 0 in ending:
-            final[ending[0]] = delta[ending[0]].argmax(axis=1)
-        back = np.empty((t_max, n_s, em.shape[2]), dtype=np.intp)
-        trans = self.trans[None]
-        cand = np.empty((n_s, *self.trans.shape), dtype=np.float32)  # (n_s, previous, next)
-        column = delta[:, :, None]
+        its end a sentence's scores run on unused: its best last label is taken at its own end).
+        Two numpy calls a step: the transitions plus the next emissions are added for all steps at
+        once beforehand, and the maximum runs over the outer axis (the previous label), which numpy
+        does row by row, 2x faster than over an inner one; the back pointers of all steps come from
+        one argmax afterwards and the paths are followed back in plain Python."""
+        n_s, t_max, n_l = em.shape
+        ends = lengths.tolist()
+        em_t = em.transpose(1, 0, 2)  # (t_max, n_s, next)
+        trans = self.trans[None, :, None, :]  # (1, previous, 1, next)
+        step = trans + em_t[1:, None, :, :]  # (t_max - 1, previous, n_s, next)
+        delta = np.empty((t_max, n_s, n_l), dtype=np.float32)  # best score ending in each label
+        delta[0] = em_t[0]
+        cand = np.empty((n_l, n_s, n_l), dtype=np.float32)
         for t in range(1, t_max):
-            np.add(column, trans, out=cand)
-            cand.argmax(axis=1, out=back[t])
-            cand.max(axis=1, out=delta)
-            delta += em[:, t]
-            if t in ending:
-                final[ending[t]] = delta[ending[t]].argmax(axis=1)
+            np.add(delta[t - 1].T[:, :, None], step[t - 1], out=cand)
+            np.maximum.reduce(cand, axis=0, out=delta[t])
+        final = delta[lengths - 1, np.arange(n_s)].argmax(axis=1).tolist()
         paths = np.zeros((n_s, t_max), dtype=np.intp)
-        rows = np.arange(n_s)
-        y = final
-        for t in range(t_max - 1, -1, -1):
-            if t in ending:
-                y = np.where(ends == t, final, y)
-            paths[:, t] = y
-            if t:
-                y = back[t, rows, y]
+        if t_max == 1:
+            paths[:, 0] = final
+            return paths
+        back = (delta[:-1, :, None, :] + self.trans.T[None, None]).argmax(axis=3)  # (t_max - 1, n_s, next)
+        back_s = back.transpose(1, 0, 2).tolist()
+        for s in range(n_s):
+            bs = back_s[s]
+            y = final[s]
+            n = ends[s]
+            path = [y] * n
+            for t in range(n - 1, 0, -1):
+                y = bs[t - 1][y]
+                path[t - 1] = y
+            paths[s, :n] = path
         return paths
 
     def tag_keys(self, sentences: list[list[str]]) -> list[list[str]]:
@@ -569,28 +703,51 @@ class Tagger:
         labels = self.labels
         return [[labels[y] for y in paths[s, : len(keys)]] for s, keys in enumerate(sentences)]
 
-    def tag(self, text: str) -> list[tuple[int, int, str]]:
-        """Entity spans of `text`: (start, end, label), in text order, not overlapping."""
-        sentences = [s for s in tokenise(text)]
+    def tag(self, text: str, within: Sequence[tuple[int, int]] | None = None) -> list[tuple[int, int, str]]:
+        """Entity spans of `text`: (start, end, label), in text order, not overlapping.
+
+        `within`: character ranges (sorted, not overlapping) to decode; only the sentences that
+        overlap one are tagged, but every sentence of `text` informs the document attributes, so a
+        sentence gets the same spans as when the whole text is tagged (and costs far less when few
+        sentences are wanted)."""
+        sentences = tokenise(text)
         if not sentences:
             return []
         words = [[t[2] for t in sent] for sent in sentences]
         caps = [is_caps_sentence(w, self.lexicon) for w in words]
-        keys = [sentence_keys(w, self.lexicon, c) for w, c in zip(words, caps, strict=True)]
         extras = token_extras(self.names, self._longest, words, caps)
+        chosen = range(len(sentences)) if within is None else _overlapping(sentences, within)
         labels = self.labels
         out: list[tuple[int, int, str]] = []
-        for first in range(0, len(sentences), BATCH_SENTENCES):  # bounded arrays for any text length
-            last = first + BATCH_SENTENCES
-            em, lengths = self.emissions(keys[first:last])
-            self.add_document_scores(em, extras[first:last])
+        for first in range(0, len(chosen), BATCH_SENTENCES):  # bounded arrays for any text length
+            batch = chosen[first : first + BATCH_SENTENCES]
+            em, lengths = self.emissions([sentence_keys(words[i], self.lexicon, caps[i]) for i in batch])
+            self.add_document_scores(em, [extras[i] for i in batch])
             paths = self.viterbi(em, lengths)
             for s in np.flatnonzero((paths != self._outside).any(axis=1)):
-                sent = sentences[first + s]
+                i = batch[s]
+                sent = sentences[i]
                 tags = [labels[y] for y in paths[s, : len(sent)]]
-                for a, b, typ in tidy_spans(spans_from_tags(tags), words[first + s]):
+                for a, b, typ in tidy_spans(spans_from_tags(tags), words[i]):
                     out.append((sent[a][0], sent[b - 1][1], LABEL_OF[typ]))
         return out
+
+
+def _overlapping(
+    sentences: Sequence[Sequence[tuple[int, int, str]]], ranges: Sequence[tuple[int, int]]
+) -> list[int]:
+    """Indices of the token sentences that overlap one of `ranges` (both in text order)."""
+    out: list[int] = []
+    r = 0
+    for i, sent in enumerate(sentences):
+        s, e = sent[0][0], sent[-1][1]
+        while r < len(ranges) and ranges[r][1] <= s:
+            r += 1
+        if r == len(ranges):
+            break
+        if ranges[r][0] < e:
+            out.append(i)
+    return out
 
 
 def tidy_spans(spans: list[tuple[int, int, str]], words: Sequence[str]) -> list[tuple[int, int, str]]:
@@ -668,13 +825,16 @@ def read_model(path_or_file) -> Tagger:
 
 @functools.lru_cache(maxsize=1)
 def load_tagger() -> Tagger:
-    """The committed model (`tasks/data/ner_model.npz`), loaded once per process."""
+    """The committed model (`tasks/data/ner_model.npz`), loaded once per process, its lexicon's
+    word types scored (`Tagger.prescore_lexicon`)."""
     with resources.files("tasks").joinpath(MODEL_FILE).open("rb") as f:
-        return read_model(f)
+        model = read_model(f)
+    model.prescore_lexicon()
+    return model
 
 
-def tag(text: str) -> list[tuple[int, int, str]]:
-    return load_tagger().tag(text)
+def tag(text: str, within: Sequence[tuple[int, int]] | None = None) -> list[tuple[int, int, str]]:
+    return load_tagger().tag(text, within)
 
 
 def case_lexicon(sentences: Iterable[Sequence[str]], min_count: int = 2) -> dict[str, int]:

@@ -33,7 +33,10 @@ def words(text: str) -> list[list[str]]:
         ),
         ("He left. She stayed.\nNEW LINE", [["He", "left", "."], ["She", "stayed", "."], ["NEW", "LINE"]]),
         ("a 26-year-old", [["a", "26-year-old"]]),
-        ("Acme Inc. said it bought Beta Corp.", [["Acme", "Inc.", "said", "it", "bought", "Beta", "Corp", "."]]),
+        (
+            "Acme Inc. said it bought Beta Corp.",
+            [["Acme", "Inc.", "said", "it", "bought", "Beta", "Corp", "."]],
+        ),
         ("in Tampa, Fla., and ST. LOUIS", [["in", "Tampa", ",", "Fla.", ",", "and", "ST.", "LOUIS"]]),
     ],
 )
@@ -206,7 +209,10 @@ def test_long_texts_are_cut_and_decoded_in_bounded_batches():
     assert [len(s) for s in tg.tokenise(run_on)] == [150, 150, 100]
     text = "Nothing happened here today.\n" * 300 + "Angela Merkel visited Berlin."
     spans = find_entities(text)
-    assert {(text[s:e], label) for s, e, label in spans} == {("Angela Merkel", "person"), ("Berlin", "location")}
+    assert {(text[s:e], label) for s, e, label in spans} == {
+        ("Angela Merkel", "person"),
+        ("Berlin", "location"),
+    }
 
 
 def test_threads_sharing_one_tagger_get_the_same_spans():
@@ -218,3 +224,91 @@ def test_threads_sharing_one_tagger_get_the_same_spans():
     shared = tg.read_model(tg.resources.files("tasks").joinpath(tg.MODEL_FILE).open("rb"))
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(shared.tag, texts)) == expected
+
+
+@pytest.mark.parametrize("caps", [False, True])
+def test_split_type_features_are_exactly_the_training_features(caps):
+    """The fast scoring path (shared part cached, own part looked up) sees the attributes training saw."""
+    from collections import Counter
+
+    lex = {"the": 0, "paris": 2, "may": 1, "jean-yves": 2}
+    for w in [
+        "the",
+        "Paris",
+        "PARIS",
+        "May",
+        "Jean-Yves",
+        "1,200",
+        "U.S.",
+        "’s",
+        "x",
+        "Nguyễn",
+        "26-year-old",
+        "AT&T",
+    ]:
+        key = tg.word_key(w, caps)
+        shared, own, low = tg.split_type_features(key, lex)
+        got = tg.shared_type_features(shared)
+        for o, attrs in tg.own_type_features(own, low).items():
+            got[o] = got.get(o, []) + attrs
+        want = tg.type_features(key, lex)
+        assert {o: Counter(a) for o, a in got.items() if a} == {
+            o: Counter(a) for o, a in want.items() if a
+        }, w
+    for pad in (tg.BOS, tg.EOS):
+        shared, own, low = tg.split_type_features(pad, lex)
+        assert (own, low) == ([], "") and tg.shared_type_features(shared) == tg.type_features(pad, lex)
+
+
+def test_cached_type_scores_equal_the_sum_of_attribute_weights():
+    model = tg.load_tagger()
+    keys = ["Kourou", "\x01KOUROU", "said", "1996-08-22", tg.BOS]
+    got = model._type_scores(keys)
+    for k, key in enumerate(keys):
+        for j, o in enumerate(tg.OFFSETS):
+            rows = [
+                model.attr_index[a]
+                for a in tg.type_features(key, model.lexicon).get(o, ())
+                if a in model.attr_index
+            ]
+            assert np.allclose(got[k, j], model.state[rows].sum(axis=0), atol=1e-5), (key, o)
+
+
+def test_tagging_some_sentences_equals_tagging_the_document():
+    """`within` decodes only some sentences, with the whole document's attributes: same spans."""
+    from tasks.entities import tag_sentences
+    from tasks.records import split_sentences
+
+    text = (
+        "GALL TO LEAD CNES\n\nJean-Yves Le Gall will lead the agency, officials said in Paris. "
+        "Le Gall replaces Yannick d'Escatha. Shares of Airbus rose in Toulouse."
+    )
+    whole = find_entities(text)
+    spans = split_sentences(text)
+    per = tag_sentences(text, [spans[0], spans[2]])
+    want0 = [
+        (s - spans[0][0], e - spans[0][0], lab)
+        for s, e, lab in whole
+        if spans[0][0] <= s and e <= spans[0][1]
+    ]
+    want2 = [
+        (s - spans[2][0], e - spans[2][0], lab)
+        for s, e, lab in whole
+        if spans[2][0] <= s and e <= spans[2][1]
+    ]
+    assert per == [want0, want2] and want0 and want2
+    assert tg.tag(text, [(spans[1][0], spans[1][1])]) == [
+        x for x in whole if spans[1][0] <= x[0] < spans[1][1]
+    ]
+    assert tag_sentences(text, []) == []
+
+
+def test_sentence_spans_keep_initials_in_brackets_and_dotted_acronyms():
+    from tasks.records import split_sentences
+
+    text = "Somerset 83 (P. Simmons 4-38). The U.N. Security Council met. He left."
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Somerset 83 (P. Simmons 4-38).",
+        "The U.N. Security Council met.",
+        "He left.",
+    ]
