@@ -87,3 +87,42 @@ def test_empty_and_broken_pages():
     assert clean_html_page("") == {"article": "", "comments": ""}
     assert clean_html_page("<html><body></body></html>")["article"] == ""
     assert "first paragraph is complete" in html_to_text(_page("truncated.html"))
+
+
+_ART = (
+    "The harbour authority confirmed on Monday that the ferry timetable will change in spring, "
+    "after a year of complaints from commuters about late and cancelled crossings."
+)
+
+
+def _article_page(headline: str = "Ferry timetable to change") -> str:
+    return f"<div class='story'><h1>{headline}</h1><p>{_ART}</p><p>{_ART.replace('Monday', 'Friday')}</p></div>"
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        # a chrome-only document, then the article's own document appended after </html>
+        "<html><head><title>Portal</title></head><body><p>Weather: clear</p></body></html>\n"
+        f"<!DOCTYPE html><html><head><title>News</title></head><body>{_article_page()}</body></html>",
+        # a late script after </html>, then the article
+        f"<html><body><p>Menu</p></body></html><script>var x = 1;</script>{_article_page()}",
+        # a <title> never closed: its text would otherwise run to the end of the page
+        f"<html><head><title>Ferry timetable to change - News\n<script>var a;</script></head><body>{_article_page()}</body></html>",
+    ],
+    ids=["document_after_html_end", "markup_after_html_end", "unclosed_title"],
+)
+def test_broken_document_structure_keeps_the_article(page):
+    """libxml2 drops what follows `</html>` and reads an unclosed <title> to the end of the page (real
+    google-news articles were quarantined as empty): the article is in the parsed tree, not recovered by luck."""
+    assert any("change in spring" in p.text_content() for p in parse_html(page).iter("p"))
+    assert "timetable will change in spring" in html_to_text(page)
+    raw = RawDoc("d" * 16, "p.html", None, "text/html", "0" * 64, page, "utf-8", "s")
+    assert "ferry timetable will change in spring" in clean_document(raw, CFG).clean_text
+
+
+def test_repair_leaves_ordinary_pages_alone():
+    from tasks.html_page import repair_html
+
+    page = f"<html><head><title>T</title></head><body>{_article_page()}</body></html>\n"
+    assert repair_html(page) == page
