@@ -176,7 +176,10 @@ def main() -> None:
             out = [tagger.labels[y] for y in paths[s, : len(words)]]
             gold.append({(a, b, tg.LABEL_OF[t]) for a, b, t in tg.spans_from_tags(tags)})
             pred.append(
-                {(a, b, tg.LABEL_OF[t]) for a, b, t in tg.tidy_spans(tg.spans_from_tags(out), words)}
+                {
+                    (a, b, tg.LABEL_OF[t])
+                    for a, b, t in tg.tidy_spans(tg.spans_from_tags(out), words, lexicon, tagger.names)
+                }
             )
     m = score(gold, pred)
     print(
