@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     base_env = _env(tmp / "home-import", "background", None)
     imports = [_timed([sys.executable, "-c", "import flows.pipeline"], base_env)[0] for _ in range(args.repeat)]
     bad = [_timed([sys.executable, "-m", "flows.cli", "run", "--input", str(tmp / "nope.jsonl")], base_env)[0] for _ in range(args.repeat)]
-    print(f"import flows.pipeline: {statistics.median(imports):.2f} s; bad --input fails in {statistics.median(bad):.2f} s (median of {args.repeat})")
+    print(f"import flows.pipeline: {statistics.median(imports):.2f} s; bad --input fails in {statistics.median(bad):.2f} s "
+          f"(median of {args.repeat}; load average {os.getloadavg()[0]:.1f})")
 
     corpus = None
     if args.corpus:
@@ -127,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                 w1, f1 = _run(corpus, wh, env)
                 w2, _ = _run(corpus, wh, env)
                 r.update(corpus_first_wall_s=w1, corpus_first_flow_s=f1, corpus_rerun_wall_s=w2, corpus_rerun_share=w2 / w1)
+            r["load_avg_1min"] = os.getloadavg()[0]
             results[mode] = r
             print(f"{mode:10s} seeds run {r['seeds_wall_s']:6.2f} s wall ({r['seeds_flow_s']:.2f} s flow, wall/flow {r['seeds_wall_over_flow']:.1f}x), "
                   f"unchanged re-run {r['seeds_rerun_wall_s']:6.2f} s"

@@ -121,22 +121,16 @@ class TemporaryApi:
         return f"http://127.0.0.1:{self.port}/api"
 
     def start(self) -> TemporaryApi:
-        import importlib.util
         import subprocess
         import sys
 
-        spec = importlib.util.find_spec("prefect")
-        if spec is None or spec.origin is None:
-            raise RuntimeError("Prefect is not installed")
-        app_dir = str(Path(spec.origin).resolve().parent.parent)
         env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
         env.pop("PREFECT_API_URL", None)
+        # the server process imports this module (wherever the user's cwd is)
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
         self.proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "uvicorn", "--app-dir", app_dir, "--factory",
-                "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
-                "--log-level", "error", "--lifespan", "on",
-            ],
+            [sys.executable, "-c", f"from flows.deploy import serve_temporary_api; serve_temporary_api({self.port}, {os.getpid()})"],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
@@ -192,14 +186,71 @@ class TemporaryApi:
         self.proc = None
 
 
+def serve_temporary_api(port: int, parent_pid: int) -> None:
+    """The temporary API's process: uvicorn serving Prefect's server app (the app Prefect's ephemeral
+    mode serves) on 127.0.0.1:`port` until SIGTERM, or until process `parent_pid` (the `newslake run`
+    that started it) is gone, however it ended (SIGKILL included). SIGINT is ignored: Ctrl-C in a
+    terminal reaches the whole process group, and the run still reports its end to this API before
+    it stops the server."""
+    import signal
+
+    import uvicorn
+
+    watch_parent(parent_pid, _exit_soon)
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: object) -> None:
+            if sig != signal.SIGINT:
+                super().handle_exit(sig, frame)
+
+    config = uvicorn.Config(
+        "prefect.server.api.server:create_app", factory=True, host="127.0.0.1", port=port, log_level="error", lifespan="on"
+    )
+    server = Server(config)
+    server.run()
+    if not server.started:
+        raise SystemExit(UVICORN_STARTUP_FAILURE)
+
+
+UVICORN_STARTUP_FAILURE = 3  # uvicorn's exit code when it cannot bind (the port was taken meanwhile)
+PARENT_POLL_S = 0.5
+
+
+def watch_parent(parent_pid: int, on_gone, interval_s: float = PARENT_POLL_S) -> None:
+    """Call `on_gone()` from a daemon thread once this process's parent is no longer `parent_pid`
+    (it died: the process was re-parented). PR_SET_PDEATHSIG alone is not enough: it is tied to the
+    parent's thread that started the child, is Linux-only, and misses a parent that died before it
+    was set."""
+    import threading
+    import time
+
+    def loop() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(interval_s)
+        on_gone()
+
+    threading.Thread(target=loop, name="newslake-parent-watch", daemon=True).start()
+
+
+def _exit_soon() -> None:
+    """Stop the server as SIGTERM does (graceful), and exit outright if that takes over 10 s."""
+    import signal
+    import threading
+
+    os.kill(os.getpid(), signal.SIGTERM)
+    timer = threading.Timer(10.0, os._exit, args=(1,))
+    timer.daemon = True
+    timer.start()
+
+
 def _die_with_parent() -> None:
     """In the server's process before exec (Linux): SIGTERM it when the CLI process dies, even by
-    SIGKILL, so a killed run leaves no API server behind."""
+    SIGKILL (with `watch_parent` in the server as the portable backstop)."""
     import contextlib
     import ctypes
     import signal
 
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: the server is stopped by `stop` only
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the server's parent watch stops it
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 

@@ -246,28 +246,96 @@ def test_dry_run_after_a_run_says_unchanged(seed_run, capsys):
     assert "5 inputs; 5 unchanged" in out
 
 
-@pytest.mark.slow
-def test_temporary_api_answers_and_dies_with_a_killed_cli(tmp_path):
-    """The CLI's temporary Prefect API serves /health, and a CLI killed with SIGKILL leaves no server."""
-    import signal
+def _alive(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status")
+    try:
+        return "zombie" not in status.read_text().lower()
+    except OSError:
+        return False
+
+
+def _wait_gone(pid: int, seconds: float) -> bool:
     import time
 
-    code = (
-        "import sys, time; from flows.deploy import TemporaryApi\n"
-        "api = TemporaryApi().start(); api.wait_ready(300); print(api.proc.pid, flush=True); time.sleep(600)\n"
+    deadline = time.monotonic() + seconds
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not _alive(pid)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_parent_watch_ends_a_child_whose_parent_was_killed():
+    """`watch_parent` alone (no PR_SET_PDEATHSIG): a grandchild watching its parent exits once that
+    parent is killed with SIGKILL."""
+    import signal
+
+    grandchild = (
+        "import os, time; from flows.deploy import watch_parent; "
+        "watch_parent(os.getppid(), lambda: os._exit(0), 0.05); print(os.getpid(), flush=True); time.sleep(120)"
     )
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env["PREFECT_HOME"] = str(tmp_path / "home")
-    child = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    parent = f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', {grandchild!r}]); time.sleep(120)"
+    child = subprocess.Popen([sys.executable, "-c", parent], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
-        server_pid = int(child.stdout.readline())
+        pid = int(child.stdout.readline())
+        assert _alive(pid)
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
-        deadline = time.monotonic() + 60
-        while Path(f"/proc/{server_pid}").exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        alive = Path(f"/proc/{server_pid}").exists() and "zombie" not in Path(f"/proc/{server_pid}/status").read_text().lower()
-        assert not alive, "the temporary API outlived its CLI"
+        assert _wait_gone(pid, 30), "the watching process outlived its killed parent"
     finally:
         if child.poll() is None:
             child.kill()
+
+
+def _api_children(pid: int) -> list[int]:
+    """Pids of the temporary API servers `newslake run` process `pid` started."""
+    found = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+            cmdline = (d / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and "serve_temporary_api" in cmdline:
+            found.append(int(d.name))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_temporary_api_dies_with_a_killed_run(tmp_path):
+    """A real `newslake run` killed with SIGKILL (the run process alone, not its group) once its
+    temporary API answers leaves no API server behind."""
+    import signal
+    import time
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "NEWSLAKE_PREFECT_API")}
+    env["PREFECT_HOME"] = str(tmp_path / "home")
+    cmd = [sys.executable, "-m", "flows.cli", "run", "--input", str(SEEDS), "--warehouse", str(tmp_path / "wh"), "--quiet"]
+    run = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    servers: list[int] = []
+    try:
+        deadline = time.monotonic() + 300
+        answered = False
+        while time.monotonic() < deadline and run.poll() is None and not answered:
+            servers = servers or _api_children(run.pid)
+            if servers:
+                port = Path(f"/proc/{servers[0]}/cmdline").read_bytes().decode().split("serve_temporary_api(")[1].split(",")[0]
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as r:
+                        answered = r.status == 200
+                except OSError:
+                    pass
+            time.sleep(0.1)
+        assert answered, "the run's temporary API never answered"
+        os.kill(run.pid, signal.SIGKILL)
+        assert run.wait(timeout=30) == -signal.SIGKILL  # killed mid-run, not finished on its own
+        assert _wait_gone(servers[0], 60), "the temporary API outlived its killed run"
+    finally:
+        if run.poll() is None:
+            run.kill()
+        for pid in servers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
