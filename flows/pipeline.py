@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -218,6 +218,30 @@ class Payload:
 @task(name="ingest", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
 def ingest_task(items: Payload, cfg: PipelineConfig, known: Payload, seen: Payload) -> Payload:
     return Payload(ingest_stage.ingest(items.value, cfg.ingest, known.value, seen.value))
+
+
+def count_blocks(
+    files: list[ingest_stage.InputFile],
+    cfg: PipelineConfig,
+    known: ingest_stage.Known,
+    indexed: Mapping[str, Any],
+    boilerplate: clean_stage.SiteBoilerplate,
+) -> clean_stage.SiteBoilerplate:
+    """The counting pass: the blocks of every document the run will clean and no published run has
+    indexed (those are counted already) added to `boilerplate`, batch by batch in run order, as
+    `ingest` reads them (the same records: unchanged inputs and repeated document ids left out)."""
+    seen: dict[str, str] = {}
+    units = (u for u in ingest_stage.iter_units(files, cfg.ingest, known) if not isinstance(u, ingest_stage.InputDone))
+    for batch in plan_batches(units, cfg.ingest.batch_size):
+        raws, _, _ = ingest_stage.ingest(batch, cfg.ingest, known, seen)
+        boilerplate.add(r for r in raws if r.doc_id not in indexed)
+        seen.update((r.doc_id, r.origin or r.source_id) for r in raws)
+    return boilerplate
+
+
+@task(name="count_blocks", cache_policy=NO_CACHE)
+def count_blocks_task(files: Payload, cfg: PipelineConfig, known: Payload, indexed: Payload, boilerplate: Payload) -> Payload:
+    return Payload(count_blocks(files.value, cfg, known.value, indexed.value, boilerplate.value))
 
 
 def _worker_died(task: Any, task_run: Any, state: Any) -> bool:
@@ -474,6 +498,10 @@ def news_pipeline(
         )
     )
     del stored_blocks
+    # Site boilerplate is counted over all of the run's new documents before the first batch is
+    # cleaned (a streaming pass over the inputs: one batch of records in memory at a time), so every
+    # document of the run is cleaned with the same learned boilerplate, whichever batch it is in.
+    state.boilerplate = count_blocks_task(Payload(files), cfg, Payload(known), Payload(indexed), Payload(state.boilerplate)).value
     # Batches are pipelined: while up to `workers` batches are cleaned, signed and mined for events on
     # the pool's processes, the flow ingests the next one and finished batches are written. Results
     # are collected oldest first, so memory holds at most `window` batches.
@@ -516,8 +544,6 @@ def news_pipeline(
             if not raws and not rejects:  # all unchanged since an earlier run: nothing to process or write
                 state.counts.update(records_in=unchanged, unchanged=unchanged)
                 continue
-            # documents a published run indexed are already counted
-            state.boilerplate.add(r for r in raws if r.doc_id not in indexed)
             label = f"batch {n_batch} ({_sources(batch)})"
             f_proc = process_task.submit(
                 pool_payload, Payload(raws), Payload(dict(state.boilerplate.fingerprints)), cfg, ref_date, run_id, label

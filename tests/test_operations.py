@@ -336,11 +336,6 @@ def test_hostile_folder_run_accounts_for_every_unit_and_reruns_unchanged(tmp_pat
     assert {t: wh.version(t) for t in CONTENT} == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 19.5 not done: the first run cleans early batches with the site boilerplate learned so far, "
-    "the refresh with all of it (measured: 1 of 300 documents changes, with its duplicates/dedup_index rows)",
-)
 def test_full_refresh_on_an_unchanged_corpus_changes_nothing(tmp_path):
     """Issue 19.5: `--full-refresh` over the same inputs (many small batches, so site boilerplate is
     learned batch by batch in the first run) changes no row of any table, and every event lists
