@@ -4,7 +4,9 @@ Stage logic lives in `tasks/` (pure functions); this module holds the thin @task
 flow that orders them. Each task run handles a whole batch (thousands of documents): a Prefect task
 run costs ~5 ms, so one per document would dominate the run time.
 
-Per batch: ingest (files -> raw records + rejects) and site-boilerplate counting in the flow, then
+First a counting pass: the site-boilerplate blocks of every new document of the run, read as a
+stream, so that every batch is cleaned with the same learned boilerplate. Then per batch: ingest
+(files -> raw records + rejects) in the flow, then
 `process_batch` (clean, MinHash signatures, event mentions, rows) on a worker process of the run's
 `BatchPool` (one per core), then the batch's documents, segments and quarantine rows are written as it
 finishes, so memory stays flat. Up to `workers + 1` batches are in flight; each finished batch leaves

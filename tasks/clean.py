@@ -315,8 +315,8 @@ class SiteBoilerplate:
     without a URL (JSONL records with only a text) have no site: their blocks count run-wide only.
 
     In: `stored` (site_key, fingerprint, n_documents) rows of the `boilerplate` table, then the new
-    documents of each batch (`add`), in batch order: a batch is cleaned with what was learned up to and
-    including itself. Out: `fingerprints` (site -> boilerplate fingerprints, `RUN_WIDE` -> the shared
+    documents of each batch (`add`), in run order. The flow counts all of a run's documents before it
+    cleans the first (a counting pass), so the run cleans every document with the same fingerprints. Out: `fingerprints` (site -> boilerplate fingerprints, `RUN_WIDE` -> the shared
     ones, for `clean`) and `rows` (the `boilerplate` table rows of blocks this run saw).
 
     Counts live in sorted numpy arrays (uint64 key of site + fingerprint, uint32 count; uint64 hashes of
