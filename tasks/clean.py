@@ -69,8 +69,10 @@ def clean_dump_text(text: str) -> dict[str, str]:
 
 
 def html_to_text(html: str) -> str:
-    """Article text only (no comments, no boilerplate) of one HTML page: the public extraction API."""
-    return clean_html_page(html)["article"]
+    """Article text only (no comments, no boilerplate) of one HTML page: the public extraction API.
+    The article of `clean_html_page`, without reading the comments' text."""
+    res = clean_html(html, CleanConfig(), with_metadata=False, with_comments=False)
+    return _article_text(res, None, res_title=False)[0]
 
 
 def clean_html_page(html: str, cfg: CleanConfig | None = None) -> dict[str, str]:

@@ -33,7 +33,7 @@ from tasks.blocks import (
     words_of,
 )
 from tasks.config import CleanConfig
-from tasks.metadata import html_metadata, split_title
+from tasks.metadata import html_metadata
 from tasks.records import normalise_words
 
 # --- parsing -----------------------------------------------------------------------------------
@@ -55,6 +55,7 @@ def _parser():
     return _PARSER
 
 
+_INVALID_XML_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _HTML_END_RE = re.compile(r"</html\s*>", re.I)
 _DOC_END_TAGS_RE = re.compile(r"</(?:html|body)\s*>", re.I)
 _TITLE_OPEN_RE = re.compile(r"<title\b[^>]*>", re.I)
@@ -63,13 +64,17 @@ _TITLE_END_RE = re.compile(r"[<\n]")
 
 
 def repair_html(html: str) -> str:
-    """Two breakages that make libxml2 lose a page's whole text where a browser shows it:
+    """Control characters that XML does not allow are removed, as trafilatura does before parsing
+    (libxml2 turns them into U+FFFD, and trafilatura then extracted nothing from one dragnet-dev
+    article holding a single BEL character). Then two breakages that make libxml2 lose a page's
+    whole text where a browser shows it:
     - markup after `</html>` (a second document appended, late scripts and articles of 2008-era CMSs):
       libxml2 2.14 drops everything after `</html>`, browsers put it in the body. The `</body>` and
       `</html>` end tags are taken out, so the rest stays in the tree;
     - a `<title>` never closed (a truncated head): its RCDATA runs to the end of the page and the
       tree has no body. The title is closed at its first line break or tag.
     (14 and 7 of google-news's 621 pages; one readability page has an article after `</html>`.)"""
+    html = _INVALID_XML_CHARS_RE.sub("", html)
     m = _HTML_END_RE.search(html)
     if m is not None and "<" in html[m.end() :]:
         html = _DOC_END_TAGS_RE.sub("", html)
@@ -131,20 +136,20 @@ def block_lines(el) -> list[str]:
 # A comment container names itself in its id or class: WordPress (#comments, .commentlist,
 # .comment-body), Blogger (#comments, .comment-holder), Disqus (#disqus_thread), Livefyre, Echo,
 # IntenseDebate (#idc-container), Jomcomment (#jc_commentsDiv) and most CMS themes.
-COMMENT_REGION_RE = re.compile(r"comment|disqus|livefyre|discussion|talkback|idc-container|echo-stream|reactions", re.I)
+# The names are matched lower-cased, without re.I (6x slower on these alternations: it was most of
+# the time spent finding regions).
+COMMENT_REGION_RE = re.compile(r"comment|disqus|livefyre|discussion|talkback|idc-container|echo-stream|reactions")
 # ... but not the reply form, a counter, a link or a button that merely mentions comments, nor a
 # sidebar widget of recent comments on other posts.
 NOT_REGION_RE = re.compile(
     r"form|respond|count|cnt|num|button|btn|link|rss|feed|closed|policy|rules|guideline|reasons|login|subscribe|share|icon|"
     r"no-?comments?\b|recent|widget|sidebar|popular|latest|most|module|add-?comment|post-?comment(?!s)|new-?comment|leave|write|"
     r"verify|preview|license|status|sort|paginat|paging|nav",
-    re.I,
 )
 # Inside a region: the parts that are chrome of the thread (forms, reply links, sorting, paging, votes).
 REGION_CHROME_RE = re.compile(
     r"form|respond|reply-?link|\breply\b|sort|paginat|paging|nav|subscribe|share|rss|feed|login|button|btn|toolbar|"
     r"actions|vote|rating|report|flag|avatar|item-control|delete|\bedit\b",
-    re.I,
 )
 REGION_CHROME_MAX_CHARS = 80
 FORM_MAX_CHARS = 300  # a form field's label and note; a block around a field with more text may hold comments
@@ -160,7 +165,7 @@ def comment_regions(tree) -> list:
     wrappers = {a for h in tree.xpath("//h1 | //*[@itemprop='articleBody']") for a in h.iterancestors()}
     found = []
     for el in tree.iter(*REGION_TAGS):
-        names = f"{el.get('id') or ''} {el.get('class') or ''}"
+        names = f"{el.get('id') or ''} {el.get('class') or ''}".lower()
         if len(names) < 4 or el in wrappers or not COMMENT_REGION_RE.search(names) or NOT_REGION_RE.search(names):
             continue
         found.append(el)
@@ -187,7 +192,7 @@ def comment_lines(region) -> list[str]:
     for el in list(region.iter("form", "h1", "h2", "h3", "h4", "h5", "h6", "div", "span", "ul", "p", "a", "li", "nav")):
         if el is region or el.getparent() is None:
             continue
-        names = f"{el.get('id') or ''} {el.get('class') or ''}"
+        names = f"{el.get('id') or ''} {el.get('class') or ''}".lower()
         chars = len(el.text_content())
         # Length guards: a badly closed <h2> or an ASP.NET page-wide <form> can hold the whole thread,
         # and a comment's own class may say "comment-has-avatar".
@@ -311,9 +316,11 @@ class PageText:
     meta: dict[str, str]
 
 
-def read_page(html: str, cfg: CleanConfig, with_metadata: bool = True) -> PageText | None:
-    """Parse once; metadata (`tasks.metadata`; only the <title> without `with_metadata`); drop
-    never-text elements; cut comment regions out; trafilatura."""
+def read_page(html: str, cfg: CleanConfig, with_metadata: bool = True, with_comments: bool = True) -> PageText | None:
+    """Parse once; metadata (`tasks.metadata`; without `with_metadata`, none); drop never-text
+    elements; cut comment regions out (their text lines only `with_comments`, or when the
+    `comment_match` rule needs them); trafilatura. Work the text APIs do not use is skipped (it was
+    ~15% of the time on dragnet-dev, more than trafilatura spends on its own parse)."""
     from lxml import etree
 
     tree = parse_html(html)
@@ -322,32 +329,40 @@ def read_page(html: str, cfg: CleanConfig, with_metadata: bool = True) -> PageTe
             return None
         text = _reparsed_text(html, cfg)  # lxml refused the page (a garbled XML declaration, say)
         return PageText(text, [], None, None, {}) if text.strip() else None
-    if with_metadata:
-        meta = html_metadata(tree)
-    else:
-        t = tree.find(".//title")
-        meta = {"title": split_title(" ".join(t.text_content().split()), None)} if t is not None else {}
-        meta = {k: v for k, v in meta.items() if v}
+    meta = html_metadata(tree) if with_metadata else {}
     etree.strip_elements(tree, *NEVER_TEXT, with_tail=False)
-    # libxml2 gives some malformed pages (a broken <html> tag) a tree without their text
-    tree_empty = len("".join(tree.itertext()).strip()) < cfg.min_clean_chars
     # Reader comments: cut out of the tree before trafilatura reads it, so none is left in the article.
     comments: list[str] = []
     if cfg.html_comment_regions:
+        lines = with_comments or "comment_match" in cfg.html_block_rules
         for region in comment_regions(tree):
-            comments.extend(comment_lines(region))
+            if lines:
+                comments.extend(comment_lines(region))
             region.drop_tree()
     etree.strip_elements(tree, *FORM_WIDGETS, with_tail=False)
     title = meta.get("title")  # already without " | Site name" (tasks.metadata.split_title)
-    headline = _headline(tree, title)
+    headline = _headline(tree, title) if with_metadata or "title" in cfg.html_block_rules else None
     big = len(html) > cfg.html_full_pass_max_chars
     text = _trafilatura_text(tree, cfg, fast=cfg.html_fast or big)
     if cfg.html_fast and not big and len(text) < cfg.html_fallback_min_chars:
         # trafilatura's fallbacks (its readability port, jusText) matter where the main pass finds little
         text = max(text, _trafilatura_text(tree, cfg, fast=False), key=len)
     if len(text.strip()) < cfg.min_clean_chars and not big:
-        text = max(text, _reparsed_text(html, cfg, visible_text=tree_empty), key=len)
+        text = max(text, _reparsed_text(html, cfg, visible_text=_tree_empty(html, cfg)), key=len)
     return PageText(text, comments, headline, title, meta)
+
+
+def _tree_empty(html: str, cfg: CleanConfig) -> bool:
+    """Whether lxml's tree of the page holds (almost) no text: libxml2 gives some malformed pages (a
+    broken <html> tag) a tree without their text. Only asked for near-empty extractions, so the page
+    is parsed again here rather than measured on every page."""
+    from lxml import etree
+
+    tree = parse_html(html)
+    if tree is None:
+        return True
+    etree.strip_elements(tree, *NEVER_TEXT, with_tail=False)
+    return len("".join(tree.itertext()).strip()) < cfg.min_clean_chars
 
 
 def _reparsed_text(html: str, cfg: CleanConfig, visible_text: bool = True) -> str:
@@ -404,15 +419,20 @@ def label_page(page: PageText, cfg: CleanConfig, rules: frozenset[str] | None = 
 
 
 def clean_html(
-    html: str, cfg: CleanConfig, site_fingerprints: frozenset[str] = frozenset(), with_metadata: bool = True
+    html: str,
+    cfg: CleanConfig,
+    site_fingerprints: frozenset[str] = frozenset(),
+    with_metadata: bool = True,
+    with_comments: bool = True,
 ) -> TextResult:
     """HTML page -> labelled blocks (title, article body, comments; removed blocks labelled), metadata.
 
     `site_fingerprints` is accepted for the stage's common signature; HTML pages are not matched
-    against site boilerplate learned from text dumps. `with_metadata=False` reads only the <title>
-    (the text APIs return no metadata).
+    against site boilerplate learned from text dumps. `with_metadata=False` reads no metadata (the
+    text APIs return none); `with_comments=False` cuts comment regions out without reading their
+    text (no `comment` blocks; the article is the same).
     """
-    page = read_page(html, cfg, with_metadata)
+    page = read_page(html, cfg, with_metadata, with_comments)
     if page is None:
         return TextResult(blocks=[])
     res = TextResult(blocks=label_page(page, cfg))
