@@ -126,3 +126,11 @@ def test_repair_leaves_ordinary_pages_alone():
 
     page = f"<html><head><title>T</title></head><body>{_article_page()}</body></html>\n"
     assert repair_html(page) == page
+
+
+def test_control_characters_are_removed_before_parsing():
+    from tasks.html_page import repair_html
+
+    page = f"<html><body><ul><li>{_ART}\x07</li></ul><p>{_ART}\x0b</p></body></html>"
+    assert repair_html(page) == page.replace("\x07", "").replace("\x0b", "")
+    assert "\ufffd" not in html_to_text(page)
