@@ -847,9 +847,12 @@ def tidy_spans(
     split, the name a person ("MLA John Rustad", "CNSA Administrator Zhang Kejian" -> "CNSA" +
     "Zhang Kejian"). Then person spans are joined across lowercase name particles. With `lexicon`,
     a sentence's first word that running text writes in lower case is dropped from a longer span
-    ("Later Gandhi" -> "Gandhi"), unless the span is a known name (`names`: "Far East")."""
+    ("Later Gandhi" -> "Gandhi"), unless the span is a known name (`names`: "Far East"). A person or
+    place span ending in a company word is an organisation ("Juniper Networks")."""
     out: list[tuple[int, int, str]] = []
     for a, b, typ in spans:
+        if typ in ("PER", "LOC") and b - a > 1 and words[b - 1].lower() in _COMPANY_HEADS:
+            typ = "ORG"
         if lexicon is not None and b - a > 1 and (a == 0 or words[a - 1] in _OPENERS):
             first = words[a]
             if (
@@ -861,6 +864,24 @@ def tidy_spans(
             ):
                 a += 1
         if typ == "PER":
+            # a common lower-case word inside a name ends what came before it: "French Elle editor
+            # Bauby" -> "Bauby" (not particles: "Kengo wa Dondo", "Zine al-Abidine Ben Ali")
+            cut = -1
+            if lexicon is not None:
+                cut = max(
+                    (
+                        j
+                        for j in range(a, b - 1)
+                        if words[j][:1].islower()
+                        and len(words[j]) > 2
+                        and "-" not in words[j]
+                        and words[j] not in PARTICLES
+                        and lexicon.get(words[j], 0) == 0
+                    ),
+                    default=-1,
+                )
+            if cut >= a:
+                a = cut + 1
             last = max((j for j in range(a, b) if _is_title(words[j])), default=-1)
             if last == b - 1:  # nothing after the title(s): a title alone, or a surname such as "King"
                 if all(_is_title(w) or w.rstrip(".") in TITLES for w in words[a:b]) and any(
@@ -894,6 +915,12 @@ def tidy_spans(
     return merge_particles(out, words)
 
 
+# last words of company names: a person or place span ending in one is an organisation
+# ("Juniper Networks", "Acme Holdings"); CoNLL++ train has these only as organisations
+_COMPANY_HEADS = frozenset(
+    "inc inc. corp corp. ltd ltd. plc llc co. gmbh ag networks systems technologies holdings airlines "
+    "motors communications software labs laboratories pharmaceuticals semiconductor electronics".split()
+)
 _OPENERS = frozenset(['"', "“", "‘", "'", "(", "[", "-", "--", ":"])
 
 

@@ -324,6 +324,11 @@ def test_sentence_spans_keep_initials_in_brackets_and_dotted_acronyms():
             {"Palestinian President Mahmoud Abbas", "Prime Minister Ehud Olmert"},
         ),
         ("The Palestinian President said talks would resume.", set(), {"Palestinian President", "President"}),
+        (
+            "In 1995, French Elle editor Bauby suffered a stroke.",
+            {("Bauby", "person")},
+            {"French Elle editor Bauby"},
+        ),
         ("MLA John Rustad said the province would appeal.", {("John Rustad", "person")}, {"MLA John Rustad"}),
         (
             "CNSA Administrator Zhang Kejian and Roscosmos head Dmitry Rogozin signed the agreement.",
@@ -416,6 +421,15 @@ def test_office_titles_split_organisation_spans_but_not_names_holding_them():
     # a lone "King" is a surname; a lone "President" is no one
     assert tg.tidy_spans([(0, 1, "PER")], ["King", "said"]) == [(0, 1, "PER")]
     assert tg.tidy_spans([(1, 2, "PER")], ["The", "President", "said"]) == []
+
+
+def test_company_words_end_organisations():
+    ws = ["Juniper", "Networks", "and", "Acme", "Holdings", "in", "West", "Bank"]
+    assert tg.tidy_spans([(0, 2, "PER"), (3, 5, "LOC"), (6, 8, "LOC")], ws) == [
+        (0, 2, "ORG"),
+        (3, 5, "ORG"),
+        (6, 8, "LOC"),
+    ]
 
 
 def test_consistent_labels_make_a_lone_surname_the_person():
