@@ -8,9 +8,12 @@ Out: `PageMetadata` (every field None when the page does not say), or the same a
 Sources, most trusted first: JSON-LD (`NewsArticle`, `Article`, `ReportageNewsArticle`, `BlogPosting`...,
 inside `@graph` or arrays; author as a string, an object or a list of them), `<meta>` (OpenGraph and
 `article:*`, Dublin Core, `sailthru.*`, `parsely-*`, `itemprop`), microdata (`itemprop=author` /
-`datePublished`), `<time datetime>`, `rel=author` links; then the page itself: byline and date
-elements (class or id naming a byline, author, date or time), a date in the URL, the first full date
-in the page's text. Language: `<html lang>` / `content-language` / `og:locale` / JSON-LD `inLanguage`,
+`datePublished`), `<time datetime>`, `rel=author` links, a date in the URL; then the page itself,
+read as lines near its headline: byline lines ("By ...", "Par ...", "Posted by ...", a name in
+capitals under the headline) and byline elements (class or id naming a byline or author); the date
+line or hinted date element nearest the headline (dates inside sentences and numeric dates of
+unknown day/month order are not used; month names in en/fr/de/es/it/pt/nl). Site name: the
+metadata's, else the title's end part when it is a domain or an outlet's name. Language: `<html lang>` / `content-language` / `og:locale` / JSON-LD `inLanguage`,
 else `detect_language` on the text (py3langid, its model shipped in the package).
 """
 
@@ -95,7 +98,10 @@ _BY_PREFIX_RE = re.compile(r"^\s*(?:(?:written|posted|reported|words|story|text|
 _NAME_RE = re.compile(r"^[A-Z\u00C0-\u024F][\w.'’\u00C0-\u024F-]*(?:\s+(?:[A-Z\u00C0-\u024F][\w.'’\u00C0-\u024F-]*|de|da|van|von|der|den|le|la|al|bin|and|&)){0,5}$")
 _NOT_A_NAME = frozenset(
     "comments comment share email print home news more about contact login subscribe search menu staff "
-    "follow twitter facebook posted updated published read view profile articles related".split()
+    "follow twitter facebook posted updated published read view profile articles related last update e-mail "
+    "january february march april may june july august september october november december jan feb mar apr jun jul aug "
+    "sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday today yesterday photo photos "
+    "photograph video file getty images image our".split()
 )
 _TRAILING_DATE_WORD_RE = re.compile(
     r"\s+(?:on\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -106,6 +112,8 @@ _COMPANY_WORDS = frozenset(
     "corp corporation hosting digital media limited gmbh communications services admin administrator editor editors "
     "staff newsroom desk team".split()
 )
+_AGENCIES = frozenset("reuters bloomberg xinhua interfax yonhap kyodo bernama tass ansa efe dpa apa belga anp tt ntb ria".split())
+_NOT_AUTHOR_HINT_RE = re.compile(r"image|photo|caption|figure|gallery|picture|thumb", re.I)
 _NOT_BYLINE_TAGS = frozenset("script style noscript form input button select option head link meta textarea".split())
 _URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/_-]?([01]\d)[/_-]?([0-3]\d)(?:[/_.-]|$)")
 _TITLE_SEP_RE = r"\s*(?:[|–—:·•»]|\s-)\s*"
@@ -124,6 +132,11 @@ class PageMetadata:
 
 def _clean(s: object) -> str:
     return " ".join(str(s).split()) if s is not None else ""
+
+
+def _text(el) -> str:
+    """An element's text with its parts spaced ("Marc Katz<br>Staff Writer" -> "Marc Katz Staff Writer")."""
+    return _clean(" ".join(el.itertext()))
 
 
 def _json_ld_objects(tree) -> list[dict]:
@@ -248,13 +261,13 @@ def _from_markup(tree) -> dict[str, str]:
             found["published"] = times[0].get("datetime")
     for el in tree.xpath('//*[@itemprop="author"]'):
         names = el.xpath('.//*[@itemprop="name"]')
-        v = (names[0].get("content") or _clean(names[0].text_content())) if names else (el.get("content") or _clean(el.text_content()))
+        v = (names[0].get("content") or _text(names[0])) if names else (el.get("content") or _text(el))
         if v := _person(v):
             found["author"] = v
             break
     if "author" not in found:
         for a in tree.xpath('//a[contains(concat(" ", normalize-space(@rel), " "), " author ")]'):
-            if v := _person(_clean(a.text_content())):
+            if v := _person(_text(a)):
                 found["author"] = v
                 break
     for link in tree.iter("link"):
@@ -267,6 +280,7 @@ def _from_markup(tree) -> dict[str, str]:
     return found
 
 
+_COMPANY_SUFFIX_RE = re.compile(r"\b(?:Inc|Ltd|LLC|Corp|Corporation|GmbH|plc|S\.A|Pty)\.?$", re.I)
 _SWALLOWED_RE = re.compile(r"</?(?:head|body|meta|link|title|html)\b", re.I)
 
 
@@ -274,57 +288,236 @@ def _person(text: str) -> str | None:
     """A byline's text -> the name(s) in it, or None when it does not look like one."""
     t = _clean(text)
     t = _BY_PREFIX_RE.sub("", t)
-    t = re.split(r"\s*(?:[|•·,;]|\s-\s|\s–\s|\s—\s|\bposted\b|\bpublished\b|\bupdated\b|\bon\s+(?=[A-Z0-9])|\d)", t, maxsplit=1)[0]
+    t = re.split(r"\s*(?:[|•·,;/(]|\s-\s|\s–\s|\s—\s|\bposted\b|\bpublished\b|\bupdated\b|\bon\s+(?=[A-Z0-9])|\d)", t, maxsplit=1)[0]
     t = _TRAILING_DATE_WORD_RE.sub("", t).strip(" .:-–—")
+    t = _strip_affiliation(_TRAILING_ROLE_RE.sub("", t).strip(" .:-–—"))
     if not (3 <= len(t) <= 60) or not _NAME_RE.match(t):
         return None
     words = t.split()
-    if len(words) > 6 or any(w.lower() in _NOT_A_NAME for w in words):
+    if len(words) > 6 or any(w.lower().strip(".") in _NOT_A_NAME for w in words):
         return None
     return t if _plausible_author(t) else None
+
+
+# "Staff Writer", "AP Sports Writer", "Associated Press Writer" after a name
+_TRAILING_ROLE_RE = re.compile(
+    r"(?:\s+(?:the\s+)?(?:AP|Associated\s+Press|Reuters|AFP|Staff|Senior|Sports|Entertainment|Business|Political|"
+    r"Chief|Special|Contributing|Correspondent|Staff)\b)*\s+(?:Writer|Reporter|Correspondent|Editor|Columnist)s?$",
+    re.I,
+)
+_TRAILING_AGENCY_RE = re.compile(r"\s+(?:the\s+)?(?:Associated\s+Press|AP|Reuters|AFP|UPI|Bloomberg)$", re.I)
+
+
+def _strip_affiliation(t: str) -> str:
+    """"TOM CANAVAN ASSOCIATED PRESS" -> "TOM CANAVAN", "Marc Kaufman WASHINGTON POST" -> "Marc Kaufman",
+    "MIRJAM SWANSON THE PRESS-ENTERPRISE" -> "MIRJAM SWANSON": an outlet after a name of 2+ words."""
+    if len((u := _TRAILING_AGENCY_RE.sub("", t)).split()) >= 2:
+        t = u
+    words = t.split()
+    if len(words) >= 3 and "THE" in words[2:]:
+        i = words.index("THE", 2)
+        return " ".join(words[:i])
+    if len(words) >= 3 and not words[0].isupper():
+        k = len(words)
+        while k > 2 and words[k - 1].isupper() and len(words[k - 1]) > 1:
+            k -= 1
+        if any(w.strip("-").lower() in _OUTLET_WORDS for w in words[k:]):
+            return " ".join(words[:k])
+    return t
+
+
+_OUTLET_WORDS = frozenset(
+    "post times news press herald tribune journal gazette star sun daily chronicle review independent express "
+    "mail guardian telegraph wire agency radio tv network examiner observer courier inquirer globe".split()
+)
 
 
 def _plausible_author(t: str) -> bool:
     """Not a web designer, a company or a site handle ("Vivid Interactive and Design", "calgarysun",
     "CBNNews"): one-word values only in capitals (agencies: "AFP", "REUTERS") or as a capitalised name."""
     words = t.split()
-    if any(w.lower().strip(".,") in _COMPANY_WORDS for w in words):
+    if any(w.lower().strip(".,") in _COMPANY_WORDS for w in words) or re.fullmatch(r"[a-z0-9 ._-]+", t):
         return False
-    if len(words) == 1:
-        w = words[0]
-        return w.isupper() or (w[:1].isupper() and w[1:].islower() and len(w) > 2 and not w.lower().endswith(("news", "times", "online", "daily")))
-    return True
+    if len(words) == 1:  # agencies only ("AFP", "REUTERS", "Reuters"): a lone capitalised word is a handle or a first name
+        return words[0].isupper() or words[0].lower() in _AGENCIES
+    return words[-1].lower() not in ("and", "&", "with", "of")
 
 
-def _from_page(tree) -> dict[str, str]:
-    """Byline and date elements (class/id hints), for pages without metadata."""
+def _from_page(tree, order: dict) -> tuple[dict[str, str], list[tuple[int, date]]]:
+    """Byline and date elements (class/id hints), for pages without metadata: the byline found
+    first, and every hinted date element's (document position, date)."""
     found: dict[str, str] = {}
+    dates: list[tuple[int, date]] = []
     for el in tree.xpath("//body//*[@class or @id]"):
         hint = f"{el.get('class') or ''} {el.get('id') or ''}"
-        want_author = "author" not in found and BYLINE_HINT_RE.search(hint)
-        want_date = "published" not in found and DATE_HINT_RE.search(hint)
+        want_author = "author" not in found and BYLINE_HINT_RE.search(hint) and not _NOT_AUTHOR_HINT_RE.search(hint)
+        want_date = len(dates) < MAX_DATE_ELEMENTS and DATE_HINT_RE.search(hint)
         if not (want_author or want_date) or "comment" in hint.lower():
             continue  # a commenter's name or date is not the article's
         if el.tag in _NOT_BYLINE_TAGS or len(el) > 12 or sum(1 for _ in itertools.islice(el.iter(), 40)) >= 40:
             continue  # a container, not a byline or a date line
-        txt = _clean(el.text_content())
-        if want_author and txt and len(txt) <= 120 and (v := _person(txt)):
+        txt = _text(el)
+        if want_author and txt and len(txt) <= 120 and (v := _element_person(el, txt)):
             found["author"] = v
         if want_date and txt and len(txt) <= 200 and (d := _full_date(txt) or _compact_date(txt)):
-            found["published"] = d.isoformat()
-        if "author" in found and "published" in found:
-            break
-    return found
+            dates.append((order.get(el, 0), d))
+    return found, dates
 
 
-def _full_date(text: str) -> date | None:
-    """The first date with day, month and year written out in `text` ("POSTED: 2:45 pm January 22, 2008")."""
-    from tasks.dates import find_dates
+MAX_DATE_ELEMENTS = 20
 
-    for dm in find_dates(text, date(2100, 1, 1)):
-        if dm.precision == "day" and re.search(r"(?:19|20)\d{2}", dm.text) and 1990 <= dm.date.year <= 2099:
-            return dm.date
+
+def _element_person(el, txt: str) -> str | None:
+    """A byline element's name: the first of its text pieces that is one ("Ben Silverman" of
+    "<a>Ben Silverman</a><span>Games</span>"), else its whole text read as a byline."""
+    for piece in el.itertext():
+        if piece.strip() and (v := _person(piece)):
+            return v
+    return _person(txt)
+
+
+# Month names of date lines, in the languages most news is written in (full names and the usual
+# abbreviations; abbreviations that are also common words, "out", "set", "ago", are left out).
+_MONTH_NAMES: dict[str, int] = {}
+for _month_no, _month_words in enumerate(
+    (
+        "january jan janvier janv januar jänner jaenner enero ene gennaio gen janeiro januari",
+        "february feb febr février fevrier févr fevr februar febrero febbraio fevereiro fev februari",
+        "march mar mars märz maerz mär marzo março marco maart mrt",
+        "april apr avril avr abril abr aprile",
+        "may mai mayo maggio mag maio mei",
+        "june jun juin juni junio giugno giu junho",
+        "july jul juillet juil juli julio luglio lug julho",
+        "august aug août aout agosto augustus",
+        "september sep sept septembre septiembre setiembre settembre setembro",
+        "october oct octobre oktober okt octubre ottobre ott outubro",
+        "november nov novembre noviembre novembro",
+        "december dec décembre decembre déc dezember dez diciembre dic dicembre dezembro",
+    ),
+    start=1,
+):
+    for _word in _month_words.split():
+        _MONTH_NAMES[_word] = _month_no
+_MON_RX = "|".join(sorted(map(re.escape, _MONTH_NAMES), key=len, reverse=True))
+_Y4 = r"((?:19|20)\d{2})(?![\d:])"
+_ORD = r"(?:st|nd|rd|th|er|e|º|°|\.)?"
+_DATELINE_RES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(rx, re.I))
+    for kind, rx in (
+        # 15 janvier 2008, 8-Jan-2008, 9th January 2008, 15 de enero de 2008, 29 Dec 15:58:00 2007
+        ("dmy", rf"(?<![\w.:/-])([0-3]?\d){_ORD}(?:\s+(?:de|of))?[\s.,/-]+({_MON_RX})\b\.?(?:\s+de)?[\s.,/-]*(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?\s+)?{_Y4}"),
+        # January 9 , 2008, Jan, 15, 2008, January 15th 2008, Dec 27 15:58:00 2007
+        ("mdy", rf"(?<![\w])({_MON_RX})\b\.?[\s,]+([0-3]?\d){_ORD}[\s,]+(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?\s+)?{_Y4}"),
+        # 2008-01-15, 2008/1/15, 2008.01.15
+        ("ymd", r"(?<![\w.:/-])((?:19|20)\d{2})([/.-])([01]?\d)\2([0-3]?\d)(?![\w/-]|\.\d)"),
+        # 15/01/2008, 1/17/2008, 01.09.2008, 31-12-2007, 15/01/08 (two-digit years only in a date line)
+        ("numeric", r"(?<![\w.:/-])([0-3]?\d)([/.-])([0-3]?\d)\2((?:19|20)\d{2}|\d{2})(?![\w/-]|\.\d)"),
+    )
+)
+# Time zones that say how a numeric date is ordered (GMT/UTC say nothing: used everywhere).
+_MONTH_FIRST_ZONES_RE = re.compile(r"\b(?:[ECMP][SD]T|ET|PT|AKST|HST)\b")
+_DAY_FIRST_ZONES_RE = re.compile(r"\b(?:BST|CET|CEST|EET|EEST|WET|WEST|IST|AEST|AEDT|ACST|AWST|WST|NZST|NZDT|SAST|MSK|HKT|SGT|PKT|WIB)\b")
+
+
+def _dateline_dates(text: str, short: bool) -> list[tuple[int, int, int, int, int, bool]]:
+    """Written dates of a line: (start, end, year, month, day, ambiguous) in order of position.
+    `ambiguous`: a numeric date both of whose orders are valid, read day first here. `short`: the
+    line is a date line, where two-digit years are read."""
+    out = []
+    for kind, rx in _DATELINE_RES:
+        for m in rx.finditer(text):
+            g = m.groups()
+            amb = False
+            if kind == "dmy":
+                d, mo, y = int(g[0]), _MONTH_NAMES[g[1].lower()], int(g[2])
+            elif kind == "mdy":
+                mo, d, y = _MONTH_NAMES[g[0].lower()], int(g[1]), int(g[2])
+            elif kind == "ymd":
+                y, mo, d = int(g[0]), int(g[2]), int(g[3])
+            else:
+                a, b, ys = int(g[0]), int(g[2]), g[3]
+                if len(ys) == 2 and not (short or _CLOCK_AFTER_RE.match(text, m.end())):
+                    continue
+                y = int(ys) if len(ys) == 4 else 2000 + int(ys) if int(ys) < 70 else 1900 + int(ys)
+                amb = a <= 12 and b <= 12 and a != b
+                d, mo = (b, a) if a <= 12 < b else (a, b)
+            try:
+                date(y, mo, d)
+            except ValueError:
+                continue
+            out.append((m.start(), m.end(), y, mo, d, amb))
+    out.sort()
+    return out
+
+
+def _full_date(text: str, lead_chars: int | None = None, day_first: bool | None = None) -> date | None:
+    """The first written date with day, month and year in `text` ("POSTED: 2:45 pm January 22, 2008",
+    "Mardi 15 janvier 2008", "15/01/08 15:46") that reads as a date line, not as a date inside a
+    sentence ("since March 15, 2003", "in this June 3, 2007, file photo"). A numeric date both of whose
+    orders are valid ("01/10/2008") counts only when a weekday or a time zone next to it, or the
+    page's other numeric dates (`day_first`), tell which it is. With `lead_chars` (a long line), only
+    a date starting within its first `lead_chars` characters or followed by a clock time counts."""
+    short = len(text) <= 40
+    for start, end, y, mo, d, amb in _dateline_dates(text, short):
+        if not 1990 <= y <= 2099:
+            continue
+        if lead_chars is not None and start > lead_chars and not _CLOCK_AFTER_RE.match(text, end):
+            continue
+        if _in_prose(text, start, end):
+            continue
+        if not amb:
+            return date(y, mo, d)
+        # read day first: (d, mo); the other order swaps them
+        if (r := _resolve_order(text, start, end, date(y, mo, d), date(y, d, mo), day_first)) is not None:
+            return r
     return None
+
+
+_CLOCK_AFTER_RE = re.compile(r"[\s,;@|-]*(?:at\s+|a\s+las\s+|à\s+|um\s+)?\d{1,2}[:.h]\d{2}\b", re.I)
+
+
+# A date preceded by one of these words is part of a sentence ("since", "after", "in this ...").
+_PROSE_BEFORE_RE = re.compile(
+    r"\b(?:since|after|before|until|till|from|between|through|during|in|of|this|that|to|and|or|than|as|"
+    r"ended|starting|began|born|died|til)\s*$",
+    re.I,
+)
+_PUBLISHING_WORDS = r"posted|published|updated|modified|created|written|filed|released|issued|dated|last\s+updated|edition"
+_PROSE_ON_RE = re.compile(r"(?<![\w:])([a-z]+)\s+on\s*$")  # a lowercase word: "imposed on", not "Cornwell on", "11am on"
+_PROSE_AFTER_RE = re.compile(r"^\s*,\s*(?:file|photo|when|after|and|but|which|who|in|at\s+the|the|a|an|to|of|as|while|before|during)\b", re.I)
+
+
+def _in_prose(text: str, start: int, end: int) -> bool:
+    """Whether the date at text[start:end] is inside a sentence rather than a date line."""
+    before = text[max(0, start - 40) : start]
+    after = text[end : end + 30]
+    if _PROSE_BEFORE_RE.search(before) and not re.search(rf"(?:{_PUBLISHING_WORDS})\W*(?:on|in)?\W*$", before, re.I):
+        return True
+    if (m := _PROSE_ON_RE.search(before)) and not re.fullmatch(rf"(?:{_PUBLISHING_WORDS})", m.group(1), re.I):
+        return True  # "imposed on January 11, 2007" (but "Posted on January 11, 2008")
+    return bool(_PROSE_AFTER_RE.match(after))
+
+
+_WEEKDAY_RE = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?", re.I)
+_WEEKDAY_NUM = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
+def _resolve_order(text: str, start: int, end: int, day_first_reading: date, month_first_reading: date, day_first: bool | None) -> date | None:
+    """An ambiguous numeric date at text[start:end]: the reading a weekday written within
+    20 characters of it agrees with, else the order a time zone after it implies (PST/EST: month
+    first; CET/IST/AEST...: day first), else the page's order `day_first`, else None."""
+    near = text[max(0, start - 20) : end + 20]
+    readings = {True: day_first_reading, False: month_first_reading}
+    if wd := _WEEKDAY_RE.search(near):
+        want = _WEEKDAY_NUM[wd.group(1).lower()]
+        hits = [r for r in readings.values() if r.weekday() == want]
+        return hits[0] if len(hits) == 1 else None
+    after = text[end : end + 40]
+    if _MONTH_FIRST_ZONES_RE.search(after):
+        return readings[False]
+    if _DAY_FIRST_ZONES_RE.search(after):
+        return readings[True]
+    return readings[day_first] if day_first is not None else None
 
 
 def _url_date(url: str | None) -> date | None:
@@ -339,23 +532,142 @@ def _url_date(url: str | None) -> date | None:
         return None
 
 
-def _text_date(tree, title: str | None = None) -> date | None:
-    """The first full date in the page's visible text after its headline (a dateline; within 3,000
-    characters of it), else in the first 6,000 characters; copyright years left out."""
-    texts = tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]")
-    buf = " ".join(_clean(t) for t in texts if t and t.strip())
-    start = 0
-    if title:
-        head = " ".join(title.split()[:6])
-        i = buf.find(head)
-        if i >= 0:
-            start = i
-    windows = ([buf[start : start + 3000]] if start else []) + [buf[:6000]]
-    for w in windows:
-        w = _COPYRIGHT_RE.sub(" ", w)
-        if d := _full_date(w) or _compact_date(w):
-            return d
+_BLOCK_TAGS = frozenset(
+    "p div td th li dd dt h1 h2 h3 h4 h5 h6 tr table ul ol section article header footer aside nav main body "
+    "blockquote pre form center address figure figcaption br hr".split()
+)
+DATELINE_MAX_CHARS = 160  # a line holding a date longer than this is prose or a caption
+
+
+def _doc_order(tree) -> dict:
+    """element -> its position in document order."""
+    return {el: i for i, el in enumerate(tree.iter())}
+
+
+def _lines(tree, order: dict) -> list[tuple[int, str]]:
+    """The page's visible text as lines: consecutive text nodes inside the same block element
+    (p, div, td, li, h1...) joined, as a browser would lay them out; each with the document
+    position of its first text node's element."""
+    lines: list[tuple[int, str]] = []
+    last = None
+    for t in tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"):
+        txt = _clean(t)
+        el = t.getparent()
+        if el is None:
+            continue
+        pos = order.get(el, 0)
+        if t.is_tail:  # a tail belongs to the element's parent
+            brk = el.tag in _BLOCK_TAGS
+            el = el.getparent()
+        else:
+            brk = el.tag in ("br", "hr")
+        while el is not None and el.tag not in _BLOCK_TAGS:
+            el = el.getparent()
+        if not txt:
+            continue
+        if lines and el is last and not brk:
+            lines[-1] = (lines[-1][0], lines[-1][1] + " " + txt)
+        else:
+            lines.append((pos, txt))
+        last = el
+    return lines
+
+
+def _headline_line(tree, lines: list[tuple[int, str]], title: str | None) -> int | None:
+    """Index of the line holding the headline: the title's first words, else the page's first
+    <h1>/<h2> with text; None when neither is found."""
+    for h in ([title] if title else []) + [_text(el) for el in tree.xpath("//body//h1 | //body//h2")[:3]]:
+        head = " ".join(h.split()[:6])
+        if len(head) >= 8 and (i := next((i for i, (_, ln) in enumerate(lines) if head in ln), None)) is not None:
+            return i
     return None
+
+
+def _page_date(lines: list[tuple[int, str]], start: int | None, hinted: list[tuple[int, date]]) -> date | None:
+    """The publication date a page without date metadata shows, from the hinted date elements
+    (`hinted`, from `_from_page`) and the date lines (the first within 3,000 characters after the
+    headline line `start`, the first within the page's first 6,000 characters): the one nearest
+    the headline, a line above it counting double (above it sit the site header's "today" dates,
+    below it the story's dateline and byline); the first of them when no headline is found. A date
+    line is a short line holding a full date ("Tuesday, January 15, 2008", "Posted: 10 Jan 2008
+    14:25 GMT"), not a date inside a sentence or a caption; copyright years are left out."""
+    import bisect
+
+    day_first = _numeric_order([ln for _, ln in lines])
+    positions = [pos for pos, _ in lines]
+    cands = [(bisect.bisect_left(positions, pos), d) for pos, d in hinted]  # line index, date
+    for w in ([_first_chars(lines[start:], 3000)] if start is not None else []) + [_first_chars(lines, 6000)]:
+        for pos, ln in w:
+            long = len(ln) > DATELINE_MAX_CHARS
+            ln = _COPYRIGHT_RE.sub(" ", ln)
+            if d := _full_date(ln, LEAD_CHARS if long else None, day_first) or (None if long else _compact_date(ln)):
+                cands.append((bisect.bisect_left(positions, pos), d))
+                break
+    if not cands:
+        return None
+    if start is None:
+        return min(cands, key=lambda c: c[0])[1]
+    return min(cands, key=lambda c: (c[0] - start if c[0] >= start else 2 * (start - c[0]), c[0]))[1]
+
+
+# A byline line: "By Jane Doe", "Par Jean Dupont", "Von Hans Meier", "Por Ana Ruiz", "Door Jan de Vries";
+# or "Posted by Jane Doe" inside a line.
+_BYLINE_LINE_RE = re.compile(r"^(?:(?:written|posted|reported|story|words|text)\s+)?(?:by|par|von|por|di|door|av|af)[:\s]+(?=\S)", re.I)
+_POSTED_BY_RE = re.compile(r"\b(?:posted|written|reported|filed)\s+by[:\s]+", re.I)
+BYLINE_LINES_BEFORE, BYLINE_LINES_AFTER = 3, 15
+
+
+_CAPS_NAME_RE = re.compile(r"^[A-Z][A-Z.'’-]+(?:\s+(?:[A-Z][A-Z.'’-]*|Mc[A-Z]+|de|van|von|da|al)){1,3}$")
+CAPS_NAME_LINES_AFTER = 4
+
+
+def _byline(lines: list[tuple[int, str]], start: int | None) -> str | None:
+    """The author named by a byline line near the headline (3 lines above it to 15 below): "By ...",
+    "Posted by ...", or a name alone in capitals within 4 lines below it ("RANDY SPORTAK")."""
+    if start is None:
+        return None
+    for i, (_, ln) in enumerate(lines[max(0, start - BYLINE_LINES_BEFORE) : start + BYLINE_LINES_AFTER], start=max(0, start - BYLINE_LINES_BEFORE)):
+        if len(ln) > 200:
+            continue
+        m = _BYLINE_LINE_RE.match(ln) or _POSTED_BY_RE.search(ln)
+        if m and (v := _person(ln[m.end() :])):
+            return v
+        if (
+            start < i <= start + CAPS_NAME_LINES_AFTER
+            and _CAPS_NAME_RE.match(ln)
+            and not any(w.lower().strip(".") in _GENERIC_TITLE_WORDS | _SITE_WORDS for w in ln.split())
+            and (v := _person(ln))
+        ):
+            return v
+    return None
+
+
+def _first_chars(lines: list[tuple[int, str]], n: int) -> list[tuple[int, str]]:
+    out, total = [], 0
+    for pos, ln in lines:
+        if total >= n:
+            break
+        out.append((pos, ln))
+        total += len(ln) + 1
+    return out
+
+
+LEAD_CHARS = 40  # in a long line, a date line is its beginning ("16 January 2008 – The Security Council ...")
+_NUMERIC_DATE_RE = re.compile(r"(?<![\w.:/-])([0-3]?\d)([/.-])([0-3]?\d)\2(?:(?:19|20)\d{2}|\d{2})(?![\w/-]|\.\d)")
+
+
+def _numeric_order(lines: list[str]) -> bool | None:
+    """Whether the page writes numeric dates day first (True: "28/12/2007" somewhere), month first
+    (False: "1/17/2008"), or cannot tell (None: neither, or both)."""
+    seen = set()
+    for ln in lines:
+        for m in _NUMERIC_DATE_RE.finditer(ln):
+            a, b = int(m.group(1)), int(m.group(3))
+            if a > 12 >= b:
+                seen.add(True)
+            elif b > 12 >= a:
+                seen.add(False)
+    return seen.pop() if len(seen) == 1 else None
 
 
 _COPYRIGHT_RE = re.compile(r"(?:©|\(c\)|copyright)\s*(?:(?:19|20)\d{2}\s*[-–]\s*)?(?:(?:19|20)\d{2})?", re.I)
@@ -397,6 +709,51 @@ def split_title(title: str | None, site: str | None) -> str | None:
     if len(longest.split()) >= 3 and all(len(p.split()) <= 5 for p in parts if p is not longest):
         return longest
     return t
+
+
+_DOMAIN_RE = re.compile(r"^(?:www\.)?[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|net|org|info|biz|tv|fm|news|[a-z]{2})$", re.I)
+_SITE_WORDS = _OUTLET_WORDS | frozenset(
+    "online magazine bbc cnn abc cbs nbc fox sky reuters bloomberg today weekly monthly sport sports "
+    "standard record register bulletin dispatch telegram recorder reporter sentinel leader mirror".split()
+)
+
+
+_GENERIC_TITLE_WORDS = frozenset(
+    "the news sport sports world business entertainment local national international politics health science "
+    "technology tech opinion life lifestyle arts culture travel update updates daily today latest breaking top "
+    "stories story headlines online home page section and & of in".split()
+)
+
+
+def _title_site(title: str | None) -> str | None:
+    """The site's name a page title carries ("Headline - NOLA.com", "The Telegraph - Calcutta (Kolkata) |
+    Sports | Headline", "Headline | Hindustan Times"): an end part of the title set apart by " | ",
+    " - ", " – ", " — ", " : ", " :: " or " » " that is a domain name, or (the last part, or the first
+    of three or more when it starts with "The") a short capitalised name with a news outlet's word (Times, Post, Herald, Press...) and a
+    word that is not a section's ("Entertainment News", "Daily Sports Update" are sections); None
+    otherwise."""
+    if not title:
+        return None
+    parts = [p.strip() for p in re.split(r"\s+(?:[|–—»:]|::|-)\s+", _clean(title)) if p.strip()]
+    if len(parts) < 2:
+        return None
+    for i, p in ((len(parts) - 1, parts[-1]), (0, parts[0])):
+        if len(" ".join(parts[:i] + parts[i + 1 :]).split()) < 2:
+            continue
+        if _DOMAIN_RE.match(p):
+            return p
+        words = [w.lower().strip(".,'’") for w in p.split()]
+        if (
+            1 <= len(words) <= 5
+            and (i == len(parts) - 1 or (len(parts) > 2 and words[0] == "the"))
+            and all(w[:1].isupper() or w in ("of", "and", "&", "the") for w in p.split())
+            and not re.search(r"[\d:>]", p)
+            and any(w in _SITE_WORDS for w in words)
+            and any(w not in _GENERIC_TITLE_WORDS for w in words)
+            and not p.endswith((".", "?", "!"))
+        ):
+            return p
+    return None
 
 
 def normalise_language(tag: str | None) -> str | None:
@@ -452,20 +809,24 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
             merged.setdefault(k, v)
     if "author" in merged:
         merged["author"] = _person_list(merged["author"], merged.get("site_name")) or ""
-    need_page = not merged.get("author") or not merged.get("published")
-    page = _from_page(tree) if need_page else {}
-    for k, v in page.items():
-        if not merged.get(k):
-            merged[k] = v
     published = _parse_date(merged.get("published")) or _url_date(merged.get("url")) or _url_date(url)
-    if published is None:
-        published = _parse_date(merged.get("modified")) or _text_date(tree, split_title(merged.get("title"), merged.get("site_name")))
+    if not merged.get("author") or published is None:
+        order = _doc_order(tree)
+        lines = _lines(tree, order)
+        start = _headline_line(tree, lines, split_title(merged.get("title"), merged.get("site_name")))
+        page, hinted = _from_page(tree, order)
+        if not merged.get("author"):
+            merged["author"] = _byline(lines, start) or page.get("author") or ""
+        if published is None:
+            published = _page_date(lines, start, hinted) or _parse_date(merged.get("modified"))
     site = merged.get("site_name")
+    if site and _COMPANY_SUFFIX_RE.search(site):  # "Internet Broadcasting Systems, Inc.": the publisher's company
+        site = _title_site(merged.get("title")) or site
     return PageMetadata(
         title=split_title(merged.get("title"), site),
         author=merged.get("author") or None,
         published=published,
-        site_name=site,
+        site_name=site or _title_site(merged.get("title")),
         url=merged.get("url") or url,
         language=normalise_language(merged.get("language")),
     )
@@ -475,6 +836,7 @@ def _person_list(v: str, site: str | None = None) -> str | None:
     """Structured author values: "By Jane Doe and John Roe" -> "Jane Doe and John Roe"; handles,
     URLs, the site's own name and company-like values dropped."""
     t = _BY_PREFIX_RE.sub("", _clean(v)).strip(" .")
+    t = _TRAILING_ROLE_RE.sub("", t.replace(",", " ,")).replace(" ,", ",").strip(" ,")  # "Jane Doe, Staff Writer"
     if not t or t.startswith("@") or "://" in t or len(t) > 120:
         return None
     if site and t.lower().replace(" ", "") == site.lower().replace(" ", ""):

@@ -191,3 +191,112 @@ def test_html_cleaner_title_keeps_its_last_word():
     assert clean_html(html, CleanConfig()).title == "Introducing Junior Gaspard, New CEO at Acme"
     html = html.replace("New CEO at Acme</title>", "New CEO at Acme | Acme</title>")
     assert clean_html(html, CleanConfig()).title == "Introducing Junior Gaspard, New CEO at Acme"
+
+
+# --- pages without metadata: date lines, bylines, the title's site name (issue 18.3) ---------
+
+PROSE = "<p>" + "Officials said the plan would take effect after a review, and critics said it went too far. " * 4 + "</p>"
+
+
+def _page(body: str, title: str = "Council approves new budget after long debate - Springfield Herald"):
+    return page_metadata(parse_html(f"<html><head><title>{title}</title></head><body>{body}</body></html>"))
+
+
+def test_date_line_next_to_the_headline_beats_the_headers_today_date():
+    body = (
+        "<div class='top'>Tuesday, January 15, 2008 | Subscribe</div><div>News Sports Business</div>"
+        "<h1>Council approves new budget after long debate</h1><div>By Jane Roe</div>"
+        "<div>Posted: 9:07 pm PST January 11, 2008</div>" + PROSE
+    )
+    md = _page(body)
+    assert md.published == date(2008, 1, 11)
+    assert md.author == "Jane Roe"
+
+
+def test_dates_inside_sentences_and_captions_are_not_publication_dates():
+    body = (
+        "<h1>Council approves new budget after long debate</h1>"
+        "<p>The city had not passed a budget on time since March 15, 2003, officials said.</p>"
+        "<p>The mayor, in this June 3, 2007, file photo.</p>"
+        "<p>Emergency rule was imposed on January 11, 2007, after months of turmoil.</p>" + PROSE
+    )
+    assert _page(body).published is None
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Mardi 15 janvier 2008 - No. 16400", date(2008, 1, 15)),  # French
+        ("Publicado el 15 de enero de 2008", date(2008, 1, 15)),  # Spanish
+        ("Aktualisiert: 3. März 2008, 14:05 Uhr", date(2008, 3, 3)),  # German
+        ("15/01/08 15:46", date(2008, 1, 15)),  # two-digit year in a date line
+        ("Article Launched: 01/09/2008 09:37:25 PM PST", date(2008, 1, 9)),  # a US zone: month first
+        ("Last Updated: 11:11am BST 10/01/2008", None),  # the zone is before the date: no order known
+        ("Monday | 07/01/2008", date(2008, 1, 7)),  # the weekday tells the order
+        ("Release: 01/10/2008", None),  # ambiguous, nothing tells: no date rather than a wrong one
+        ("Eurosport - Sat, 29 Dec 15:58:00 2007", date(2007, 12, 29)),
+        ("[ Published: 8-Jan-2008 ]", date(2008, 1, 8)),
+    ],
+)
+def test_date_lines_in_several_languages_and_numeric_orders(line, expected):
+    body = f"<h1>Council approves new budget after long debate</h1><div>{line}</div>" + PROSE
+    assert _page(body).published == expected
+
+
+def test_the_pages_other_numeric_dates_tell_an_ambiguous_dates_order():
+    body = (
+        "<h1>Council approves new budget after long debate</h1><div>Release: 01/10/2008</div>" + PROSE
+        + "<ul><li>Older story 1/17/2008</li></ul>"  # month first somewhere on the page
+    )
+    assert _page(body).published == date(2008, 1, 10)
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By JILL LAWLESS The Associated Press", "JILL LAWLESS"),
+        ("By JOSEPH WHITE AP Sports Writer", "JOSEPH WHITE"),
+        ("Par Jean Dupont", "Jean Dupont"),
+        ("Posted by Chris Cornwell on January 9, 2008 in Games", "Chris Cornwell"),
+        ("By staff writers", None),
+        ("Posted by Slaytanic", None),  # a lone capitalised word is a handle, not a byline
+    ],
+)
+def test_byline_lines_near_the_headline(byline, expected):
+    body = f"<h1>Council approves new budget after long debate</h1><div>{byline}</div>" + PROSE
+    assert _page(body).author == expected
+
+
+def test_byline_elements_keep_their_parts_apart_and_photo_credits_are_not_authors():
+    body = "<h1>Council approves new budget</h1><div class='byline'>Marc Katz<br>Staff Writer</div>" + PROSE
+    assert _page(body).author == "Marc Katz"
+    credit = "<h1>Council approves new budget</h1><div class='imageByline'>Kevork Djansezian, file</div>" + PROSE
+    assert _page(credit).author is None
+
+
+@pytest.mark.parametrize(
+    ("title", "site"),
+    [
+        ("Louisiana's new first lady is mom and MBA - NOLA.com", "NOLA.com"),
+        ("Fire in Burrabazar rages amidst fear | Hindustan Times", "Hindustan Times"),
+        ("The Telegraph - Calcutta (Kolkata) | Sports | Tour to continue", "The Telegraph"),
+        ("Pressure on Tasmanian health over abuse : thewest.com.au", "thewest.com.au"),
+        ("Review: Mad Money Cashes In On Cast - Entertainment News", None),  # a section, not a site
+        ("Samjhauta Express back on track | Nation | Page 2", None),  # a headline, not a site
+        ("Council approves new budget", None),
+    ],
+)
+def test_site_name_from_the_title(title, site):
+    assert _page(PROSE, title=title).site_name == site
+
+
+def test_the_titles_site_name_beats_a_publishers_company():
+    head = '<title>Council approves budget - KNTV.com</title><meta name="publisher" content="Internet Broadcasting Systems, Inc.">'
+    assert _md(head).site_name == "KNTV.com"
+
+
+def test_a_name_in_capitals_under_the_headline_is_a_byline_but_a_caps_heading_is_not():
+    body = "<h1>Council approves new budget after long debate</h1><div>RANDY SPORTAK</div>" + PROSE
+    assert _page(body).author == "RANDY SPORTAK"
+    heading = "<h1>Council approves new budget after long debate</h1><div>TOP STORIES</div>" + PROSE
+    assert _page(heading).author is None
