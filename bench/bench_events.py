@@ -3,14 +3,15 @@
     python bench/bench_events.py --data ../shared/datasets [--out metrics.json] [--previous REV]
 
 Prints, each figure naming its data:
-1. PLOVER gold records (events/plover-gsr/PLOVER_GSR_CAMEO.txt, 322 sentences): event-type accuracy
-   (the first PLOVER-category trigger of the sentence against the gold category, the v0.5 names of
-   the file mapped to PLOVER 0.8: DEMAND -> request, DISAPPROVE/INVESTIGATE -> accuse, FIGHT ->
-   assault), per type; source/target actor agreement (the predicted source/target overlaps a gold
-   source/target actor text); the share of gold actor texts found as actors.
-2. CASE 2021 task 2 snippets (events/case2021-task2/snippets.tsv, 1,019): type accuracy against
-   the subtypes mapped to the ontology (CASE_TO_TYPE), per type. The triggers are hand-written
-   and CAMEO-derived, not trained on either set: both are development data they were checked on.
+1. Event types on 5 held-apart folds of the labelled records (train/events.py): the PLOVER gold
+   records (events/plover-gsr/PLOVER_GSR_CAMEO.txt, 322 sentences, v0.5 names mapped to PLOVER 0.8:
+   DEMAND -> request, DISAPPROVE/INVESTIGATE -> accuse, FIGHT -> assault) and the CASE 2021 task 2
+   snippets (events/case2021-task2/snippets.tsv, 983 with a subtype mapped to the ontology); each
+   fold's classifier is trained on the other folds of both sets. Accuracy per set and per type for
+   the patterns alone (first trigger of one of the set's types), the classifier alone, and both
+   combined (what the pipeline runs: `tasks.event_classifier.sentence_type`).
+2. PLOVER source/target actor agreement (the predicted source/target overlaps a gold source/target
+   actor text, at the trigger of the combined type) and the share of gold actor texts found as actors.
 3. google-news gold articles (621): share of articles with at least one event, counts per type.
 4. Speed: the events stage (entities included: `extract_events`) on the google-news articles with 2
    worker processes, next to the previous events stage (git revision `--previous`, run from a
@@ -25,38 +26,19 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import train.events as te  # noqa: E402
 from tasks.entities import find_actors, learn_document, load_gazetteer  # noqa: E402
-from tasks.events import _source_target, find_triggers  # noqa: E402
+from tasks.events import _source_target  # noqa: E402
 from tasks.schema import EVENT_ONTOLOGY  # noqa: E402
 
-GSR_TO_TYPE = {"DEMAND": "request", "DISAPPROVE": "accuse", "INVESTIGATE": "accuse", "FIGHT": "assault"}
 PLOVER_TYPES = {t for t, (p, _c) in EVENT_ONTOLOGY.items() if p}
-CASE_TO_TYPE = {
-    "ABDUCT_DISSAP": "coerce", "AGREEMENT": "agree", "AIR_STRIKE": "assault", "ARMED_CLASH": "assault",
-    "ARREST": "arrest", "ART_MISS_ATTACK": "assault", "ATTACK": "assault", "CHANGE_TO_GROUP_ACT": "protest",
-    "CHEM_WEAP": "assault", "DISR_WEAP": "coerce", "FORCE_AGAINST_PROTEST": "coerce", "GOV_REGAINS_TERIT": "assault",
-    "GRENADE": "assault", "HQ_ESTABLISHED": "mobilize", "MOB_VIOL": "protest", "NON_STATE_ACTOR_OVERTAKES_TER": "assault",
-    "NON_VIOL_TERRIT_TRANSFER": "retreat", "PEACE_PROTEST": "protest", "PROPERTY_DISTRUCT": "assault",
-    "PROTEST_WITH_INTER": "protest", "REM_EXPLOS": "assault", "SEX_VIOL": "assault", "SUIC_BOMB": "assault",
-    "VIOL_DEMONSTR": "protest", "ORG_CRIME": "crime", "NATURAL_DISASTER": "disaster", "MAN_MADE_DISASTER": "accident",
-    "DIPLO": "consult",
-}
-# Types an arrest/crime sentence may be coded as by an analyst using PLOVER alone.
-EQUIVALENT = {("arrest", "coerce"), ("coerce", "arrest")}
-
-
-def _sentence_type(text: str, allowed: set[str] | None = None) -> tuple[str | None, tuple]:
-    for t in find_triggers(text):
-        if allowed is None or t[0] in allowed:
-            return t[0], t
-    return None, ()
 
 
 def _overlaps(a, gold_spans) -> bool:
@@ -73,58 +55,52 @@ def _gold_spans(text: str, actors) -> list[tuple[int, int]]:
     return out
 
 
-def plover_gold(path: Path) -> dict[str, float]:
-    records = [r for r in json.loads(path.read_text(encoding="utf-8")) if r.get("text") and r["event"] != "DOCUMENT"]
+def event_types(data: Path, folds: int) -> tuple[dict[str, float], list, list, dict]:
+    """Type accuracy on held-apart folds of the PLOVER gold records and the CASE 2021 snippets
+    (train/events.py: every fold's classifier trained on the other folds of both sets), for the
+    patterns alone, the classifier alone and both combined (what the pipeline runs)."""
+    records = te.load(data)
+    rows, trigs = te.design(records)
+    print(f"\nEvent types on {folds} held-apart folds of {len(records)} labelled records "
+          f"(events/plover-gsr PLOVER_GSR_CAMEO.txt, events/case2021-task2 snippets.tsv; each record its own document):")
+    preds = te.cross_validate(records, rows, trigs, folds, te.DEFAULT_L2)
+    acc = te.report(records, preds)
+    metrics = {
+        "plover_type_accuracy": round(acc["plover/combined"], 4),
+        "plover_type_accuracy_patterns": round(acc["plover/patterns"], 4),
+        "case_type_accuracy": round(acc["case/combined"], 4),
+        "case_type_accuracy_patterns": round(acc["case/patterns"], 4),
+    }
+    return metrics, records, trigs, preds
+
+
+def plover_actors(records: list, trigs: list, preds: dict) -> dict[str, float]:
+    """Source/target actor agreement on the PLOVER gold records: the predicted source (target)
+    overlaps a gold source (target) actor text; the trigger is the one of the held-apart combined
+    type (else the sentence's first trigger of a PLOVER type). And the share of gold actor texts found as actors."""
     gaz = load_gazetteer()
-    per = defaultdict(lambda: [0, 0])
     found = total = src_ok = tgt_ok = n_src = n_tgt = 0
-    for r in records:
-        text = r["text"]
-        gold = GSR_TO_TYPE.get(r["event"], r["event"].lower())
-        pred, trig = _sentence_type(text, PLOVER_TYPES)
-        per[gold][1] += 1
-        per[gold][0] += pred == gold
+    for r, trig_list, pred in zip(records, trigs, preds["combined"], strict=True):
+        if r[0] != "plover":
+            continue
+        text, raw = r[2], r[4]
+        trig = next((t for t in trig_list if t[0] == pred), None) or next((t for t in trig_list if t[0] in PLOVER_TYPES), None)
         ctx = learn_document(text, gaz)
         actors = find_actors(text, gaz, ctx)
-        src_spans, tgt_spans = _gold_spans(text, r.get("source")), _gold_spans(text, r.get("target"))
+        src_spans, tgt_spans = _gold_spans(text, raw.get("source")), _gold_spans(text, raw.get("target"))
         for s, e in src_spans + tgt_spans:
             total += 1
             found += any(a.start < e and s < a.end for a in actors if a.start >= 0)
-        if trig:
-            source, target = _source_target(pred, actors, trig[1], trig[2])
-        else:
-            source = target = None
+        source, target = _source_target(pred, actors, trig[1], trig[2]) if trig else (None, None)
         if src_spans:
             n_src += 1
             src_ok += _overlaps(source, src_spans)
         if tgt_spans:
             n_tgt += 1
             tgt_ok += _overlaps(target, tgt_spans)
-    n = len(records)
-    acc = sum(v[0] for v in per.values()) / n
-    print(f"\nPLOVER gold records ({n} sentences): type accuracy {acc:.3f}")
-    print("  " + ", ".join(f"{t} {v[0]}/{v[1]}" for t, v in sorted(per.items())))
-    print(f"  source actor agreement {src_ok / n_src:.3f} ({n_src}), target {tgt_ok / n_tgt:.3f} ({n_tgt}); gold actor texts found as actors {found / total:.3f} ({total})")
-    return {"plover_type_accuracy": round(acc, 4), "plover_source_agreement": round(src_ok / n_src, 4),
-            "plover_target_agreement": round(tgt_ok / n_tgt, 4), "plover_actor_found_rate": round(found / total, 4)}
-
-
-def case_snippets(path: Path) -> dict[str, float]:
-    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:] if line.count("\t") >= 2]
-    per = defaultdict(lambda: [0, 0])
-    for _id, text, sub in rows:
-        gold = CASE_TO_TYPE.get(sub.strip())
-        if gold is None:
-            continue
-        types = [t[0] for t in find_triggers(text)]
-        pred = Counter(types).most_common(1)[0][0] if types else None
-        per[gold][1] += 1
-        per[gold][0] += pred == gold or (pred, gold) in EQUIVALENT
-    n = sum(v[1] for v in per.values())
-    acc = sum(v[0] for v in per.values()) / n
-    print(f"\nCASE 2021 task 2 snippets ({n} with a mapped subtype): type accuracy {acc:.3f} (most frequent trigger type of the snippet)")
-    print("  " + ", ".join(f"{t} {v[0]}/{v[1]}" for t, v in sorted(per.items())))
-    return {"case_type_accuracy": round(acc, 4)}
+    print(f"  PLOVER source actor agreement {src_ok / n_src:.3f} ({n_src}), target {tgt_ok / n_tgt:.3f} ({n_tgt}); gold actor texts found as actors {found / total:.3f} ({total})")
+    return {"plover_source_agreement": round(src_ok / n_src, 4), "plover_target_agreement": round(tgt_ok / n_tgt, 4),
+            "plover_actor_found_rate": round(found / total, 4)}
 
 
 def google_news_docs(root: Path) -> list[tuple[str, str, date | None]]:
@@ -212,10 +188,10 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--previous", default="7b96cf8", help="git revision of the previous events stage")
     ap.add_argument("--no-speed", action="store_true")
+    ap.add_argument("--folds", type=int, default=5, help="held-apart folds of the labelled records")
     args = ap.parse_args()
-    metrics = {}
-    metrics |= plover_gold(args.data / "events" / "plover-gsr" / "PLOVER_GSR_CAMEO.txt")
-    metrics |= case_snippets(args.data / "events" / "case2021-task2" / "snippets.tsv")
+    metrics, records, trigs, preds = event_types(args.data, args.folds)
+    metrics |= plover_actors(records, trigs, preds)
     docs = google_news_docs(args.data / "google-news")
     metrics |= google_news(docs)
     if not args.no_speed:

@@ -33,6 +33,7 @@ from tasks.entities import (
     load_gazetteer,
     tag_sentences,
 )
+from tasks.event_classifier import load_model, sentence_type
 from tasks.records import split_sentences
 from tasks.schema import EVENT_ONTOLOGY
 
@@ -318,9 +319,14 @@ WORD_RE = re.compile(r"[\w'’-]+")
 
 
 def cameo_triggers(sentence: str, patterned_only: bool = False) -> list[tuple[str, int, int, str, str]]:
-    """(event type, start, end, verb text, CAMEO code) of the CAMEO verbs in a sentence: the longest
+    """(event type, start, end, verb text, CAMEO code, all its digits) of the CAMEO verbs in a sentence: the longest
     pattern of the verb's block whose words stand in order before (6 words) and after (8 words) it
     gives the code, else the verb's own code (not with `patterned_only`); `---` codes no event."""
+    return [t[:5] for t in _cameo_verbs(sentence) if t[5] or not patterned_only]
+
+
+def _cameo_verbs(sentence: str) -> list[tuple[str, int, int, str, str, bool]]:
+    """`cameo_triggers` with a last field: was the code given by a pattern (else the verb's own)."""
     cv = load_cameo_verbs()
     ms = list(WORD_RE.finditer(sentence))
     toks = [m.group(0).lower().replace("’", "'") for m in ms]
@@ -333,8 +339,10 @@ def cameo_triggers(sentence: str, patterned_only: bool = False) -> list[tuple[st
             if f:
                 hit = (n, f)
                 break
-        if hit is None or (i and ms[i].group(0)[0].isupper()):
-            i += hit[0] if hit else 1  # a capitalised word inside a sentence is a name ("Free Trade Agreement")
+        if hit is None or (i and ms[i].group(0)[0].isupper()) or toks[i : i + 2] == ["according", "to"]:
+            # a capitalised word inside a sentence is a name ("Free Trade Agreement"); "according to"
+            # attributes a report, it is no accord
+            i += hit[0] if hit else 1
             continue
         n, (block, code, verb) = hit
         before, after = toks[max(0, i - 6) : i], toks[i + n : i + n + 8]
@@ -343,9 +351,9 @@ def cameo_triggers(sentence: str, patterned_only: bool = False) -> list[tuple[st
             if (pb or pa) and pverb in ("", verb) and _in_order(pb, before) and _in_order(pa, after):
                 code, by_pattern = pcode, True
                 break
-        etype = cameo_type(code) if code != "---" and (by_pattern or not patterned_only) else None
+        etype = cameo_type(code) if code != "---" else None
         if etype:
-            out.append((etype, ms[i].start(), ms[i + n - 1].end(), sentence[ms[i].start() : ms[i + n - 1].end()], code[:2]))
+            out.append((etype, ms[i].start(), ms[i + n - 1].end(), sentence[ms[i].start() : ms[i + n - 1].end()], code, by_pattern))
         i += n
     return out
 
@@ -372,11 +380,17 @@ def event_mode(sentence: str, tpos: int, dated_future: bool) -> str:
 
 
 def find_triggers(sentence: str, space: bool | None = None) -> list[tuple[str, int, int, str, str]]:
-    """(event type, start, end, trigger text, CAMEO root code) of every trigger in a sentence, in
+    """(event type, start, end, trigger text, CAMEO code) of every trigger in a sentence, in
     text order: the hand-written patterns, then the CAMEO verbs where none of them matched; a
     "launch" of an investigation/attack/product is typed as such, and a bare launch needs a space
     word in the sentence (`space`: the caller knows the sentence names a space mission). At most
     one trigger per position."""
+    return trigger_candidates(sentence, space)[0]
+
+
+def trigger_candidates(sentence: str, space: bool | None = None) -> tuple[list[tuple[str, int, int, str, str]], list[tuple[str, int, int, str, str]]]:
+    """(`find_triggers`, every CAMEO verb of the sentence with its code): the second list is what the
+    sentence classifier reads besides the triggers."""
     out: list[tuple[str, int, int, str, str]] = []
     launch_of = {m.start(): t for t, rx in LAUNCH_OF for m in rx.finditer(sentence)}
     for etype, m in _pattern_matches(sentence):
@@ -391,10 +405,35 @@ def find_triggers(sentence: str, space: bool | None = None) -> list[tuple[str, i
         out.append((etype, m.start(), m.end(), m.group(0), EVENT_ONTOLOGY[etype][1]))
     # The CAMEO verbs the hand-written patterns do not cover: those a pattern of theirs confirms,
     # and in a sentence with no other trigger, the verb's own code.
-    for t in cameo_triggers(sentence, patterned_only=bool(out)):
-        if not any(t[1] < e and s < t[2] for _t, s, e, _x, _c in out):
-            out.append(t)
-    return sorted(out, key=lambda t: t[1])
+    verbs = _cameo_verbs(sentence)
+    patterned_only = bool(out)
+    for t in verbs:
+        if (t[5] or not patterned_only) and not any(t[1] < e and s < t[2] for _t, s, e, _x, _c in out):
+            out.append(t[:5])
+    return sorted(out, key=lambda t: t[1]), [t[:5] for t in verbs]
+
+
+def typed_triggers(sentence: str, space: bool | None = None) -> list[tuple[str, int, int, str, str]]:
+    """`find_triggers` with the sentence classifier's decision among the types it was trained on
+    (`tasks.event_classifier`: PLOVER categories, crisis occurrences): of the triggers of those
+    types one is kept, the one of the type the classifier gives the sentence (the first of them
+    retyped when none has it); triggers of the other types (sport, business, launches...) stay."""
+    triggers, verbs = trigger_candidates(sentence, space)
+    known = classifier_labels()
+    ours = [t for t in triggers if t[0] in known]
+    if not ours:
+        return triggers
+    stype, _p = sentence_type(sentence, triggers, verbs)
+    keep = next((t for t in ours if t[0] == stype), None)
+    if keep is None:
+        t0 = ours[0]
+        keep = (stype, t0[1], t0[2], t0[3], EVENT_ONTOLOGY[stype][1])
+    return sorted([t for t in triggers if t[0] not in known] + [keep], key=lambda t: t[1])
+
+
+@functools.lru_cache(maxsize=1)
+def classifier_labels() -> frozenset[str]:
+    return frozenset(load_model()[1])
 
 
 RELATIVE_CLAUSE_RE = re.compile(r",\s+(?:who|which|whose|where)\b[^,;]*(?:,|$)")
@@ -499,7 +538,7 @@ def extract_mentions(
         if not sdates and not lede:
             continue
         sentence = text[s_start:s_end]
-        triggers = find_triggers(sentence, _names_mission(sentence, gaz))
+        triggers = typed_triggers(sentence, _names_mission(sentence, gaz))
         if triggers:
             todo.append((i, sdates, lede, triggers))
     candidates = {i for i, *_rest in todo}
@@ -555,7 +594,7 @@ def extract_mentions(
                     trigger=ttext,
                     confidence=conf,
                     mode=mode,
-                    cameo_code=tcode or None,
+                    cameo_code=tcode[:2] or None,
                     source=source,
                     target=target,
                     location_country=loc_country,
@@ -914,11 +953,12 @@ def merge_events(
 
 
 def load_resources() -> None:
-    """Load the vendored dictionaries (actors, CAMEO verbs, gazetteer) and the tagger once per process,
+    """Load the vendored dictionaries (actors, CAMEO verbs, gazetteer), the event-type classifier and the tagger once per process,
     ~1-2 s: callers that time each document call this first, so no document pays for it."""
     load_gazetteer()
     load_dictionary()
     load_cameo_verbs()
+    load_model()
     find_actors("Paris.", load_gazetteer(), DocContext())
 
 

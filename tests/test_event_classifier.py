@@ -1,0 +1,68 @@
+"""The sentence event-type classifier (tasks/event_classifier.py) and how the triggers use it."""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pytest
+
+from tasks.event_classifier import HASH_BITS, featurize, hashed, labels, load_model, sentence_type
+from tasks.events import find_triggers, trigger_candidates, typed_triggers
+from tasks.schema import EVENT_ONTOLOGY
+
+
+def test_shipped_model_shape_and_labels_are_ontology_types():
+    weights, names = load_model()
+    assert weights.shape == (1 << HASH_BITS, len(names))
+    assert set(names) <= set(EVENT_ONTOLOGY)
+    assert {"agree", "assault", "protest", "arrest", "disaster"} <= set(names)
+    assert np.isfinite(weights).all()
+
+
+def test_features_are_stable_across_processes():
+    # crc32, not Python's salted hash(): the same sentence gives the same indices everywhere
+    mask = (1 << HASH_BITS) - 1
+    assert hashed(["w:protest", "bias"]).tolist() == [
+        zlib.crc32(b"w:protest") & mask,
+        zlib.crc32(b"bias") & mask,
+    ]
+
+
+def test_featurize_marks_intent_negation_and_first_trigger():
+    s = "Rebels said they will release the hostages but did not withdraw from the town."
+    trig, verbs = trigger_candidates(s)
+    feats = featurize(s, trig, verbs)
+    assert "w:rebel" in feats and "b:will_release" in feats
+    types = [t[0] for t in trig]
+    assert f"f:{types[0]}" in feats
+    assert any(f.startswith("i:") for f in feats)  # "will release"
+    assert any(f.startswith("n:") for f in feats)  # "did not withdraw"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Thousands of protesters marched through the capital on Sunday demanding the president's resignation.",
+            "protest",
+        ),
+        ("Police arrested three men suspected of smuggling weapons across the border.", "arrest"),
+        ("An earthquake of magnitude 6.1 struck the region, killing at least 20 people.", "disaster"),
+        ("Warplanes bombed rebel positions near the city, killing 12 fighters.", "assault"),
+        ("The two governments signed an agreement to reopen the border crossing.", "agree"),
+    ],
+)
+def test_clear_sentences_get_their_type(sentence, expected):
+    trig, verbs = trigger_candidates(sentence)
+    assert sentence_type(sentence, trig, verbs)[0] == expected
+
+
+def test_typed_triggers_keep_one_classifier_type_and_leave_other_types():
+    s = "Police arrested two protesters after clashes, and Manchester United beat Chelsea 2-1 on Saturday."
+    got = typed_triggers(s)
+    known = set(labels())
+    assert sum(t[0] in known for t in got) == 1
+    assert "sport_result" in {t[0] for t in got}
+    # the other types' triggers are find_triggers' own
+    assert [t for t in got if t[0] not in known] == [t for t in find_triggers(s) if t[0] not in known]
