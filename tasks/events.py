@@ -862,6 +862,21 @@ def _event_value(e: Event) -> str:
     return _iso(d.year, d.month if p != "year" else None, d.day if p == "day" else None)
 
 
+def _event_date_mention(gm: list[Mention]) -> Mention:
+    """The mention whose date the merged event takes: the best dated (day precision, a date written in
+    the text, confidence), but never later than a day-precision date of a mention that reports the
+    happening as done: each report's date is at most its article's reference date, so the earliest
+    of them keeps the event from lying after any reporting article's publication (issue 16.3; one
+    day apart can merge: "Sunday" in a Sunday paper and the Saturday paper's undated report)."""
+    best = max(gm, key=lambda m: (m.date_precision == "day", m.date_text != "", m.confidence))
+    done = [m for m in gm if m.mode != "planned" and m.date_precision == "day"]
+    if best.date_precision == "day" and done:
+        earliest = min(m.date_value for m in done)
+        if earliest < best.date_value:
+            return max((m for m in done if m.date_value == earliest), key=lambda m: (m.date_text != "", m.confidence))
+    return best
+
+
 def merge_events(
     mentions: Iterable[Mention],
     canonical_of: Mapping[str, str],
@@ -899,7 +914,7 @@ def merge_events(
             gm = [ms[i] for i in g]
             actors = _merge_actors(m.actors for m in gm)
             exp = _expanded(actors, gaz)
-            best = max(gm, key=lambda m: (m.date_precision == "day", m.date_text != "", m.confidence))
+            best = _event_date_mention(gm)
             value, precision = best.date_value, best.date_precision
             locs = [m.location for m in gm if m.location]
             here = (value, best.date_precision, best.date_text == "", exp, _most(locs))
@@ -910,7 +925,9 @@ def merge_events(
             doc_ids = sorted({m.doc_id for m in gm} | set(match.doc_ids if match else ()))
             if match:
                 actors = _merge_actors([match.actors, actors])
-                if match.date_precision == "day" or best.date_precision != "day":
+                if (match.date_precision == "day" or best.date_precision != "day") and not (
+                    best.mode != "planned" and precision == match.date_precision == "day" and _event_value(match) > value
+                ):  # a stored date later than a report of it as having happened is not taken (issue 16.3)
                     value, precision = _event_value(match), match.date_precision
             confidence = max([m.confidence for m in gm] + ([match.confidence] if match else []))
             if confidence < min_confidence:

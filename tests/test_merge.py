@@ -63,3 +63,18 @@ def test_copies_count_once_and_different_happenings_stay_apart(scores):
     assert main["s6-a"] != main["s1-a"]  # a train in India, the same day as the Croydon tram
     assert main["s7-a"] != main["s2-a"]  # Putin-Erdogan, the same day as Obama-Merkel
     assert main["s8-a"] != main["s5-a"]  # an arrest in Cardiff, the same day as one in Glasgow
+
+
+def test_a_merged_event_is_not_dated_after_a_report_of_it_as_done():
+    """Issue 16.3: the Saturday paper reports the meeting as done (dated by its publication), the
+    Sunday paper says "on Sunday": the one event may not be dated after the Saturday report."""
+    sat = ("sat", "Berlin talks. Chancellor Olaf Scholz met French President Emmanuel Macron in Berlin to discuss energy prices.", date(2023, 3, 4))
+    sun = ("sun", "Berlin talks. Chancellor Olaf Scholz met French President Emmanuel Macron in Berlin on Sunday to discuss energy prices.", date(2023, 3, 5))
+    mentions = extract_events([sat, sun], RUN_DATE)
+    main = [m for m in mentions if m.is_main]
+    assert {m.doc_id: m.date_value for m in main} == {"sat": "2023-03-04", "sun": "2023-03-05"}
+    events, assign = merge_events(mentions, {})
+    merged = {assign[i] for i, m in enumerate(mentions) if m.is_main}
+    assert len(merged) == 1, "one happening, two reports"
+    event = next(e for e in events if e.event_id in merged)
+    assert event.event_date == date(2023, 3, 4)
