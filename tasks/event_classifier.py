@@ -28,6 +28,7 @@ SUFFIXES = ("ations", "ation", "ings", "ing", "ied", "ies", "ed", "es", "s")
 MAX_CHARS = 600  # the first sentences of a long snippet carry its event
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _stem(w: str) -> str:
     for suf in SUFFIXES:
         if w.endswith(suf) and len(w) - len(suf) >= 3:
@@ -146,22 +147,28 @@ def sentence_type(
     model unless `weights`/`label_names` are given (the training script scores its folds with this)."""
     if weights is None or label_names is None:
         weights, label_names = load_model()
-    label_names = list(label_names)
+    index = _label_index(tuple(label_names))
     z = scores(weights, hashed(featurize(sentence, triggers, verbs)))
-    ok = set(label_names) if allowed is None else set(allowed) & set(label_names)
+    ok = index.keys() if allowed is None else set(allowed) & index.keys()
     cands = [t for t in triggers if t[0] in ok]
     if cands:
         first = cands[0]
-        z[label_names.index(first[0])] += PATTERN_BONUS if len(first[4]) <= 2 else CAMEO_BONUS
+        z[index[first[0]]] += PATTERN_BONUS if len(first[4]) <= 2 else CAMEO_BONUS
         cons = [_consequence(sentence, t) for t in cands]
-        if not all(cons):
+        if any(cons) and not all(cons):
             for etype in {t[0] for t in cands}:
                 if all(c for t, c in zip(cands, cons, strict=True) if t[0] == etype):
-                    z[label_names.index(etype)] -= CONSEQUENCE_PENALTY
-    mask = np.array([t in ok for t in label_names])
-    p = softmax(np.where(mask, z, -np.inf))
+                    z[index[etype]] -= CONSEQUENCE_PENALTY
+    if allowed is not None:
+        z = np.where(np.array([t in ok for t in label_names]), z, -np.inf)
+    p = softmax(z)
     best = int(np.argmax(p))
     return label_names[best], float(p[best])
+
+
+@functools.lru_cache(maxsize=8)
+def _label_index(label_names: tuple[str, ...]) -> dict[str, int]:
+    return {t: i for i, t in enumerate(label_names)}
 
 
 def scores(weights: np.ndarray, idx: np.ndarray) -> np.ndarray:

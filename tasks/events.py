@@ -232,19 +232,45 @@ def _anchor(rx: str) -> str:
     return lit.lower()
 
 
-# Every pattern of every type with its anchor, in table order (the order decides at equal starts).
+def _anchors(rx: str) -> tuple[str, ...]:
+    """Literal strings one of which every match of `rx` contains (lower case; () when unknown): the
+    anchor of a literal start, of each alternative of a leading group, or of what follows a leading
+    optional group ("(?:joint\\s+)?declaration" -> "declaration")."""
+    body = rx[2:] if rx.startswith("\\b") else rx
+    if body.startswith("(?:"):
+        depth, j = 0, 0
+        while j < len(body):
+            if body[j] == "\\":
+                j += 2
+                continue
+            depth += body[j] == "("
+            depth -= body[j] == ")"
+            if depth == 0:
+                break
+            j += 1
+        group, rest = body[3:j], body[j + 1 :]
+        if rest.startswith("?"):
+            return _anchors(re.sub(r"^\?(?:\\s[+*])?", "", rest))
+        alts = tuple(_anchor(a) for a in _top_level_alternatives(group))
+        return () if "" in alts else alts
+    a = _anchor(rx)
+    return (a,) if a else ()
+
+
+# Every pattern of every type with its anchors, in table order (the order decides at equal starts).
 # A per-sentence substring test skips the patterns that cannot match: one alternation over all of
-# them cost ~30 ms a sentence (re tries every alternative at every position).
-_ANCHORED: list[tuple[str, str, re.Pattern[str]]] = [
-    (_anchor(alt), t, re.compile(alt, re.I)) for t, rxs in TRIGGER_PATTERNS.items() for rx in rxs for alt in _top_level_alternatives(rx)
+# them cost ~30 ms a sentence (re tries every alternative at every position), and the patterns
+# starting with a group of alternatives were two thirds of the matching time while they had no anchor.
+_ANCHORED: list[tuple[tuple[str, ...], str, re.Pattern[str]]] = [
+    (_anchors(alt), t, re.compile(alt, re.I)) for t, rxs in TRIGGER_PATTERNS.items() for rx in rxs for alt in _top_level_alternatives(rx)
 ]
 
 
 def _pattern_matches(sentence: str) -> list[tuple[str, re.Match[str]]]:
     low = sentence.lower()
     found = []
-    for order, (anchor, t, rx) in enumerate(_ANCHORED):
-        if anchor and anchor not in low:
+    for order, (anchors, t, rx) in enumerate(_ANCHORED):
+        if anchors and not any(a in low for a in anchors):
             continue
         found.extend((m.start(), order, t, m) for m in rx.finditer(sentence))
     found.sort(key=lambda f: (f[0], f[1]))
@@ -257,6 +283,15 @@ def _pattern_matches(sentence: str) -> list[tuple[str, re.Match[str]]]:
     return out
 
 
+# Trigger words with another common sense in news, and the words that show it in the sentence:
+# (type, first four letters of the trigger) -> context. A clinical trial is no court case, a stock
+# market rally no protest, fighting games and a fighting chance no fighting (google-news, judged).
+OTHER_SENSE: dict[tuple[str, str], re.Pattern[str]] = {
+    ("trial", "tria"): re.compile(r"\b(?:clinical|vaccin\w*|drugs?|patients?|doses?|placebo|macaques|mice|free\s+trial|trial\s+(?:version|period|run))\b", re.I),
+    ("protest", "rall"): re.compile(r"\b(?:stocks?|shares|index(?:es)?|indices|markets?|Dow|Nasdaq|S&P|prices?|dollar|euro|yen|bonds?|futures|investors)\b", re.I),
+    ("assault", "figh"): re.compile(r"\bfighting\s+(?:games?|spirit|chance|fit|form|talk|words|irish)\b", re.I),
+}
+
 # Types that need a space mission or a launch vehicle in the sentence to be a "launch".
 SPACE_WORDS_RE = re.compile(r"\b(?:rocket|satellite|spacecraft|probe|mission|lander|rover|orbiter|capsule|module|telescope|space|orbit|Moon|lunar|Mars|launch\s+(?:pad|site|window|vehicle))\b", re.I)
 
@@ -268,6 +303,7 @@ class CameoVerbs:
     forms: Mapping[tuple[str, ...], tuple[int, str, str]]  # verb form tokens -> (block, code of the verb, verb)
     patterns: Mapping[int, tuple[tuple[str, tuple[frozenset[str], ...], tuple[frozenset[str], ...], str], ...]]  # block -> (code, before, after, verb)
     max_form: int
+    first_words: frozenset[str] = frozenset()  # first token of every form: most words are none
 
 
 @functools.lru_cache(maxsize=1)
@@ -290,7 +326,7 @@ def load_cameo_verbs() -> CameoVerbs:
         elif r[0] == "P":
             patterns[int(r[1])].append((r[2], words(r[3]), words(r[4]), r[5]))
     frozen = {b: tuple(sorted(ps, key=lambda p: -(len(p[1]) + len(p[2])))) for b, ps in patterns.items()}
-    return CameoVerbs(forms, frozen, max(len(f) for f in forms))
+    return CameoVerbs(forms, frozen, max(len(f) for f in forms), frozenset(f[0] for f in forms))
 
 
 def _in_order(want: tuple[frozenset[str], ...], toks: Sequence[str]) -> bool:
@@ -332,7 +368,11 @@ def _cameo_verbs(sentence: str) -> list[tuple[str, int, int, str, str, bool]]:
     toks = [m.group(0).lower().replace("’", "'") for m in ms]
     out = []
     i = 0
+    first_words = cv.first_words
     while i < len(toks):
+        if toks[i] not in first_words:
+            i += 1
+            continue
         hit = None
         for n in range(min(cv.max_form, len(toks) - i), 0, -1):
             f = cv.forms.get(tuple(toks[i : i + n]))
@@ -392,6 +432,7 @@ def trigger_candidates(sentence: str, space: bool | None = None) -> tuple[list[t
     """(`find_triggers`, every CAMEO verb of the sentence with its code): the second list is what the
     sentence classifier reads besides the triggers."""
     out: list[tuple[str, int, int, str, str]] = []
+    vetoed: list[tuple[int, int]] = []  # spans of pattern words used in another sense: no CAMEO verb there either
     launch_of = {m.start(): t for t, rx in LAUNCH_OF for m in rx.finditer(sentence)}
     for etype, m in _pattern_matches(sentence):
         if etype == "launch":
@@ -402,11 +443,15 @@ def trigger_candidates(sentence: str, space: bool | None = None) -> tuple[list[t
                     space = bool(SPACE_WORDS_RE.search(sentence))
                 if not space:
                     continue
+        veto = OTHER_SENSE.get((etype, m.group(0).lower()[:4]))
+        if veto is not None and veto.search(sentence):
+            vetoed.append((m.start(), m.end()))
+            continue
         out.append((etype, m.start(), m.end(), m.group(0), EVENT_ONTOLOGY[etype][1]))
     # The CAMEO verbs the hand-written patterns do not cover: those a pattern of theirs confirms,
     # and in a sentence with no other trigger, the verb's own code.
-    verbs = _cameo_verbs(sentence)
-    patterned_only = bool(out)
+    verbs = [t for t in _cameo_verbs(sentence) if not any(t[1] < e and s < t[2] for s, e in vetoed)]
+    patterned_only = bool(out or vetoed)
     for t in verbs:
         if (t[5] or not patterned_only) and not any(t[1] < e and s < t[2] for _t, s, e, _x, _c in out):
             out.append(t[:5])
@@ -523,7 +568,7 @@ def extract_mentions(
                 actors = actors + [replace(a, start=-1, end=-1) for a in prev if a.kind in ("organisation", "person") and (a.name, a.kind) not in have]
         return actors
 
-    todo: list[tuple[int, list[DateMention], bool, list]] = []  # sentence, its dates, lede?, triggers
+    todo: list[tuple[int, bool, list, list, list]] = []  # sentence, lede?, triggers, regions, each trigger's date
     di = 0
     for i, (s_start, s_end) in enumerate(sentences):
         while di < len(dates) and dates[di].start < s_start:
@@ -539,22 +584,25 @@ def extract_mentions(
             continue
         sentence = text[s_start:s_end]
         triggers = typed_triggers(sentence, _names_mission(sentence, gaz))
-        if triggers:
-            todo.append((i, sdates, lede, triggers))
+        if not triggers:
+            continue
+        regions = _regions(sentence)
+        tdates = [_trigger_date(sentence, s_start, t, sdates, regions, reference_date) for t in triggers]
+        # only sentences that will give a mention are tagged (the tagger is most of the stage's time)
+        if lede and not all(tdates):
+            triggers, tdates = _without_weak_undated(sentence, triggers, tdates)
+        if any(d is not None or (lede and t[0] != "statement") for t, d in zip(triggers, tdates, strict=True)):
+            todo.append((i, lede, triggers, regions, tdates))
     candidates = {i for i, *_rest in todo}
     out: list[Mention] = []
-    for i, sdates, lede, triggers in todo:
+    for i, lede, triggers, regions, tdates in todo:
         s_start, s_end = sentences[i]
         sentence = text[s_start:s_end]
-        regions = _regions(sentence)
         seen: set[tuple[str, str]] = set()
         actors: list[Actor] | None = None
-        for etype, tstart, tend, ttext, tcode in triggers:
+        for (etype, tstart, tend, ttext, tcode), dm in zip(triggers, tdates, strict=True):
             treg = _region_of(tstart, regions)
-            usable = [d for d in sdates if _region_of(d.start - s_start, regions) in (treg, -1) and (treg != -1 or _region_of(d.start - s_start, regions) == -1)]
-            usable = [d for d in usable if abs((d.start - s_start) - tstart) <= 160 and _date_fits(sentence, tstart, tend, ttext, d, s_start, reference_date)]
-            if usable:
-                dm = min(usable, key=lambda d: abs((d.start - s_start) - tstart))
+            if dm is not None:
                 value, precision, dtext, dconf, ddate = dm.value, dm.precision, dm.text, dm.confidence, dm.date
             elif lede and etype != "statement":
                 value, precision, dtext, dconf, ddate = reference_date.isoformat(), "day", "", 0.85, reference_date
@@ -618,6 +666,27 @@ def _redate_lede(ms: list[Mention], reference: date, days_back: int = 7) -> list
                 m = replace(m, date_value=x.date_value, date_text=x.date_text, location=m.location or x.location, location_country=m.location_country or x.location_country)
         out.append(m)
     return out
+
+
+def _without_weak_undated(sentence: str, triggers: list, tdates: list) -> tuple[list, list]:
+    """Leave out the lede triggers that have no date of their own and are only a CAMEO verb's own
+    code (no pattern of its block confirms it: "runs into", "puts", "treated"): dated by the
+    publication date alone, these were most of the wrong main events on real news."""
+    confirmed = {t[1] for t in _cameo_verbs(sentence) if t[5]}
+    keep = [(t, d) for t, d in zip(triggers, tdates, strict=True) if d is not None or len(t[4]) <= 2 or t[1] in confirmed]
+    return [t for t, _d in keep], [d for _t, d in keep]
+
+
+def _trigger_date(
+    sentence: str, s_start: int, trigger: tuple[str, int, int, str, str], sdates: Sequence[DateMention], regions: list[tuple[int, int, bool]], reference: date
+) -> DateMention | None:
+    """The date mention of the sentence that dates `trigger`: in its clause (or the main clause),
+    within 160 characters, fitting it (`_date_fits`), the nearest; None when none does."""
+    _etype, tstart, tend, ttext, _code = trigger
+    treg = _region_of(tstart, regions)
+    usable = [d for d in sdates if _region_of(d.start - s_start, regions) in (treg, -1) and (treg != -1 or _region_of(d.start - s_start, regions) == -1)]
+    usable = [d for d in usable if abs((d.start - s_start) - tstart) <= 160 and _date_fits(sentence, tstart, tend, ttext, d, s_start, reference)]
+    return min(usable, key=lambda d: abs((d.start - s_start) - tstart)) if usable else None
 
 
 PAST_TRIGGER_RE = re.compile(r"(?:ed|\bmet|\bheld|\btook|\bwon|\bbeat|\bfought|\bshot|\bstole|\bdrew|\blost|\bsought|\bwithdrew|\bsaid)$", re.I)

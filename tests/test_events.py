@@ -213,3 +213,34 @@ def test_merging_key_partitions_separately_equals_merging_all_at_once(seed_event
         assert sorted(split, key=lambda e: e.event_id) == sorted(whole, key=lambda e: e.event_id), parts
     # a stored event and the mentions that match it share a key
     assert {event_key(e) for e in seed_events} == {mention_key(m) for m in mentions if m.confidence >= 0.5}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "absent", "present"),
+    [
+        # another sense of the trigger word: no event of that type, and no CAMEO verb in its place
+        ("Soulcalibur IV will raise the bar for all next-generation fighting games.", "assault", None),
+        ("U.S. stock indexes rally and close higher Monday.", "protest", None),
+        ("All 12 macaques vaccinated with the drug during a trial suppressed disease symptoms.", "trial", None),
+        # the news sense stays
+        ("Fighting broke out in the capital on Monday.", None, "assault"),
+        ("The trial of the former minister opened on Monday.", None, "trial"),
+        ("Thousands of protesters held a rally in the capital.", None, "protest"),
+    ],
+)
+def test_trigger_words_in_another_sense(sentence, absent, present):
+    from tasks.events import find_triggers
+
+    types = {t[0] for t in find_triggers(sentence)}
+    if absent:
+        assert absent not in types and not types, types
+    if present:
+        assert present in types
+
+
+def test_lede_triggers_need_a_pattern_or_a_date():
+    # "runs into" is a CAMEO verb's own code with no pattern confirming it: a headline dated only by
+    # the publication date does not become an event from it; a dated body sentence with a pattern does
+    text = "Bhandarkar's film runs into casting trouble\n\nThe director met the producers in Mumbai on Monday."
+    ms = extract_mentions("d", text, date(2008, 1, 9), True)
+    assert [(m.event_type, m.date_value) for m in ms] == [("consult", "2008-01-07")]
