@@ -357,21 +357,24 @@ def real_articles(data: Path, split: str = "all", min_words: int = 25) -> list[t
 
 
 def _distinct(arts: list[tuple[str, str, list[str]]], max_shared: float = 0.1) -> list[tuple[str, str, list[str]]]:
-    """The articles minus those sharing more than `max_shared` of their word 5-grams with an earlier one
-    (the sets hold near-identical pages: lorem-ipsum test pages, one agency story under two headlines):
-    bases must be unrelated."""
+    """The articles minus those sharing more than `max_shared` of their word 5-grams with an earlier one,
+    or holding more than `max_shared` of an earlier one's (the sets hold near-identical pages:
+    lorem-ipsum test pages, one agency story under two headlines, a brief and the longer page that
+    contains it): bases must be unrelated, and remixed bases must not hold most of a real one."""
     from collections import Counter
 
     owner: dict[str, int] = {}
+    sizes: list[int] = []
     kept = []
     for a in arts:
         ws = " ".join(a[2]).lower().split()
         grams = {" ".join(ws[i : i + 5]) for i in range(max(1, len(ws) - 4))}
         shared = Counter(owner[g] for g in grams if g in owner)
-        if shared and shared.most_common(1)[0][1] > max_shared * len(grams):
+        if any(n > max_shared * len(grams) or n > max_shared * sizes[k] for k, n in shared.items()):
             continue
         for g in grams:
             owner.setdefault(g, len(kept))
+        sizes.append(len(grams))
         kept.append(a)
     return kept
 
@@ -418,21 +421,29 @@ def _site_templates(r: random.Random, n: int, titles: list[str]) -> list[SiteTem
 
 
 def _remix(r: random.Random, arts: list[tuple[str, str, list[str]]]) -> tuple[str, list[str]]:
-    """A base made of real sentences, each from another article (used when the real articles run out):
-    at least eight sentences, so that no base is mostly inside one article."""
+    """A base made of real sentences (used when the real articles run out): at least eight sentences,
+    each from another article and at most a quarter of that article's words, so that no base holds
+    most of a short real article (a remix that contains a 40-word brief is a copy of it, not an
+    unrelated base)."""
     from tasks.records import split_sentences
 
     paras = []
     n_sent = 0
+    used: set[int] = set()
     while len(paras) < 2 or n_sent < 8:
         sents = []
         for _ in range(r.randint(1, 4)):
-            _, _, ps = r.choice(arts)
+            a = r.randrange(len(arts))
+            if a in used:
+                continue
+            _, _, ps = arts[a]
             text = r.choice(ps)
-            spans = [(a, b) for a, b in split_sentences(text) if 5 <= len(text[a:b].split()) <= 60]
+            limit = sum(len(p.split()) for p in ps) / 4
+            spans = [(x, y) for x, y in split_sentences(text) if 5 <= len(text[x:y].split()) <= min(60, limit)]
             if spans:
-                a, b = r.choice(spans)
-                sents.append(text[a:b].strip())
+                x, y = r.choice(spans)
+                sents.append(text[x:y].strip())
+                used.add(a)
         if sents:
             paras.append(" ".join(sents))
             n_sent += len(sents)
@@ -440,6 +451,22 @@ def _remix(r: random.Random, arts: list[tuple[str, str, list[str]]]) -> tuple[st
             break
     _, title, _ = r.choice(arts)
     return title, paras
+
+
+def _thread_windows(r: random.Random, threads: list[list[str]]) -> list[list[str]]:
+    """The comment threads cut into disjoint windows of 4-20 consecutive comment lines, shuffled: each
+    `comments` copy takes the next one, so copies of different bases never share a thread (under
+    different articles, real threads differ); once they are used up, threads of lines drawn from
+    random threads."""
+    out = []
+    for t in threads:
+        s = 0
+        while len(t) - s >= 4:
+            n = r.randint(4, 20)
+            out.append(t[s : s + n])
+            s += n
+    r.shuffle(out)
+    return out
 
 
 def _spin(paras: list[str], rate: float, r: random.Random, vocab: list[str]) -> list[str]:
@@ -488,7 +515,9 @@ def realistic_pages(data: Path, n_docs: int, seed: int = 1, split: str = "all", 
     r.shuffle(order)
     vocab = sorted({w for _, _, ps in arts[:400] for p in ps for w in p.split() if w.isalpha()})
     sites = _site_templates(r, n_sites, [t for _, t, _ in arts])
-    produced = cluster_no = 0
+    windows = _thread_windows(r, threads)
+    lines = [x for t in threads for x in t]
+    produced = cluster_no = n_threads = 0
 
     def render(site: SiteTemplate, title: str, body: list[str], comments: list[str], with_url: bool, doc_id: str) -> RealPage:
         lines = [*site.header, title, *body, *site.footer]
@@ -525,9 +554,8 @@ def realistic_pages(data: Path, n_docs: int, seed: int = 1, split: str = "all", 
             elif kind == "spun":
                 vbody = _spin(body, r.uniform(0.05, 0.15), r, vocab)
             elif kind == "comments":
-                t = r.choice(threads)
-                s = r.randrange(0, max(1, len(t) - 4))
-                vcomments = t[s : s + r.randint(4, 20)]
+                vcomments = windows[n_threads] if n_threads < len(windows) else r.sample(lines, r.randint(4, 20))
+                n_threads += 1
             elif kind == "repeated":
                 k = r.randrange(len(body))
                 vbody = body[: k + 1] + body[k : k + r.randint(1, 2)] + body[k + 1 :]

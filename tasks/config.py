@@ -54,6 +54,7 @@ class DedupConfig:
     containment_min_jaccard: float = 0.2  # containment is only considered above this estimated Jaccard
     member_min_jaccard: float = 0.2  # every two members of a cluster reach this estimated Jaccard ...
     member_min_containment: float = 0.5  # ... or this containment (no member unrelated to another)
+    repeat_share_max: float = 0.7  # a text whose signature shows under this share of its shingles distinct counts those (repeated paragraphs)
     min_words: int = 30  # documents shorter than this are matched exactly only (site chrome false merges)
     seed: int = 1  # seed of the hash permutations; changing it invalidates the stored index
 

@@ -201,7 +201,7 @@ DEDUP_INDEX = TableSpec(
         ("text_hash", pa.string(), False, "xxh64 of the normalised clean text."),
         ("n_words", pa.int32(), False, "Words in the normalised clean text (short documents are matched exactly only)."),
         ("published_date", pa.date32(), True, "Publication date (used to choose canonical copies)."),
-        ("signature", pa.binary(), True, "MinHash signature: `num_perm` little-endian uint32 values; null for short documents."),
+        ("signature", pa.binary(), True, "MinHash signature (one-permutation, densified): `num_perm` little-endian uint32 values; null for short documents."),
         ("canonical_doc_id", pa.string(), False, "Canonical copy of the document's cluster when it was indexed."),
         ("run_id", pa.string(), False, "Run that wrote this row."),
         ("record_hash", pa.string(), False, "Hash of the row's content columns."),
