@@ -75,17 +75,27 @@ def _mix(h: np.ndarray) -> np.ndarray:
         return h ^ (h >> np.uint64(31))
 
 
+def _geometric(base: int, n: int) -> np.ndarray:
+    """base^i mod 2^64 for i < n, by doubling (log2(n) vectorised multiplies, not a sequential cumprod)."""
+    out = np.empty(n, dtype=np.uint64)
+    out[0] = 1
+    k = 1
+    with np.errstate(over="ignore"):
+        while k < n:
+            m = min(k, n - k)
+            np.multiply(out[:m], np.uint64(pow(base, k, 2**64)), out=out[k : k + m])
+            k += m
+    return out
+
+
 @functools.lru_cache(maxsize=2)
 def _pow_table(n: int) -> tuple[np.ndarray, np.ndarray]:
-    with np.errstate(over="ignore"):
-        powers = np.cumprod(np.full(n, _BASE, dtype=np.uint64)) * np.uint64(_BASE_INV)  # B^i
-        inv = np.cumprod(np.full(n, _BASE_INV, dtype=np.uint64)) * np.uint64(_BASE)  # B^-i
-    return powers, inv
+    return _geometric(_BASE, n), _geometric(_BASE_INV, n)
 
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     """B^i and B^-i mod 2^64 for i < n (at least): constants, kept for the next chunk of the same size."""
-    return _pow_table(max(1 << 20, 1 << (n - 1).bit_length()))
+    return _pow_table(max(1 << 19, 1 << (n - 1).bit_length()))
 
 
 def word_hashes(buf: bytes) -> np.ndarray:
@@ -270,15 +280,21 @@ def shingle_counts(sigs: np.ndarray, n_words: np.ndarray, cfg: DedupConfig) -> n
 
 def verify_pairs(sigs: np.ndarray, sizes: np.ndarray, pairs: np.ndarray, cfg: DedupConfig, chunk: int = 65536) -> np.ndarray:
     """Boolean mask of candidate pairs that are near duplicates, vectorised: estimated Jaccard >=
-    `jaccard_threshold`, or a truncated copy (the shorter text's shingles mostly inside the longer one:
-    containment |A∩B| / min(|A|, |B|) >= `containment_threshold`, with |A∩B| = J(|A|+|B|)/(1+J))."""
+    `jaccard_threshold`, or the shorter text mostly inside the longer one (truncated copies, a comment
+    thread appended): containment |A∩B| / min(|A|, |B|) = J(1 + r)/(1 + J), r = max/min of the distinct
+    shingle counts, >= `containment_threshold`, when the shorter text has `containment_min_shingles`.
+    The estimate's error grows with r (a 150-word article under a 450-word thread: J ~0.25 estimated
+    from 128 values +- 0.04, containment +- 0.12); allowing for it (accepting within one standard
+    error) found 0.4% more copies at 3x the mixed clusters on the realistic bench, so it is not done."""
     ok = np.zeros(len(pairs), dtype=bool)
     for s in range(0, len(pairs), chunk):
         p = pairs[s : s + chunk]
         j = (sigs[p[:, 0]] == sigs[p[:, 1]]).mean(axis=1)
         na, nb = sizes[p[:, 0]], sizes[p[:, 1]]
-        containment = j * (na + nb) / ((1 + j) * np.minimum(na, nb))
-        ok[s : s + chunk] = (j >= cfg.jaccard_threshold) | ((j >= cfg.containment_min_jaccard) & (containment >= cfg.containment_threshold))
+        lo = np.minimum(na, nb)
+        containment = j * (1 + np.maximum(na, nb) / lo) / (1 + j)
+        contained = (j >= cfg.containment_min_jaccard) & (containment >= cfg.containment_threshold)
+        ok[s : s + chunk] = (j >= cfg.jaccard_threshold) | (contained & (lo >= cfg.containment_min_shingles))
     return ok
 
 
@@ -495,6 +511,9 @@ def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
     sigs = new.sigs if not n_old else np.concatenate([old.sigs, new.sigs])
     n_words = new.n_words if not n_old else np.concatenate([old.n_words, new.n_words])
     sizes = shingle_counts(sigs, n_words, cfg)
+    # verification compares the low 16 bits of each value: half the memory traffic of the bulk check,
+    # and a chance agreement of 1/65536 per value (+0.00002 on an estimated Jaccard)
+    low = sigs.astype(np.uint16)
     edges = np.empty((0, 2), dtype=np.int64)
     if signed.sum() > 1:
         # Unsigned rows are zeros: they share LSH buckets with each other only, and their pairs are
@@ -502,7 +521,7 @@ def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
         cand = lsh_candidates(sigs, cfg.bands)
         # pairs of signed documents, one of them new (pairs of old documents were settled before)
         cand = cand[signed[cand[:, 0]] & signed[cand[:, 1]] & ((cand[:, 0] >= n_old) | (cand[:, 1] >= n_old))]
-        edges = grp[cand[verify_pairs(sigs, sizes, cand, cfg)]]
+        edges = grp[cand[verify_pairs(low, sizes, cand, cfg)]]
         edges = edges[edges[:, 0] != edges[:, 1]]
         edges.sort(axis=1)
         edges = np.unique(edges, axis=0) if len(edges) else edges
@@ -537,7 +556,7 @@ def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
             return np.zeros(len(reps), dtype=bool)
         r = np.asarray(reps, dtype=np.int64)
         pairs = np.stack([np.full(len(r), centre, dtype=np.int64), r], axis=1)
-        return signed[r] & verify_pairs(sigs, sizes, pairs, cfg)
+        return signed[r] & verify_pairs(low, sizes, pairs, cfg)
 
     canon_rows: dict[str, int] = {}
     wanted = {old.canonical[m] for members in comps.values() if len(members) > 1 or len(groups[members[0]]) > 1 for g in members for m in groups[g] if m < n_old}
@@ -576,7 +595,7 @@ def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
             placed: set[int] = set()
             for k, (_, centre, member_groups) in enumerate(clusters):
                 mine = sorted((g for g, kk in zip(open_reps, best_k.tolist(), strict=True) if kk == k), key=lambda x: (-sim(centre, x), x))
-                joined = _complete_link(centre, mine, sigs, sizes, cfg, [gr for gr in member_groups if signed[gr]])
+                joined = _complete_link(centre, mine, low, sizes, cfg, [gr for gr in member_groups if signed[gr]])
                 member_groups.extend(joined)
                 placed.update(joined)
             open_reps = [g for g in open_reps if g not in placed]
@@ -597,7 +616,7 @@ def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
                 cands = sorted(near)
                 ok = passing(g, cands)
                 cands = [x for x, o in zip(cands, ok.tolist(), strict=True) if o]
-                joined = _complete_link(g, sorted(cands, key=lambda x: (-sim(g, x), x)), sigs, sizes, cfg)
+                joined = _complete_link(g, sorted(cands, key=lambda x: (-sim(g, x), x)), low, sizes, cfg)
                 left.difference_update(joined)
                 members = groups[g]
                 c = min(doc_ids[m] for m in _earliest(members, published))

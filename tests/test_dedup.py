@@ -281,3 +281,44 @@ def test_find_repeats_matches_the_all_pairs_reference():
         return out
 
     assert find_repeats(texts, 0.85) == reference(texts)
+
+
+def _words_text(seed: int, n: int) -> str:
+    """n words of a large vocabulary (few shared shingles between unrelated texts, as in real text)."""
+    r = random.Random(seed)
+    return " ".join(f"w{r.randrange(50_000)}" for _ in range(n))
+
+
+def test_shingle_counts_see_repeated_paragraphs():
+    """Distinct shingles: n_words - k + 1 for ordinary text; estimated from the signature for a text
+    that repeats its paragraphs (n_words overstates its distinct shingles five-fold)."""
+    import numpy as np
+
+    from tasks.dedup import Index, shingle_counts
+
+    base = _words_text(1, 200)
+    docs = [DedupInput("plain", _words_text(2, 600), None), DedupInput("rep", "\n\n".join([base] * 5), None)]
+    idx = Index.build([sign(docs, CFG)], 2, CFG.num_perm)
+    counts = shingle_counts(idx.sigs, idx.n_words, CFG)
+    assert counts[0] == 599
+    assert 0.75 * 200 <= counts[1] <= 1.25 * 200 and idx.n_words[1] == 1000
+    assert np.all(counts >= 1)
+
+
+def test_repeated_paragraphs_do_not_inflate_containment():
+    """A text repeated five times and a text holding a third of it: containment of the shorter in the
+    longer is ~0.4 (not a copy); counted over n_words it looked like 1.0 and merged unrelated bases."""
+    base = _words_text(3, 200)
+    other = " ".join(base.split()[:60]) + " " + _words_text(4, 90)
+    rows, _ = run([DedupInput("rep", "\n\n".join([base] * 5), None), DedupInput("other", other, None)])
+    assert {r.method for r in rows} == {"unique"}
+
+
+def test_a_comment_thread_longer_than_the_article_is_found():
+    """The article inside a copy with a thread twice its length appended (Jaccard ~0.33, containment
+    1.0) is a near duplicate; a part of the thread under another article is not."""
+    art, thread = _words_text(5, 150), _words_text(6, 300)
+    rows, _ = run([DedupInput("orig", art, None), DedupInput("copy", art + "\n\n" + thread, None), DedupInput("x", _words_text(7, 150) + " " + " ".join(thread.split()[:40]), None)])
+    by = {r.doc_id: r for r in rows}
+    assert by["copy"].cluster_id == by["orig"].cluster_id and by["copy"].method == "near"
+    assert by["x"].method == "unique"
