@@ -12,8 +12,9 @@ Prints pairwise precision / recall / F1 against the corpus's known clusters and 
     python bench/bench_dedup.py --realistic ../shared/datasets --docs 10000 [--out metrics.json]
 
 `--realistic DATA` uses `make_corpus.realistic_pages` (real article texts of DATA/*/gold.jsonl on shared
-site templates, half the records without URL) and cleans them as a run does: boilerplate learned per
-batch of 2,000 (`SiteBoilerplate`, site and run-wide), then each batch cleaned with what was learned.
+site templates, half the records without URL) and cleans them as a run does: boilerplate learned over
+all records first (`SiteBoilerplate`, site and run-wide: the flow's counting pass), then batches of
+2,000 cleaned with it.
 It prints P/R/F1 per variant kind (pairs with at least one document of that kind), the documents lost
 to cleaning, and the purity of the largest predicted clusters (share of the largest true cluster).
 """
@@ -27,6 +28,7 @@ import resource
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -137,33 +139,37 @@ def _datasketch_once(docs: list[DedupInput], shingle: int, threshold: float) -> 
 
 
 def realistic_docs(data: Path, n: int, seed: int, split: str) -> tuple[list[DedupInput], dict[str, str], dict[str, str], dict[str, int]]:
-    """Clean the realistic corpus as a run does: per batch, learn boilerplate, then clean.
-    Returns the kept documents, doc -> cluster, doc -> variant, and rejects per variant."""
+    """Clean the realistic corpus as a run does: a counting pass (boilerplate learned over all of the
+    run's records, batch by batch), then each batch of 2,000 cleaned with what was learned (the corpus
+    is generated twice, deterministically, instead of held). Returns the kept documents, doc ->
+    cluster, doc -> variant, and rejects per variant."""
     ccfg = CleanConfig()
     learner = SiteBoilerplate(ccfg.site_boilerplate_min_docs, (), ccfg.site_boilerplate_max_blocks, ccfg.shared_boilerplate_min_docs)
     docs: list[DedupInput] = []
     cluster_of: dict[str, str] = {}
     variant_of: dict[str, str] = {}
     lost: dict[str, int] = defaultdict(int)
-    batch: list[RawDoc] = []
 
-    def flush() -> None:
+    def batches() -> Iterator[list[RawDoc]]:
+        batch: list[RawDoc] = []
+        for p in realistic_pages(data, n, seed, split):
+            site = p.url.split("/")[2].removeprefix("www.") if p.url else "corpus"
+            batch.append(RawDoc(p.doc_id, p.doc_id, p.url, "text/plain", "", p.text, "utf-8", site))
+            cluster_of[p.doc_id] = p.cluster
+            variant_of[p.doc_id] = p.variant
+            if len(batch) == 2000:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    for batch in batches():
         learner.add(batch)
+    for batch in batches():
         kept, dropped = clean(batch, ccfg, learner.fingerprints)
         docs.extend(DedupInput(d.raw.doc_id, d.signed_text, None) for d in kept)
         for raw, _ in dropped:
             lost[variant_of[raw.doc_id]] += 1
-        batch.clear()
-
-    for p in realistic_pages(data, n, seed, split):
-        site = p.url.split("/")[2].removeprefix("www.") if p.url else "corpus"
-        batch.append(RawDoc(p.doc_id, p.doc_id, p.url, "text/plain", "", p.text, "utf-8", site))
-        cluster_of[p.doc_id] = p.cluster
-        variant_of[p.doc_id] = p.variant
-        if len(batch) == 2000:
-            flush()
-    if batch:
-        flush()
     return docs, cluster_of, variant_of, dict(lost)
 
 
