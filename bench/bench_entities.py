@@ -10,9 +10,10 @@ paragraph, other lines (headlines, datelines, result tables) stay on their own l
 only that text; the gold spans are mapped onto it. tokens/s counts CoNLL tokens per CPU second of this
 process (one core; wall time on a shared machine is not ours alone), the whole dev set once right
 after the model load (which scores the ~10k word types of the model's case lexicon; the load's CPU
-time is printed apart; dev's other ~5.5k types are scored as they come), then a second pass with every
-word type cached (what a long run sees); the ratio is the first pass against the floor timed in the
-same run. Also scored: the pipeline's path (`tag_sentences` over the document's sentences: the whole
+time is printed apart; dev's other ~5.5k types are scored as they come), the fastest of `--repeat`
+such first passes, each on a freshly loaded model (the machine is shared: one pass varies by 30%),
+then a second pass with every word type cached (what a long run sees); the ratio is the first pass
+against the floor timed (best of as many) in the same run. Also scored: the pipeline's path (`tag_sentences` over the document's sentences: the whole
 document informs the tagger) and, for comparison, `find_entities` called one sentence at a time.
 """
 
@@ -31,7 +32,17 @@ sys.path.insert(0, str(ROOT))
 
 from tasks.entities import find_entities, tag_sentences  # noqa: E402
 from tasks.records import split_sentences  # noqa: E402
-from tasks.tagger import LABEL_OF, LOCATION, ORGANISATION, PERSON, spans_from_tags  # noqa: E402
+from tasks.tagger import (  # noqa: E402
+    LABEL_OF,
+    LOCATION,
+    MODEL_FILE,
+    ORGANISATION,
+    PERSON,
+    Tagger,
+    read_model,
+    resources,
+    spans_from_tags,
+)
 
 SCORED = (PERSON, ORGANISATION, LOCATION)
 _NO_SPACE_BEFORE = frozenset(
@@ -150,6 +161,14 @@ def one_sentence_at_a_time(text: str) -> list[tuple[int, int, str]]:
     ]
 
 
+def fresh_tagger() -> Tagger:
+    """A newly loaded copy of the committed model, as `load_tagger` makes it (cold type cache)."""
+    with resources.files("tasks").joinpath(MODEL_FILE).open("rb") as f:
+        model = read_model(f)
+    model.prescore_lexicon()
+    return model
+
+
 def score(gold: list[set], pred: list[set]) -> dict[str, float]:
     """Micro P/R/F1 over person, organisation and location, exact spans; per label too."""
     out: dict[str, float] = {}
@@ -191,6 +210,13 @@ def main() -> None:
         action="store_true",
         help="skip the pipeline-path and sentence-by-sentence scores (their speed is warm: run after newslake)",
     )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="time the floor and newslake's first pass this many times, each newslake pass on a freshly "
+        "loaded model (cold cache); the fastest counts",
+    )
     args = ap.parse_args()
     dev = args.data / "ner" / "conllpp" / "dev.txt"
     if not dev.is_file():
@@ -218,6 +244,13 @@ def main() -> None:
         systems += [("newslake_pipeline", pipeline_path), ("newslake_per_sentence", one_sentence_at_a_time)]
     for name, system in systems:
         pred, cpu, wall = run(system, list(texts))
+        if name in ("capitalised_words", "newslake"):  # best of --repeat cold passes (a shared machine)
+            for _ in range(args.repeat - 1):
+                again = system if name == "capitalised_words" else fresh_tagger().tag
+                pred_again, cpu_again, wall_again = run(again, list(texts))
+                if pred_again != pred:
+                    sys.exit(f"{dev}: {name} gave other spans on a repeated pass")
+                cpu, wall = min(cpu, cpu_again), min(wall, wall_again)
         m = score(gold, pred)
         speeds[name] = n_tokens / cpu
         print(

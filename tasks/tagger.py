@@ -498,12 +498,14 @@ def name_attributes(
     caps: Sequence[bool],
     lookup: Callable[[tuple[str, ...]], str | None],
     longest: Mapping[str, int],
+    prefix: str = "G",
 ) -> list[list[tuple[str, ...]]]:
     """Per token, its place in the longest known name starting at a capitalised word (left to right,
     not overlapping): ("G:B-PER",), ("G:I-PER",) ... `lookup` gives a lower-cased word tuple's type
     (names learned from training text; at training time each document is matched against the
     names of the *other* documents, so the attribute is as reliable there as on new text);
-    `longest` maps a name's first word to the longest name starting with it."""
+    `longest` maps a name's first word to the longest name starting with it; `prefix` names the list
+    ("G": names of the training text, "P": the place gazetteer)."""
     out: list[list[tuple[str, ...]]] = []
     for words, c in zip(sentences, caps, strict=True):
         n = len(words)
@@ -517,9 +519,9 @@ def name_attributes(
                 for k in range(k_max, 0, -1):
                     typ = lookup(tuple(lows[:k]))
                     if typ:
-                        row[i] = (f"G:B-{typ}",)
+                        row[i] = (f"{prefix}:B-{typ}",)
                         for j in range(i + 1, i + k):
-                            row[j] = (f"G:I-{typ}",)
+                            row[j] = (f"{prefix}:I-{typ}",)
                         i += k
                         break
                 else:
@@ -543,13 +545,19 @@ def token_extras(
     longest: Mapping[str, int],
     sentences: Sequence[Sequence[str]],
     caps: Sequence[bool],
+    places: Mapping[tuple[str, ...], str] | None = None,
+    places_longest: Mapping[str, int] | None = None,
 ) -> list[list[tuple[str, ...]]]:
-    """Document and name-list attributes of every token (what `Tagger.add_document_scores` adds)."""
-    doc = document_attributes(sentences, caps)
-    if not names:
-        return doc
-    gaz = name_attributes(sentences, caps, names.get, longest)
-    return [[d + g for d, g in zip(dr, gr, strict=True)] for dr, gr in zip(doc, gaz, strict=True)]
+    """Document, name-list and place-gazetteer attributes of every token (what
+    `Tagger.add_document_scores` adds)."""
+    out = document_attributes(sentences, caps)
+    if names:
+        gaz = name_attributes(sentences, caps, names.get, longest)
+        out = [[d + g for d, g in zip(dr, gr, strict=True)] for dr, gr in zip(out, gaz, strict=True)]
+    if places:
+        gaz = name_attributes(sentences, caps, places.get, places_longest or {}, "P")
+        out = [[d + g for d, g in zip(dr, gr, strict=True)] for dr, gr in zip(out, gaz, strict=True)]
+    return out
 
 
 @dataclass(slots=True)
@@ -560,6 +568,7 @@ class Tagger:
     trans: np.ndarray  # (n_labels, n_labels) weights, [previous, next]
     lexicon: dict[str, int]
     names: dict[tuple[str, ...], str] = field(default_factory=dict)  # lower-cased name -> PER/ORG/LOC/MISC
+    places: dict[tuple[str, ...], str] = field(default_factory=dict)  # lower-cased place name -> "LOC"
     max_cache: int = 500_000  # word types kept (~180 bytes each)
     _row: dict[str, int] = field(init=False, default_factory=dict)  # word key -> row of _table
     _table: np.ndarray = field(init=False)  # (rows, 5, n_labels): a type's scores at offsets -2..+2
@@ -567,6 +576,7 @@ class Tagger:
     _bias: np.ndarray = field(init=False)
     _outside: int = field(init=False)
     _longest: dict[str, int] = field(init=False)
+    _places_longest: dict[str, int] = field(init=False)
     _shared: dict[tuple, np.ndarray] = field(
         init=False, default_factory=dict
     )  # split_type_features key -> scores
@@ -581,6 +591,7 @@ class Tagger:
         self._table = np.zeros((1024, len(OFFSETS), n_l), dtype=np.float32)
         self._outside = self.labels.index("O")
         self._longest = longest_names(self.names)
+        self._places_longest = longest_names(self.places)
 
     def prescore_lexicon(self) -> int:
         """Score the word types of the case lexicon in the case running training text writes them
@@ -732,23 +743,30 @@ class Tagger:
         delta = np.empty((t_max, n_s, n_l), dtype=np.float32)  # best score ending in each label
         delta[0] = em_t[0]
         cand = np.empty((n_l, n_s, n_l), dtype=np.float32)
+        prev = delta.transpose(0, 2, 1)[:, :, :, None]  # (t_max, previous, n_s, 1) views of delta
+        add, reduce = np.add, np.maximum.reduce
         for t in range(1, t_max):
-            np.add(delta[t - 1].T[:, :, None], step[t - 1], out=cand)
-            np.maximum.reduce(cand, axis=0, out=delta[t])
+            add(prev[t - 1], step[t - 1], out=cand)
+            reduce(cand, axis=0, out=delta[t])
         final = delta[lengths - 1, np.arange(n_s)].argmax(axis=1).tolist()
         paths = np.zeros((n_s, t_max), dtype=np.intp)
         if t_max == 1:
             paths[:, 0] = final
             return paths
-        back = (delta[:-1, :, None, :] + self.trans.T[None, None]).argmax(axis=3)  # (t_max - 1, n_s, next)
         # a sentence whose best last label is O and whose O points back to O at each of its steps
-        # is all O: only the others are followed back
+        # is all O: only the others get back pointers and are followed back
         o = self._outside
-        stays = (back[:, :, o] == o) | (np.arange(1, t_max)[:, None] >= lengths[None, :])
-        follow = np.flatnonzero((np.array(final) != o) | ~stays.all(axis=0)).tolist()
+        back_o = (delta[:-1] + self.trans[None, None, :, o]).argmax(axis=2)  # (t_max - 1, n_s)
+        stays = (back_o == o) | (np.arange(1, t_max)[:, None] >= lengths[None, :])
+        follow = np.flatnonzero((np.array(final) != o) | ~stays.all(axis=0))
         paths[:, :] = o
-        for s in follow:
-            bs = back[:, s].tolist()
+        if not len(follow):
+            return paths
+        back = (delta[:-1, follow, None, :] + self.trans.T[None, None]).argmax(
+            axis=3
+        )  # (t_max - 1, followed, next)
+        for k, s in enumerate(follow.tolist()):
+            bs = back[:, k].tolist()
             y = final[s]
             n = ends[s]
             path = [y] * n
@@ -778,7 +796,7 @@ class Tagger:
             return []
         words = [[t[2] for t in sent] for sent in sentences]
         caps = [is_caps_sentence(w, self.lexicon) for w in words]
-        extras = token_extras(self.names, self._longest, words, caps)
+        extras = token_extras(self.names, self._longest, words, caps, self.places, self._places_longest)
         chosen = range(len(sentences)) if within is None else _overlapping(sentences, within)
         labels = self.labels
         out: list[tuple[int, int, str]] = []
@@ -971,9 +989,11 @@ def save_model(
     lexicon: dict[str, int],
     meta: dict,
     names: dict[tuple[str, ...], str] | None = None,
+    places: Iterable[tuple[str, ...]] = (),
 ) -> None:
     words = sorted(lexicon)
     name_lines = sorted(f"{typ}\t{' '.join(p)}" for p, typ in (names or {}).items())
+    place_lines = sorted({" ".join(p) for p in places})
     np.savez_compressed(
         path,
         labels=np.frombuffer("\n".join(labels).encode(), dtype=np.uint8),
@@ -983,6 +1003,7 @@ def save_model(
         lex_words=np.frombuffer("\n".join(words).encode(), dtype=np.uint8),
         lex_case=np.array([lexicon[w] for w in words], dtype=np.uint8),
         names=np.frombuffer("\n".join(name_lines).encode(), dtype=np.uint8),
+        places=np.frombuffer("\n".join(place_lines).encode(), dtype=np.uint8),
         meta=np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8),
     )
 
@@ -1003,9 +1024,10 @@ def read_model(path_or_file) -> Tagger:
             if "names" in z
             else {}
         )
+        places = {tuple(p.split(" ")): "LOC" for p in _strings(z["places"])} if "places" in z else {}
     if state.shape != (len(attrs), len(labels)) or trans.shape != (len(labels), len(labels)):
         raise ValueError(f"{path_or_file}: model arrays do not match its attribute and label lists")
-    return Tagger(labels, {a: i for i, a in enumerate(attrs)}, state, trans, lexicon, names)
+    return Tagger(labels, {a: i for i, a in enumerate(attrs)}, state, trans, lexicon, names, places)
 
 
 @functools.lru_cache(maxsize=1)

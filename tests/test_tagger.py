@@ -113,9 +113,20 @@ def test_model_round_trips_through_its_file():
     model = tg.load_tagger()
     buf = io.BytesIO()
     attrs = sorted(model.attr_index, key=model.attr_index.get)
-    tg.save_model(buf, model.labels, attrs, model.state, model.trans, model.lexicon, {"test": True})
+    tg.save_model(
+        buf,
+        model.labels,
+        attrs,
+        model.state,
+        model.trans,
+        model.lexicon,
+        {"test": True},
+        model.names,
+        model.places,
+    )
     buf.seek(0)
     again = tg.read_model(buf)
+    assert again.names == model.names and again.places == model.places and again.places
     text = "Angela Merkel met Emmanuel Macron in Berlin."
     assert again.tag(text) == model.tag(text)
 
@@ -193,6 +204,15 @@ def test_document_attributes_carry_body_evidence_to_a_caps_headline():
     assert attrs[0][3] == ()  # "OHIO": nothing else in the document says anything about it
     assert attrs[1][5] == ()  # lower-case words get no document attributes
     assert "D:lo" in tg.document_attributes([["Visit", "now"], ["the", "visit", "."]], [False, False])[0][0]
+
+
+def test_place_gazetteer_attributes_reach_the_tagger():
+    model = tg.load_tagger()
+    assert model.places.get(("kyiv",)) == "LOC" and model.places.get(("abu", "dhabi")) == "LOC"
+    sents = [["Talks", "in", "Abu", "Dhabi", "and", "kyiv"]]  # lower case starts no name
+    extras = tg.token_extras(model.names, model._longest, sents, [False], model.places, model._places_longest)
+    assert "P:B-LOC" in extras[0][2] and "P:I-LOC" in extras[0][3] and "P:B-LOC" not in extras[0][5]
+    assert "P:B-LOC" in model.attr_index  # the model learned a weight for it
 
 
 def test_name_attributes_mark_the_longest_known_name():

