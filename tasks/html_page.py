@@ -245,22 +245,32 @@ HTML_BLOCK_RULES = (
 )
 
 
+_BULLET_RE = re.compile(r"[-•·–—*]\s")
+
+
 def _standalone(text: str, n_words: int) -> bool:
     """A line that stands alone (a link, a button, a label), not a piece of running text: it starts with
-    no lower-case letter and is not a sentence. Chrome phrases are only looked for in such lines
-    ("... ensuring cookies aren't readable by third parties." is article text)."""
+    no lower-case letter and is not a sentence, nor an item of a bulleted list of more than three words
+    ("- New signup/login call-to-action in the Pocket doorhanger": 3 of the 6 chrome lines that were
+    article text on readability and dragnet-dev, no chrome line). Chrome phrases are only looked for
+    in such lines ("... ensuring cookies aren't readable by third parties." is article text)."""
+    if n_words > 3 and _BULLET_RE.match(text):
+        return False
     return not text[:1].islower() and not (n_words > 3 and text.endswith((".", "!", "?", '"', "”", ":")))
 
 
 def label_html_blocks(
     blocks: list[_Block], cfg: CleanConfig, rules: frozenset[str], comment_keys: set[str], title: str | None
 ) -> None:
-    """Label trafilatura's blocks in place: `content` unless an enabled rule says otherwise."""
-    for b in blocks:
+    """Label trafilatura's blocks in place: `content` unless an enabled rule says otherwise. A line
+    that the next one continues (it starts lower-case: running text broken by inline markup, "...
+    determines if cookies for the other" + "domain are") is never chrome."""
+    for i, b in enumerate(blocks):
         t = b.text
+        continued = i + 1 < len(blocks) and blocks[i + 1].text[:1].islower()
         if "url_density" in rules and url_density(t) > cfg.url_density_max:
             b.label, b.reason = "boilerplate", "url_density"
-        elif "chrome" in rules and _standalone(t, b.words) and (name := chrome_reason(t, b.words)) is not None:
+        elif "chrome" in rules and not continued and _standalone(t, b.words) and (name := chrome_reason(t, b.words)) is not None:
             b.label, b.reason = "boilerplate", f"chrome_{name}"
         elif "byline" in rules and BYLINE_RE.match(t) and b.words <= 10:
             b.label, b.reason = "metadata", "byline"
