@@ -170,7 +170,49 @@ def comment_regions(tree) -> list:
             continue
         found.append(el)
     chosen = set(found)
-    return [el for el in found if not any(p in chosen for p in el.iterancestors())]
+    top = [el for el in found if not any(p in chosen for p in el.iterancestors())]
+    return top + anchored_threads(tree, set(top), wrappers)
+
+
+ANCHOR_MIN_CHARS_BEFORE = 500  # an anchored thread follows the article: this much page text before it
+
+
+def anchored_threads(tree, regions: set, wrappers: set) -> list:
+    """Comment threads that no container names, only an anchor (`<a name="comments">`, also inside a
+    heading: `<h2><a id="comments"></a>Comments</h2>`) followed by the comments as bare siblings (2008
+    news sites, blogs). What follows the anchor in its parent is wrapped in a new <div> and returned
+    as a region. Not when that holds the headline or an `articleBody`, nor when less than
+    `ANCHOR_MIN_CHARS_BEFORE` characters of text come before the anchor (a "jump to comments" anchor
+    at the top of a page)."""
+    found = []
+    for a in tree.iter("a"):
+        if a.get("href") is not None:
+            continue
+        names = f"{a.get('name') or ''} {a.get('id') or ''}".lower()
+        if not COMMENT_REGION_RE.search(names) or NOT_REGION_RE.search(names):
+            continue
+        if any(p in regions for p in a.iterancestors()):
+            continue
+        start = a
+        parent = a.getparent()
+        if parent is not None and parent.tag in ("h2", "h3", "h4", "h5", "h6", "p", "div") and len(parent) == 1 and parent.getparent() is not None:
+            start, parent = parent, parent.getparent()  # the heading that holds the anchor leads the thread
+        if parent is None or parent.tag == "html":
+            continue
+        after = list(start.itersiblings())
+        if not after or any(e in wrappers or e.tag == "h1" for e in after):
+            continue
+        if sum(len(t.strip()) for t in a.xpath("preceding::text()")) < ANCHOR_MIN_CHARS_BEFORE:
+            continue
+        div = start.makeelement("div", {})  # an lxml.html element, like the rest of the tree
+        if start is a:
+            div.text, a.tail = a.tail, None
+        start.addnext(div)
+        for e in after:
+            div.append(e)  # moves the element with its tail
+        found.append(div)
+        regions.add(div)
+    return found
 
 
 def comment_lines(region) -> list[str]:

@@ -134,3 +134,27 @@ def test_control_characters_are_removed_before_parsing():
     page = f"<html><body><ul><li>{_ART}\x07</li></ul><p>{_ART}\x0b</p></body></html>"
     assert repair_html(page) == page.replace("\x07", "").replace("\x0b", "")
     assert "\ufffd" not in html_to_text(page)
+
+
+def _anchored_thread_page(anchor_first: bool) -> str:
+    story = "".join(f"<p>{_ART.replace('Monday', day)}</p>" for day in ("Monday", "Tuesday", "Friday", "Sunday"))
+    thread = (
+        "<hr><a name='comments'></a><b>Comments are now closed for this story</b><br><br>"
+        "<b>Stephen B</b><br>The ferries were late every single week of last winter, I stopped counting.<br><br>"
+        "<b>Maria K</b><br>Good news at last for those of us on the island, thanks for the report.<br>"
+    )
+    body = f"<a name='comments'></a>{story}" if anchor_first else f"{story}{thread}"
+    return f"<html><body><div id='main'><h1>Ferry timetable to change</h1>{body}</div></body></html>"
+
+
+def test_thread_marked_only_by_an_anchor_is_kept_apart():
+    out = clean_html_page(_anchored_thread_page(anchor_first=False))
+    assert "stopped counting" in out["comments"] and "Good news at last" in out["comments"]
+    assert "stopped counting" not in out["article"] and "Good news at last" not in out["article"]
+    assert "timetable will change in spring" in out["article"] and "on Sunday" in out["article"]
+
+
+def test_anchor_before_the_article_cuts_nothing():
+    out = clean_html_page(_anchored_thread_page(anchor_first=True))
+    assert out["comments"] == ""
+    assert "on Monday" in out["article"] and "on Sunday" in out["article"]
