@@ -244,30 +244,37 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         if importlib.util.find_spec("prefect_dask") is None:
             raise CliError("--task-runner dask needs prefect-dask: pip install -e '.[dask]'")
-    if "://" not in args.warehouse and Path(args.warehouse).is_dir():
-        from tasks.storage import Warehouse
-
-        check_schema(Warehouse(args.warehouse))
     if args.dry_run:
+        _check_stored_schema(args.warehouse)
         return dry_run(args, config)
-    live = sys.stderr.isatty() and not args.quiet
-    total = _loose_file_total(args.input) if live else None
 
     api = None
     # NEWSLAKE_PREFECT_API=ephemeral leaves the API to Prefect's own ephemeral mode (started when the
     # flow begins; bench/bench_startup.py's baseline).
     if not os.environ.get("PREFECT_API_URL") and os.environ.get("NEWSLAKE_PREFECT_API") != "ephemeral":
-        # Start Prefect's temporary API now, in the background: it boots while this process imports.
+        # Start Prefect's temporary API now, in the background: it boots while this process imports
+        # (the stored schema's check below included: it imports deltalake, ~1-3 s).
         from flows.deploy import TemporaryApi
 
         api = TemporaryApi().start()
         os.environ["PREFECT_API_URL"] = api.api_url  # read when Prefect is imported; process workers inherit it
     try:
+        _check_stored_schema(args.warehouse)
+        live = sys.stderr.isatty() and not args.quiet
+        total = _loose_file_total(args.input) if live else None
         return _run_flow(args, config, api, live, total)
     finally:
         if api is not None:
             api.stop()
             os.environ.pop("PREFECT_API_URL", None)
+
+
+def _check_stored_schema(warehouse: str) -> None:
+    """An existing local warehouse's schema version (CliError with what to run when it is older)."""
+    if "://" not in warehouse and Path(warehouse).is_dir():
+        from tasks.storage import Warehouse
+
+        check_schema(Warehouse(warehouse))
 
 
 def _loose_file_total(inputs: list[str] | None) -> int | None:

@@ -115,6 +115,7 @@ class TemporaryApi:
     def __init__(self, port: int | None = None) -> None:
         self.port = port or _free_port()
         self.proc = None
+        self.ready = False
 
     @property
     def api_url(self) -> str:
@@ -159,6 +160,7 @@ class TemporaryApi:
             try:
                 with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as r:
                     if r.status == 200:
+                        self.ready = True
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
@@ -169,7 +171,11 @@ class TemporaryApi:
         """Flush what this process still sends to the API (logs, events), then stop the server."""
         if self.proc is None:
             return
+        import sys
+
         try:
+            if "prefect" not in sys.modules:  # nothing sent yet (the command failed before the flow)
+                raise ImportError
             from prefect.events.worker import EventsWorker
             from prefect.logging.handlers import APILogWorker
 
@@ -177,7 +183,12 @@ class TemporaryApi:
             EventsWorker.drain_all(timeout=5)
         except Exception:  # nothing to flush, or Prefect never imported
             pass
-        self.proc.terminate()
+        if not self.ready:
+            # still importing (the command failed first): it has served nothing, and SIGTERM waits
+            # for the end of its imports (a handler Prefect's import installs) - ~10 s on a busy machine
+            self.proc.kill()
+        else:
+            self.proc.terminate()
         try:
             self.proc.wait(timeout=10)
         except Exception:

@@ -339,3 +339,17 @@ def test_temporary_api_dies_with_a_killed_run(tmp_path):
         for pid in servers:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_temporary_api_stopped_before_it_answered_is_killed_not_awaited(tmp_path, monkeypatch):
+    """A command that fails before the API answered (a stale warehouse schema) stops the booting
+    server with SIGKILL: SIGTERM would wait for the end of its imports."""
+    import signal
+
+    from flows.deploy import TemporaryApi
+
+    monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "home"))
+    api = TemporaryApi().start()
+    proc = api.proc
+    api.stop()
+    assert proc.returncode == -signal.SIGKILL and api.proc is None
