@@ -866,11 +866,17 @@ def tidy_spans(
     "Zhang Kejian"). Then person spans are joined across lowercase name particles. With `lexicon`,
     a sentence's first word that running text writes in lower case is dropped from a longer span
     ("Later Gandhi" -> "Gandhi"), unless the span is a known name (`names`: "Far East"). A person or
-    place span ending in a company word is an organisation ("Juniper Networks")."""
+    place span ending in a company or media word is an organisation ("Juniper Networks", "Business
+    Wire"); a person span ending in an institution or facility word is an organisation or a place
+    ("Jim Archdekin Recreation Centre")."""
     out: list[tuple[int, int, str]] = []
     for a, b, typ in spans:
-        if typ in ("PER", "LOC") and b - a > 1 and words[b - 1].lower() in _COMPANY_HEADS:
-            typ = "ORG"
+        if typ in ("PER", "LOC") and b - a > 1:
+            head = words[b - 1].lower()
+            if head in _COMPANY_HEADS or head in _MEDIA_HEADS or (typ == "PER" and head in _ORG_HEADS):
+                typ = "ORG"
+            elif typ == "PER" and head in _PLACE_HEADS:
+                typ = "LOC"
         if lexicon is not None and b - a > 1 and (a == 0 or words[a - 1] in _OPENERS):
             first = words[a]
             if (
@@ -938,6 +944,21 @@ def tidy_spans(
 _COMPANY_HEADS = frozenset(
     "inc inc. corp corp. ltd ltd. plc llc co. gmbh ag networks systems technologies holdings airlines "
     "motors communications software labs laboratories pharmaceuticals semiconductor electronics".split()
+)
+# last words of media names ("Business Wire", "Washington Post"): a place or person span ending in
+# one is an organisation
+_MEDIA_HEADS = frozenset(
+    "wire news times post herald journal gazette telegraph tribune press rail railways".split()
+)
+# a person span ending in one of these is no person: organisations and places by their head word
+# ("Jim Archdekin Recreation Centre", "Mary Hitchcock Hospital")
+_ORG_HEADS = frozenset(
+    "university college school institute hospital council committee commission party association "
+    "foundation ministry department agency office court club league bank group".split()
+)
+_PLACE_HEADS = frozenset(
+    "centre center stadium airport park hall street road avenue square bridge tower island county river "
+    "lake mountain".split()
 )
 _OPENERS = frozenset(['"', "“", "‘", "'", "(", "[", "-", "--", ":"])
 

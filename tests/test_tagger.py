@@ -452,6 +452,15 @@ def test_company_words_end_organisations():
     ]
 
 
+def test_head_words_say_what_a_name_is():
+    ws = ["Business", "Wire", "Jim", "Archdekin", "Recreation", "Centre", "Mary", "Hitchcock", "Hospital"]
+    assert tg.tidy_spans([(0, 2, "LOC"), (2, 6, "PER"), (6, 9, "PER")], ws) == [
+        (0, 2, "ORG"),
+        (2, 6, "LOC"),
+        (6, 9, "ORG"),
+    ]
+
+
 def test_consistent_labels_make_a_lone_surname_the_person():
     text = "Sonia Gandhi left. Gandhi Ltd rose. Gandhi said."
     spans = [(0, 12, "person"), (19, 29, "organisation"), (36, 42, "organisation")]
