@@ -95,7 +95,10 @@ def _pow_table(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     """B^i and B^-i mod 2^64 for i < n (at least): constants, kept for the next chunk of the same size."""
-    return _pow_table(max(1 << 19, 1 << (n - 1).bit_length()))
+    size = max(1 << 19, 1 << (n - 1).bit_length())
+    if size > 1 << 20:  # one very long text: not kept (16 bytes per byte of text)
+        return _geometric(_BASE, n), _geometric(_BASE_INV, n)
+    return _pow_table(size)
 
 
 def word_hashes(buf: bytes) -> np.ndarray:

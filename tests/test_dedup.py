@@ -194,6 +194,9 @@ def test_vectorised_word_hashes_equal_the_reference_and_do_not_collide():
     assert [int(h) for h in word_hashes(buf)] == [word_hash(w) for w in buf.split()]
     words = sorted({w.encode() for w in WORDS} | {f"w{i}".encode() for i in range(5000)})
     assert len(set(word_hashes(b" ".join(words)).tolist())) == len(words)
+    long = b"alpha beta gamma " * 80_000 + b"omega"  # past the cached power tables (1.4 MB)
+    h = word_hashes(long)
+    assert len(h) == 240_001 and int(h[-1]) == word_hash(b"omega") and int(h[-2]) == word_hash(b"gamma")
 
 
 @pytest.mark.parametrize("size", [30, 300, 3000])
