@@ -66,3 +66,20 @@ def test_typed_triggers_keep_one_classifier_type_and_leave_other_types():
     assert "sport_result" in {t[0] for t in got}
     # the other types' triggers are find_triggers' own
     assert [t for t in got if t[0] not in known] == [t for t in find_triggers(s) if t[0] not in known]
+
+
+def test_training_optimiser_reaches_the_minimum_of_a_convex_loss():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from train.events import lbfgs
+
+    a = np.diag(np.arange(1.0, 21.0))
+    b = np.linspace(-1.0, 1.0, 20)
+
+    def f(x):
+        return 0.5 * x @ a @ x - b @ x, a @ x - b
+
+    x = lbfgs(f, np.zeros(20), max_iter=200)
+    assert np.allclose(x, np.linalg.solve(a, b), atol=1e-5)

@@ -14,7 +14,7 @@ is trained on the other folds of both sets and scored on its own; the scores pri
 accuracy per data set and per type, the label space of each set being its own gold types (as
 `bench/bench_events.py` scores the patterns). Then one model is trained on everything and written.
 
-Model: multinomial logistic regression, L2, fitted with scipy's L-BFGS from zeros (deterministic);
+Model: multinomial logistic regression, L2, fitted with L-BFGS from zeros (`lbfgs`, deterministic);
 features from `tasks.event_classifier.featurize` (stems, bigrams, the pattern and CAMEO triggers).
 """
 
@@ -158,8 +158,6 @@ def fit(
 ) -> np.ndarray:
     """Weights [2**HASH_BITS, n_labels] of an L2 multinomial logistic regression (weighted mean log
     loss + l2/2 |W|^2 / n), fitted with L-BFGS from zeros."""
-    from scipy.optimize import minimize
-
     dim = 1 << HASH_BITS
     x = _csr(rows, dim)
     cols = np.unique(x.indices)  # only features seen in training carry weight
@@ -169,21 +167,67 @@ def fit(
     onehot[np.arange(n), y] = 1.0
     sw = (sw / sw.mean())[:, None]
 
+    xs_t = xs.T.tocsr()  # row-major: the gradient's product is 3x faster than through the CSC view
+
     def loss(w_flat: np.ndarray) -> tuple[float, np.ndarray]:
         w = w_flat.reshape(len(cols), n_labels)
         z = xs @ w
         z -= z.max(axis=1, keepdims=True)
         logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         f = -(sw * onehot * logp).sum() / n + 0.5 * l2 * (w * w).sum() / n
-        g = xs.T @ (sw * (np.exp(logp) - onehot)) / n + l2 * w / n
+        g = xs_t @ (sw * (np.exp(logp) - onehot)) / n + l2 * w / n
         return f, g.ravel()
 
-    res = minimize(
-        loss, np.zeros(len(cols) * n_labels), jac=True, method="L-BFGS-B", options={"maxiter": max_iter}
-    )
+    x_opt = lbfgs(loss, np.zeros(len(cols) * n_labels), max_iter)
     w = np.zeros((dim, n_labels), dtype=np.float32)
-    w[cols] = res.x.reshape(len(cols), n_labels)
+    w[cols] = x_opt.reshape(len(cols), n_labels)
     return w
+
+
+def lbfgs(f, x0: np.ndarray, max_iter: int = 200, memory: int = 10, gtol: float = 1e-5) -> np.ndarray:
+    """Minimise a smooth function `f(x) -> (value, gradient)` with L-BFGS (two-loop recursion,
+    backtracking Armijo line search), from `x0`, until the largest gradient component is under
+    `gtol`. scipy's L-BFGS-B spent 28 of 36 s in its bound handling on these 430k unbounded
+    weights; this is deterministic and takes a second."""
+    x = x0
+    fx, g = f(x)
+    hist: list[tuple[np.ndarray, np.ndarray, float]] = []
+    for _ in range(max_iter):
+        if np.max(np.abs(g)) < gtol:
+            break
+        q = g.copy()
+        alphas = []
+        for s_k, y_k, rho in reversed(hist):
+            a = rho * (s_k @ q)
+            q -= a * y_k
+            alphas.append(a)
+        if hist:
+            s_k, y_k, _rho = hist[-1]
+            q *= (s_k @ y_k) / (y_k @ y_k)
+        else:
+            q /= max(1.0, float(np.linalg.norm(q)))
+        for (s_k, y_k, rho), a in zip(hist, reversed(alphas), strict=True):
+            q += s_k * (a - rho * (y_k @ q))
+        d = -q
+        slope = g @ d
+        if slope >= 0:  # not a descent direction: restart from the gradient
+            hist.clear()
+            d, slope = -g, -(g @ g)
+        t = 1.0
+        while True:
+            x_new = x + t * d
+            f_new, g_new = f(x_new)
+            if f_new <= fx + 1e-4 * t * slope or t < 1e-10:
+                break
+            t *= 0.5
+        s_k, y_k = x_new - x, g_new - g
+        sy = s_k @ y_k
+        if sy > 1e-12:
+            hist.append((s_k, y_k, 1.0 / sy))
+            if len(hist) > memory:
+                hist.pop(0)
+        x, fx, g = x_new, f_new, g_new
+    return x
 
 
 def first_rule_type(triggers: list, allowed: set[str]) -> str | None:
