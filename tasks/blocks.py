@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 
 import xxhash
 
@@ -488,18 +490,23 @@ def is_clean_prose(blocks: Sequence[_Block], cfg: CleanConfig) -> bool:
         if short:
             if short_prev or (i == len(blocks) - 1 and i > 0):
                 return False
-            n_short += 1
+            n_short += i > 0  # a title on the first line is not a subheading
         short_prev = short
     return n_short <= max(1, len(blocks) // 4)
 
 
 def clean_text_dump(
-    text: str, cfg: CleanConfig, site_fingerprints: frozenset[str] = frozenset(), known_title: str | None = None
+    text: str,
+    cfg: CleanConfig,
+    site_fingerprints: frozenset[str] = frozenset(),
+    known_title: str | None = None,
+    use_model: bool = True,
 ) -> TextResult:
     """Plain-text dump -> labelled blocks and metadata (no Prefect, no disk).
 
     Already-clean text (`is_clean_prose`) is kept whole; anything else goes to the hand rules
-    (`label_blocks`).
+    (`label_blocks`: title, metadata, repeats, known chrome), then the learned line model decides which
+    lines are article, chrome or reader comment (`apply_line_model`; `use_model=False`: rules only).
     """
     blocks = split_blocks(text)
     if is_clean_prose(blocks, cfg):
@@ -512,6 +519,8 @@ def clean_text_dump(
                 b.label, b.reason = "content", "clean_text"
     else:
         res = label_blocks(blocks, cfg, site_fingerprints, find_title=True)
+        if use_model:
+            apply_line_model(res, dump_model())
     if known_title and res.title is None:
         norm = " ".join(normalise_words(known_title))
         for b in blocks:
@@ -525,10 +534,10 @@ def clean_text_dump(
 # --- the learned line model (real dumps) --------------------------------------------------------
 #
 # Every line of a dump gets a feature vector that needs no word list of any language (lengths,
-# punctuation, digits, case, position, neighbours, reply-thread markers), a small classifier scores it
-# article / chrome / comment, and a Viterbi pass over the page picks the most likely label sequence.
-# train/blocks.py fits and cross-validates it on the labelled dumps. Not used by the cleaner yet: the
-# model measured so far (bench/RESULTS.md) loses the seeds' comment thread, so none is shipped.
+# punctuation, digits, case, position, neighbours, time lines, repeated line shapes, reply-thread
+# markers) plus the hand rules' label; gradient-boosted trees score it article / chrome / comment.
+# train/blocks.py fits and cross-validates the trees on the labelled dumps (by site) and exports them
+# to tasks/data/dump_lines.json (model card in tasks/data/README.md); `predict_lines` walks them.
 
 LINE_LABELS = ("chrome", "article", "comment")
 TIME_RE = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?\b|\b\d+\s*(?:min(?:ute)?s?|h(?:ou)?rs?|days?|weeks?|months?|years?)\s+ago\b", re.I)
@@ -559,15 +568,13 @@ LINE_FEATURES = (
 _DIGIT_RE = re.compile(r"\d")
 
 
-def _line_basic(b: _Block) -> list[float]:
+def _line_basic(b: _Block, chrome: str | None, marker: str | None) -> list[float]:
     t = b.text
     n = max(1, b.words)
     chars = len(t)
     alnum_words = [w for w in t.split() if w[:1].isalpha()]
     caps = sum(w[:1].isupper() for w in alnum_words)
     allcaps = sum(len(w) > 1 and w.isupper() for w in alnum_words)
-    chrome = chrome_reason(t, b.words)
-    marker = reply_marker(t)
     return [
         float(b.words),
         float(chars),
@@ -595,14 +602,24 @@ def _line_basic(b: _Block) -> list[float]:
     ]
 
 
-def line_features(blocks: Sequence[_Block], repeats: Mapping[int, int]) -> list[list[float]]:
-    """One feature vector per block (`LINE_FEATURES` order); linear in the number of blocks."""
+def line_features(
+    blocks: Sequence[_Block],
+    repeats: Mapping[int, int],
+    chrome: Sequence[str | None] | None = None,
+    marker: Sequence[str | None] | None = None,
+) -> list[list[float]]:
+    """One feature vector per block (`LINE_FEATURES` order); linear in the number of blocks. `chrome` /
+    `marker`: each block's `chrome_reason` / `reply_marker` when the caller has them already."""
     import math
 
     n = len(blocks)
     if not n:
         return []
-    base = [_line_basic(b) for b in blocks]
+    if chrome is None:
+        chrome = [chrome_reason(b.text, b.words) for b in blocks]
+    if marker is None:
+        marker = [reply_marker(b.text) for b in blocks]
+    base = [_line_basic(b, c, m) for b, c, m in zip(blocks, chrome, marker, strict=True)]
     words = [r[0] for r in base]
     total = max(1.0, sum(words))
     longest = max(range(n), key=lambda i: (words[i], -i))
@@ -689,30 +706,238 @@ def line_features(blocks: Sequence[_Block], repeats: Mapping[int, int]) -> list[
     return out
 
 
-def decode_lines(model: Mapping, rows: Sequence[Sequence[float]], viterbi: bool = True) -> list[int]:
-    """Label index (into the model's `states`) of each line: the classifier's log-probabilities minus the
-    state priors, then (with `viterbi`) the most likely state sequence under the model's transition and
-    start log-probabilities. O(lines x states^2)."""
+RULE_LABELS = ("title", "content", "boilerplate", "comment", "duplicate", "metadata")
+_NUM_RE = re.compile(r"\d+")
+DUMP_LINE_FEATURES = (
+    *LINE_FEATURES,
+    *(f"rule_{x}" for x in RULE_LABELS),
+    "rule_after_comment_start", "rule_reply", "time_line", "time_prev", "time_next", "time_prev2", "time_win5",
+    "shape_repeat", "shape_repeat_prev", "shape_repeat_prev2", "shape_repeat_next", "shape_repeat_win5",
+    "long_words_after", "short_since_main", "lines_after_main", "lines_before_main", "main_share",
+    "since_comment_heading", "until_comment_form", "after_heading_after_main", "page_markers", "page_has_heading",
+    "time_in_prev3",
+)
+
+
+def dump_line_features(blocks: Sequence[_Block], repeats: Mapping[int, int]) -> list[list[float]]:
+    """`DUMP_LINE_FEATURES` of each block of a dump already labelled by the hand rules (`label_blocks`):
+    `line_features` plus the rule's label, then comment-thread structure that needs no word list: time and
+    date lines next to the line (a comment's header), short lines whose shape (digits folded) repeats in
+    the page ("Reply", "12 posts", "Name said..."), distance to the page's main run of long lines, to the
+    last comment heading and to the next comment form. Linear in the number of blocks."""
+    import math
+
+    n = len(blocks)
+    if not n:
+        return []
+    chrome = [chrome_reason(b.text, b.words) for b in blocks]
+    marker = [reply_marker(b.text) for b in blocks]
+    base = line_features(blocks, repeats, chrome, marker)
+    words = [b.words for b in blocks]
+    # a time or date line, or a short line with a year (columns time_like, year_like, date_line of `base`)
+    tl = [float(bool(r[15] or r[17] or (w <= 8 and r[16]))) for r, w in zip(base, words, strict=True)]
+    shapes = [_NUM_RE.sub("0", b.text.lower()) if b.words <= 6 else None for b in blocks]
+    count = Counter(s for s in shapes if s is not None)
+    rep = [math.log1p(count[s] - 1) if s is not None else 0.0 for s in shapes]
+    longs = [w >= 10 for w in words]
+    runs: list[list[int]] = []
+    gap = 99
+    for i in range(n):
+        if longs[i]:
+            if gap > 2 or not runs:
+                runs.append([i, i, 0])
+            runs[-1][1] = i
+            runs[-1][2] += words[i]
+            gap = 0
+        else:
+            gap += 1
+    main = max(runs, key=lambda r: (r[2], -r[0])) if runs else [0, 0, 0]
+    total = max(1, sum(words))
+    long_after = [0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        long_after[i] = long_after[i + 1] + (words[i] if longs[i] else 0)
+    cs_t = [0.0]
+    cs_r = [0.0]
+    for i in range(n):
+        cs_t.append(cs_t[-1] + tl[i])
+        cs_r.append(cs_r[-1] + float(rep[i] > 0))
+    head = [c == "comments_prompt" or m == "comment_count" for c, m in zip(chrome, marker, strict=True)]
+    form = [c in ("comment_form", "login") or (c == "comments_prompt" and b.text[:1].lower() in "lpa") for c, b in zip(chrome, blocks, strict=True)]
+    prev_head: list[float] = []
+    last: int | None = None
+    for i in range(n):
+        prev_head.append(math.log1p(i - last) if last is not None else -1.0)
+        if head[i]:
+            last = i
+    next_form = [0.0] * n
+    last = None
+    for i in range(n - 1, -1, -1):
+        next_form[i] = math.log1p(last - i) if last is not None else -1.0
+        if form[i]:
+            last = i
+    first_head_after_main = next((i for i in range(main[1] + 1, n) if head[i]), n)
+    n_mark = math.log1p(sum(m is not None for m in marker))
+    any_head = float(any(head))
+    short_since_main = 0
+    out = []
+    for i, (b, r) in enumerate(zip(blocks, base, strict=True)):
+        if i > main[1] and not longs[i]:
+            short_since_main += 1
+        lo, hi = max(0, i - 5), min(n, i + 6)
+        out.append(
+            [
+                *r,
+                *(float(b.label == x) for x in RULE_LABELS),
+                float(b.reason == "after_comment_start"),
+                float(b.reason.startswith("reply_") or b.reason == "comment_chrome"),
+                tl[i],
+                tl[i - 1] if i else 0.0,
+                tl[i + 1] if i + 1 < n else 0.0,
+                tl[i - 2] if i > 1 else 0.0,
+                (cs_t[hi] - cs_t[lo]) / (hi - lo),
+                rep[i],
+                rep[i - 1] if i else 0.0,
+                rep[i - 2] if i > 1 else 0.0,
+                rep[i + 1] if i + 1 < n else 0.0,
+                (cs_r[hi] - cs_r[lo]) / (hi - lo),
+                long_after[i + 1] / total,
+                math.log1p(short_since_main) if i > main[1] else -1.0,
+                math.log1p(max(0, i - main[1])),
+                math.log1p(max(0, main[0] - i)),
+                main[2] / total,
+                prev_head[i],
+                next_form[i],
+                float(i > first_head_after_main),
+                n_mark,
+                any_head,
+                max(tl[max(0, i - 3) : i] or [0.0]),
+            ]
+        )
+    return out
+
+
+def predict_lines(model: Mapping, rows: Sequence[Sequence[float]]) -> list[int]:
+    """Label index (into `LINE_LABELS`) of each row under a gradient-boosted tree model exported by
+    train/blocks.py: per class, the sum of its trees' leaf values plus a baseline; the largest wins.
+    Trees are walked level by level for all rows at once (numpy), O(rows x trees x depth)."""
     import numpy as np
 
     if not len(rows):
         return []
-    X = (np.asarray(rows, dtype=np.float64) - np.asarray(model["mean"])) / np.asarray(model["scale"])
-    logits = X @ np.asarray(model["coef"]).T + np.asarray(model["intercept"])
-    logits -= logits.max(1, keepdims=True)
-    logp = logits - np.log(np.exp(logits).sum(1, keepdims=True))
-    emis = logp - np.asarray(model["log_prior"])
-    if not viterbi:
-        return emis.argmax(1).tolist()
-    trans = np.asarray(model["log_trans"])
-    score = np.asarray(model["log_start"]) + emis[0]
-    back = np.zeros(emis.shape, dtype=np.int64)
-    for i in range(1, len(emis)):
-        m = score[:, None] + trans
-        back[i] = m.argmax(0)
-        score = m[back[i], np.arange(m.shape[1])] + emis[i]
-    path = [int(score.argmax())]
-    for i in range(len(emis) - 1, 0, -1):
-        path.append(int(back[i][path[-1]]))
-    return path[::-1]
+    X = np.asarray(rows, dtype=np.float64)
+    feat, thr, left, right, leaf, value, roots, klass, _depth = _model_arrays(model)
+    n_rows, n_trees = len(X), len(roots)
+    # (row, tree) pairs still inside a tree; a pair leaves the walk at its leaf, so the work is the sum of
+    # the path lengths, not rows x trees x the deepest tree.
+    row = np.repeat(np.arange(n_rows), n_trees)
+    tree = np.tile(np.arange(n_trees), n_rows)
+    node = roots[tree]
+    final = np.empty(n_rows * n_trees, dtype=np.int64)
+    pos = np.arange(n_rows * n_trees)
+    while len(pos):
+        done = leaf[node]
+        if done.any():
+            final[pos[done]] = node[done]
+            keep = ~done
+            pos, row, node = pos[keep], row[keep], node[keep]
+            if not len(pos):
+                break
+        node = np.where(X[row, feat[node]] <= thr[node], left[node], right[node])
+    vals = value[final].reshape(n_rows, n_trees)
+    score = np.tile(np.asarray(model["baseline"], dtype=np.float64), (n_rows, 1))
+    for k in range(score.shape[1]):
+        score[:, k] += vals[:, klass == k].sum(1)
+    return score.argmax(1).tolist()
 
+
+_MODEL_CACHE: dict[int, tuple[Mapping, tuple]] = {}
+DUMP_MODEL_PATH = Path(__file__).resolve().parent / "data" / "dump_lines.json"
+
+
+@lru_cache(maxsize=1)
+def dump_model() -> dict:
+    """The committed dump line model (`tasks/data/dump_lines.json`), loaded once per process."""
+    import json
+
+    model = json.loads(DUMP_MODEL_PATH.read_text(encoding="utf-8"))
+    if list(model["features"]) != list(DUMP_LINE_FEATURES):
+        raise ValueError(f"{DUMP_MODEL_PATH}: built for other features than tasks.blocks.DUMP_LINE_FEATURES; rebuild with train/blocks.py")
+    return model
+
+
+STRONG_MARKERS = ("at_mention", "says_header")
+# The rules' boilerplate the model may turn into article: the imprecise rules (bench/RESULTS.md, words
+# decided by each rule on the dragnet-dev dumps); every other boilerplate reason is >= 95% chrome there.
+MODEL_MAY_KEEP = ("url_density",)
+MODEL_MIN_LINES = 12  # the model was fitted on page dumps; a shorter text keeps the rules' labels
+MODEL_REASONS = {0: "model_chrome", 1: "model_article", 2: "model_comment"}
+
+
+def apply_line_model(res: TextResult, model: Mapping) -> None:
+    """Relabel the hand rules' blocks with the line model's decisions, in place. The rules keep the title,
+    repeats (duplicate) and metadata lines; a line the model calls article becomes content, chrome becomes
+    boilerplate, comment becomes comment; the rules' precise chrome decisions stand (`MODEL_MAY_KEEP`: the
+    only boilerplate reasons the model may overrule). A comment thread the rules found by strong reply
+    markers stays comment. When the model would leave no article, or the
+    text has fewer than `MODEL_MIN_LINES` lines, the rules' labels stay (the model never empties a
+    document)."""
+    blocks = res.blocks
+    if len(blocks) < MODEL_MIN_LINES:
+        return
+    pred = predict_lines(model, dump_line_features(blocks, res.repeats))
+    # A thread the rules found with strong reply markers (two or more "@name" / "X says:" lines in it) stays
+    # as the rules have it: there the lines the model relabelled were mostly comment (cross-validated by
+    # site on every 3rd dragnet-dev dump: of those words 56% comment, 19% article, 25% chrome).
+    strong = sum(b.label == "comment" and reply_marker(b.text) in STRONG_MARKERS for b in blocks) >= 2
+    new: list[tuple[str, str] | None] = []
+    for p, b in zip(pred, blocks, strict=True):
+        if b.label in ("title", "duplicate", "metadata") or (b.label == "boilerplate" and b.reason not in MODEL_MAY_KEEP):
+            new.append(None)  # the rules' precise decisions stand
+        elif strong and b.label == "comment":
+            new.append(None)
+        elif p == 1:
+            new.append(None if b.label == "content" else ("content", MODEL_REASONS[1]))
+        elif p == 0:
+            new.append(None if b.label == "boilerplate" else ("boilerplate", MODEL_REASONS[0]))
+        else:
+            new.append(None if b.label == "comment" else ("comment", MODEL_REASONS[2]))
+    if not any(x == ("content", MODEL_REASONS[1]) or (x is None and b.label == "content") for x, b in zip(new, blocks, strict=True)):
+        return  # the model would leave no article: the rules' labels stay
+    for x, b in zip(new, blocks, strict=True):
+        if x is not None:
+            b.label, b.reason = x
+
+
+def _model_arrays(model: Mapping) -> tuple:
+    """The model's trees as flat numpy arrays, built once per model object (the cache holds the model
+    itself, so its id cannot be reused by another)."""
+    import numpy as np
+
+    key = id(model)
+    if key not in _MODEL_CACHE or _MODEL_CACHE[key][0] is not model:
+        _MODEL_CACHE.clear()
+        feat, thr, left, right, leaf, value, roots, klass = [], [], [], [], [], [], [], []
+        depth = 0
+        for t in model["trees"]:
+            off = len(feat)
+            roots.append(off)
+            klass.append(t["class"])
+            depth = max(depth, t["depth"])
+            feat.extend(t["feature"])
+            thr.extend(t["threshold"])
+            left.extend(off + x for x in t["left"])
+            right.extend(off + x for x in t["right"])
+            leaf.extend(bool(x) for x in t["leaf"])
+            value.extend(t["value"])
+        _MODEL_CACHE[key] = model, (
+            np.asarray(feat, dtype=np.int64),
+            np.asarray(thr, dtype=np.float64),
+            np.asarray(left, dtype=np.int64),
+            np.asarray(right, dtype=np.int64),
+            np.asarray(leaf, dtype=bool),
+            np.asarray(value, dtype=np.float64),
+            np.asarray(roots, dtype=np.int64),
+            np.asarray(klass, dtype=np.int64),
+            depth,
+        )
+    return _MODEL_CACHE[key][1]

@@ -466,3 +466,44 @@ def test_page_lxml_refuses_is_read_by_the_tolerant_parser(monkeypatch):
     page = f"<html><body><h1>Budget</h1><p>{art} {art}</p><p>{art.replace('Friday', 'Monday')}</p></body></html>"
     assert "budget on Monday" in html_to_text(page)
     assert len(calls) >= 2
+
+
+# --- the dump line model (issue 14 item 3) --------------------------------------------------------
+
+
+def _stump_model(feature: int, threshold: float, left: list[float], right: list[float]) -> dict:
+    """One depth-1 tree per class: class k scores left[k] when row[feature] <= threshold, else right[k]."""
+    trees = [
+        {"class": k, "depth": 2, "feature": [feature, 0, 0], "threshold": [threshold, 0.0, 0.0], "left": [1, 0, 0], "right": [2, 0, 0], "leaf": [0, 1, 1], "value": [0.0, left[k], right[k]]}
+        for k in range(3)
+    ]
+    return {"baseline": [0.0, 0.0, 0.0], "trees": trees}
+
+
+def test_predict_lines_walks_the_trees():
+    from tasks.blocks import predict_lines
+
+    model = _stump_model(1, 5.0, left=[1.0, 0.0, 0.0], right=[0.0, 0.0, 2.0])
+    assert predict_lines(model, [[0.0, 3.0], [0.0, 5.0], [0.0, 9.0]]) == [0, 0, 2]
+    model["baseline"] = [0.0, 3.0, 0.0]
+    assert predict_lines(model, [[0.0, 3.0], [0.0, 9.0]]) == [1, 1]
+
+
+def test_committed_dump_model_matches_the_features():
+    from tasks.blocks import DUMP_LINE_FEATURES, dump_model
+
+    model = dump_model()
+    assert model["features"] == list(DUMP_LINE_FEATURES) and model["labels"] == ["chrome", "article", "comment"]
+    assert len(model["trees"]) >= 30
+
+
+def test_line_model_never_empties_a_dump():
+    from tasks.blocks import apply_line_model, label_blocks
+
+    lines = ["Menu", "Home | News"] + [f"Paragraph {i} of the story says the council met on Tuesday to vote on it." for i in range(12)]
+    res = label_blocks(split_blocks("\n".join(lines)), CFG)
+    before = [(b.label, b.reason) for b in res.blocks]
+    apply_line_model(res, _stump_model(0, 1e9, left=[5.0, 0.0, 0.0], right=[0.0, 0.0, 0.0]))  # all chrome
+    assert [(b.label, b.reason) for b in res.blocks] == before
+    apply_line_model(res, _stump_model(0, 1e9, left=[0.0, 0.0, 5.0], right=[0.0, 0.0, 0.0]))  # all comment
+    assert [(b.label, b.reason) for b in res.blocks] == before
