@@ -884,17 +884,27 @@ def apply_line_model(res: TextResult, model: Mapping) -> None:
     blocks = res.blocks
     if len(blocks) < MODEL_MIN_LINES:
         return
-    pred = predict_lines(model, dump_line_features(blocks, res.repeats))
     # A thread the rules found with strong reply markers (two or more "@name" / "X says:" lines in it) stays
     # as the rules have it: there the lines the model relabelled were mostly comment (cross-validated by
     # site on every 3rd dragnet-dev dump: of those words 56% comment, 19% article, 25% chrome).
     strong = sum(b.label == "comment" and reply_marker(b.text) in STRONG_MARKERS for b in blocks) >= 2
+    # Only the lines whose label the model may change are scored (the features still see every line).
+    todo = [
+        i
+        for i, b in enumerate(blocks)
+        if not (
+            b.label in ("title", "duplicate", "metadata")
+            or (b.label == "boilerplate" and b.reason not in MODEL_MAY_KEEP)
+            or (strong and b.label == "comment")
+        )
+    ]
+    rows = dump_line_features(blocks, res.repeats)
+    pred = dict(zip(todo, predict_lines(model, [rows[i] for i in todo]), strict=True))
     new: list[tuple[str, str] | None] = []
-    for p, b in zip(pred, blocks, strict=True):
-        if b.label in ("title", "duplicate", "metadata") or (b.label == "boilerplate" and b.reason not in MODEL_MAY_KEEP):
+    for i, b in enumerate(blocks):
+        p = pred.get(i)
+        if p is None:
             new.append(None)  # the rules' precise decisions stand
-        elif strong and b.label == "comment":
-            new.append(None)
         elif p == 1:
             new.append(None if b.label == "content" else ("content", MODEL_REASONS[1]))
         elif p == 0:
