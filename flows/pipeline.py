@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -150,26 +153,36 @@ class RunState:
     quarantine_reasons: Counter = field(default_factory=Counter)
     changed_doc_ids: set[str] = field(default_factory=set)  # stored by an earlier run, content changed
     inputs: list[ingest_stage.InputDone] = field(default_factory=list)  # JSONL/WARC files read whole
+    restore: set[str] = field(default_factory=set)  # documents rewritten as they were: index and mentions stand
 
-    def add_batch(self, written: dict, unchanged: int = 0) -> None:
-        """Count a written batch (with its `unchanged` inputs) and keep what the final phase needs of
-        it on disk: its index entries (in run order) and its event mentions (partitioned by merge
-        key). Then the memory the batch freed goes back to the OS, so the run's RSS stays flat."""
-        self.counts.update(
-            {
-                "records_in": written["documents"] + written["quarantined"] + unchanged,
-                "unchanged": unchanged,
-                "documents": written["documents"],
-                "quarantined": written["quarantined"],
-                "documents_inserted": written["documents_inserted"],
-                "documents_updated": written["documents_updated"],
-            }
-        )
+    def add_batch(self, written: dict, unchanged: int = 0, rederived: bool = False) -> None:
+        """Count a written batch (with its `unchanged` inputs; `rederived`: stored documents cleaned
+        again, not inputs) and keep what the final phase needs of it on disk: its index entries (in
+        run order) and its event mentions (partitioned by merge key). Then the memory the batch freed
+        goes back to the OS, so the run's RSS stays flat."""
+        if rederived:
+            self.counts.update({"rederived": written["documents"], "documents_updated": written["documents_updated"]})
+        else:
+            self.counts.update(
+                {
+                    "records_in": written["documents"] + written["quarantined"] + unchanged,
+                    "unchanged": unchanged,
+                    "documents": written["documents"],
+                    "quarantined": written["quarantined"],
+                    "documents_inserted": written["documents_inserted"],
+                    "documents_updated": written["documents_updated"],
+                }
+            )
+        restore = self.restore
         for packed in written["entries"]:
-            self.index.add_packed(0, packed)
+            if restore:
+                self.index.add((e for e in packed.unpack() if e.doc_id not in restore), lambda _: 0)
+            else:
+                self.index.add_packed(0, packed)
         for packed in written["mentions"]:
-            self.mentions.add(packed.unpack(), _mention_partition, events_stage.mention_key)
-        self.changed_doc_ids.update(written["changed"])
+            ms = packed.unpack()
+            self.mentions.add([m for m in ms if m.doc_id not in restore] if restore else ms, _mention_partition, events_stage.mention_key)
+        self.changed_doc_ids.update(d for d in written["changed"] if d not in restore)
         self.quarantine_reasons.update(written["reasons"])
         release_memory()
 
@@ -237,13 +250,65 @@ def count_blocks(
     for batch in plan_batches(units, cfg.ingest.batch_size):
         raws, _, _ = ingest_stage.ingest(batch, cfg.ingest, known, seen)
         boilerplate.add(r for r in raws if r.doc_id not in indexed)
-        seen.update((r.doc_id, r.origin or r.source_id) for r in raws)
-    return boilerplate
+        seen.update((r.doc_id, "") for r in raws)
+    return boilerplate, set(seen)
 
 
 @task(name="count_blocks", cache_policy=NO_CACHE)
 def count_blocks_task(files: Payload, cfg: PipelineConfig, known: Payload, indexed: Payload, boilerplate: Payload) -> Payload:
+    """The counting pass; returns the boilerplate counts and the ids of the documents the run will clean."""
     return Payload(count_blocks(files.value, cfg, known.value, indexed.value, boilerplate.value))
+
+
+STORED_RAW_COLUMNS = [
+    "doc_id", "source_id", "source_uri", "content_type", "content_sha256", "raw_text", "encoding", "site_key",
+    "title", "published_date", "extra", "clean_text", "text_hash",
+]
+
+
+@task(name="find_affected", cache_policy=NO_CACHE)
+def find_affected_task(wh: Warehouse, learned: Payload, skip: Payload, only: Payload | None = None) -> Payload:
+    """Ids of the stored documents (not among `skip`, the run's own; among `only` if given) whose
+    cleaning the newly learned boilerplate (`learned`: site -> fingerprints) can change: a stream over
+    the documents table."""
+    learned, skip, only = learned.value, skip.value, (only.value if only is not None else None)
+    shared = learned.get(clean_stage.RUN_WIDE, frozenset())
+    out: set[str] = set()
+    cols = ["doc_id", "site_key", "content_type", "raw_text", "clean_text"]
+    for batch in wh.scan("documents", columns=cols, batch_size=2_000):
+        for r in batch.to_pylist():
+            if r["doc_id"] not in skip and (only is None or r["doc_id"] in only) and clean_stage.touched_by(
+                r["content_type"], r["raw_text"], r["clean_text"], learned.get(r["site_key"], frozenset()), shared
+            ):
+                out.add(r["doc_id"])
+    return Payload(out)
+
+
+def stored_raws(wh: Warehouse, doc_ids: set[str], fingerprints: Mapping[str, frozenset[str]], cfg: PipelineConfig) -> Iterator:
+    """The stored documents `doc_ids` as raw records again (`clean.stored_raw`; `fingerprints`: the
+    boilerplate they were cleaned with), streamed from the documents table."""
+    shared = fingerprints.get(clean_stage.RUN_WIDE, frozenset())
+    for batch in wh.scan("documents", columns=STORED_RAW_COLUMNS, batch_size=2_000):
+        for r in batch.to_pylist():
+            if r["doc_id"] in doc_ids:
+                raw = clean_stage.stored_raw(r, cfg.clean, fingerprints.get(r["site_key"], frozenset()), shared)
+                if raw is not None:
+                    yield raw
+
+
+# A run's batch writes one at a time (across processes the warehouse lock does it; in a second pass,
+# which holds that lock, this does).
+_WRITES = threading.Lock()
+
+
+@contextmanager
+def _lock(wh: Warehouse, held: bool) -> Iterator[None]:
+    """The warehouse lock, unless the caller holds it already (`held`)."""
+    if held:
+        yield
+    else:
+        with wh.lock():
+            yield
 
 
 def _worker_died(task: Any, task_run: Any, state: Any) -> bool:
@@ -274,14 +339,20 @@ def process_task(
 
 @task(name="write_batch", retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE)
 def write_batch_task(
-    wh: Warehouse, run_id: str, processed: Payload, ingest_rejects: Payload, known_ids: Payload, fresh: Payload
+    wh: Warehouse,
+    run_id: str,
+    processed: Payload,
+    ingest_rejects: Payload,
+    known_ids: Payload,
+    fresh: Payload,
+    locked: bool = False,
 ) -> Payload:
     """Merge a batch's documents, segments and quarantine rows (ingest and clean rejects).
 
     `known_ids`: documents of this batch stored by an earlier run; those whose content changed lose
     the old segments no longer present. `fresh`: (no document of the batch stored before or written by
     this run yet, table versions at the run's start): then rows are appended, not merged, unless
-    another run wrote meanwhile. Returns what was written and the batch's packed index entries and mentions.
+    another run wrote meanwhile. `locked`: the flow holds the warehouse lock (a second pass). Returns what was written and the batch's packed index entries and mentions.
     """
     is_fresh, start_versions = fresh.value
     res: BatchResult = processed.value
@@ -289,7 +360,7 @@ def write_batch_task(
     now = datetime.now(UTC)
     rejects = list(ingest_rejects.value) + res.rejects
     changed = [d for d in res.doc_ids if d in known_ids]
-    with wh.lock():
+    with _WRITES, _lock(wh, locked):
         # documents first: a run killed after it finds them stored, so the rerun merges (not
         # appends) their segments, whichever commit the kill followed
         m = wh.insert_or_merge("documents", res.documents, run_id, is_fresh, start_versions.get("documents"))
@@ -464,15 +535,65 @@ def news_pipeline(
     log.info("run %s: %d input files under %s -> %s (%d workers)", run_id, len(files), ", ".join(inputs), warehouse, workers)
 
     reclaim_spills()  # spill directories of killed runs
-    with wh.lock():  # a consistent start: no other run is in its final phase meanwhile
+    state, runs_version = _process(wh, files, cfg, run_id, ref_date, workers, full_refresh)
+
+    try:
+        with wh.lock():  # read the stored index and events, merge, write: one run at a time
+            if wh.version("runs") != runs_version:
+                # Another run published while this one processed its batches: its boilerplate and
+                # documents were not there when this run counted and cleaned. The batch phase is done
+                # again holding the lock, as if this run had started after the other finished (the
+                # same tables as the two runs one after the other, in the order they publish).
+                log.warning("run %s: another run published meanwhile; processing the inputs again after it", run_id)
+                state.cleanup()
+                state, _ = _process(wh, files, cfg, run_id, ref_date, workers, full_refresh, locked=True)
+                state.counts["second_pass"] = 1
+            summary = _finish(wh, run_id, started, params, cfg, state)
+    finally:
+        state.cleanup()
+    _report(summary)
+    if summary["status"] == "failed":
+        c = summary["counts"]
+        raise RejectBudgetExceeded(
+            f"run {run_id}: {c['quarantined']} of {c['records_in'] - c.get('unchanged', 0)} inputs rejected "
+            f"(more than max_reject_share {cfg.max_reject_share:.0%}); see the quarantine table"
+        )
+    log.info(
+        "run %s completed: %s",
+        run_id,
+        json.dumps({k: v for k, v in summary["counts"].items() if k != "quarantine_reasons"}),
+    )
+    return summary
+
+
+def _process(
+    wh: Warehouse,
+    files: list[ingest_stage.InputFile],
+    cfg: PipelineConfig,
+    run_id: str,
+    ref_date: date,
+    workers: int,
+    full_refresh: bool,
+    locked: bool = False,
+) -> tuple[RunState, int | None]:
+    """The batch phase of a run: what is done already, the counting pass, then every batch of new and
+    changed inputs (and of stored documents that newly learned boilerplate changes) cleaned, signed,
+    mined for events and written. `locked`: the caller holds the warehouse lock (a second pass).
+    Returns the run state for the final phase and the `runs` table's version at the start."""
+    log = get_run_logger()
+    with _lock(wh, locked):  # a consistent start: no other run is in its final phase meanwhile
+        runs_version = wh.version("runs")
         # A run killed (or failed) in its final phase left part of the derived tables written: they go
         # back to what the last published run recorded, and its documents are redone below.
         undone = wh.roll_back_unpublished(FINAL_TABLES, run_id)
         if undone:
             log.warning("run %s: rolled back what an unpublished run left in %s", run_id, ", ".join(f"{t} (to v{v})" for t, v in sorted(undone.items())))
-        stored_docs = wh.read("documents", columns=["doc_id", "source_id", "content_sha256", "text_hash", "published_date"]).to_pylist()
+        stored_docs = wh.read("documents", columns=["doc_id", "source_id", "content_sha256", "text_hash", "published_date", "run_id"]).to_pylist()
         index = wh.read("dedup_index", columns=["doc_id", "text_hash", "published_date"]).to_pylist()
-        stored_q = wh.read("quarantine", columns=["source_id", "content_sha256"]).to_pylist() if not full_refresh else []
+        # (a second pass redoes its own first pass's rejects too: they were cleaned with other boilerplate)
+        stored_q = [
+            r for r in wh.read("quarantine", columns=["source_id", "content_sha256", "run_id"]).to_pylist() if r["run_id"] != run_id
+        ] if not full_refresh else []
         stored_inputs = wh.read("inputs", columns=["source_id", "content_sha256", "n_records"]).to_pylist() if not full_refresh else []
         stored_blocks = wh.read("boilerplate", columns=["site_key", "fingerprint", "n_documents"]).to_pylist()
     known_docs = {r["doc_id"] for r in stored_docs}
@@ -490,6 +611,14 @@ def news_pipeline(
             records=frozenset(r["content_sha256"] for r in finished),
             inputs={(r["source_id"], r["content_sha256"]): r["n_records"] for r in stored_inputs},
         )
+    # In a second pass: documents the first pass rewrote after the run that published meanwhile had
+    # indexed them (with boilerplate learned without that run). They are cleaned again like any input;
+    # unless newly learned boilerplate changes them, that gives back the published run's text, and its
+    # index entries and event mentions for them stand (as when this run starts after it).
+    rewritten = {
+        r["doc_id"] for r in stored_docs
+        if locked and r["run_id"] == run_id and r["doc_id"] in indexed and indexed[r["doc_id"]] != (r["text_hash"], r["published_date"])
+    }
     del stored_docs, stored_q, stored_inputs
     state = RunState(
         boilerplate=clean_stage.SiteBoilerplate(
@@ -503,7 +632,18 @@ def news_pipeline(
     # Site boilerplate is counted over all of the run's new documents before the first batch is
     # cleaned (a streaming pass over the inputs: one batch of records in memory at a time), so every
     # document of the run is cleaned with the same learned boilerplate, whichever batch it is in.
-    state.boilerplate = count_blocks_task(Payload(files), cfg, Payload(known), Payload(indexed), Payload(state.boilerplate)).value
+    before = dict(state.boilerplate.fingerprints)
+    state.boilerplate, run_ids = count_blocks_task(Payload(files), cfg, Payload(known), Payload(indexed), Payload(state.boilerplate)).value
+    # Boilerplate the stored documents were cleaned with changed: those whose text it can change are
+    # cleaned again in this run, from their stored raw text (after the run's own inputs).
+    learned = clean_stage.newly_learned(before, state.boilerplate.fingerprints)
+    # (only documents a published run indexed: those of a run still going are that run's to finish)
+    affected = find_affected_task(wh, Payload(learned), Payload(run_ids), Payload(indexed)).value if learned else set()
+    if rewritten:
+        state.restore = rewritten - (find_affected_task(wh, Payload(learned), Payload(set()), Payload(rewritten)).value if learned else set())
+    del run_ids
+    if affected:
+        log.info("run %s: newly learned boilerplate changes %d stored documents: cleaned again", run_id, len(affected))
     # Batches are pipelined: while up to `workers` batches are cleaned, signed and mined for events on
     # the pool's processes, the flow ingests the next one and finished batches are written. Results
     # are collected oldest first, so memory holds at most `window` batches.
@@ -511,13 +651,13 @@ def news_pipeline(
     window = max(cfg.max_batches_in_flight, workers + 1)
 
     def collect() -> None:
-        n_batch, n_items, unchanged, f_proc, f_write, label = pending.popleft()
+        n_batch, n_items, unchanged, f_proc, f_write, label, again = pending.popleft()
         try:
             payload = f_write.result()
         except Exception as exc:  # the cause, not Prefect's "UnfinishedRun" of the write that never ran
             raise _batch_failed(label, f_proc, exc) from exc
         written, payload.value = payload.value, None  # Prefect may keep the payload: keep it empty
-        state.add_batch(written, unchanged)
+        state.add_batch(written, unchanged, rederived=again)
         log.info(
             "batch %d: %d inputs -> %d documents, %d quarantined, %d unchanged",
             n_batch,
@@ -535,12 +675,21 @@ def news_pipeline(
                 yield u
 
     units = work(ingest_stage.iter_units(files, cfg.ingest, known))
+    stored = stored_raws(wh, affected, before, cfg) if affected else iter(())
+    batches = chain(
+        ((b, False) for b in plan_batches(units, cfg.ingest.batch_size)),
+        ((b, True) for b in plan_batches(stored, cfg.ingest.batch_size)),
+    )
     start_versions = {t: wh.version(t) for t in ("documents", "segments")}
     run_doc_ids: dict[str, str] = {}  # doc_id -> where this run read it (a later copy is a duplicate_source_id)
     known_payload, seen_payload = Payload(known), Payload(run_doc_ids)
     with BatchPool(workers) as pool:
         pool_payload = Payload(pool)
-        for n_batch, batch in enumerate(plan_batches(units, cfg.ingest.batch_size), start=1):
+        for n_batch, (batch, again) in enumerate(batches, start=1):
+            if not locked and wh.version("runs") != runs_version:
+                # another run published: the final phase processes the inputs again, after it
+                log.info("run %s: another run published meanwhile; the batch phase stops at batch %d", run_id, n_batch)
+                break
             payload = ingest_task(Payload(batch), cfg, known_payload, seen_payload)
             (raws, rejects, unchanged), payload.value = payload.value, None
             if not raws and not rejects:  # all unchanged since an earlier run: nothing to process or write
@@ -555,34 +704,16 @@ def news_pipeline(
             fresh = not known_ids and not (batch_ids & run_doc_ids.keys()) and len(batch_ids) == len(raws)
             run_doc_ids.update((r.doc_id, r.origin or r.source_id) for r in raws)
             f_write = write_batch_task.submit(
-                wh, run_id, f_proc, Payload(rejects), Payload(known_ids), Payload((fresh, start_versions))
+                wh, run_id, f_proc, Payload(rejects), Payload(known_ids), Payload((fresh, start_versions)), locked
             )
-            pending.append((n_batch, len(batch), unchanged, f_proc, f_write, label))
+            pending.append((n_batch, len(batch), unchanged, f_proc, f_write, label, again))
             del raws, batch
             while len(pending) >= window:
                 collect()
         while pending:
             collect()
     del run_doc_ids, known_docs, known, known_payload, seen_payload, indexed
-
-    try:
-        with wh.lock():  # read the stored index and events, merge, write: one run at a time
-            summary = _finish(wh, run_id, started, params, cfg, state)
-    finally:
-        state.cleanup()
-    _report(summary)
-    if summary["status"] == "failed":
-        c = summary["counts"]
-        raise RejectBudgetExceeded(
-            f"run {run_id}: {c['quarantined']} of {c['records_in'] - c.get('unchanged', 0)} inputs rejected "
-            f"(more than max_reject_share {cfg.max_reject_share:.0%}); see the quarantine table"
-        )
-    log.info(
-        "run %s completed: %s",
-        run_id,
-        json.dumps({k: v for k, v in summary["counts"].items() if k != "quarantine_reasons"}),
-    )
-    return summary
+    return state, runs_version
 
 
 def _batch_failed(label: str, f_proc: Any, exc: BaseException) -> BatchFailed:

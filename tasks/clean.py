@@ -434,6 +434,60 @@ class SiteBoilerplate:
         return out
 
 
+def newly_learned(before: Mapping[str, frozenset[str]], after: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """site -> the boilerplate fingerprints in `after` and not in `before` (sites with none left out)."""
+    out = {site: fps - before.get(site, frozenset()) for site, fps in after.items()}
+    return {site: fps for site, fps in out.items() if fps}
+
+
+def touched_by(content_type: str, raw_text: str, clean_text: str, site: frozenset[str], shared: frozenset[str]) -> bool:
+    """Whether boilerplate learned since a stored document was cleaned (`site`: on its site, `shared`:
+    run-wide) can change its cleaning: a plain-text dump has a line that is now learned boilerplate
+    (`_set_aside` looks at lines), an HTML page an article block that is now shared boilerplate
+    (`_apply_learned` looks at content blocks; site boilerplate does not apply to HTML). Otherwise the
+    document cleans exactly as it did."""
+    if content_type == "text/html":
+        texts, learned = clean_text.split("\n\n"), shared
+    else:
+        texts, learned = raw_text.splitlines(), site | shared
+    if not learned:
+        return False
+    for line in texts:
+        t = " ".join(line.split())
+        if t and len(words_of(t)) <= KNOWN_CHROME_MAX_WORDS and block_fingerprint(t) in learned:
+            return True
+    return False
+
+
+def stored_raw(row: Mapping, cfg: CleanConfig, site: frozenset[str], shared: frozenset[str]) -> RawDoc | None:
+    """A stored `documents` row as the raw record it was cleaned from, to clean it again (`site`,
+    `shared`: the boilerplate it was cleaned with). The row keeps everything of the record but
+    whether its title came with it (a JSONL `title`) or was found by the cleaner: for a record that
+    can carry one, the reading that reproduces the stored title and clean text is taken, else None (the
+    document is left as it is). The publication date is kept as stored (the cleaner keeps a record's
+    date before its own)."""
+    from tasks.records import text_hash
+
+    def raw(title: str | None) -> RawDoc:
+        return RawDoc(
+            doc_id=row["doc_id"], source_id=row["source_id"], source_uri=row["source_uri"], content_type=row["content_type"],
+            content_sha256=row["content_sha256"], text=row["raw_text"], encoding=row["encoding"], site_key=row["site_key"],
+            title=title, published=row["published_date"], extra=row["extra"], origin=row["source_id"],
+        )
+
+    uri, extra = row["source_uri"] or "", row["extra"] or ""
+    if row["title"] is None or uri.startswith("file:") or '"warc_file"' in extra:  # files and WARC records carry no title
+        return raw(None)
+    for title in (None, row["title"]):
+        try:
+            doc = clean_document(raw(title), cfg, site, shared)
+        except Rejected:
+            continue
+        if doc.title == row["title"] and text_hash(doc.clean_text) == row["text_hash"]:
+            return raw(title)
+    return None
+
+
 def _apply_learned(res, shared: frozenset[str], site: frozenset[str]) -> None:
     """Learned and known boilerplate on the cleaner's blocks, in place: blocks the cleaner matched as
     site boilerplate are renamed `shared_boilerplate` when they were learned run-wide; longer shared
