@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -296,11 +295,6 @@ def stored_raws(wh: Warehouse, doc_ids: set[str], fingerprints: Mapping[str, fro
                     yield raw
 
 
-# A run's batch writes one at a time (across processes the warehouse lock does it; in a second pass,
-# which holds that lock, this does).
-_WRITES = threading.Lock()
-
-
 @contextmanager
 def _lock(wh: Warehouse, held: bool) -> Iterator[None]:
     """The warehouse lock, unless the caller holds it already (`held`)."""
@@ -360,7 +354,7 @@ def write_batch_task(
     now = datetime.now(UTC)
     rejects = list(ingest_rejects.value) + res.rejects
     changed = [d for d in res.doc_ids if d in known_ids]
-    with _WRITES, _lock(wh, locked):
+    with _lock(wh, locked):
         # documents first: a run killed after it finds them stored, so the rerun merges (not
         # appends) their segments, whichever commit the kill followed
         m = wh.insert_or_merge("documents", res.documents, run_id, is_fresh, start_versions.get("documents"))
@@ -648,7 +642,8 @@ def _process(
     # the pool's processes, the flow ingests the next one and finished batches are written. Results
     # are collected oldest first, so memory holds at most `window` batches.
     pending: deque = deque()
-    window = max(cfg.max_batches_in_flight, workers + 1)
+    # (a second pass holds the warehouse lock, which no longer orders its batch writes: one at a time)
+    window = 1 if locked else max(cfg.max_batches_in_flight, workers + 1)
 
     def collect() -> None:
         n_batch, n_items, unchanged, f_proc, f_write, label, again = pending.popleft()
