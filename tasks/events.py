@@ -266,12 +266,36 @@ _ANCHORED: list[tuple[tuple[str, ...], str, re.Pattern[str]]] = [
 ]
 
 
+def _anchor_index() -> tuple[dict[str, list[tuple[str, tuple[int, ...]]]], tuple[int, ...]]:
+    """Anchors by their first three letters (two for two-letter anchors) -> (anchor, orders of the
+    patterns it lets run), and the patterns with no anchor (always run)."""
+    by_anchor: dict[str, list[int]] = defaultdict(list)
+    for order, (anchors, _t, _rx) in enumerate(_ANCHORED):
+        for a in dict.fromkeys(anchors):
+            by_anchor[a].append(order)
+    index: dict[str, list[tuple[str, tuple[int, ...]]]] = defaultdict(list)
+    for a, orders in by_anchor.items():
+        index[a[:3]].append((a, tuple(orders)))
+    return dict(index), tuple(order for order, (anchors, _t, _rx) in enumerate(_ANCHORED) if not anchors)
+
+
+# One pass over the sentence's two- and three-letter substrings finds the anchors that can occur
+# (a substring test each then confirms them), instead of a substring test per pattern.
+_ANCHOR_INDEX, _UNANCHORED = _anchor_index()
+
+
 def _pattern_matches(sentence: str) -> list[tuple[str, re.Match[str]]]:
     low = sentence.lower()
+    grams = {low[i : i + 3] for i in range(len(low) - 2)}
+    grams.update(low[i : i + 2] for i in range(len(low) - 1))
+    run = set(_UNANCHORED)
+    for g in grams.intersection(_ANCHOR_INDEX):
+        for a, orders in _ANCHOR_INDEX[g]:
+            if a in low:
+                run.update(orders)
     found = []
-    for order, (anchors, t, rx) in enumerate(_ANCHORED):
-        if anchors and not any(a in low for a in anchors):
-            continue
+    for order in sorted(run):
+        _anchors_of, t, rx = _ANCHORED[order]
         found.extend((m.start(), order, t, m) for m in rx.finditer(sentence))
     found.sort(key=lambda f: (f[0], f[1]))
     out: list[tuple[str, re.Match[str]]] = []

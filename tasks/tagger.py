@@ -414,13 +414,15 @@ def sentence_keys(words: Sequence[str], lexicon: dict[str, int], caps: bool | No
 
 
 def document_attributes(
-    sentences: Sequence[Sequence[str]], caps: Sequence[bool]
+    sentences: Sequence[Sequence[str]], caps: Sequence[bool], only: Sequence[int] | None = None
 ) -> list[list[tuple[str, ...]]]:
     """Per token, what the rest of the document says about its word (capitalised words and words of
     caps-mode sentences only; empty tuples elsewhere): written capitalised mid-sentence (D:cm) or in
     lower case (D:lo) somewhere in running text, as the first / middle / last word of a capitalised
     run (D:rf, D:rm, D:rl), and the words seen before (D:p=) and after (D:n=) it. Surface evidence
-    only, no predictions: a headline's "TRUMP" learns from the body's "President Trump said"."""
+    only, no predictions: a headline's "TRUMP" learns from the body's "President Trump said".
+    `only`: the indices of the sentences whose tokens are wanted (all sentences still inform the
+    attributes), one row each in that order."""
     seen: dict[str, set[str]] = {}
     lower: set[str] = set()
     for words, c in zip(sentences, caps, strict=True):
@@ -458,11 +460,12 @@ def document_attributes(
             attrs = memo[w] = (*sorted(seen.get(low, ())), *(("D:lo",) if low in lower else ()))
         return attrs
 
+    rows = range(len(sentences)) if only is None else only
     return [
-        [attrs_of(w) if w[0].isalpha() else () for w in words]
-        if c
-        else [attrs_of(w) if w[0].isupper() and w[0].isalpha() else () for w in words]
-        for words, c in zip(sentences, caps, strict=True)
+        [attrs_of(w) if w[0].isalpha() else () for w in sentences[i]]
+        if caps[i]
+        else [attrs_of(w) if w[0].isupper() and w[0].isalpha() else () for w in sentences[i]]
+        for i in rows
     ]
 
 
@@ -547,10 +550,14 @@ def token_extras(
     caps: Sequence[bool],
     places: Mapping[tuple[str, ...], str] | None = None,
     places_longest: Mapping[str, int] | None = None,
+    only: Sequence[int] | None = None,
 ) -> list[list[tuple[str, ...]]]:
     """Document, name-list and place-gazetteer attributes of every token (what
-    `Tagger.add_document_scores` adds)."""
-    out = document_attributes(sentences, caps)
+    `Tagger.add_document_scores` adds); `only`: of the sentences with these indices (one row each,
+    in that order; the document attributes still learn from all sentences)."""
+    out = document_attributes(sentences, caps, only)
+    if only is not None:  # the name lists look at one sentence at a time
+        sentences, caps = [sentences[i] for i in only], [caps[i] for i in only]
     if names:
         gaz = name_attributes(sentences, caps, names.get, longest)
         out = [[d + g for d, g in zip(dr, gr, strict=True)] for dr, gr in zip(out, gaz, strict=True)]
@@ -796,8 +803,9 @@ class Tagger:
             return []
         words = [[t[2] for t in sent] for sent in sentences]
         caps = [is_caps_sentence(w, self.lexicon) for w in words]
-        extras = token_extras(self.names, self._longest, words, caps, self.places, self._places_longest)
         chosen = range(len(sentences)) if within is None else _overlapping(sentences, within)
+        # attributes of the decoded sentences only (each row: chosen[k]); all sentences inform them
+        extras = dict(zip(chosen, token_extras(self.names, self._longest, words, caps, self.places, self._places_longest, chosen), strict=True))
         labels = self.labels
         out: list[tuple[int, int, str]] = []
         for first in range(0, len(chosen), BATCH_SENTENCES):  # bounded arrays for any text length
