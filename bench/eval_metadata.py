@@ -116,12 +116,14 @@ def main() -> None:
     ap.add_argument("--sets", default="google-news,readability", help="comma-separated sets with html/ and gold.jsonl")
     ap.add_argument("--json", type=Path, help="write a flat metric -> number object here (for bench/gate.py)")
     ap.add_argument("--sample", type=int, default=0, help="print N random pages' values per set (seed 0)")
+    ap.add_argument("--dump", type=Path, help="write every page's values (newslake's and trafilatura's) here as JSON Lines")
     ap.add_argument("--no-baseline", action="store_true", help="skip trafilatura (~0.1-0.2 s a page) and lingua")
     args = ap.parse_args()
     logging.disable(logging.CRITICAL)
     warnings.filterwarnings("ignore")
     flat: dict[str, float] = {}
     lang_rows: list[tuple[str, str]] = []  # (declared language, gold article text)
+    dump = args.dump.open("w", encoding="utf-8") if args.dump else None
     for name in [s.strip() for s in args.sets.split(",") if s.strip()]:
         folder = args.data / name
         if not (folder / "html").is_dir():
@@ -162,6 +164,11 @@ def main() -> None:
                 if td and md.published:
                     both += 1
                     agree += td == md.published
+            if dump is not None:
+                row = {"set": name, "id": pid, "newslake": {k: str(v) if v else None for k, v in new.items()}}
+                if not args.no_baseline:
+                    row["trafilatura"] = tm
+                dump.write(json.dumps(row, ensure_ascii=False) + "\n")
             if pid in sample_ids:
                 shown.append(f"  {pid}: author={md.author!r} published={md.published} language={new['language']} "
                              f"site={md.site_name!r} url={md.url!r} title={md.title!r}"

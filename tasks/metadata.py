@@ -115,7 +115,7 @@ _COMPANY_WORDS = frozenset(
 _AGENCIES = frozenset("reuters bloomberg xinhua interfax yonhap kyodo bernama tass ansa efe dpa apa belga anp tt ntb ria".split())
 _NOT_AUTHOR_HINT_RE = re.compile(r"image|photo|caption|figure|gallery|picture|thumb", re.I)
 _NOT_BYLINE_TAGS = frozenset("script style noscript form input button select option head link meta textarea".split())
-_URL_DATE_RE = re.compile(r"/((?:19|20)\d{2})[/_-]?([01]\d)[/_-]?([0-3]\d)(?:[/_.-]|$)")
+_URL_DATE_RE = re.compile(r"[/=]((?:19|20)\d{2})[/_-]?([01]\d)[/_-]?([0-3]\d)(?:[/_.&-]|$)")  # path or query ("?a=20170309-...")
 _TITLE_SEP_RE = r"\s*(?:[|–—:·•»]|\s-)\s*"
 LANG_MIN_CHARS = 40
 
@@ -233,6 +233,12 @@ def _from_meta(tree) -> dict[str, str]:
                     found[field], rank[field] = page[pk].strip(), len(order)
             continue
         field = META_KEYS.get(k)
+        if not field and v and "meta_date" not in found and _OTHER_DATE_META_RE.search(k) and not _NOT_PUBLISHED_META_RE.search(k):
+            # a CMS's own name for the publication date ("created", "NBDATE", "story_date", "fecha"):
+            # trusted below the known names, and only for a full date
+            if d := _iso_date(v) or _full_date(v):  # an ambiguous "01/12/2008" is not read
+                found["meta_date"] = d.isoformat()
+            continue
         if not field or not v:
             continue
         if field not in ("url",) and v.startswith(("http://", "https://")):
@@ -240,6 +246,14 @@ def _from_meta(tree) -> dict[str, str]:
         if field not in found or order[k] < rank[field]:
             found[field], rank[field] = v, order[k]
     return found
+
+
+# <meta> names other CMSs give the publication date (any name holding one of these words) ...
+_OTHER_DATE_META_RE = re.compile(r"date|created|publi|issued|posted|fecha|datum|data", re.I)
+# ... unless it names another date
+_NOT_PUBLISHED_META_RE = re.compile(
+    r"modif|updat|expir|revis|review|valid|birth|end|start|event|print|index|crawl|build|copyright|change|"
+    r"edit|refresh|cache|version|format|type|schema|validat|lastmod|available|accessed|retriev", re.I)
 
 
 def _from_markup(tree) -> dict[str, str]:
@@ -259,6 +273,11 @@ def _from_markup(tree) -> dict[str, str]:
         times.sort(key=lambda t: not (t.get("pubdate") is not None or re.search(r"publish|posted|created", (t.get("class") or "") + (t.get("itemprop") or ""), re.I)))
         if times:
             found["published"] = times[0].get("datetime")
+        else:  # <time>January 5, 2015</time>, <time pubdate>5 janvier 2015</time>: its text is the date
+            for t in tree.iter("time"):
+                if len(txt := _text(t)) <= 100 and (d := _full_date(txt) or _compact_date(txt)):
+                    found["published"] = d.isoformat()
+                    break
     for el in tree.xpath('//*[@itemprop="author"]'):
         names = el.xpath('.//*[@itemprop="name"]')
         v = (names[0].get("content") or _text(names[0])) if names else (el.get("content") or _text(el))
@@ -286,9 +305,14 @@ _SWALLOWED_RE = re.compile(r"</?(?:head|body|meta|link|title|html)\b", re.I)
 
 def _person(text: str) -> str | None:
     """A byline's text -> the name(s) in it, or None when it does not look like one."""
-    t = _clean(text)
+    t = _clean(text).lstrip("|•·>:-–— ")
     t = _BY_PREFIX_RE.sub("", t)
-    t = re.split(r"\s*(?:[|•·,;/(]|\s-\s|\s–\s|\s—\s|\bposted\b|\bpublished\b|\bupdated\b|\bon\s+(?=[A-Z0-9])|\d)", t, maxsplit=1)[0]
+    t = re.split(
+        r"\s*(?:[|•·,;/(]|\s-\s|\s–\s|\s—\s|\s?--|\bposted\b|\bpublished\b|\bupdated\b|\bon\s+(?=[A-Z0-9])|\d"
+        r"|\s(?:in|at|from|for|IN|AT|FROM|FOR)\s+(?=[A-Z0-9]))",  # "By Julian Linden in Sydney", "By Ben Grossman -- Broadcasting & Cable"
+        t,
+        maxsplit=1,
+    )[0]
     t = _TRAILING_DATE_WORD_RE.sub("", t).strip(" .:-–—")
     t = _strip_affiliation(_TRAILING_ROLE_RE.sub("", t).strip(" .:-–—"))
     if not (3 <= len(t) <= 60) or not _NAME_RE.match(t):
@@ -348,7 +372,7 @@ def _from_page(tree, order: dict) -> tuple[dict[str, str], list[tuple[int, date]
     first, and every hinted date element's (document position, date)."""
     found: dict[str, str] = {}
     dates: list[tuple[int, date]] = []
-    for el in tree.xpath("//body//*[@class or @id]"):
+    for el in _body(tree).xpath(".//*[@class or @id]"):
         hint = f"{el.get('class') or ''} {el.get('id') or ''}"
         want_author = "author" not in found and BYLINE_HINT_RE.search(hint) and not _NOT_AUTHOR_HINT_RE.search(hint)
         want_date = len(dates) < MAX_DATE_ELEMENTS and DATE_HINT_RE.search(hint)
@@ -436,8 +460,8 @@ def _dateline_dates(text: str, short: bool) -> list[tuple[int, int, int, int, in
                 y, mo, d = int(g[0]), int(g[2]), int(g[3])
             else:
                 a, b, ys = int(g[0]), int(g[2]), g[3]
-                if len(ys) == 2 and not (short or _CLOCK_AFTER_RE.match(text, m.end())):
-                    continue
+                if len(ys) == 2 and not (short or m.start() == 0 or _CLOCK_AFTER_RE.match(text, m.end())):
+                    continue  # "01/13/08 - Ontario Hockey League ...": a date line's start
                 y = int(ys) if len(ys) == 4 else 2000 + int(ys) if int(ys) < 70 else 1900 + int(ys)
                 amb = a <= 12 and b <= 12 and a != b
                 d, mo = (b, a) if a <= 12 < b else (a, b)
@@ -450,7 +474,16 @@ def _dateline_dates(text: str, short: bool) -> list[tuple[int, int, int, int, in
     return out
 
 
-def _full_date(text: str, lead_chars: int | None = None, day_first: bool | None = None) -> date | None:
+def _iso_date(v: str) -> date | None:
+    """"2008-01-12", "2008-01-12T10:00:00Z", "20080112": a year-first value, else None."""
+    m = re.match(r"\s*((?:19|20)\d{2})-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)", v)
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+    except ValueError:
+        return None
+
+
+def _full_date(text: str, lead_chars: int | None = None, day_first: bool | None = None, known: frozenset[date] = frozenset()) -> date | None:
     """The first written date with day, month and year in `text` ("POSTED: 2:45 pm January 22, 2008",
     "Mardi 15 janvier 2008", "15/01/08 15:46") that reads as a date line, not as a date inside a
     sentence ("since March 15, 2003", "in this June 3, 2007, file photo"). A numeric date both of whose
@@ -468,7 +501,7 @@ def _full_date(text: str, lead_chars: int | None = None, day_first: bool | None 
         if not amb:
             return date(y, mo, d)
         # read day first: (d, mo); the other order swaps them
-        if (r := _resolve_order(text, start, end, date(y, mo, d), date(y, d, mo), day_first)) is not None:
+        if (r := _resolve_order(text, start, end, date(y, mo, d), date(y, d, mo), day_first, known)) is not None:
             return r
     return None
 
@@ -502,7 +535,10 @@ _WEEKDAY_RE = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?", re.I)
 _WEEKDAY_NUM = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
-def _resolve_order(text: str, start: int, end: int, day_first_reading: date, month_first_reading: date, day_first: bool | None) -> date | None:
+def _resolve_order(
+    text: str, start: int, end: int, day_first_reading: date, month_first_reading: date, day_first: bool | None,
+    known: frozenset[date] = frozenset(),
+) -> date | None:
     """An ambiguous numeric date at text[start:end]: the reading a weekday written within
     20 characters of it agrees with, else the order a time zone after it implies (PST/EST: month
     first; CET/IST/AEST...: day first), else the page's order `day_first`, else None."""
@@ -517,7 +553,16 @@ def _resolve_order(text: str, start: int, end: int, day_first_reading: date, mon
         return readings[False]
     if _DAY_FIRST_ZONES_RE.search(after):
         return readings[True]
-    return readings[day_first] if day_first is not None else None
+    if day_first is not None:
+        return readings[day_first]
+    # the page's dates written with month names ("Tue, January 15, 2008" in its header, "January 8" in
+    # a list): the one reading within KNOWN_DATE_DAYS of one of them ("01.09.2008" -> January 9, not
+    # September 1)
+    near = [r for r in readings.values() if any(abs((r - k).days) <= KNOWN_DATE_DAYS for k in known)]
+    return near[0] if len(near) == 1 else None
+
+
+KNOWN_DATE_DAYS = 45
 
 
 def _url_date(url: str | None) -> date | None:
@@ -539,6 +584,13 @@ _BLOCK_TAGS = frozenset(
 DATELINE_MAX_CHARS = 160  # a line holding a date longer than this is prose or a caption
 
 
+def _body(tree):
+    """The page's <body>, else its root: a page whose start is cut or garbled ("?<!DOCTYPE", a
+    fragment beginning inside a script) parses to a root <div> with no <body>, its text still there."""
+    body = tree.xpath("//body")
+    return body[0] if body else tree.getroottree().getroot()
+
+
 def _doc_order(tree) -> dict:
     """element -> its position in document order."""
     return {el: i for i, el in enumerate(tree.iter())}
@@ -550,7 +602,7 @@ def _lines(tree, order: dict) -> list[tuple[int, str]]:
     position of its first text node's element."""
     lines: list[tuple[int, str]] = []
     last = None
-    for t in tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"):
+    for t in _body(tree).xpath(".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::title)]"):
         txt = _clean(t)
         el = t.getparent()
         if el is None:
@@ -576,7 +628,7 @@ def _lines(tree, order: dict) -> list[tuple[int, str]]:
 def _headline_line(tree, lines: list[tuple[int, str]], title: str | None) -> int | None:
     """Index of the line holding the headline: the title's first words, else the page's first
     <h1>/<h2> with text; None when neither is found."""
-    for h in ([title] if title else []) + [_text(el) for el in tree.xpath("//body//h1 | //body//h2")[:3]]:
+    for h in ([title] if title else []) + [_text(el) for el in _body(tree).xpath(".//h1 | .//h2")[:3]]:
         head = " ".join(h.split()[:6])
         if len(head) >= 8 and (i := next((i for i, (_, ln) in enumerate(lines) if head in ln), None)) is not None:
             return i
@@ -594,13 +646,16 @@ def _page_date(lines: list[tuple[int, str]], start: int | None, hinted: list[tup
     import bisect
 
     day_first = _numeric_order([ln for _, ln in lines])
+    known = frozenset(
+        date(y, mo, d) for _, ln in lines if len(ln) <= DATELINE_MAX_CHARS for _, _, y, mo, d, amb in _dateline_dates(ln, False) if not amb
+    )
     positions = [pos for pos, _ in lines]
     cands = [(bisect.bisect_left(positions, pos), d) for pos, d in hinted]  # line index, date
     for w in ([_first_chars(lines[start:], 3000)] if start is not None else []) + [_first_chars(lines, 6000)]:
         for pos, ln in w:
             long = len(ln) > DATELINE_MAX_CHARS
             ln = _COPYRIGHT_RE.sub(" ", ln)
-            if d := _full_date(ln, LEAD_CHARS if long else None, day_first) or (None if long else _compact_date(ln)):
+            if d := _full_date(ln, LEAD_CHARS if long else None, day_first, known) or _compact_date(ln[:LEAD_CHARS] if long else ln):
                 cands.append((bisect.bisect_left(positions, pos), d))
                 break
     if not cands:
@@ -629,6 +684,7 @@ def _byline(lines: list[tuple[int, str]], start: int | None) -> str | None:
     for i, (_, ln) in enumerate(lines[max(0, start - BYLINE_LINES_BEFORE) : start + BYLINE_LINES_AFTER], start=max(0, start - BYLINE_LINES_BEFORE)):
         if len(ln) > 200:
             continue
+        ln = ln.lstrip("|•·>:-–— ")  # "| By Melissa Jenkins": a separator left from the line above
         m = _BYLINE_LINE_RE.match(ln) or _POSTED_BY_RE.search(ln)
         if m and (v := _person(ln[m.end() :])):
             return v
@@ -675,7 +731,7 @@ _COPYRIGHT_RE = re.compile(r"(?:©|\(c\)|copyright)\s*(?:(?:19|20)\d{2}\s*[-–]
 
 def _compact_date(text: str) -> date | None:
     """"20080109 15:24" (compact, followed by a time) or "2013/12/28" (year first, slashes or dots)."""
-    m = re.search(r"\b((?:19|20)\d{2})(0[1-9]|1[0-2])([0-2]\d|3[01])\s+\d{1,2}:\d{2}\b", text) or re.search(
+    m = re.search(r"\b((?:19|20)\d{2})(0[1-9]|1[0-2])([0-2]\d|3[01])(?:\s+\d{1,2}:\d{2}\b|T\d{4}(?:\d{2})?Z?\b)", text) or re.search(
         r"\b((?:19|20)\d{2})[/.](0?[1-9]|1[0-2])[/.](3[01]|[12]\d|0?[1-9])\b", text
     )
     if not m:
@@ -818,7 +874,7 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
         if not merged.get("author"):
             merged["author"] = _byline(lines, start) or page.get("author") or ""
         if published is None:
-            published = _page_date(lines, start, hinted) or _parse_date(merged.get("modified"))
+            published = _page_date(lines, start, hinted) or _parse_date(merged.get("meta_date")) or _parse_date(merged.get("modified"))
     site = merged.get("site_name")
     if site and _COMPANY_SUFFIX_RE.search(site):  # "Internet Broadcasting Systems, Inc.": the publisher's company
         site = _title_site(merged.get("title")) or site

@@ -300,3 +300,84 @@ def test_a_name_in_capitals_under_the_headline_is_a_byline_but_a_caps_heading_is
     assert _page(body).author == "RANDY SPORTAK"
     heading = "<h1>Council approves new budget after long debate</h1><div>TOP STORIES</div>" + PROSE
     assert _page(heading).author is None
+
+
+# --- third pass (issue 18.3): failure kinds found on pages where newslake had no author/date ----
+
+
+def test_a_page_without_a_body_element_still_gives_its_dateline_and_byline():
+    # a page whose start is cut ("?<!DOCTYPE ...", a fragment beginning inside a script) parses to a
+    # root <div> with no <body>: its text is still read
+    html = ("?<!DOCTYPE html><meta name='x' content='y'><title>Council approves new budget - Springfield Herald</title>"
+            "<div><h1>Council approves new budget</h1><p>By Jane Roe</p><p>Tuesday 15 January 2008</p>" + PROSE + "</div>")
+    tree = parse_html(html)
+    assert not tree.xpath("//body")  # the kind this test is about
+    md = page_metadata(tree)
+    assert (md.author, md.published) == ("Jane Roe", date(2008, 1, 15))
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By Julian Linden in Sydney", "Julian Linden"),  # the dateline's place after the name
+        ("by Hasan Mansoor in Karachi", "Hasan Mansoor"),
+        ("| By Melissa Jenkins", "Melissa Jenkins"),  # a separator left from the line above
+        ("By Ben Grossman -- Broadcasting &amp; Cable, 1/21/2008", "Ben Grossman"),
+        ("By JOHN PYE AT MELBOURNE PARK", "JOHN PYE"),
+        ("Posted by Ann Lee at 10:00", "Ann Lee"),
+    ],
+)
+def test_byline_places_and_separators_are_cut(byline, expected):
+    body = f"<h1>Council approves new budget after long debate</h1><div>{byline}</div>" + PROSE
+    assert _page(body).author == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<meta name="created" content="Sat, 12 Jan 2008 22:00:00 GMT">', date(2008, 1, 12)),
+        ('<meta name="NBDATE" content="Saturday, December 29, 2007">', date(2007, 12, 29)),
+        ('<meta name="story_date" content="2019-04-02T10:00:00Z">', date(2019, 4, 2)),
+        # an ambiguous numeric value is not read, nor a date that is not the publication's
+        ('<meta name="t_omni_pubdate" content="01/12/2008 00:00">', None),
+        ('<meta name="last_update_date" content="2008-01-05 18:43:18">', None),
+        ('<meta name="expiry_date" content="2009-01-05">', None),
+    ],
+)
+def test_other_cms_date_meta_names(head, expected):
+    assert _md(head).published == expected
+
+
+def test_time_element_without_datetime_gives_its_text():
+    md = _md("", "<article><time pubdate>5 janvier 2015</time>" + BODY + "</article>")
+    assert md.published == date(2015, 1, 5)
+    assert _md("", "<article><time>il y a 3 heures</time>" + BODY + "</article>").published is None
+
+
+def test_date_in_the_urls_query():
+    md = _md('<meta property="og:url" content="http://headlines.example.jp/hl?a=20170309-35097838-cnetj-sci">')
+    assert md.published == date(2017, 3, 9)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # the header's "today" date written with a month name tells the order of the story's "01.09.2008"
+        ("<div>Tue, January 15, 2008</div><h1>Council approves new budget after long debate</h1>"
+         "<div>Tucson | Published: 01.09.2008</div>", date(2008, 1, 9)),
+        ("<div>Tuesday 15 January 2008</div><h1>Council approves new budget after long debate</h1>"
+         "<div>Last Updated: 12:01am GMT 08/01/2008</div>", date(2008, 1, 8)),
+        # both readings far from the page's other dates: the ambiguous one is not used, the header's is all there is
+        ("<div>Tuesday 15 June 2008</div><h1>Council approves new budget after long debate</h1>"
+         "<div>Published: 01.09.2008</div>", date(2008, 6, 15)),
+    ],
+)
+def test_the_pages_other_dates_tell_an_ambiguous_dates_order(lines, expected):
+    assert _page(lines + PROSE).published == expected
+
+
+def test_line_start_two_digit_year_and_compact_iso_datetimes():
+    body = "<h1>Council approves new budget after long debate</h1><div>01/13/08 - Ontario Hockey League (OHL) report</div>" + PROSE
+    assert _page(body).published == date(2008, 1, 13)
+    newsml = "<div>20080118T125454Z afp.com 20080118 urn:newsml:afp.com:20080118 Thailand-politics " + "text " * 40 + "</div>"
+    assert _page(newsml + PROSE, title="").published == date(2008, 1, 18)
