@@ -71,6 +71,9 @@ META_KEYS: dict[str, str] = {
     "citation_author": "author",
     "og:site_name": "site_name",
     "application-name": "site_name",
+    "apple-mobile-web-app-title": "site_name",
+    "al:ios:app_name": "site_name",
+    "al:android:app_name": "site_name",
     "dc.publisher": "site_name",
     "publisher": "site_name",
     "og:title": "title",
@@ -292,6 +295,10 @@ def _from_markup(tree) -> dict[str, str]:
     for link in tree.iter("link"):
         if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
             found["url"] = link.get("href").strip()
+            break
+    for b in tree.iter("base"):
+        if (href := (b.get("href") or "").strip()).startswith(("http://", "https://")):
+            found["base_url"] = href  # the page's own address, for its site's host only (not its URL: a section's)
             break
     t = tree.find(".//title")
     if t is not None and (tt := _clean(t.text_content())) and len(tt) <= 300 and not _SWALLOWED_RE.search(tt):
@@ -882,10 +889,17 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
         title=split_title(merged.get("title"), site),
         author=merged.get("author") or None,
         published=published,
-        site_name=site or _title_site(merged.get("title")),
+        site_name=site or _title_site(merged.get("title")) or _host(merged.get("url") or url or merged.get("base_url")),
         url=merged.get("url") or url,
         language=normalise_language(merged.get("language")),
     )
+
+
+def _host(url: str | None) -> str | None:
+    """"https://www.nytimes.com/2017/01/13/x.html" -> "nytimes.com": the site a page's own address
+    names, when nothing names the site otherwise; None for a relative or unusable address."""
+    m = re.match(r"^https?://(?:www\d?\.)?([a-z0-9.-]+\.[a-z]{2,})(?::\d+)?(?:[/?#]|$)", (url or "").strip(), re.I)
+    return m.group(1).lower() if m else None
 
 
 def _person_list(v: str, site: str | None = None) -> str | None:

@@ -381,3 +381,21 @@ def test_line_start_two_digit_year_and_compact_iso_datetimes():
     assert _page(body).published == date(2008, 1, 13)
     newsml = "<div>20080118T125454Z afp.com 20080118 urn:newsml:afp.com:20080118 Thailand-politics " + "text " * 40 + "</div>"
     assert _page(newsml + PROSE, title="").published == date(2008, 1, 18)
+
+
+@pytest.mark.parametrize(
+    ("head", "site"),
+    [
+        # nothing names the site: the host of the page's own address
+        ('<link rel="canonical" href="https://www.nytimes.com/2017/01/13/world/sudan.html"><title>Sudan sanctions eased</title>', "nytimes.com"),
+        ('<base href="http://www.harrowtimes.co.uk/sport/localsport/"><title>Aidy recalls big guns</title>', "harrowtimes.co.uk"),
+        ('<meta property="al:ios:app_name" content="Yahoo"><link rel="canonical" href="http://finance.yahoo.com/n.html">', "Yahoo"),
+        # the metadata's own name wins over the host
+        ('<meta property="og:site_name" content="Salon"><link rel="canonical" href="http://www.salon.com/2015/x/">', "Salon"),
+        ('<base href="/relative/"><title>Aidy recalls big guns</title>', None),
+    ],
+)
+def test_site_name_from_app_names_and_the_pages_host(head, site):
+    md = _md(head)
+    assert md.site_name == site
+    assert md.url != "http://www.harrowtimes.co.uk/sport/localsport/"  # a <base> is a section's address, not the page's
