@@ -23,6 +23,7 @@ import functools
 import itertools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -333,7 +334,11 @@ def _person(text: str) -> str | None:
 # "Staff Writer", "AP Sports Writer", "Associated Press Writer" after a name
 _TRAILING_ROLE_RE = re.compile(
     r"(?:\s+(?:the\s+)?(?:AP|Associated\s+Press|Reuters|AFP|Staff|Senior|Sports|Entertainment|Business|Political|"
-    r"Chief|Special|Contributing|Correspondent|Staff)\b)*\s+(?:Writer|Reporter|Correspondent|Editor|Columnist)s?$",
+    r"Chief|Special|Contributing|Correspondent|Staff|Technology|Science|Medical|Health|Economics|Legal|Diplomatic|"
+    r"Military|Religion|Environment|Environmental|National|Foreign|Financial|Energy|Education|Travel|Music|Film|"
+    r"Movie|Television|TV|Arts?|Auto|Investigative|Crime|Courts?|Features?|Fashion|Food|Golf|Hockey|Baseball|"
+    r"Basketball|Football|Soccer|Tennis|Racing)\b)*\s+(?:Writer|Reporter|Correspondent|Editor|Columnist)s?"
+    r"(?:\s+[A-Z][A-Z.\s-]*)?$",  # "AP Technology Writer SEATTLE": the dateline's place in capitals after the role
     re.I,
 )
 _TRAILING_AGENCY_RE = re.compile(r"\s+(?:the\s+)?(?:Associated\s+Press|AP|Reuters|AFP|UPI|Bloomberg)$", re.I)
@@ -490,7 +495,9 @@ def _iso_date(v: str) -> date | None:
         return None
 
 
-def _full_date(text: str, lead_chars: int | None = None, day_first: bool | None = None, known: frozenset[date] = frozenset()) -> date | None:
+def _full_date(
+    text: str, lead_chars: int | None = None, day_first: bool | None = None, known: Callable[[], frozenset[date]] = frozenset
+) -> date | None:
     """The first written date with day, month and year in `text` ("POSTED: 2:45 pm January 22, 2008",
     "Mardi 15 janvier 2008", "15/01/08 15:46") that reads as a date line, not as a date inside a
     sentence ("since March 15, 2003", "in this June 3, 2007, file photo"). A numeric date both of whose
@@ -544,7 +551,7 @@ _WEEKDAY_NUM = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun
 
 def _resolve_order(
     text: str, start: int, end: int, day_first_reading: date, month_first_reading: date, day_first: bool | None,
-    known: frozenset[date] = frozenset(),
+    known: Callable[[], frozenset[date]] = frozenset,
 ) -> date | None:
     """An ambiguous numeric date at text[start:end]: the reading a weekday written within
     20 characters of it agrees with, else the order a time zone after it implies (PST/EST: month
@@ -565,7 +572,7 @@ def _resolve_order(
     # the page's dates written with month names ("Tue, January 15, 2008" in its header, "January 8" in
     # a list): the one reading within KNOWN_DATE_DAYS of one of them ("01.09.2008" -> January 9, not
     # September 1)
-    near = [r for r in readings.values() if any(abs((r - k).days) <= KNOWN_DATE_DAYS for k in known)]
+    near = [r for r in readings.values() if any(abs((r - k).days) <= KNOWN_DATE_DAYS for k in known())]
     return near[0] if len(near) == 1 else None
 
 
@@ -653,8 +660,10 @@ def _page_date(lines: list[tuple[int, str]], start: int | None, hinted: list[tup
     import bisect
 
     day_first = _numeric_order([ln for _, ln in lines])
-    known = frozenset(
-        date(y, mo, d) for _, ln in lines if len(ln) <= DATELINE_MAX_CHARS for _, _, y, mo, d, amb in _dateline_dates(ln, False) if not amb
+    known = functools.cache(  # read only when an ambiguous numeric date needs them
+        lambda: frozenset(
+            date(y, mo, d) for _, ln in lines if len(ln) <= DATELINE_MAX_CHARS for _, _, y, mo, d, amb in _dateline_dates(ln, False) if not amb
+        )
     )
     positions = [pos for pos, _ in lines]
     cands = [(bisect.bisect_left(positions, pos), d) for pos, d in hinted]  # line index, date
@@ -674,7 +683,11 @@ def _page_date(lines: list[tuple[int, str]], start: int | None, hinted: list[tup
 
 # A byline line: "By Jane Doe", "Par Jean Dupont", "Von Hans Meier", "Por Ana Ruiz", "Door Jan de Vries";
 # or "Posted by Jane Doe" inside a line.
-_BYLINE_LINE_RE = re.compile(r"^(?:(?:written|posted|reported|story|words|text)\s+)?(?:by|par|von|por|di|door|av|af)[:\s]+(?=\S)", re.I)
+_BYLINE_LINE_RE = re.compile(
+    r"^(?:(?:written|posted|reported|story|words|text)\s+)?(?:by|par|von|por|di|door|av|af)[:\s]+(?=\S)"
+    r"|^(?:author|autor|auteur|autore|authors|autores|auteurs)\s*:\s*(?=\S)",  # "Author : DPA", "Autor: Hans Meier"
+    re.I,
+)
 _POSTED_BY_RE = re.compile(r"\b(?:posted|written|reported|filed)\s+by[:\s]+", re.I)
 BYLINE_LINES_BEFORE, BYLINE_LINES_AFTER = 3, 15
 
@@ -873,13 +886,16 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
     if "author" in merged:
         merged["author"] = _person_list(merged["author"], merged.get("site_name")) or ""
     published = _parse_date(merged.get("published")) or _url_date(merged.get("url")) or _url_date(url)
-    if not merged.get("author") or published is None:
+    outlet_author = _outlet_like(merged.get("author") or "")
+    if not merged.get("author") or outlet_author or published is None:
         order = _doc_order(tree)
         lines = _lines(tree, order)
         start = _headline_line(tree, lines, split_title(merged.get("title"), merged.get("site_name")))
         page, hinted = _from_page(tree, order)
         if not merged.get("author"):
             merged["author"] = _byline(lines, start) or page.get("author") or ""
+        elif outlet_author and (v := _byline(lines, start)) and not _outlet_like(v):
+            merged["author"] = v  # <meta name=author content="ABC News"> under a visible "By JESSICA MINTZ"
         if published is None:
             published = _page_date(lines, start, hinted) or _parse_date(merged.get("meta_date")) or _parse_date(merged.get("modified"))
     site = merged.get("site_name")
@@ -893,6 +909,12 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
         url=merged.get("url") or url,
         language=normalise_language(merged.get("language")),
     )
+
+
+def _outlet_like(author: str) -> bool:
+    """An author value naming an outlet, not a person ("ABC News", "The Earthtimes", "CBSNews.com")."""
+    words = [w.lower().strip(".,") for w in author.split()]
+    return bool(words) and (words[0] == "the" or "." in author or any(w in _SITE_WORDS for w in words))
 
 
 def _host(url: str | None) -> str | None:

@@ -399,3 +399,16 @@ def test_site_name_from_app_names_and_the_pages_host(head, site):
     md = _md(head)
     assert md.site_name == site
     assert md.url != "http://www.harrowtimes.co.uk/sport/localsport/"  # a <base> is a section's address, not the page's
+
+
+def test_labelled_author_lines_and_an_outlet_in_the_meta_under_a_persons_byline():
+    body = "<h1>Council approves new budget after long debate</h1><div>Posted : Thu, 10 Jan 2008</div><div>Author : Ravi Chopra</div>" + PROSE
+    assert _page(body).author == "Ravi Chopra"
+    # <meta name=author> naming the outlet gives way to the person the visible byline names ...
+    head = '<title>Council approves new budget after long debate</title><meta name="author" content="ABC News">'
+    body = ("<h1>Council approves new budget after long debate</h1>"
+            "<div>By JESSICA MINTZ AP Technology Writer SEATTLE Jan 14, 2008 (AP)</div>" + PROSE)
+    assert _md(head, body).author == "JESSICA MINTZ"
+    # ... but a person in the meta stays, and an outlet stays when no byline names anyone
+    assert _md(head.replace("ABC News", "Mary Smith"), body).author == "Mary Smith"
+    assert _md(head, "<h1>Council approves new budget after long debate</h1>" + PROSE).author == "ABC News"
