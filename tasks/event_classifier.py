@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import re
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from importlib import resources
 
@@ -148,7 +149,7 @@ def sentence_type(
     if weights is None or label_names is None:
         weights, label_names = load_model()
     index = _label_index(tuple(label_names))
-    z = scores(weights, hashed(featurize(sentence, triggers, verbs)))
+    z = _bag_scores(weights, featurize(sentence, triggers, verbs))
     ok = index.keys() if allowed is None else set(allowed) & index.keys()
     cands = [t for t in triggers if t[0] in ok]
     if cands:
@@ -169,6 +170,15 @@ def sentence_type(
 @functools.lru_cache(maxsize=8)
 def _label_index(label_names: tuple[str, ...]) -> dict[str, int]:
     return {t: i for i, t in enumerate(label_names)}
+
+
+def _bag_scores(weights: np.ndarray, feats: list[str]) -> np.ndarray:
+    """`scores(weights, hashed(feats))`, the same numbers (sorted distinct indices, the same
+    product) without numpy's set routines, which cost more than the sum on a sentence's bag."""
+    mask = (1 << HASH_BITS) - 1
+    counts = Counter([zlib.crc32(f.encode()) & mask for f in feats])
+    u = sorted(counts)
+    return np.log1p(np.array([counts[k] for k in u], dtype=np.int64)).astype(np.float32) @ weights[u]
 
 
 def scores(weights: np.ndarray, idx: np.ndarray) -> np.ndarray:

@@ -267,8 +267,8 @@ _ANCHORED: list[tuple[tuple[str, ...], str, re.Pattern[str]]] = [
 
 
 def _anchor_index() -> tuple[dict[str, list[tuple[str, tuple[int, ...]]]], tuple[int, ...]]:
-    """Anchors by their first three letters (two for two-letter anchors) -> (anchor, orders of the
-    patterns it lets run), and the patterns with no anchor (always run)."""
+    """Anchors by their first three letters (two-letter anchors by themselves) -> (anchor, orders
+    of the patterns it lets run), and the patterns with no anchor (always run)."""
     by_anchor: dict[str, list[int]] = defaultdict(list)
     for order, (anchors, _t, _rx) in enumerate(_ANCHORED):
         for a in dict.fromkeys(anchors):
@@ -279,17 +279,26 @@ def _anchor_index() -> tuple[dict[str, list[tuple[str, tuple[int, ...]]]], tuple
     return dict(index), tuple(order for order, (anchors, _t, _rx) in enumerate(_ANCHORED) if not anchors)
 
 
-# One pass over the sentence's two- and three-letter substrings finds the anchors that can occur
-# (a substring test each then confirms them), instead of a substring test per pattern.
+def _keys_re(keys: Iterable[str]) -> re.Pattern[str]:
+    """Finds every one of `keys` (three letters each) in a text, overlapping ones too: a lookahead
+    at each position, the keys grouped by their first letter (a trie of depth one for re)."""
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for k in sorted(keys):
+        by_first[k[0]].append(re.escape(k[1:]))
+    return re.compile("(?=(" + "|".join(re.escape(c) + "(?:" + "|".join(rest) + ")" for c, rest in by_first.items()) + "))")
+
+
+# The three-letter beginnings of anchors found in one regex pass over the sentence, then a substring
+# test confirms each candidate anchor: instead of a substring test per pattern (or per anchor).
 _ANCHOR_INDEX, _UNANCHORED = _anchor_index()
+_ANCHOR_KEYS_RE = _keys_re(k for k in _ANCHOR_INDEX if len(k) == 3)
+_SHORT_ANCHORS = tuple(k for k in _ANCHOR_INDEX if len(k) < 3)
 
 
 def _pattern_matches(sentence: str) -> list[tuple[str, re.Match[str]]]:
     low = sentence.lower()
-    grams = {low[i : i + 3] for i in range(len(low) - 2)}
-    grams.update(low[i : i + 2] for i in range(len(low) - 1))
     run = set(_UNANCHORED)
-    for g in grams.intersection(_ANCHOR_INDEX):
+    for g in [*set(_ANCHOR_KEYS_RE.findall(low)), *(k for k in _SHORT_ANCHORS if k in low)]:
         for a, orders in _ANCHOR_INDEX[g]:
             if a in low:
                 run.update(orders)
@@ -385,18 +394,23 @@ def cameo_triggers(sentence: str, patterned_only: bool = False) -> list[tuple[st
     return [t[:5] for t in _cameo_verbs(sentence) if t[5] or not patterned_only]
 
 
-def _cameo_verbs(sentence: str) -> list[tuple[str, int, int, str, str, bool]]:
-    """`cameo_triggers` with a last field: was the code given by a pattern (else the verb's own)."""
+@functools.lru_cache(maxsize=64)  # a few documents' sentences: never a help across documents
+def _cameo_verbs(sentence: str) -> tuple[tuple[str, int, int, str, str, bool], ...]:
+    """`cameo_triggers` with a last field: was the code given by a pattern (else the verb's own).
+    Cached: the events stage asks again for a lede's sentences."""
     cv = load_cameo_verbs()
     ms = list(WORD_RE.finditer(sentence))
-    toks = [m.group(0).lower().replace("’", "'") for m in ms]
+    toks = [m.group(0).lower() for m in ms]
+    if "’" in sentence:
+        toks = [t.replace("’", "'") for t in toks]
     out = []
     i = 0
     first_words = cv.first_words
-    while i < len(toks):
-        if toks[i] not in first_words:
-            i += 1
+    # only the words that start a verb form are looked at (from left to right, after the last hit)
+    for at in [k for k, t in enumerate(toks) if t in first_words]:
+        if at < i:
             continue
+        i = at
         hit = None
         for n in range(min(cv.max_form, len(toks) - i), 0, -1):
             f = cv.forms.get(tuple(toks[i : i + n]))
@@ -419,7 +433,7 @@ def _cameo_verbs(sentence: str) -> list[tuple[str, int, int, str, str, bool]]:
         if etype:
             out.append((etype, ms[i].start(), ms[i + n - 1].end(), sentence[ms[i].start() : ms[i + n - 1].end()], code, by_pattern))
         i += n
-    return out
+    return tuple(out)
 
 
 NEGATION_RE = re.compile(r"\b(?:not|n['’]t|never|no|without|failed\s+to|refused\s+to|denied|den(?:y|ies)|halted|called\s+off|cancell?ed)\b[^,;]{0,25}$", re.I)
