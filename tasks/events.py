@@ -425,8 +425,14 @@ def _cameo_verbs(sentence: str) -> tuple[tuple[str, int, int, str, str, bool], .
         n, (block, code, verb) = hit
         before, after = toks[max(0, i - 6) : i], toks[i + n : i + n + 8]
         by_pattern = False
+        bset, aset = set(before), set(after)
         for pcode, pb, pa, pverb in cv.patterns.get(block, ()):
-            if (pb or pa) and pverb in ("", verb) and _in_order(pb, before) and _in_order(pa, after):
+            # a pattern's first word before (after) the verb must be there at all: a set test first
+            if not (pb or pa) or pverb not in ("", verb):
+                continue
+            if pb and (pb[0].isdisjoint(bset) or not _in_order(pb, before)):
+                continue
+            if not pa or (not pa[0].isdisjoint(aset) and _in_order(pa, after)):
                 code, by_pattern = pcode, True
                 break
         etype = cameo_type(code) if code != "---" else None
