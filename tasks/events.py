@@ -99,7 +99,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bcondemn(?:ed|s)\b",
         r"\bdenounc(?:ed|es)\b",
         r"\bblam(?:ed|es)\b",
-        r"\binvestigat(?:ed|ing|ion|e)\b",
+        r"\binvestigat(?:ed|ing|ions?|e)\b",
         r"\b(?:probe|inquiry)\s+into\b",
         r"\b(?:sued|lawsuit)\b",
         r"\bcomplain(?:ed|s)\b",
@@ -132,7 +132,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\battack(?:ed|s)?\b",
         r"\bkill(?:ed|ing|s)\b",
         r"\bbomb(?:ed|ing|ings)?\b",
-        r"\bshot\s+(?:dead|and\s+killed)\b|\bshooting\b|\bgunmen\b|\bopened\s+fire\b",
+        r"\bshot\s+(?:dead|and\s+killed)\b|\bshooting\b|\bgunmen\b|\bopened\s+fire\b|\bfired\s+(?:on|at|upon)\b",
         r"\bshell(?:ed|ing)\b",
         r"\bair\s*strikes?\b|\bairstrikes?\b|\bmissile\s+strikes?\b|\bdrone\s+strikes?\b",
         r"\bclash(?:ed|es)\b",
@@ -142,6 +142,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bmassacre\b",
         r"\bambush(?:ed)?\b",
         r"\bassault(?:ed)?\b",
+        r"\bbeat(?:en|ing|s)?\s+up\b",
     ),
     "statement": (r"\bannounced\b", r"\bpress\s+release\b", r"\bstatement\b", r"\bdeclared\b"),
     "accident": (r"\bcrash(?:ed|es)?\b", r"\bcollision\b|\bcollided\b", r"\bderail(?:ed|ment)\b", r"\bcapsi[sz]ed\b", r"\boverturned\b", r"\baccident\b", r"\bfire\s+(?:broke\s+out|swept|gutted)\b|\bblaze\b", r"\bexplosion\b"),
@@ -162,7 +163,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bnominat(?:ed|ion)\b",
         r"\bhired\b",
     ),
-    "resignation": (r"\bresign(?:ed|s|ation)\b", r"\bstep(?:ped|s)\s+down\b", r"\bquit\b", r"\b(?:was\s+)?(?:fired|sacked|ousted|dismissed)\b", r"\bretire(?:d|s)\b"),
+    "resignation": (r"\bresign(?:ed|s|ation)\b", r"\bstep(?:ped|s)\s+down\b", r"\bquit\b", r"\b(?:leaves?|left)\s+(?:the\s+|his\s+|her\s+)?(?:club|post|office|job|company|team|role|government|cabinet|board)\b", r"\b(?:was|were|been|being|be|is|got)\s+(?:fired|dismissed)\b|\b(?:sacked|ousted)\b", r"\bretire(?:d|s)\b"),
     "launch": (r"\blaunch(?:ed|es|ing)?\b", r"\blift(?:ed|s)?\s*off\b", r"\bblast(?:ed|s)?\s+off\b"),
     "product_release": (r"\bunveil(?:ed|s)\b", r"\brolled\s+out\b|\broll(?:s|ing)?\s+out\b", r"\bwent\s+on\s+sale\b|\bgoes\s+on\s+sale\b", r"\breleas(?:ed|es)\s+(?:a|an|its|the|their)\s+(?:new|latest)\b", r"\bintroduc(?:ed|es)\s+(?:a|an|its|the)\s+new\b"),
     "mission_milestone": (
@@ -185,7 +186,10 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bdrew\s+(?:\d|with)\b",
         r"\b(?:victory|win)\s+over\b",
         r"\blost\s+(?:to|\d)\b",
-        r"\b\d{1,3}-\d{1,3}\s+(?:win|victory|defeat|loss|draw)\b",
+        r"\b\d{1,3}-\d{1,3}\s+(?:[\w-]+\s+){0,2}(?:win|victory|defeat|loss|draw)\b",
+        r"\bbeaten\s+by\b|\btriumphed\b",
+        # "lead the Houston Rockets over the New York Knicks, 101-92": a team's name then the score
+        r"\b(?:over|past|downed|topped|double\s+up)\s+(?:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*,?\s+\d{1,3}-\d{1,3}\b",
     ),
 }
 # What a "launch" of something else is (tried before the launch patterns of rockets and missions).
@@ -323,6 +327,7 @@ OTHER_SENSE: dict[tuple[str, str], re.Pattern[str]] = {
     ("trial", "tria"): re.compile(r"\b(?:clinical|vaccin\w*|drugs?|patients?|doses?|placebo|macaques|mice|free\s+trial|trial\s+(?:version|period|run))\b", re.I),
     ("protest", "rall"): re.compile(r"\b(?:stocks?|shares|index(?:es)?|indices|markets?|Dow|Nasdaq|S&P|prices?|dollar|euro|yen|bonds?|futures|investors)\b", re.I),
     ("assault", "figh"): re.compile(r"\bfighting\s+(?:games?|spirit|chance|fit|form|talk|words|irish)\b", re.I),
+    ("assault", "atta"): re.compile(r"\b(?:heart|panic|asthma|anxiety)\s+attacks?\b", re.I),
 }
 
 # Types that need a space mission or a launch vehicle in the sentence to be a "launch".
@@ -394,10 +399,16 @@ def cameo_triggers(sentence: str, patterned_only: bool = False) -> list[tuple[st
     return [t[:5] for t in _cameo_verbs(sentence) if t[5] or not patterned_only]
 
 
+# Words that alone make no CAMEO pattern specific: "come ... to" (040), "head ... to" (030) match
+# most sentences with the verb in it (patterns are matched within a window, not on a parse).
+PARTICLES = frozenset("to with for in on at from back about up down out off over into by of the a an and as".split())
+
+
 @functools.lru_cache(maxsize=64)  # a few documents' sentences: never a help across documents
-def _cameo_verbs(sentence: str) -> tuple[tuple[str, int, int, str, str, bool], ...]:
-    """`cameo_triggers` with a last field: was the code given by a pattern (else the verb's own).
-    Cached: the events stage asks again for a lede's sentences."""
+def _cameo_verbs(sentence: str) -> tuple[tuple[str, int, int, str, str, int], ...]:
+    """`cameo_triggers` with a last field: was the code given by a pattern (2: one with a content
+    word, 1: of particles only, "to", "with"; 0: the verb's own code). Cached: the events stage
+    asks again for a lede's sentences."""
     cv = load_cameo_verbs()
     ms = list(WORD_RE.finditer(sentence))
     toks = [m.group(0).lower() for m in ms]
@@ -424,7 +435,7 @@ def _cameo_verbs(sentence: str) -> tuple[tuple[str, int, int, str, str, bool], .
             continue
         n, (block, code, verb) = hit
         before, after = toks[max(0, i - 6) : i], toks[i + n : i + n + 8]
-        by_pattern = False
+        by_pattern = 0
         bset, aset = set(before), set(after)
         for pcode, pb, pa, pverb in cv.patterns.get(block, ()):
             # a pattern's first word before (after) the verb must be there at all: a set test first
@@ -433,7 +444,7 @@ def _cameo_verbs(sentence: str) -> tuple[tuple[str, int, int, str, str, bool], .
             if pb and (pb[0].isdisjoint(bset) or not _in_order(pb, before)):
                 continue
             if not pa or (not pa[0].isdisjoint(aset) and _in_order(pa, after)):
-                code, by_pattern = pcode, True
+                code, by_pattern = pcode, 2 if any(w - PARTICLES for w in pb + pa) else 1
                 break
         etype = cameo_type(code) if code != "---" else None
         if etype:
@@ -475,6 +486,19 @@ def find_triggers(sentence: str, space: bool | None = None) -> list[tuple[str, i
 def trigger_candidates(sentence: str, space: bool | None = None) -> tuple[list[tuple[str, int, int, str, str]], list[tuple[str, int, int, str, str]]]:
     """(`find_triggers`, every CAMEO verb of the sentence with its code): the second list is what the
     sentence classifier reads besides the triggers."""
+    triggers, _news, verbs = _trigger_lists(sentence, space)
+    return triggers, verbs
+
+
+def _trigger_lists(
+    sentence: str, space: bool | None = None
+) -> tuple[list[tuple[str, int, int, str, str]], list[tuple[str, int, int, str, str]], list[tuple[str, int, int, str, str]]]:
+    """(`find_triggers`, the triggers articles are read with, every CAMEO verb). In articles a
+    CAMEO verb is a trigger only when a pattern of its block confirms its code, it stands where a
+    verb stands (not after an article or possessive: "a sponsorship deal", "the fire scene"), the
+    pattern has a content word (not "to" alone: `PARTICLES`) and it is no reporting verb ("said", "told": reported speech is the mode of another event, not an
+    event); a verb's own code ("take" 171 seize, "head" 060, "hit" 190) alone gives none. The
+    classifier reads the first list (what it was trained on)."""
     out: list[tuple[str, int, int, str, str]] = []
     vetoed: list[tuple[int, int]] = []  # spans of pattern words used in another sense: no CAMEO verb there either
     launch_of = {m.start(): t for t, rx in LAUNCH_OF for m in rx.finditer(sentence)}
@@ -487,11 +511,14 @@ def trigger_candidates(sentence: str, space: bool | None = None) -> tuple[list[t
                     space = bool(SPACE_WORDS_RE.search(sentence))
                 if not space:
                     continue
+        elif etype == "mission_milestone" and not space and not SPACE_WORDS_RE.search(sentence):
+            continue  # "fees were returned to customers", "troops arrived": no mission without a space word
         veto = OTHER_SENSE.get((etype, m.group(0).lower()[:4]))
         if veto is not None and veto.search(sentence):
             vetoed.append((m.start(), m.end()))
             continue
         out.append((etype, m.start(), m.end(), m.group(0), EVENT_ONTOLOGY[etype][1]))
+    news = list(out)
     # The CAMEO verbs the hand-written patterns do not cover: those a pattern of theirs confirms,
     # and in a sentence with no other trigger, the verb's own code.
     verbs = [t for t in _cameo_verbs(sentence) if not any(t[1] < e and s < t[2] for s, e in vetoed)]
@@ -499,25 +526,37 @@ def trigger_candidates(sentence: str, space: bool | None = None) -> tuple[list[t
     for t in verbs:
         if (t[5] or not patterned_only) and not any(t[1] < e and s < t[2] for _t, s, e, _x, _c in out):
             out.append(t[:5])
-    return sorted(out, key=lambda t: t[1]), [t[:5] for t in verbs]
+            if t[5] == 2 and t[0] != "statement" and not _noun_position(sentence, t[1]):
+                news.append(t[:5])
+    key = lambda t: t[1]  # noqa: E731
+    return sorted(out, key=key), sorted(news, key=key), [t[:5] for t in verbs]
+
+
+NOUN_BEFORE_RE = re.compile(r"(?:\b(?:a|an|the|his|her|its|their|our|my|your|this|that|these|those|of|no|every|each)|['’]s)\s+(?:[\w-]+\s+)?$", re.I)
+
+
+def _noun_position(sentence: str, start: int) -> bool:
+    """A word right after an article, possessive or "of" (one modifier between allowed) is a noun
+    here, not the verb of the CAMEO dictionary: "a $11 million grant", "the female leads"."""
+    return bool(NOUN_BEFORE_RE.search(sentence[max(0, start - 40) : start]))
 
 
 def typed_triggers(sentence: str, space: bool | None = None) -> list[tuple[str, int, int, str, str]]:
-    """`find_triggers` with the sentence classifier's decision among the types it was trained on
+    """The triggers articles are read with (`_trigger_lists`), with the sentence classifier's decision among the types it was trained on
     (`tasks.event_classifier`: PLOVER categories, crisis occurrences): of the triggers of those
     types one is kept, the one of the type the classifier gives the sentence (the first of them
     retyped when none has it); triggers of the other types (sport, business, launches...) stay."""
-    triggers, verbs = trigger_candidates(sentence, space)
+    triggers, news, verbs = _trigger_lists(sentence, space)
     known = classifier_labels()
-    ours = [t for t in triggers if t[0] in known]
+    ours = [t for t in news if t[0] in known]
     if not ours:
-        return triggers
+        return news
     stype, _p = sentence_type(sentence, triggers, verbs)
     keep = next((t for t in ours if t[0] == stype), None)
     if keep is None:
         t0 = ours[0]
         keep = (stype, t0[1], t0[2], t0[3], EVENT_ONTOLOGY[stype][1])
-    return sorted([t for t in triggers if t[0] not in known] + [keep], key=lambda t: t[1])
+    return sorted([t for t in news if t[0] not in known] + [keep], key=lambda t: t[1])
 
 
 @functools.lru_cache(maxsize=1)
@@ -554,6 +593,7 @@ class Mention:
     location_country: str | None = None
     trigger_start: int = -1  # offset in the document's clean text
     is_main: bool = False
+    by_pattern: bool = False  # the trigger is a hand-written pattern (else a pattern-confirmed CAMEO verb)
 
 
 def _regions(sentence: str) -> list[tuple[int, int, bool]]:
@@ -669,6 +709,8 @@ def extract_mentions(
             if etype == "statement" and not any(a.kind in ("person", "organisation") for a in ev_actors):
                 continue  # "a statement" with nobody making it is not an event
             source, target = _source_target(etype, ev_actors, tstart, tend)
+            if not _has_evidence(etype, tcode, source, target):
+                continue
             location, loc_country = _location(sentence, tstart, ev_actors, gaz)
             out.append(
                 Mention(
@@ -691,9 +733,11 @@ def extract_mentions(
                     target=target,
                     location_country=loc_country,
                     trigger_start=s_start + tstart,
+                    by_pattern=len(tcode) <= 2,
                 )
             )
-    return _flag_main(_redate_lede(out, reference_date))
+    lede_end = sentences[min(LEDE_SENTENCES, len(sentences)) - 1][1] if sentences else 0
+    return _flag_main(_redate_lede(out, reference_date), lede_end)
 
 
 def _redate_lede(ms: list[Mention], reference: date, days_back: int = 7) -> list[Mention]:
@@ -756,17 +800,40 @@ def _names_mission(sentence: str, gaz: Gazetteer) -> bool | None:
     return any(gaz.lookup(m.group(0)) and gaz.lookup(m.group(0))[1] == "mission" for m in gaz.regex.finditer(sentence)) or None
 
 
-def _flag_main(ms: list[Mention]) -> list[Mention]:
-    """The document's main event: the first mention in its lede that is not a statement and names an
-    actor, else the most confident one."""
+# Types that are a concrete occurrence: a hand-written trigger of theirs is an event even when no
+# actor is named ("A tram derailed, killing seven"). The other (PLOVER interaction) types are one
+# actor doing something to another: without a source or a target there is no such event.
+OCCURRENCE_TYPES = frozenset(
+    {"accident", "disaster", "crime", "arrest", "trial", "election", "sport_result", "launch", "mission_milestone", "product_release",
+     "business_results", "business_deal", "protest", "assault", "appointment", "resignation"}
+)
+
+
+def _has_evidence(etype: str, code: str, source: Actor | None, target: Actor | None) -> bool:
+    """Does a trigger report an event? An actor (source or target, not a mere place), or a
+    hand-written trigger (its CAMEO field a root code or empty) of a concrete occurrence type."""
+    if any(a is not None and a.kind != "location" for a in (source, target)):
+        return True
+    return etype in OCCURRENCE_TYPES and len(code) <= 2
+
+
+def _main_score(m: Mention, lede_end: int) -> float:
+    """Evidence that a mention is the article's main event: in the headline or lead, a hand-written
+    trigger (else a pattern-confirmed CAMEO verb), source and target named, a date of its own,
+    told as having happened or planned; a statement (someone announcing) the least."""
+    score = 2.0 * (m.char_start < lede_end)
+    score += 1.5 if m.by_pattern else 0.5
+    score += 1.0 * (m.source is not None and m.source.kind != "location") + 0.5 * (m.target is not None and m.target.kind != "location")
+    score += 0.5 * (m.date_text != "") + 0.5 * (m.mode in ("actual", "planned"))
+    return score - 3.0 * (m.event_type == "statement") - 3.0 * (m.confidence < 0.5)
+
+
+def _flag_main(ms: list[Mention], lede_end: int = 400) -> list[Mention]:
+    """The document's main event: the mention with the most evidence (`_main_score`), the first at
+    equal evidence (`lede_end`: where the headline and lead sentences end)."""
     if not ms:
         return ms
-
-    def score(im: tuple[int, Mention]) -> tuple:
-        i, m = im
-        return (m.event_type == "statement", m.source is None and m.target is None, m.char_start > 400, -m.confidence, i)
-
-    best = min(enumerate(ms), key=score)[0]
+    best = max(range(len(ms)), key=lambda i: (_main_score(ms[i], lede_end), -i))
     return [replace(m, is_main=True) if i == best else m for i, m in enumerate(ms)]
 
 

@@ -83,3 +83,24 @@ def test_training_optimiser_reaches_the_minimum_of_a_convex_loss():
 
     x = lbfgs(f, np.zeros(20), max_iter=200)
     assert np.allclose(x, np.linalg.solve(a, b), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "trigger_word", "etype", "expected"),
+    [
+        # PLOVER's codebook types a trigger by the mood it is told in (CAMEO 03 "express intent to")
+        ("German Foreign Minister Oskar Fischer will visit Albania in June.", "visit", "consult", "agree"),
+        ("King Hassan said he would be ready to host a meeting.", "host", "consult", "agree"),
+        ("Gbagbo announced that he will extend the curfew in Abidjan.", "curfew", "coerce", "threaten"),
+        ("Russia said that Sudan must return a helicopter.", "return", "retreat", "request"),
+        ("The U.S. said it would not meet the hostage-takers' demands.", "meet", "consult", "reject"),
+        # told as done: no codebook type
+        ("Fischer visited Albania in June.", "visited", "consult", None),
+    ],
+)
+def test_codebook_type_of_a_trigger_by_its_mood(sentence, trigger_word, etype, expected):
+    from tasks.event_classifier import _codebook_type
+
+    start = sentence.index(trigger_word)
+    trig = (etype, start, start + len(trigger_word), trigger_word, "")
+    assert _codebook_type(sentence, trig) == expected

@@ -244,3 +244,36 @@ def test_lede_triggers_need_a_pattern_or_a_date():
     text = "Bhandarkar's film runs into casting trouble\n\nThe director met the producers in Mumbai on Monday."
     ms = extract_mentions("d", text, date(2008, 1, 9), True)
     assert [(m.event_type, m.date_value) for m in ms] == [("consult", "2008-01-07")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a CAMEO verb's own code, or a pattern of particles only ("head ... to" 030): no event
+        "Hamilton and Kovalainen will now head to Spain on March 16.",
+        # a CAMEO verb in noun position ("a ... grant", "the female leads")
+        "The centre received an $11 million grant from the National Institutes of Health in 2006.",
+        # a reporting verb is reported speech, not an event
+        "Leno said on Sunday that Kimmel is one of them.",
+        # an interaction type with no actor is no event
+        "An agreement was reached on Monday.",
+    ],
+)
+def test_generic_verbs_and_actorless_interactions_give_no_event(text):
+    assert extract_mentions("d", text, date(2008, 1, 20), True) == []
+
+
+def test_occurrences_need_no_actor_and_main_event_is_the_best_evidenced():
+    # an accident is an event without a named actor
+    ms = extract_mentions("d", "A tram derailed on Wednesday, killing seven.", date(2016, 11, 12), True)
+    assert [(m.event_type, m.date_value) for m in ms] == [("accident", "2016-11-09")]
+    # the headline's event with its actors, not the body's earlier-dated statement
+    text = (
+        "Police arrest two men after Croydon robbery\n\nThe robbery took place on Friday.\n\n"
+        "Later, on Saturday, Mayor Sadiq Khan announced a review of the case.\n\n"
+        "Khan said on Sunday that the review will report in March."
+    )
+    ms = extract_mentions("d", text, date(2016, 11, 14), True)
+    main = [m for m in ms if m.is_main]
+    assert len(main) == 1 and main[0].event_type == "arrest", [(m.event_type, m.is_main) for m in ms]
+    assert "statement" not in {m.event_type for m in ms if m.trigger == "said"}
