@@ -501,9 +501,11 @@ def _trigger_lists(
     classifier reads the first list (what it was trained on)."""
     out: list[tuple[str, int, int, str, str]] = []
     vetoed: list[tuple[int, int]] = []  # spans of pattern words used in another sense: no CAMEO verb there either
-    launch_of = {m.start(): t for t, rx in LAUNCH_OF for m in rx.finditer(sentence)}
+    launch_of: dict[int, str] | None = None  # read only when a "launch" pattern matched
     for etype, m in _pattern_matches(sentence):
         if etype == "launch":
+            if launch_of is None:
+                launch_of = {lm.start(): t for t, rx in LAUNCH_OF for lm in rx.finditer(sentence)}
             if m.start() in launch_of:
                 etype = launch_of[m.start()]
             else:

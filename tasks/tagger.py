@@ -423,6 +423,14 @@ def document_attributes(
     only, no predictions: a headline's "TRUMP" learns from the body's "President Trump said".
     `only`: the indices of the sentences whose tokens are wanted (all sentences still inform the
     attributes), one row each in that order."""
+    rows = range(len(sentences)) if only is None else only
+    # the words whose attributes are asked for: only what the document says about them is gathered
+    wanted = {
+        _norm(w)
+        for i in rows
+        for w in sentences[i]
+        if w[0].isalpha() and (caps[i] or w[0].isupper())
+    }
     seen: dict[str, set[str]] = {}
     lower: set[str] = set()
     for words, c in zip(sentences, caps, strict=True):
@@ -436,7 +444,10 @@ def document_attributes(
             if not first.isupper():
                 lower.add(w if w.isascii() else w.translate(_QUOTES))
                 continue
-            st = seen.get(low := _norm(w))
+            low = _norm(w)
+            if low not in wanted:
+                continue
+            st = seen.get(low)
             if st is None:
                 st = seen[low] = set()
             prev_cap = next_cap = False
@@ -460,7 +471,6 @@ def document_attributes(
             attrs = memo[w] = (*sorted(seen.get(low, ())), *(("D:lo",) if low in lower else ()))
         return attrs
 
-    rows = range(len(sentences)) if only is None else only
     return [
         [attrs_of(w) if w[0].isalpha() else () for w in sentences[i]]
         if caps[i]
