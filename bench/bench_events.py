@@ -92,7 +92,7 @@ def plover_actors(records: list, trigs: list, preds: dict) -> dict[str, float]:
         for s, e in src_spans + tgt_spans:
             total += 1
             found += any(a.start < e and s < a.end for a in actors if a.start >= 0)
-        source, target = _source_target(pred, actors, trig[1], trig[2]) if trig else (None, None)
+        source, target = _source_target(pred, actors, trig[1], trig[2], text) if trig else (None, None)
         if src_spans:
             n_src += 1
             src_ok += _overlaps(source, src_spans)

@@ -145,7 +145,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bbeat(?:en|ing|s)?\s+up\b",
     ),
     "statement": (r"\bannounced\b", r"\bpress\s+release\b", r"\bstatement\b", r"\bdeclared\b"),
-    "accident": (r"\bcrash(?:ed|es)?\b", r"\bcollision\b|\bcollided\b", r"\bderail(?:ed|ment)\b", r"\bcapsi[sz]ed\b", r"\boverturned\b", r"\baccident\b", r"\bfire\s+(?:broke\s+out|swept|gutted)\b|\bblaze\b", r"\bexplosion\b"),
+    "accident": (r"\bcrash(?:ed|es)?\b", r"\bcollision\b|\bcollided\b", r"\bderail(?:ed|ment)\b", r"\bemergency\s+landing\b", r"\bcapsi[sz]ed\b", r"\boverturned\b", r"\baccident\b", r"\bfire\s+(?:broke\s+out|swept|gutted)\b|\bblaze\b", r"\bexplosion\b"),
     "disaster": (r"\bearthquake\b|\bquake\b", r"\bflood(?:s|ing|ed)?\b", r"\bhurricane\b|\btyphoon\b|\bcyclone\b|\btornado(?:es)?\b", r"\bwildfires?\b|\bbushfires?\b", r"\blandslides?\b|\bmudslides?\b", r"\btsunami\b", r"\bdrought\b", r"\berupt(?:ed|ion)\b", r"\boutbreak\b", r"\bstorm\b"),
     "crime": (r"\brobb(?:ed|ery)\b", r"\bstole(?:n)?\b|\btheft\b", r"\bfraud\b", r"\bmurder(?:ed)?\b", r"\bburglar(?:y|ies)\b", r"\bembezzl(?:ed|ement)\b", r"\bsmuggl(?:ed|ing)\b", r"\bhack(?:ed)\b"),
     "arrest": (r"\barrest(?:ed|s)?\b", r"\bdetain(?:ed|s)\b", r"\btaken\s+into\s+custody\b", r"\bcharged\s+with\b"),
@@ -165,7 +165,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "resignation": (r"\bresign(?:ed|s|ation)\b", r"\bstep(?:ped|s)\s+down\b", r"\bquit\b", r"\b(?:leaves?|left)\s+(?:the\s+|his\s+|her\s+)?(?:club|post|office|job|company|team|role|government|cabinet|board)\b", r"\b(?:was|were|been|being|be|is|got)\s+(?:fired|dismissed)\b|\b(?:sacked|ousted)\b", r"\bretire(?:d|s)\b"),
     "launch": (r"\blaunch(?:ed|es|ing)?\b", r"\blift(?:ed|s)?\s*off\b", r"\bblast(?:ed|s)?\s+off\b"),
-    "product_release": (r"\bunveil(?:ed|s)\b", r"\brolled\s+out\b|\broll(?:s|ing)?\s+out\b", r"\bwent\s+on\s+sale\b|\bgoes\s+on\s+sale\b", r"\breleas(?:ed|es)\s+(?:a|an|its|the|their)\s+(?:new|latest)\b", r"\bintroduc(?:ed|es)\s+(?:a|an|its|the)\s+new\b"),
+    "product_release": (r"\bunveil(?:ed|s|ing)?\b", r"\brolled\s+out\b|\broll(?:s|ing)?\s+out\b", r"\bwent\s+on\s+sale\b|\bgoes\s+on\s+sale\b", r"\breleas(?:ed|es)\s+(?:a|an|its|the|their)\s+(?:new|latest)\b", r"\bintroduc(?:ed|es)\s+(?:a|an|its|the)\s+new\b"),
     "mission_milestone": (
         r"\blanded\b",
         r"\b(?:soft[- ])?landing\b",
@@ -178,11 +178,11 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\borbit(?:al)?\s+insertion\b",
         r"\bsplash(?:ed)?\s*down\b",
     ),
-    "business_deal": (r"\bacquir(?:ed|es|e)\b|\bacquisition\b", r"\bmerger\b|\bmerg(?:ed|e)\s+with\b", r"\btakeover\b", r"\b(?:bought|buys|sold|sells)\s+" + _W + r"{0,4}(?:stake|company|business|unit|division|firm|shares)\b", r"\bdeal\s+(?:worth|valued)\b", r"\b(?:IPO|initial\s+public\s+offering)\b", r"\binvest(?:ed|s)\s+\$?[\d.]+", r"\bcontract\s+(?:worth|with|to)\b"),
+    "business_deal": (r"\bacquir(?:ed|es|e)\b|\bacquisition\b", r"\bmerger\b|\bmerg(?:ed|e)\s+with\b", r"\btakeover\b", r"\b(?:bought|buys|sold|sells)\s+" + _W + r"{0,4}(?:stake|company|business|unit|division|firm|shares)\b", r"\bdeal\s+(?:worth|valued)\b", r"\b(?:licensing|distribution|sponsorship|supply|content|streaming|rental|movie|broadcast(?:ing)?)\s+deal\b", r"\b(?:IPO|initial\s+public\s+offering)\b", r"\binvest(?:ed|s)\s+\$?[\d.]+", r"\bcontract\s+(?:worth|with|to)\b"),
     "business_results": (r"\b(?:net\s+)?(?:profits?|losses|loss|revenues?|earnings|sales)\s+(?:rose|fell|jumped|dropped|grew|declined|increased|decreased|climbed|slumped|surged|of)\b", r"\breport(?:ed|s)\s+(?:a\s+)?(?:quarterly\s+)?(?:net\s+)?(?:profit|loss|revenue|earnings|sales|results)\b", r"\bshares\s+(?:rose|fell|jumped|dropped|plunged|surged|slid|tumbled|climbed|gained)\b", r"\bquarterly\s+(?:results|earnings|profit)\b"),
     "sport_result": (
         r"\b(?:beat|defeated|thrashed|edged|routed)\b",
-        r"\bwon\s+(?:the\s+|a\s+|their\s+|his\s+|her\s+)?(?:[\w-]+\s+){0,2}(?:match|game|final|title|championship|cup|race|gold|medal|tournament|open|series|grand\s+prix|stage)\b",
+        r"\bwon\s+(?:the\s+|a\s+|their\s+|his\s+|her\s+|its\s+)?(?:[\w-]+\s+){0,3}(?:match|game|final|title|championship|cup|race|gold|medal|tournament|open|series|grand\s+prix|stage)\b",
         r"\bdrew\s+(?:\d|with)\b",
         r"\b(?:victory|win)\s+over\b",
         r"\blost\s+(?:to|\d)\b",
@@ -327,7 +327,11 @@ OTHER_SENSE: dict[tuple[str, str], re.Pattern[str]] = {
     ("trial", "tria"): re.compile(r"\b(?:clinical|vaccin\w*|drugs?|patients?|doses?|placebo|macaques|mice|free\s+trial|trial\s+(?:version|period|run))\b", re.I),
     ("protest", "rall"): re.compile(r"\b(?:stocks?|shares|index(?:es)?|indices|markets?|Dow|Nasdaq|S&P|prices?|dollar|euro|yen|bonds?|futures|investors)\b", re.I),
     ("assault", "figh"): re.compile(r"\bfighting\s+(?:games?|spirit|chance|fit|form|talk|words|irish)\b", re.I),
-    ("assault", "atta"): re.compile(r"\b(?:heart|panic|asthma|anxiety)\s+attacks?\b", re.I),
+    ("assault", "atta"): re.compile(r"\b(?:heart|panic|asthma|anxiety|scoring|passing|running|rushing|offensive|balanced|counter)[\s-]+attacks?\b", re.I),
+    # sport writing: "shooting a 6-under 66", "the primary character", "over visiting Washington"
+    ("assault", "shoo"): re.compile(r"\bshoot(?:ing|s)?\s+(?:a\s+)?(?:\d+-(?:under|over)|\d{2}\b|even\s+par)", re.I),
+    ("election", "prim"): re.compile(r"\bprimary\s+(?:character|school|care|reason|source|goal|concern|target|residence|role|focus|colou?r|key|objective)s?\b", re.I),
+    ("consult", "visi"): re.compile(r"\bvisiting\s+(?:teams?|players?|side|fans|relatives|friends|family|professor|scholar|hours)\b|\b(?:over|against|the|a)\s+visiting\b"),
 }
 
 # Types that need a space mission or a launch vehicle in the sentence to be a "launch".
@@ -453,17 +457,19 @@ def _cameo_verbs(sentence: str) -> tuple[tuple[str, int, int, str, str, int], ..
     return tuple(out)
 
 
-NEGATION_RE = re.compile(r"\b(?:not|n['’]t|never|no|without|failed\s+to|refused\s+to|denied|den(?:y|ies)|halted|called\s+off|cancell?ed)\b[^,;]{0,25}$", re.I)
+NEGATION_RE = re.compile(r"\b(?:not|n['’]t|never|no(?!\.\s*\d)|without|failed\s+to|refused\s+to|denied|den(?:y|ies)|halted|called\s+off|cancell?ed)\b[^,;]{0,25}$", re.I)
 HYPOTHETICAL_RE = re.compile(r"\b(?:if|could|might|may|should|would|unless|considering|consider|possible|possibly|proposed|threatened\s+to|threatens\s+to|risk\s+of|fears?\s+of)\b[^.;]{0,40}$", re.I)
 REPORTED_RE = re.compile(r"\b(?:said|says|told|claimed|claims|alleged|alleges|according\s+to|reportedly|allegedly|reported)\b", re.I)
-PLANNED_RE = re.compile(r"\b(?:will|shall|scheduled|planned|plans?\s+to|planning|expected\s+to|set\s+to|due\s+to|upcoming|intends?\s+to|aims?\s+to|going\s+to|is\s+to|are\s+to|to\s+be)\b[^.;]{0,40}$", re.I)
+PLANNED_RE = re.compile(r"\b(?:will|shall|scheduled|planned|plans?\s+to|planning|expected\s+to|set\s+to|due\s+to|upcoming|intends?\s+to|aims?\s+to|going\s+to|is\s+to|are\s+to|to\s+be|hop(?:e|es|ing)\s+to|seek(?:s|ing)?\s+to)\b[^.;]{0,40}$", re.I)
+# A headline's "X to <verb>" ("Toyota to unveil concept truck", "Abbas to seek aid"): the future.
+HEADLINE_PLAN_RE = re.compile(r"^\W*(?:[\w'’.-]+\s+){0,3}[A-Z][\w'’.-]*\s+to\s+$")
 
 
 def event_mode(sentence: str, tpos: int, dated_future: bool) -> str:
     """`schema.EVENT_MODES` of the event a trigger at `tpos` reports: planned (future date or a
     future cue just before it), negated, hypothetical, reported (a speaker's claim), else actual."""
     before = sentence[max(0, tpos - 60) : tpos]
-    if dated_future or PLANNED_RE.search(before):
+    if dated_future or PLANNED_RE.search(before) or HEADLINE_PLAN_RE.search(sentence[:tpos]):
         return "planned"
     if NEGATION_RE.search(before):
         return "negated"
@@ -710,7 +716,7 @@ def extract_mentions(
             conf = round(dconf * (0.9 if named else 0.6) * (1.0 if mode in ("actual", "planned") else 0.9), 3)
             if etype == "statement" and not any(a.kind in ("person", "organisation") for a in ev_actors):
                 continue  # "a statement" with nobody making it is not an event
-            source, target = _source_target(etype, ev_actors, tstart, tend)
+            source, target = _source_target(etype, ev_actors, tstart, tend, sentence)
             if not _has_evidence(etype, tcode, source, target):
                 continue
             location, loc_country = _location(sentence, tstart, ev_actors, gaz)
@@ -863,13 +869,28 @@ def _event_actors(
 RECIPROCAL_TYPES = frozenset({"consult", "agree", "cooperate", "business_deal", "sport_result"})
 
 
-def _source_target(etype: str, actors: Sequence[Actor], tstart: int, tend: int) -> tuple[Actor | None, Actor | None]:
+PASSIVE_RE = re.compile(r"\b(?:was|were|been|being|is|are|be|got|gets|get)\s+(?:\w+ly\s+)?$", re.I)
+BY_AGENT_RE = re.compile(r"^\W*(?:[\w'’-]+\s+){0,6}?by\s+(?:the\s+)?$", re.I)
+# Types whose passive ("Anne Darwin was arrested", "two men were killed by gunmen") names the target first.
+PASSIVE_TYPES = frozenset(t for t, (plover, _c) in EVENT_ONTOLOGY.items() if plover) | {"arrest", "trial", "crime"}
+
+
+def _source_target(
+    etype: str, actors: Sequence[Actor], tstart: int, tend: int, sentence: str | None = None
+) -> tuple[Actor | None, Actor | None]:
     """Source: the nearest actor before the trigger (one carried over from an earlier sentence when
-    none is named before it); target: the nearest actor after it. Places are a last resort."""
+    none is named before it); target: the nearest actor after it. Places are a last resort. In the
+    passive voice (`sentence` given: "was arrested", "were killed") the actor before the trigger is
+    the target and the source is the agent after "by", if any."""
     cands = [a for a in actors if a.kind != "location"] or list(actors)
+    if sentence is not None:  # the agency of a dateline, "CALGARY, Alberta (AP) -", is no actor of the event
+        cands = [a for a in cands if not (a.start > 0 and sentence[a.start - 1] == "(" and sentence[a.end : a.end + 1] == ")")]
     before = [a for a in cands if 0 <= a.end <= tstart]
     after = [a for a in cands if a.start >= tend]
     carried = [a for a in cands if a.start < 0]
+    if sentence is not None and etype in PASSIVE_TYPES and PASSIVE_RE.search(sentence[max(0, tstart - 30) : tstart]):
+        agents = [a for a in after if a.start - tend <= 60 and BY_AGENT_RE.search(sentence[tend : a.start])]
+        return (agents[0] if agents else None), (max(before, key=lambda a: a.end) if before else None)
     source = max(before, key=lambda a: (a.kind != "country" or len(before) == 1, a.end)) if before else (carried[0] if carried else None)
     target = min(after, key=lambda a: a.start) if after else None
     if source is None and target is not None and etype in ("accident", "disaster", "sport_result", "election", "launch", "mission_milestone"):

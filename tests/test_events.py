@@ -277,3 +277,39 @@ def test_occurrences_need_no_actor_and_main_event_is_the_best_evidenced():
     main = [m for m in ms if m.is_main]
     assert len(main) == 1 and main[0].event_type == "arrest", [(m.event_type, m.is_main) for m in ms]
     assert "statement" not in {m.event_type for m in ms if m.trigger == "said"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the passive names the target first; the agent follows "by"
+        ("Anne Darwin was arrested at Manchester Airport on Sunday.", ("arrest", None, "Anne Darwin")),
+        ("Police arrested Anne Darwin on Sunday.", ("arrest", "police", "Anne Darwin")),
+        ("Two men were killed by Taliban gunmen in Kabul on Monday.", ("assault", "Taliban", None)),
+    ],
+)
+def test_source_and_target_of_active_and_passive_sentences(text, expected):
+    [m] = extract_mentions("d", text, date(2007, 12, 10), True)
+    assert (m.event_type, m.source and m.source.name, m.target and m.target.name) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Lawrence Hill led a balanced scoring attack with 13 points Thursday.",
+        "Leonard moved into position, shooting a 6-under 66 on Saturday.",
+        "The other primary character is Eli Sunday.",
+        "The Seahawks advanced with a 35-14 decision over visiting Washington.",
+    ],
+)
+def test_sport_and_review_senses_of_trigger_words(sentence):
+    from tasks.events import find_triggers
+
+    assert not {"assault", "election", "consult"} & {t[0] for t in find_triggers(sentence) if len(t[4]) <= 2}
+
+
+def test_dateline_agency_is_no_actor_and_emergency_landing_is_an_accident():
+    text = "CALGARY, Alberta (AP) - A jet made an emergency landing on Thursday in Calgary."
+    [m] = extract_mentions("d", text, date(2008, 1, 12), True)
+    assert m.event_type == "accident" and m.date_value == "2008-01-10"
+    assert all(a is None or a.name != "Associated Press" and a.name != "AP" for a in (m.source, m.target))
