@@ -870,6 +870,7 @@ RECIPROCAL_TYPES = frozenset({"consult", "agree", "cooperate", "business_deal", 
 
 
 PASSIVE_RE = re.compile(r"\b(?:was|were|been|being|is|are|be|got|gets|get)\s+(?:\w+ly\s+)?$", re.I)
+DATELINE_END_RE = re.compile(r"\)\s*(?:[-–—_?]|$)")
 BY_AGENT_RE = re.compile(r"^\W*(?:[\w'’-]+\s+){0,6}?by\s+(?:the\s+)?$", re.I)
 # Types whose passive ("Anne Darwin was arrested", "two men were killed by gunmen") names the target first.
 PASSIVE_TYPES = frozenset(t for t, (plover, _c) in EVENT_ONTOLOGY.items() if plover) | {"arrest", "trial", "crime"}
@@ -884,11 +885,12 @@ def _source_target(
     the target and the source is the agent after "by", if any."""
     cands = [a for a in actors if a.kind != "location"] or list(actors)
     if sentence is not None:  # the agency of a dateline, "CALGARY, Alberta (AP) -", is no actor of the event
-        cands = [a for a in cands if not (a.start > 0 and sentence[a.start - 1] == "(" and sentence[a.end : a.end + 1] == ")")]
+        cands = [a for a in cands if not (a.start > 0 and sentence[a.start - 1] == "(" and DATELINE_END_RE.match(sentence, a.end))]
     before = [a for a in cands if 0 <= a.end <= tstart]
     after = [a for a in cands if a.start >= tend]
     carried = [a for a in cands if a.start < 0]
-    if sentence is not None and etype in PASSIVE_TYPES and PASSIVE_RE.search(sentence[max(0, tstart - 30) : tstart]):
+    passive = sentence is not None and etype in PASSIVE_TYPES and sentence[tstart:tend].split()[0].lower().endswith(("ed", "en", "wn", "t", "d"))
+    if passive and PASSIVE_RE.search(sentence[max(0, tstart - 30) : tstart]):  # "were killed", not "are demanding"
         agents = [a for a in after if a.start - tend <= 60 and BY_AGENT_RE.search(sentence[tend : a.start])]
         return (agents[0] if agents else None), (max(before, key=lambda a: a.end) if before else None)
     source = max(before, key=lambda a: (a.kind != "country" or len(before) == 1, a.end)) if before else (carried[0] if carried else None)
