@@ -18,7 +18,10 @@ multisets of token 4-grams of prediction and gold; P = shared/predicted, R = sha
 prediction has P = 0; empty prediction and empty gold score 1); a set's P and R are means over pages and
 F1 is the harmonic mean of those means. Comment leak = share of the gold comment-only 4-grams (comment
 4-grams minus article 4-grams) found in the predicted article, mean over pages with gold comments.
-Comments P/R are the same P/R on the comment text, over pages with gold comments. Pages decode as UTF-8,
+Comments P/R are the same P/R on the comment text, over pages with gold comments; `comments_R_once`
+("R once") counts each distinct gold comment 4-gram once (google-news's comment gold repeats most lines
+two to four times, nested annotations: a thread written once cannot reach R 1 there; this column says
+how much of the distinct comment text was found; it is not the issue's metric). Pages decode as UTF-8,
 else cp1252, else latin-1. A page whose extractor raises scores zero and is counted in `errors`.
 
 Speed: CPU time of this process (`time.process_time`, less sensitive than wall time to other jobs on a
@@ -26,7 +29,7 @@ shared machine), each page timed for trafilatura and for ours back to back. `pag
 ours / trafilatura on the same pages in the same run (> 1: ours is faster).
 
 Metrics written to --json, flat: `<set>/<system>/<metric>` with metric in P, R, F1, leak, comments_P,
-comments_R, pages, errors, empty, pages_per_s, pages_per_s_ratio. Systems: `trafilatura`,
+comments_R, comments_R_once, pages, errors, empty, pages_per_s, pages_per_s_ratio. Systems: `trafilatura`,
 `html_to_text`, `trafilatura_comments`, `clean_html_page` (article figures over the pages with gold
 comments only), `clean_dump_text`.
 """
@@ -103,6 +106,7 @@ class Score:
     leak: list[float] = field(default_factory=list)
     cP: list[float] = field(default_factory=list)
     cR: list[float] = field(default_factory=list)
+    cR1: list[float] = field(default_factory=list)
     secs: float = 0.0
     errors: int = 0
     empty: int = 0
@@ -121,9 +125,12 @@ class Score:
             only = gold["_only"]
             self.leak.append(sum((only & got).values()) / sum(only.values()) if only else 0.0)
             if comments is not None:
-                cp, cr = prf(shingles(comments), gold["_com"])
+                got_com = shingles(comments)
+                cp, cr = prf(got_com, gold["_com"])
                 self.cP.append(cp)
                 self.cR.append(cr)
+                distinct = gold["_com"].keys()
+                self.cR1.append(len(distinct & got_com.keys()) / len(distinct) if distinct else 1.0)
 
     def metrics(self) -> dict[str, float]:
         n = len(self.P)
@@ -134,6 +141,7 @@ class Score:
         if self.cP:
             out["comments_P"] = mean(self.cP)
             out["comments_R"] = mean(self.cR)
+            out["comments_R_once"] = mean(self.cR1)
         if self.secs > 0:
             out["pages_per_s"] = n / self.secs
         return out
@@ -264,7 +272,7 @@ def fmt(v: float | None, spec: str = ".3f") -> str:
 
 def table(metrics: dict[str, float]) -> str:
     rows = sorted({tuple(k.split("/")[:2]) for k in metrics})
-    head = f"{'set':<15} {'system':<21} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} {'com P':>6} {'com R':>6} {'leak':>6} {'pages/s':>8} {'ratio':>6} {'err':>4}"
+    head = f"{'set':<15} {'system':<21} {'pages':>5} {'P':>6} {'R':>6} {'F1':>6} {'com P':>6} {'com R':>6} {'R once':>6} {'leak':>6} {'pages/s':>8} {'ratio':>6} {'err':>4}"
     lines = [head, "-" * len(head)]
     for set_name, system in rows:
         def g(k: str, _s=set_name, _y=system) -> float | None:
@@ -272,7 +280,7 @@ def table(metrics: dict[str, float]) -> str:
 
         lines.append(
             f"{set_name:<15} {system:<21} {int(g('pages') or 0):>5} {fmt(g('P')):>6} {fmt(g('R')):>6} {fmt(g('F1')):>6} "
-            f"{fmt(g('comments_P')):>6} {fmt(g('comments_R')):>6} {fmt(g('leak')):>6} {fmt(g('pages_per_s'), '.1f'):>8} "
+            f"{fmt(g('comments_P')):>6} {fmt(g('comments_R')):>6} {fmt(g('comments_R_once')):>6} {fmt(g('leak')):>6} {fmt(g('pages_per_s'), '.1f'):>8} "
             f"{fmt(g('pages_per_s_ratio'), '.2f'):>6} {int(g('errors') or 0):>4}"
         )
     return "\n".join(lines)

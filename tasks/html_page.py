@@ -135,10 +135,19 @@ def block_lines(el) -> list[str]:
 
 # A comment container names itself in its id or class: WordPress (#comments, .commentlist,
 # .comment-body), Blogger (#comments, .comment-holder), Disqus (#disqus_thread), Livefyre, Echo,
-# IntenseDebate (#idc-container), Jomcomment (#jc_commentsDiv) and most CMS themes.
+# IntenseDebate (#idc-container), Jomcomment (#jc_commentsDiv) and most CMS themes; in other
+# languages' themes: komment- (German, Scandinavian, Finnish, Hungarian: "kommentare", "kommentti"),
+# koment- (Czech, Slovak, Polish, Indonesian, Croatian: "komentare", "komentarze"), comentari- (Spanish,
+# Portuguese, Catalan: "comentarios"), reactie (Dutch), yorum (Turkish); French "commentaires" and
+# Italian "commenti" already contain "comment". "yoursay"/"your-say": British news sites' threads.
 # The names are matched lower-cased, without re.I (6x slower on these alternations: it was most of
 # the time spent finding regions).
-COMMENT_REGION_RE = re.compile(r"comment|disqus|livefyre|discussion|talkback|idc-container|echo-stream|reactions")
+COMMENT_REGION_RE = re.compile(
+    r"comment|komment|koment|comentari|reactie|yorum|disqus|livefyre|discussion|talkback|yoursay|your-?say|"
+    r"idc-container|echo-stream|reactions"
+)
+# schema.org markup of a comment (microdata): itemtype .../Comment or .../UserComments, itemprop "comment".
+SCHEMA_COMMENT_RE = re.compile(r"schema\.org/(?:comment|usercomments)\b|(?:^|\s)comments?(?:\s|$)")
 # ... but not the reply form, a counter, a link or a button that merely mentions comments, nor a
 # sidebar widget of recent comments on other posts.
 NOT_REGION_RE = re.compile(
@@ -159,14 +168,22 @@ REGION_TAGS = frozenset("div section ol ul dl aside article li table tbody td fo
 def comment_regions(tree) -> list:
     """Top-most comment containers of a page (elements named as comments by their id or class).
 
-    A candidate that holds the page's headline (<h1>) or an `articleBody` is a page wrapper whose class
-    merely mentions comments ("post has-comments"): never a comment region.
+    A candidate that holds the page's headline (<h1>) or an `articleBody`, or is the `articleBody`, is a
+    page wrapper whose class merely mentions comments ("post has-comments"): never a comment region.
+    An element marked up as a schema.org Comment is a region whatever its class says.
     """
-    wrappers = {a for h in tree.xpath("//h1 | //*[@itemprop='articleBody']") for a in h.iterancestors()}
+    bodies = tree.xpath("//*[@itemprop='articleBody']")
+    wrappers = {a for h in tree.xpath("//h1") + bodies for a in h.iterancestors()} | set(bodies)
+    schema = {e for e in tree.xpath("//*[@itemtype or @itemprop]") if SCHEMA_COMMENT_RE.search(f"{e.get('itemtype') or ''} {e.get('itemprop') or ''}".lower())}
     found = []
     for el in tree.iter(*REGION_TAGS):
+        if el in wrappers:
+            continue
+        if schema and el in schema:
+            found.append(el)  # a comment by its microdata, whatever its class says
+            continue
         names = f"{el.get('id') or ''} {el.get('class') or ''}".lower()
-        if len(names) < 4 or el in wrappers or not COMMENT_REGION_RE.search(names) or NOT_REGION_RE.search(names):
+        if len(names) < 4 or not COMMENT_REGION_RE.search(names) or NOT_REGION_RE.search(names):
             continue
         found.append(el)
     chosen = set(found)
@@ -175,6 +192,7 @@ def comment_regions(tree) -> list:
 
 
 ANCHOR_MIN_CHARS_BEFORE = 500  # an anchored thread follows the article: this much page text before it
+ANCHOR_MAX_CLIMB = 4  # wrappers of the anchor (heading, cell, row) climbed to find what follows it
 
 
 def anchored_threads(tree, regions: set, wrappers: set) -> list:
@@ -195,8 +213,18 @@ def anchored_threads(tree, regions: set, wrappers: set) -> list:
             continue
         start = a
         parent = a.getparent()
-        if parent is not None and parent.tag in ("h2", "h3", "h4", "h5", "h6", "p", "div") and len(parent) == 1 and parent.getparent() is not None:
-            start, parent = parent, parent.getparent()  # the heading that holds the anchor leads the thread
+        for _ in range(ANCHOR_MAX_CLIMB):
+            # The heading that holds the anchor leads the thread; so does a table cell or row that holds
+            # only the anchor and a heading's worth of text ("What you think..." in a 2008 table layout):
+            # the thread is what follows that wrapper.
+            if parent is None or parent.getparent() is None or parent.tag in ("body", "html"):
+                break
+            heading = parent.tag in ("h2", "h3", "h4", "h5", "h6", "p", "div") and len(parent) == 1
+            if not heading and (start.getnext() is not None or len(parent.text_content()) > REGION_CHROME_MAX_CHARS):
+                break
+            start, parent = parent, parent.getparent()
+            if heading and start.getnext() is not None:
+                break
         if parent is None or parent.tag == "html":
             continue
         after = list(start.itersiblings())

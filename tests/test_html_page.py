@@ -158,3 +158,47 @@ def test_anchor_before_the_article_cuts_nothing():
     out = clean_html_page(_anchored_thread_page(anchor_first=True))
     assert out["comments"] == ""
     assert "on Monday" in out["article"] and "on Sunday" in out["article"]
+
+
+def _story() -> str:
+    return "".join(f"<p>{_ART.replace('Monday', day)}</p>" for day in ("Monday", "Tuesday", "Friday", "Sunday"))
+
+
+_READERS = (
+    "The ferries were late every single week of last winter, I stopped counting.",
+    "Good news at last for those of us on the island, thanks for the report.",
+)
+
+
+@pytest.mark.parametrize(
+    "thread",
+    [
+        # microdata only: no class or id names the comments
+        "<section>" + "".join(
+            f"<div itemscope itemtype='https://schema.org/Comment'><b>Reader {i}</b><p>{t}</p></div>" for i, t in enumerate(_READERS)
+        ) + "</section>",
+        # a German theme's container; a Spanish one
+        "<div id='kommentare'>" + "".join(f"<div class='eintrag'><p>{t}</p></div>" for t in _READERS) + "</div>",
+        "<ol class='lista-comentarios'>" + "".join(f"<li><p>{t}</p></li>" for t in _READERS) + "</ol>",
+        # a 2008 table layout: the anchor sits alone in a heading cell, the thread is the rows after it
+        "<table><tr><td class='q'><a name='yoursay'></a>What you think...</td></tr>"
+        + "".join(f"<tr><td><span>{t}</span><br><b>reader{i}</b></td></tr>" for i, t in enumerate(_READERS))
+        + "</table>",
+    ],
+    ids=["schema_org_comment", "german_class", "spanish_class", "anchor_in_table_cell"],
+)
+def test_comment_threads_found_by_markup_without_english_names(thread):
+    page = f"<html><body><div id='main'><h1>Ferry timetable to change</h1>{_story()}</div>{thread}</body></html>"
+    out = clean_html_page(page)
+    for t in _READERS:
+        assert t in out["comments"] and t not in out["article"]
+    assert "timetable will change in spring" in out["article"] and "on Sunday" in out["article"]
+
+
+def test_schema_org_article_body_is_never_a_comment_region():
+    page = (
+        "<html><body><article itemscope itemtype='https://schema.org/NewsArticle'><h1>Ferry timetable to change</h1>"
+        f"<div itemprop='articleBody' class='comments-enabled'>{_story()}</div></article></body></html>"
+    )
+    assert comment_regions(parse_html(page)) == []
+    assert clean_html_page(page)["comments"] == ""
