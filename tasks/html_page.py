@@ -316,6 +316,7 @@ HTML_BLOCK_RULES = (
 
 
 _BULLET_RE = re.compile(r"[-•·–—*]\s")
+CHROME_NEIGHBOUR_WORDS = 4  # inside the body, a chrome line between two lines this long interrupts running text
 
 
 def _standalone(text: str, n_words: int) -> bool:
@@ -334,13 +335,26 @@ def label_html_blocks(
 ) -> None:
     """Label trafilatura's blocks in place: `content` unless an enabled rule says otherwise. A line
     that the next one continues (it starts lower-case: running text broken by inline markup, "...
-    determines if cookies for the other" + "domain are") is never chrome."""
+    determines if cookies for the other" + "domain are") is never chrome. Inside the body (between
+    its first and last sentence-ending line of `min_content_words`), a chrome phrase is chrome only
+    where it interrupts running text, both neighbours being lines of `CHROME_NEIGHBOUR_WORDS` or more
+    ("Advertisement" between two paragraphs); among short lines it is part of a list or a menu that
+    trafilatura kept as the article's ("Learn more", "Next", "Add-ons" on a product page)."""
+    longs = [i for i, b in enumerate(blocks) if b.words >= cfg.min_content_words and b.text.endswith(TERMINAL)]
+    lo, hi = (longs[0], longs[-1]) if longs else (len(blocks), -1)
     for i, b in enumerate(blocks):
         t = b.text
         continued = i + 1 < len(blocks) and blocks[i + 1].text[:1].islower()
+        in_list = lo < i < hi and min(blocks[i - 1].words, blocks[i + 1].words) < CHROME_NEIGHBOUR_WORDS
         if "url_density" in rules and url_density(t) > cfg.url_density_max:
             b.label, b.reason = "boilerplate", "url_density"
-        elif "chrome" in rules and not continued and _standalone(t, b.words) and (name := chrome_reason(t, b.words)) is not None:
+        elif (
+            "chrome" in rules
+            and not continued
+            and not in_list
+            and _standalone(t, b.words)
+            and (name := chrome_reason(t, b.words)) is not None
+        ):
             b.label, b.reason = "boilerplate", f"chrome_{name}"
         elif "byline" in rules and BYLINE_RE.match(t) and b.words <= 10:
             b.label, b.reason = "metadata", "byline"

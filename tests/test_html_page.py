@@ -202,3 +202,22 @@ def test_schema_org_article_body_is_never_a_comment_region():
     )
     assert comment_regions(parse_html(page)) == []
     assert clean_html_page(page)["comments"] == ""
+
+
+def _blocks(*lines: str) -> list:
+    from tasks.html_page import split_lines
+
+    return split_lines("\n".join(lines))
+
+
+def test_chrome_inside_the_body_only_where_it_interrupts_running_text():
+    from tasks.html_page import label_html_blocks
+
+    para = _ART
+    # "Advertisement" between two paragraphs is an insertion; "Next" among short menu lines is part of
+    # a list trafilatura kept; "Share this" after the last paragraph is chrome at the edge.
+    blocks = _blocks(para, "Advertisement", para, "Try it now", "Next", "Add-ons", para, "Share this")
+    label_html_blocks(blocks, CFG, frozenset({"chrome"}), set(), None)
+    labels = {b.text: b.label for b in blocks}
+    assert labels["Advertisement"] == "boilerplate" and labels["Share this"] == "boilerplate"
+    assert labels["Next"] == "content" and labels["Try it now"] == "content"
