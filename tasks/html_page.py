@@ -172,20 +172,24 @@ def comment_regions(tree) -> list:
     page wrapper whose class merely mentions comments ("post has-comments"): never a comment region.
     An element marked up as a schema.org Comment is a region whatever its class says.
     """
-    bodies = tree.xpath("//*[@itemprop='articleBody']")
-    wrappers = {a for h in tree.xpath("//h1") + bodies for a in h.iterancestors()} | set(bodies)
-    schema = {e for e in tree.xpath("//*[@itemtype or @itemprop]") if SCHEMA_COMMENT_RE.search(f"{e.get('itemtype') or ''} {e.get('itemprop') or ''}".lower())}
+    micro = tree.xpath("//*[@itemprop or @itemtype]")  # one pass over the tree for both uses
+    bodies = [e for e in micro if e.get("itemprop") == "articleBody"]
+    wrappers = {a for h in [*tree.iter("h1"), *bodies] for a in h.iterancestors()} | set(bodies)
+    schema = {
+        e for e in micro if SCHEMA_COMMENT_RE.search(f"{e.get('itemtype') or ''} {e.get('itemprop') or ''}".lower())
+    }  # a comment by its microdata, whatever its class says
     found = []
     for el in tree.iter(*REGION_TAGS):
-        if el in wrappers:
-            continue
-        if schema and el in schema:
-            found.append(el)  # a comment by its microdata, whatever its class says
+        if el in wrappers or el in schema:
             continue
         names = f"{el.get('id') or ''} {el.get('class') or ''}".lower()
         if len(names) < 4 or not COMMENT_REGION_RE.search(names) or NOT_REGION_RE.search(names):
             continue
         found.append(el)
+    if schema:
+        found.extend(e for e in schema if e not in wrappers and e.tag in REGION_TAGS)
+        order = {e: i for i, e in enumerate(tree.iter(*REGION_TAGS))}
+        found.sort(key=order.__getitem__)
     chosen = set(found)
     top = [el for el in found if not any(p in chosen for p in el.iterancestors())]
     return top + anchored_threads(tree, set(top), wrappers)
@@ -203,9 +207,7 @@ def anchored_threads(tree, regions: set, wrappers: set) -> list:
     `ANCHOR_MIN_CHARS_BEFORE` characters of text come before the anchor (a "jump to comments" anchor
     at the top of a page)."""
     found = []
-    for a in tree.iter("a"):
-        if a.get("href") is not None:
-            continue
+    for a in tree.xpath("//a[not(@href)][@name or @id]"):
         names = f"{a.get('name') or ''} {a.get('id') or ''}".lower()
         if not COMMENT_REGION_RE.search(names) or NOT_REGION_RE.search(names):
             continue
