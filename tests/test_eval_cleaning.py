@@ -71,3 +71,21 @@ def test_unknown_set_or_kind_is_an_error(tmp_path):
     assert ev.main(["--data", str(tmp_path), "--sets", "nope"]) == 2
     assert ev.main(["--data", str(tmp_path), "--kinds", "pdf"]) == 2
     assert ev.main(["--data", str(tmp_path / "missing")]) == 2
+
+
+def test_comment_recall_once_counts_each_distinct_gold_4gram_once():
+    """google-news's comment gold repeats nested lines: the thread written once has R under 1/2 against
+    a gold that holds it twice; `comments_R_once` counts only the gold's distinct 4-grams (here all but
+    the ones across the repetition's seam)."""
+    thread = "the ferries were late every single week"
+    gold = {"_art": ev.shingles("the article"), "_com": ev.shingles(f"{thread}\n{thread}"), "_only": ev.shingles(thread), "comments": thread}
+    s = ev.Score()
+    s.add("p", gold, "the article", thread, 0.0)
+    m = s.metrics()
+    assert m["comments_P"] == 1.0
+    assert m["comments_R"] == pytest.approx(sum(ev.shingles(thread).values()) / sum(gold["_com"].values()))
+    distinct = gold["_com"].keys()
+    once = len(distinct & ev.shingles(thread).keys()) / len(distinct)
+    assert m["comments_R"] < 0.5 < once == m["comments_R_once"]
+    s.add("q", gold, "the article", "nothing of it", 0.0)
+    assert s.metrics()["comments_R_once"] == pytest.approx(once / 2)
