@@ -866,52 +866,114 @@ def dump_model() -> dict:
 
 
 STRONG_MARKERS = ("at_mention", "says_header")
-# The rules' boilerplate the model may turn into article: the imprecise rules (bench/RESULTS.md, words
-# decided by each rule on the dragnet-dev dumps); every other boilerplate reason is >= 95% chrome there.
-MODEL_MAY_KEEP = ("url_density",)
+# Where the hand rules' decision stands over the line model, one name per kind of decision. Each was
+# measured by ablation against site-grouped CV predictions on the dragnet-dev dumps (`python
+# train/blocks.py --ablate`, bench/RESULTS.md "Which rule overrides pay"); the shipped set keeps those
+# that paid or that the seeds' gold needs at a measured cost:
+#   duplicate       repeats of the article stay dropped
+#   precise_chrome  the chrome patterns, related lists, trailing chrome, comment chrome (neutral: the
+#                   model agrees; together -0.002 comment leak)
+#   repeats_chrome  a repeat of a chrome line, and a chrome line the page shows twice (a widget)
+#   metadata        byline, date and site lines stay out of the article (dragnet's gold keeps them,
+#                   the seeds' gold does not: -0.005 F1 on dragnet)
+#   short_header    header lines under `HEADER_SHORT_WORDS` words or with a link
+#   promotion_run   a run of >= `PROMOTION_RUN_LINES` promotion lines (an advertisement block; -0.002 F1)
+#   strong_thread   in a thread the rules found by two or more strong reply markers, the markers and prose
+#                   lines stay comment and the model's "article" is overruled
+# Not shipped (each cost article F1 when kept): title (0.007), header_chrome (0.007), promotion (0.031),
+# url_density.
+OVERRIDES = (
+    "duplicate", "precise_chrome", "repeats_chrome", "metadata", "short_header", "promotion_run", "strong_thread",
+    "title", "header_chrome", "promotion", "url_density",
+)
+SHIPPED_OVERRIDES = frozenset(OVERRIDES[:7])
+PRECISE_CHROME = frozenset(
+    [f"chrome_{name}" for name, _ in CHROME_PATTERNS]
+    + ["chrome_cookie", "chrome_notice", "related_list", "trailing_chrome", "comment_chrome", "comments_heading", "site_boilerplate"]
+)
 MODEL_MIN_LINES = 12  # the model was fitted on page dumps; a shorter text keeps the rules' labels
 MODEL_REASONS = {0: "model_chrome", 1: "model_article", 2: "model_comment"}
+MODEL_DROPPED_TITLE = "model_chrome_title"  # the rules' title line the model called chrome (not article text)
+HEADER_SHORT_WORDS = 10  # a header line this short (or holding a link) stays the rules' chrome
+PROMOTION_RUN_LINES = 4  # a run of this many promotion lines (an advertisement block) stays chrome
 
 
-def apply_line_model(res: TextResult, model: Mapping) -> None:
-    """Relabel the hand rules' blocks with the line model's decisions, in place. The rules keep the title,
-    repeats (duplicate) and metadata lines; a line the model calls article becomes content, chrome becomes
-    boilerplate, comment becomes comment; the rules' precise chrome decisions stand (`MODEL_MAY_KEEP`: the
-    only boilerplate reasons the model may overrule). A comment thread the rules found by strong reply
-    markers stays comment. When the model would leave no article, or the
-    text has fewer than `MODEL_MIN_LINES` lines, the rules' labels stay (the model never empties a
-    document)."""
+def _promotion_runs(blocks: Sequence[_Block]) -> list[int]:
+    """Length of the run of consecutive promotion / blurb lines each block is in (0: not a promotion)."""
+    out = [0] * len(blocks)
+    i = 0
+    while i < len(blocks):
+        j = i
+        while j < len(blocks) and blocks[j].reason.startswith("promotion"):
+            j += 1
+        out[i:j] = [j - i] * (j - i)
+        i = max(j, i + 1)
+    return out
+
+
+def _override(b: _Block, repeated: bool, promotion_run: int) -> str | None:
+    """The name of the override (`OVERRIDES`) that would keep the rules' label of a block, or None.
+    `repeated`: the block's text occurs twice in the page; `promotion_run`: see `_promotion_runs`."""
+    r = b.reason
+    if b.label == "duplicate":
+        return "duplicate"
+    if b.label == "title":
+        return "title"
+    if b.label == "metadata":
+        return "metadata"
+    if b.label != "boilerplate":
+        return None
+    if r in PRECISE_CHROME:
+        return "precise_chrome"
+    if r.startswith("repeats_boilerplate_") or repeated:
+        return "repeats_chrome"
+    if r == "header_chrome":
+        return "short_header" if b.words < HEADER_SHORT_WORDS or url_density(b.text) > 0 else "header_chrome"
+    if r.startswith("promotion"):
+        return "promotion_run" if promotion_run >= PROMOTION_RUN_LINES else "promotion"
+    return "url_density" if r == "url_density" else None
+
+
+def apply_line_model(res: TextResult, model: Mapping, overrides: frozenset[str] = SHIPPED_OVERRIDES) -> None:
+    """Relabel the hand rules' blocks with the line model's decisions, in place. A line the model calls
+    article becomes content (the rules' title stays title), chrome becomes boilerplate, comment becomes
+    comment; where one of `overrides` applies (`OVERRIDES`), the rules' label stands. When the model would
+    leave no article, or the text has fewer than `MODEL_MIN_LINES` lines, the rules' labels stay (the
+    model never empties a document). The metadata the rules read (title, author, date) is kept whatever
+    the labels."""
     blocks = res.blocks
     if len(blocks) < MODEL_MIN_LINES:
         return
-    # A thread the rules found with strong reply markers (two or more "@name" / "X says:" lines in it) stays
-    # as the rules have it: there the lines the model relabelled were mostly comment (cross-validated by
-    # site on every 3rd dragnet-dev dump: of those words 56% comment, 19% article, 25% chrome).
-    strong = sum(b.label == "comment" and reply_marker(b.text) in STRONG_MARKERS for b in blocks) >= 2
+    # Strong-marker threads ("@name" / "X says:" lines, two or more), from the rules' thread start when a
+    # separator (a promotion, a form) precedes it, else from the first marker.
+    marks = {i for i, b in enumerate(blocks) if b.label == "comment" and reply_marker(b.text) in STRONG_MARKERS}
+    thread_from = min(marks) if len(marks) >= 2 and "strong_thread" in overrides else len(blocks)
+    start = next((i for i, b in enumerate(blocks) if b.label == "comment"), len(blocks))
+    if thread_from < len(blocks) and start > 0 and blocks[start - 1].label == "boilerplate" and blocks[start - 1].reason != "header_chrome":
+        thread_from = start
+    repeated = set(res.repeats) | set(res.repeats.values())
+    runs = _promotion_runs(blocks)
     # Only the lines whose label the model may change are scored (the features still see every line).
-    todo = [
-        i
-        for i, b in enumerate(blocks)
-        if not (
-            b.label in ("title", "duplicate", "metadata")
-            or (b.label == "boilerplate" and b.reason not in MODEL_MAY_KEEP)
-            or (strong and b.label == "comment")
-        )
-    ]
+    todo = [i for i, b in enumerate(blocks) if _override(b, i in repeated, runs[i]) not in overrides]
     rows = dump_line_features(blocks, res.repeats)
     pred = dict(zip(todo, predict_lines(model, [rows[i] for i in todo]), strict=True))
     new: list[tuple[str, str] | None] = []
     for i, b in enumerate(blocks):
         p = pred.get(i)
+        if i >= thread_from and b.label == "comment" and (p == 1 or i in marks or (b.words >= 5 and b.text.endswith(TERMINAL))):
+            p = 2  # inside a strong-marker thread: its markers and prose stay comment
         if p is None:
-            new.append(None)  # the rules' precise decisions stand
+            new.append(None)  # the rules' decision stands
         elif p == 1:
-            new.append(None if b.label == "content" else ("content", MODEL_REASONS[1]))
+            new.append(None if b.label in ("content", "title") else ("content", MODEL_REASONS[1]))
         elif p == 0:
-            new.append(None if b.label == "boilerplate" else ("boilerplate", MODEL_REASONS[0]))
+            if b.label == "boilerplate":
+                new.append(None)
+            else:
+                new.append(("boilerplate", MODEL_DROPPED_TITLE if b.label == "title" else MODEL_REASONS[0]))
         else:
             new.append(None if b.label == "comment" else ("comment", MODEL_REASONS[2]))
-    if not any(x == ("content", MODEL_REASONS[1]) or (x is None and b.label == "content") for x, b in zip(new, blocks, strict=True)):
+    if not any(x == ("content", MODEL_REASONS[1]) or (x is None and b.label in ("content", "title")) for x, b in zip(new, blocks, strict=True)):
         return  # the model would leave no article: the rules' labels stay
     for x, b in zip(new, blocks, strict=True):
         if x is not None:

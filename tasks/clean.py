@@ -22,7 +22,7 @@ from datetime import date, datetime
 import numpy as np
 import xxhash
 
-from tasks.blocks import TextResult, block_fingerprint, clean_text_dump, words_of
+from tasks.blocks import MODEL_DROPPED_TITLE, TextResult, block_fingerprint, clean_text_dump, words_of
 from tasks.config import CleanConfig
 from tasks.html_page import clean_html, html_pathology
 from tasks.metadata import document_language
@@ -94,7 +94,9 @@ def _article_text(res: TextResult, known_title: str | None, res_title: bool = Tr
     among the blocks (the known one, else the result's own when `res_title`) leads the text."""
     title = known_title or (res.title if res_title else None)
     body = res.texts("content")
-    if title and not any(b.label == "title" for b in res.blocks) and body:
+    # a title the line model judged page chrome is no article text (the result keeps it as metadata)
+    dropped = title == res.title and any(b.reason == MODEL_DROPPED_TITLE for b in res.blocks)
+    if title and not dropped and not any(b.label == "title" for b in res.blocks) and body:
         parts = [title, *body]
     else:
         parts = [b.text for b in res.blocks if b.label in ("title", "content")]

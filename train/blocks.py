@@ -2,6 +2,7 @@
 
   pip install -e '.[train]'
   python train/blocks.py --data ../shared/datasets [--out tasks/data/dump_lines.json] [--folds 5] [--every 1]
+                         [--ablate] [--no-write]
 
 In:  `<data>/dragnet-dev/dumps/<id>.txt` (a page's visible blocks, one a line) and `gold.jsonl` (the page's
      article and reader comments). Each dump is read as `clean_dump_text` reads it (known chrome set
@@ -29,6 +30,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
+import xxhash
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -38,12 +40,15 @@ from eval_cleaning import decode  # noqa: E402  (the pages' decoding, as the sco
 from tasks.blocks import (  # noqa: E402
     DUMP_LINE_FEATURES,
     LINE_LABELS,
+    OVERRIDES,
+    SHIPPED_OVERRIDES,
+    apply_line_model,
     dump_line_features,
     label_blocks,
     predict_lines,
     split_blocks,
 )
-from tasks.clean import _set_aside  # noqa: E402  (the known-chrome lines clean_dump_text sets aside)
+from tasks.clean import _article_text, _comments_text, _set_aside  # noqa: E402  (clean_dump_text's own steps)
 from tasks.config import CleanConfig  # noqa: E402
 
 TOKEN = re.compile(r"\w+")
@@ -138,6 +143,7 @@ def load(data: Path, every: int = 1) -> list[dict]:
                 "y": np.array(label_lines(texts, g["article"], g["comments"]), dtype=np.int64),
                 "article": g["article"],
                 "comments": g["comments"],
+                "rest": rest,
             }
         )
     pages.sort(key=lambda p: p["id"])
@@ -259,6 +265,47 @@ def grouped_folds(pages: list[dict], k: int) -> list[list[int]]:
     return folds
 
 
+def cleaner_texts(page: dict, model: dict, overrides: frozenset[str]) -> tuple[str, str]:
+    """(article, comments) of a page as clean_dump_text makes them, with `model` and `overrides`."""
+    res = label_blocks(split_blocks(page["rest"]), CleanConfig())
+    apply_line_model(res, model, overrides)
+    return _article_text(res, None)[0], _comments_text(res)
+
+
+def score_texts(pages: list[dict], outs: list[tuple[str, str]]) -> dict[str, float]:
+    """`score` over (article, comments) texts instead of line labels."""
+    ps, rs, leaks, cps, crs = [], [], [], [], []
+    for p, (art, com) in zip(pages, outs, strict=True):
+        P, R = prf(art, p["article"])
+        ps.append(P)
+        rs.append(R)
+        if p["comments"]:
+            only = _case_grams(p["comments"]) - _case_grams(p["article"])
+            leaks.append(sum((only & _case_grams(art)).values()) / max(1, sum(only.values())))
+            cp, cr = prf(com, p["comments"])
+            cps.append(cp)
+            crs.append(cr)
+    P, R = float(np.mean(ps)), float(np.mean(rs))
+    return {"F1": 2 * P * R / (P + R) if P + R else 0.0, "P": P, "R": R, "leak": float(np.mean(leaks)), "cP": float(np.mean(cps)), "cR": float(np.mean(crs))}
+
+
+def ablate(pages: list[dict], fold_models: list[dict], fold_of: list[int]) -> None:
+    """The cleaner (rules + line model) on every page with the model of the fold that did not see the
+    page's site, under the shipped overrides, each one removed, each unshipped one added, and none;
+    printed per variant for all pages and for two halves of the sites (a sign that holds on both is not
+    one site's)."""
+    half = [int(xxhash.xxh32_intdigest(p["site"]) % 2) for p in pages]
+    variants = [("shipped", SHIPPED_OVERRIDES)]
+    variants += [(f"- {o}", SHIPPED_OVERRIDES - {o}) for o in OVERRIDES if o in SHIPPED_OVERRIDES]
+    variants += [(f"+ {o}", SHIPPED_OVERRIDES | {o}) for o in OVERRIDES if o not in SHIPPED_OVERRIDES]
+    variants += [("model only (no override)", frozenset()), ("every override", frozenset(OVERRIDES))]
+    for name, ov in variants:
+        outs = [cleaner_texts(p, fold_models[fold_of[i]], ov) for i, p in enumerate(pages)]
+        s = score_texts(pages, outs)
+        h = [score_texts([p for p, x in zip(pages, half, strict=True) if x == k], [o for o, x in zip(outs, half, strict=True) if x == k]) for k in (0, 1)]
+        print(f"ablate {name:<26} {fmt(s)} | halves F1 {h[0]['F1']:.3f}/{h[1]['F1']:.3f} leak {h[0]['leak']:.3f}/{h[1]['leak']:.3f} cP {h[0]['cP']:.3f}/{h[1]['cP']:.3f} cR {h[0]['cR']:.3f}/{h[1]['cR']:.3f}", flush=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True)
@@ -266,6 +313,8 @@ def main() -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--every", type=int, default=1, help="use every n-th page (quick runs; the shipped model uses all)")
     ap.add_argument("--no-cv", action="store_true")
+    ap.add_argument("--ablate", action="store_true", help="also score the cleaner with each rule override on/off, fold models (slow)")
+    ap.add_argument("--no-write", action="store_true", help="do not fit on all pages nor write the model")
     a = ap.parse_args()
     pages = load(a.data, a.every)
     oracle = score(pages, [p["y"] for p in pages])
@@ -273,12 +322,22 @@ def main() -> int:
     print(f"oracle (gold line labels): {fmt(oracle)}")
     if not a.no_cv:
         preds: list[np.ndarray | None] = [None] * len(pages)
-        for f in grouped_folds(pages, a.folds):
+        fold_models: list[dict] = []
+        fold_of = [0] * len(pages)
+        for k, f in enumerate(grouped_folds(pages, a.folds)):
             test = set(f)
             model = export(fit([p for i, p in enumerate(pages) if i not in test]))
+            fold_models.append(model)
             for i in f:
                 preds[i] = predict(model, pages[i]["X"])
-        print(f"CV by site ({a.folds} folds): {fmt(score(pages, preds))}")
+                fold_of[i] = k
+        print(f"CV by site ({a.folds} folds), line labels alone: {fmt(score(pages, preds))}", flush=True)
+        outs = [cleaner_texts(p, fold_models[fold_of[i]], SHIPPED_OVERRIDES) for i, p in enumerate(pages)]
+        print(f"CV by site ({a.folds} folds), the cleaner (rules + model, shipped overrides): {fmt(score_texts(pages, outs))}", flush=True)
+        if a.ablate:
+            ablate(pages, fold_models, fold_of)
+    if a.no_write:
+        return 0
     clf = fit(pages)
     model = export(clf)
     check = clf.predict(pages[0]["X"])
