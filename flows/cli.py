@@ -1,5 +1,5 @@
-"""`newslake` command line: run | serve | query | report | tables | history | clean | vacuum | optimize
-| rollback | upgrade.
+"""`newslake` command line: run | serve | api | query | report | tables | history | clean | vacuum
+| optimize | rollback | upgrade.
 
 Exit code 0 on success; on failure one line on stderr (`newslake: ...`) and exit code 1 (2 for usage
 errors argparse reports). Tracebacks only with `--debug`. Arguments, inputs and config are checked
@@ -21,6 +21,7 @@ from typing import Any
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 QUERY_FORMATS = ("table", "csv", "json", "jsonl", "parquet")
+API_LINGER_DEFAULT_S = 600  # flows.deploy.API_LINGER_S (not imported: --help stays light)
 
 
 class CliError(Exception):
@@ -248,15 +249,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         _check_stored_schema(args.warehouse)
         return dry_run(args, config)
 
+    from flows.deploy import TemporaryApi, api_linger_s, configured_api_url
+
+    try:
+        api_linger_s()
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     api = None
     # NEWSLAKE_PREFECT_API=ephemeral leaves the API to Prefect's own ephemeral mode (started when the
     # flow begins; bench/bench_startup.py's baseline).
-    if not os.environ.get("PREFECT_API_URL") and os.environ.get("NEWSLAKE_PREFECT_API") != "ephemeral":
-        # Start Prefect's temporary API now, in the background: it boots while this process imports
-        # (the stored schema's check below included: it imports deltalake, ~1-3 s).
-        from flows.deploy import TemporaryApi
-
-        api = TemporaryApi().start()
+    if not configured_api_url() and os.environ.get("NEWSLAKE_PREFECT_API") != "ephemeral":
+        # Lease the temporary API an earlier run left running, or start one now, in the background:
+        # it boots while this process imports (the stored schema's check below included: it imports
+        # deltalake, ~1-3 s).
+        api = TemporaryApi.reuse_or_start()
         os.environ["PREFECT_API_URL"] = api.api_url  # read when Prefect is imported; process workers inherit it
     try:
         _check_stored_schema(args.warehouse)
@@ -482,6 +488,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_api(args: argparse.Namespace) -> int:
+    """The temporary Prefect APIs that `newslake run` left running for later runs: list or stop them."""
+    from flows.deploy import (
+        LINGER_ENV,
+        api_linger_s,
+        api_state_dir,
+        configured_api_url,
+        lingering_servers,
+        stop_lingering_servers,
+    )
+
+    if args.action == "stop":
+        stopped = stop_lingering_servers()
+        print(f"api: stopped {len(stopped)} temporary Prefect API server(s)" + (f" (pid {', '.join(map(str, stopped))})" if stopped else ""))
+        return 0
+    try:
+        linger = f"{api_linger_s():g} s"
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    url = configured_api_url()
+    print(f"configured Prefect API: {url}" if url else "configured Prefect API: none (`newslake run` uses a temporary one)")
+    print(f"a run's temporary API stays up {linger} idle for the next run ({LINGER_ENV}=0: it stops with its run)")
+    rows = [{"pid": s["pid"], "port": s["port"], "alive": "yes" if s["alive"] else "no", "runs using it": len(s["leases"])} for s in lingering_servers()]
+    print(f"servers recorded in {api_state_dir()}:")
+    _print_table(rows, ["pid", "port", "alive", "runs using it"], numeric=("pid", "port", "runs using it"))
+    return 0
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     if args.format == "parquet" and not args.output:
         raise CliError("--format parquet needs --output FILE")
@@ -632,6 +666,17 @@ def build_parser() -> argparse.ArgumentParser:
     _warehouse_arg(sv)
     sv.add_argument("--name", default="newslake", help="deployment name (default: newslake)")
     sv.set_defaults(func=cmd_serve)
+
+    a = sub.add_parser(
+        "api",
+        parents=[common],
+        help="list or stop the temporary Prefect API a run left running",
+        description="`newslake run` without a configured Prefect API (PREFECT_API_URL or the active Prefect profile) "
+        f"starts a local one and leaves it up, idle, for the next run ({int(API_LINGER_DEFAULT_S)} s by default; the "
+        "variable NEWSLAKE_API_LINGER_S sets the seconds, 0 stops it with its run). This lists such servers or stops them.",
+    )
+    a.add_argument("action", nargs="?", choices=("status", "stop"), default="status", help="status (default) or stop")
+    a.set_defaults(func=cmd_api)
 
     q = sub.add_parser(
         "query",

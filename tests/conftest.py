@@ -20,6 +20,8 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ["PREFECT_LOGGING_TO_API_ENABLED"] = "false"
 # The ephemeral API gets 20 s to start by default; a loaded 2-core CI machine can need more.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# A `newslake run` subprocess leaves its temporary API up for the next one; in tests for 20 s only.
+os.environ.setdefault("NEWSLAKE_API_LINGER_S", "20")
 # Measured: an *empty* PREFECT_API_URL makes Prefect's events client fail; unset means ephemeral mode.
 if os.environ.get("PREFECT_API_URL", None) == "":
     del os.environ["PREFECT_API_URL"]

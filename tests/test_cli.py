@@ -86,7 +86,7 @@ def test_version(capsys):
     assert info.value.code == 0 and capsys.readouterr().out.startswith("newslake ")
 
 
-@pytest.mark.parametrize("cmd", ["run", "serve", "query", "report", "tables", "history", "clean", "vacuum", "optimize", "rollback", "upgrade"])
+@pytest.mark.parametrize("cmd", ["run", "serve", "api", "query", "report", "tables", "history", "clean", "vacuum", "optimize", "rollback", "upgrade"])
 def test_every_command_has_help_with_logging_options(cmd, capsys):
     with pytest.raises(SystemExit):
         main([cmd, "--help"])
@@ -306,13 +306,15 @@ def _api_children(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 def test_temporary_api_dies_with_a_killed_run(tmp_path):
     """A real `newslake run` killed with SIGKILL (the run process alone, not its group) once its
-    temporary API answers leaves no API server behind."""
+    temporary API answers leaves no API server behind (with NEWSLAKE_API_LINGER_S=0; a lingering
+    API's end is tested in tests/test_api_reuse.py)."""
     import signal
     import time
     import urllib.request
 
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "NEWSLAKE_PREFECT_API")}
     env["PREFECT_HOME"] = str(tmp_path / "home")
+    env["NEWSLAKE_API_LINGER_S"] = "0"  # no lingering for the next run: the API stops with its run
     cmd = [sys.executable, "-m", "flows.cli", "run", "--input", str(SEEDS), "--warehouse", str(tmp_path / "wh"), "--quiet"]
     run = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     servers: list[int] = []
