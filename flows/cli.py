@@ -283,6 +283,20 @@ def _check_stored_schema(warehouse: str) -> None:
         check_schema(Warehouse(warehouse))
 
 
+# Inputs under this many bytes are processed in the flow's own process: starting the worker pool
+# (a forkserver importing the stages, then each worker loading its models) costs more than the work.
+SMALL_RUN_BYTES = 1_000_000
+
+
+def _small_run_workers(inputs: list[str] | None) -> int | None:
+    """1 (no worker processes) for a run whose inputs total under SMALL_RUN_BYTES, else None (the
+    flow's default: one per core)."""
+    from flows.plan import default_inputs, input_sizes
+
+    _, _, size = input_sizes(inputs or default_inputs(), stop_at_bytes=SMALL_RUN_BYTES)
+    return 1 if size < SMALL_RUN_BYTES else None
+
+
 def _loose_file_total(inputs: list[str] | None) -> int | None:
     """Inputs of the run when known before it starts: the files, unless JSONL/WARC files hold records."""
     from flows.plan import count_input_files, default_inputs
@@ -321,7 +335,7 @@ def _run_flow(args: argparse.Namespace, config: dict | None, api, live: bool, to
         if api is not None:
             api.wait_ready()
         flow_fn = news_pipeline
-        workers = args.workers
+        workers = args.workers if args.workers is not None else _small_run_workers(args.input)
         if args.task_runner != "threads":
             # the batch tasks themselves run on separate processes: each does its batch in-process
             flow_fn = news_pipeline.with_options(task_runner=make_task_runner(args.task_runner, args.workers, args.dask_address))
@@ -644,7 +658,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--input", action="append", metavar="PATH", help="input file or folder (repeatable; default: seeds/)")
     _warehouse_arg(r)
     r.add_argument("--run-date", type=_run_date, metavar="YYYY-MM-DD", help="reference date for relative dates (default: today UTC)")
-    r.add_argument("--workers", type=_positive_int, metavar="N", help="processes for the CPU stages (default: one per core; 1: in the flow's process); with --task-runner processes|dask: Prefect/Dask workers")
+    r.add_argument("--workers", type=_positive_int, metavar="N", help="processes for the CPU stages (default: one per core, or 1 for inputs under 1 MB; 1: in the flow's process); with --task-runner processes|dask: Prefect/Dask workers")
     r.add_argument("--task-runner", choices=("threads", "processes", "dask"), default="threads", help="where batch tasks run: threads of the flow process handing batches to --workers processes (default), Prefect's process pool, or Dask")
     r.add_argument("--dask-address", metavar="URL", help="an existing Dask scheduler (tcp://host:8786) for --task-runner dask")
     r.add_argument("--full-refresh", action="store_true", help="reprocess inputs already ingested with the same content")

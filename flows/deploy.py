@@ -163,10 +163,9 @@ def _server_key() -> str:
     import sys
     from importlib.metadata import version
 
-    db = ("PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_SERVER_DATABASE_CONNECTION_URL")
     profile = _active_profile()
     parts = [sys.executable, version("prefect"), str(PACKAGE_ROOT), str(prefect_home().resolve())]
-    parts += [os.environ.get(k) or str(profile.get(k) or "") for k in db]
+    parts += [os.environ.get(k) or str(profile.get(k) or "") for k in _DB_URL_SETTINGS]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
 
 
@@ -372,10 +371,13 @@ class TemporaryApi:
         env.pop("PREFECT_API_URL", None)
         # the server process imports this module (wherever the user's cwd is)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_ROOT), env.get("PYTHONPATH")) if p)
-        key = ""
+        key = _server_key()
+        if _database_migrated(key):
+            # the Prefect home's database was migrated by an earlier server of this install: Prefect's
+            # migration check on start (alembic loading every revision) is skipped
+            env["PREFECT_API_DATABASE_MIGRATE_ON_START"] = "false"
         stderr = subprocess.PIPE
         if self.linger_s > 0:
-            key = _server_key()
             with _StateLock(self.state_dir):
                 self._take_lease()
             # it outlives this process: its errors go to a file, not to a pipe nobody reads later
@@ -487,6 +489,8 @@ def serve_temporary_api(port: int, parent_pid: int, linger_s: float = 0.0, key: 
         "prefect.server.api.server:create_app", factory=True, host="127.0.0.1", port=port, log_level="error", lifespan="on"
     )
     server = Server(config)
+    if key:
+        _mark_migrated_when_started(server, key)
     if linger_s > 0:
         watch_leases(server, port, linger_s, key)
     else:
@@ -494,6 +498,36 @@ def serve_temporary_api(port: int, parent_pid: int, linger_s: float = 0.0, key: 
     server.run()
     if not server.started:
         raise SystemExit(UVICORN_STARTUP_FAILURE)
+
+
+_DB_URL_SETTINGS = ("PREFECT_API_DATABASE_CONNECTION_URL", "PREFECT_SERVER_DATABASE_CONNECTION_URL")
+
+
+def _database_migrated(key: str) -> bool:
+    """Whether a server with this key (same Prefect version, home, database) answered before, on
+    Prefect's default SQLite database, which still exists (a custom database is always checked)."""
+    profile = _active_profile()
+    if any(os.environ.get(k) or profile.get(k) for k in _DB_URL_SETTINGS):
+        return False
+    return (api_state_dir() / f"migrated-{key}").exists() and (prefect_home() / "prefect.db").is_file()
+
+
+def _mark_migrated_when_started(server, key: str, interval_s: float = 0.2) -> None:
+    """From a daemon thread: once `server` answers (its start-up migrated the database), say so."""
+    import threading
+    import time
+
+    def loop() -> None:
+        while not server.started:
+            time.sleep(interval_s)
+        marker = api_state_dir() / f"migrated-{key}"
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass
+
+    threading.Thread(target=loop, name="newslake-api-migrated", daemon=True).start()
 
 
 def watch_leases(server, port: int, linger_s: float, key: str, interval_s: float = PARENT_POLL_S) -> None:

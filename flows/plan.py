@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -28,19 +29,35 @@ def default_inputs() -> list[str]:
 def count_input_files(paths: list[str]) -> tuple[int, bool]:
     """(files under `paths`, whether any of them holds many records); hidden files and folders skipped
     as the run skips them. For the progress display only: a cheap walk, no reads."""
-    n, containers = 0, False
+    n, containers, _ = input_sizes(paths)
+    return n, containers
+
+
+def input_sizes(paths: list[str], stop_at_bytes: int | None = None) -> tuple[int, bool, int]:
+    """(files under `paths`, whether any holds many records, their bytes): a walk with one stat per
+    file, no reads; hidden files and folders skipped as the run skips them. With `stop_at_bytes` the
+    walk ends once the bytes reach it (the counts are then partial)."""
+    n, containers, size = 0, False, 0
+
+    def add(path: str, name: str) -> None:
+        nonlocal n, containers, size
+        n += 1
+        containers |= name.lower().endswith(RECORD_CONTAINERS)
+        with contextlib.suppress(OSError):
+            size += os.stat(path).st_size
+
     for p in paths:
         if os.path.isfile(p):
-            n += 1
-            containers |= p.lower().endswith(RECORD_CONTAINERS)
+            add(p, p)
             continue
-        for _, dirnames, filenames in os.walk(p):
+        for root, dirnames, filenames in os.walk(p):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
             for f in filenames:
                 if not f.startswith("."):
-                    n += 1
-                    containers |= f.lower().endswith(RECORD_CONTAINERS)
-    return n, containers
+                    add(os.path.join(root, f), f)
+                    if stop_at_bytes is not None and size >= stop_at_bytes:
+                        return n, containers, size
+    return n, containers, size
 
 
 def plan_inputs(paths: list[str], warehouse: str, full_refresh: bool = False) -> list[dict[str, Any]]:

@@ -158,3 +158,16 @@ def test_newslake_api_stop_ends_a_lingering_api(tmp_path):
     finally:
         if deploy._pid_alive(pid):
             os.kill(pid, 9)
+
+
+def test_migrations_are_skipped_only_on_a_known_default_database(home, monkeypatch):
+    key = deploy._server_key()
+    assert not deploy._database_migrated(key)  # no server of this install answered yet
+    (deploy.api_state_dir()).mkdir(parents=True)
+    (deploy.api_state_dir() / f"migrated-{key}").touch()
+    assert not deploy._database_migrated(key)  # ... and the database file is gone
+    (home / "prefect.db").write_bytes(b"")
+    assert deploy._database_migrated(key)
+    assert not deploy._database_migrated("another-prefect-version")
+    monkeypatch.setenv("PREFECT_API_DATABASE_CONNECTION_URL", "postgresql+asyncpg://db/prefect")
+    assert not deploy._database_migrated(key)  # a configured database is always checked
