@@ -20,7 +20,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
 from tasks import tagger
@@ -31,7 +31,49 @@ def find_entities(text: str) -> list[tuple[int, int, str]]:
     order, not overlapping; labels `person`, `organisation`, `location` and `misc` (nationalities,
     events, products...). The trained tagger of `tasks/tagger.py`; give it a whole document: what the
     rest of the text says about a word (a headline's "TRUMP", the body's "President Trump") is used."""
-    return tagger.tag(text)
+    return organisation_evidence(text, tagger.tag(text))
+
+
+# lower-case nouns that, written right after a name, say the name is an organisation: "Newsweek
+# magazine", "Winn-Dixie stores", "Radiohead band" (a place before them is only where the thing is:
+# "a Texas company"; so known places are left alone)
+ORG_NOUNS = (
+    "magazine|newspaper|tabloid|daily|weekly|broadcaster|network|channel|website|band|label|company|firm|"
+    "corporation|conglomerate|retailer|chain|stores|brand|airline|carrier|subsidiary|bank|insurer|club|"
+    "franchise|studio|studios|publisher|group"
+)
+
+
+def organisation_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Document evidence that a span tagged a person or a place is an organisation, applied to every
+    span of that surface: the text writes it before an organisation noun ("Newsweek magazine",
+    `ORG_NOUNS`), or a one-word span is a word of a multi-word organisation span ("Mirror" of
+    "Trinity Mirror Southern Ltd."). Known places (the tagger's gazetteer and training names) are
+    left as they are ("a Texas company", "Bank of England")."""
+    t = tagger.load_tagger()
+    cand: dict[str, bool] = {}
+    known_person: set[str] = set()
+    for s, e, label in spans:
+        if label in (tagger.PERSON, tagger.LOCATION):
+            surface = text[s:e]
+            key = tuple(tagger.norm_word(w) for w in surface.split())
+            if key not in t.places and t.names.get(key) != "LOC":
+                cand[surface] = False
+                if t.names.get(key) == "PER":
+                    known_person.add(surface)
+    if not cand:
+        return spans
+    rx = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(cand, key=len, reverse=True))) + rf")\s+(?:{ORG_NOUNS})\b")
+    for m in rx.finditer(text):
+        cand[m.group(1)] = True
+    org_words = {w for s, e, label in spans if label == tagger.ORGANISATION for w in text[s:e].split()[:-1] if " " in text[s:e]}
+    person_words = {w for s, e, label in spans if label == tagger.PERSON and " " in text[s:e] for w in text[s:e].split()}
+    for surface in cand:
+        if " " not in surface and surface in org_words and surface not in person_words and surface not in known_person:
+            cand[surface] = True
+    if not any(cand.values()):
+        return spans
+    return [(s, e, tagger.ORGANISATION if cand.get(text[s:e]) else label) for s, e, label in spans]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,13 +149,30 @@ ORG_HEAD_RE = re.compile(r"\b(Agency|Administration|Institute|Institution|Organi
 PRONOUN_SUBJECT_RE = re.compile(r"^\W*(?:Their|They|Them|The two (?:parties|agencies|sides|leaders|heads|organi[sz]ations)|Both (?:agencies|parties|sides|leaders)|The parties|The agencies|The leaders)\b")
 
 
-def _clean_name(name: str) -> str:
+def _split_title(name: str) -> tuple[str, str]:
+    """(title, name) of a matched person name: leading words that are titles, title modifiers or
+    PETRARCH2 agents ("Minister", "Health Minister", "Police Chief", "Deputy Mayor") are a title,
+    not part of the name ("Minister Chua Soi Lek said" -> "Chua Soi Lek"); so are the stop words of
+    `NOT_PERSON_WORDS` at either end (dropped)."""
     toks = name.split()
+    title: list[str] = []
     while toks and toks[0] in NOT_PERSON_WORDS:
+        toks = toks[1:]
+    while len(toks) > 2 and _is_title_word(toks[0]):
+        title.append(toks[0])
         toks = toks[1:]
     while toks and toks[-1] in NOT_PERSON_WORDS:
         toks = toks[:-1]
-    return " ".join(toks)
+    return " ".join(title), " ".join(toks)
+
+
+def _is_title_word(word: str) -> bool:
+    """A title or agent word before a name: the tagger's titles and modifiers, or a one-word
+    agent of the PETRARCH2 dictionary ("minister", "spokesman", "police")."""
+    if tagger.is_title_or_modifier(word):
+        return True
+    entry = load_dictionary().single.get(_token_key(word)[0])
+    return entry is not None and entry.kind == "group"
 
 
 @dataclass(slots=True)
@@ -124,6 +183,8 @@ class DocContext:
     persons: dict[str, tuple[str, str]] = field(default_factory=dict)  # full name or token -> (full name, role)
     surface_to: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # surface -> (name, kind, role)
     codes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # name -> (country, sector)
+    countries: frozenset[str] | None = None  # ISO codes of the countries the document names (None: not known)
+    gazetteer_named: frozenset[str] | None = None  # gazetteer entries the document names by a strong alias
 
     def matches(self, sentence: str) -> list[tuple[str, int, int]]:
         """(surface, start, end) of the document's names in `sentence`: whole words (not inside a
@@ -159,28 +220,55 @@ def learn_document(text: str, gaz: Gazetteer) -> DocContext:
             ctx.acronyms[acr] = full
     for rx in PERSON_PATTERNS:
         for m in rx.finditer(text):
-            name = _clean_name(m.group("name"))
+            lead, name = _split_title(m.group("name"))
             if len(name.split()) < 2 or gaz.lookup(name) is not None or gaz.lookup(name.split()[0]) is not None:
                 continue
-            role = " ".join(m.group("title").split()) if "title" in m.groupdict() and m.group("title") else ""
+            role = " ".join(m.group("title").split()) if "title" in m.groupdict() and m.group("title") else lead
             prev = ctx.persons.get(name)
             if prev is None or (not prev[1] and role):
                 ctx.persons[name] = (name, role)
     for full, (canon, role) in list(ctx.persons.items()):
-        for tok in full.split():
-            if len(tok) > 2 and tok not in NOT_PERSON_WORDS:
-                ctx.persons.setdefault(tok, (canon, role))
+        tok = surname_of(full)
+        if len(tok) > 2 and tok not in NOT_PERSON_WORDS:
+            ctx.persons.setdefault(tok, (canon, role))  # the surname, not the given names ("Andy")
     for surface, (canon, role) in ctx.persons.items():
         ctx.surface_to[surface] = (canon, "person", role or "participant")
     for acr, full in ctx.acronyms.items():
         ctx.surface_to.setdefault(acr, (acr, "organisation", "participant"))
         ctx.surface_to.setdefault(full, (acr, "organisation", "participant"))
     dic = load_dictionary()
+    ctx.countries = countries_named(text, dic)
+    strong = set()
+    for m in gaz.regex.finditer(text):
+        canon = gaz.lookup(m.group(0))[0]
+        if not _weak_alias(m.group(0), canon):
+            strong.add(canon)
+    ctx.gazetteer_named = frozenset(strong)
     for canon, role in set(ctx.persons.values()):
         ctx.codes[canon] = _person_codes(canon, role, gaz, dic)
     for acr, full in ctx.acronyms.items():
         ctx.codes[acr] = (dic.code_of(_token_key(full.split()[0])[0]), None)
     return ctx
+
+
+def surname_of(name: str) -> str:
+    """The word a later reference uses for a person: the last word ("Aschbacher" of "Josef
+    Aschbacher"); never a given name, which other persons of the text may share."""
+    return name.split()[-1] if name.split() else ""
+
+
+def strip_possessive(surface: str) -> str:
+    """ "Suharto's" -> "Suharto", "Microsoft’s" -> "Microsoft" (not "Rolls'" nor "Co's" inside a name)."""
+    return surface[:-2] if len(surface) > 3 and surface[-2:] in ("'s", "’s") else surface
+
+
+def countries_named(text: str, dic: ActorDictionary) -> frozenset[str]:
+    """ISO codes of every country the text names by a capitalised country name or demonym
+    ("Indonesia's", "Palestinian", "South Korean")."""
+    toks = [_token_key(m.group(0))[0] for m in TOKEN_RE.finditer(text) if m.group(0)[:1].isupper()]
+    found = {dic.country_code[t] for t in toks if t in dic.country_code}
+    found.update(dic.country_code[f"{a} {b}"] for a, b in zip(toks, toks[1:], strict=False) if f"{a} {b}" in dic.country_code)
+    return frozenset(found)
 
 
 def tag_sentences(text: str, spans: list[tuple[int, int]]) -> list[list[tuple[int, int, str]]]:
@@ -193,7 +281,7 @@ def tag_sentences(text: str, spans: list[tuple[int, int]]) -> list[list[tuple[in
         return []
     order = sorted(range(len(spans)), key=lambda k: spans[k])
     out: list[list[tuple[int, int, str]]] = [[] for _ in spans]
-    found = tagger.tag(text, [spans[k] for k in order])
+    found = organisation_evidence(text, tagger.tag(text, [spans[k] for k in order]))
     f = 0
     for k in order:
         start, end = spans[k]
@@ -348,6 +436,8 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
                 continue
             if entry.kind in NAMED_KINDS and not sentence[s0].isupper():
                 continue
+            if entry.kind == "group" and sentence[s0].isupper() and not _may_capitalise(sentence, s0):
+                continue  # "the Raiders", "Intellectual Deep South Watch": a name, not the agent
             if any(toks[i + k][3] for k in range(n - 1)):
                 continue  # a possessive inside the phrase ends it
             hits.append((i, i + n, s0, toks[i + n - 1][1], entry))
@@ -370,14 +460,31 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
         if entry.kind == "group" and entry.sector not in STANDALONE_SECTORS:
             pass  # "the president", "officials": a named actor is near; alone they say nothing
         elif entry.kind == "group":
+            surface = strip_possessive(surface)  # "his mother's memorial": the agent is "mother"
             singles.append(Actor(surface.lower(), "group", "participant", s, e, None, entry.sector, (surface,)))
         elif entry.kind == "country" and surface.endswith("s") and surface[-2:-1] not in "'’" and surface.lower() != entry.name.lower() and not surface.isupper():
             # a plural demonym ("Palestinians"): the people, not the state
             composites.append(Actor(surface, "group", "participant", s, e, entry.country, "civilian", (surface,)))
         else:
+            surface = strip_possessive(surface)
             singles.append(Actor(entry.name, entry.kind, "participant", s, e, entry.country, entry.sector, (surface,)))
         j += 1
     return composites, singles
+
+
+def _weak_alias(surface: str, canon: str) -> bool:
+    """A gazetteer alias that may be an ordinary word: one word in Title Case, not the entity's own
+    name ("Smile" for SMILE, "Hope" for the Hope probe)."""
+    return " " not in surface and not surface.isupper() and surface != canon
+
+
+def _may_capitalise(sentence: str, i: int) -> bool:
+    """May a common word at sentence[i] be written with a capital? At the sentence's start (after
+    quotes, brackets, dashes), in a headline in capitals or Title Case (most words capitalised)."""
+    if not any(c.isalnum() for c in sentence[:i]):
+        return True
+    words = [w for w in sentence.split() if w[:1].isalpha()]
+    return len(words) > 1 and sum(w[0].isupper() for w in words) >= 0.7 * len(words)
 
 
 def find_actors(
@@ -415,12 +522,28 @@ def find_actors(
         add(Actor(name, "mission", "participant", m.start(), m.end(), None, None, (m.group(0),)))
     for m in gaz.regex.finditer(sentence):
         canon, kind = gaz.lookup(m.group(0))
+        if ctx.gazetteer_named is not None and _weak_alias(m.group(0), canon) and canon not in ctx.gazetteer_named:
+            continue  # "Smile" (an alias of the SMILE mission) in a text that never names SMILE
         country = dic.code_of(canon) if kind == "country" else _gazetteer_country(canon, gaz, dic)
         add(Actor(canon, kind, "participant", m.start(), m.end(), country, GAZ_SECTORS.get(kind), (m.group(0),)))
+    spans = [] if not (use_tagger or tagged is not None) else (find_entities(sentence) if tagged is None else tagged)
+    named = [(s, e) for s, e, label in spans if label != tagger.MISC and " " in sentence[s:e]]
+    country_in: dict[int, str] = {}  # start of a tagger span -> the country named inside it
     for a in singles:
+        inside = next((s for s, e in named if s <= a.start and a.end <= e and e - s > a.end - a.start), None)
+        if a.kind in NAMED_KINDS and inside is not None:
+            # "Murray" (a river) inside "Andy Murray", "Bharat" inside "Bharat Sanchar Nigam Limited";
+            # a country inside an organisation is its country ("Bank of England")
+            if a.kind in ("country", "location") and a.country:
+                country_in.setdefault(inside, a.country)
+            continue
+        if a.kind == "person" and a.country and ctx.countries is not None and a.country not in ctx.countries:
+            # a namesake: the dictionary's "Dipak Patel" is a Zambian minister, the text's a cricketer;
+            # its country and sector hold only when the document names that country
+            a = replace(a, country=None, sector=None)
         add(a)
-    if use_tagger or tagged is not None:
-        for s, e, label in find_entities(sentence) if tagged is None else tagged:
+    if spans:
+        for s, e, label in spans:
             if not free(s, e):
                 continue
             surface = sentence[s:e]
@@ -428,7 +551,7 @@ def find_actors(
             if kind is None or len(surface) < 2 or MONTHS_RE.match(surface):
                 continue
             first = surface.split()[0]
-            country = dic.code_of(_token_key(first)[0]) if kind == "organisation" else None
+            country = (dic.code_of(_token_key(first)[0]) or country_in.get(s)) if kind == "organisation" else None
             name, aliases = surface, (surface,)
             if kind == "person":
                 known = ctx.surface_to.get(surface)
@@ -440,10 +563,19 @@ def find_actors(
                     ctx.surface_to.setdefault(surface.split()[-1], (surface, "person", "participant"))
                     aliases = aliases_in(ctx, surface)
             add(Actor(name, kind, "participant", s, e, country, None, aliases))
-    person_starts = {a.start for a in found if a.kind == "person"}
+    person_at = {a.start: i for i, a in enumerate(found) if a.kind == "person"}
+    for a in list(found):
+        k = person_at.get(a.end + 1, person_at.get(a.end))
+        if a.kind == "group" and a.country is not None and k is not None and _is_title_word(sentence[a.start : a.end].split()[-1]):
+            # "Pakistani President" before "Pervez Musharraf": the person's title, country and sector
+            p = found[k]
+            found[k] = replace(p, role=p.role if p.role != "participant" else sentence[a.start : a.end], country=p.country or a.country, sector=p.sector or a.sector)
+    person_starts = set(person_at)
     out: dict[tuple[str, str], Actor] = {}
     for a in sorted(found, key=lambda a: a.start):
-        if a.kind == "group" and a.country is None and (a.end + 1 in person_starts or a.end in person_starts):
+        if a.kind == "group" and (a.end + 1 in person_starts or a.end in person_starts) and (
+            a.country is None or _is_title_word(sentence[a.start : a.end].split()[-1])
+        ):
             continue  # "Director General" of "ESA Director General Josef Aschbacher": a title, not an actor
         out.setdefault((a.name, a.kind), a)
     return list(out.values())

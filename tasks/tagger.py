@@ -136,6 +136,11 @@ def _is_title(word: str) -> bool:
     return word.rstrip(".").lower() in _TITLE_WORDS
 
 
+def is_title_or_modifier(word: str) -> bool:
+    """A title ("Minister", "Sen.") or a word that may stand in one ("Deputy", "Foreign")."""
+    return _is_title(word) or word.lower() in _TITLE_MODIFIERS
+
+
 # lowercase name particles: "Ursula von der Leyen", "Luiz Inácio Lula da Silva", "Osama bin Laden"
 PARTICLES = frozenset(
     [
@@ -226,6 +231,11 @@ def _norm(word: str) -> str:
     """Lower case, curly quotes and dashes made plain (they are all outside ASCII)."""
     low = word.lower()
     return low if low.isascii() else low.translate(_QUOTES)
+
+
+def norm_word(word: str) -> str:
+    """A word as the name lists key it (lower case, plain quotes and dashes)."""
+    return _norm(word)
 
 
 def shape(word: str) -> str:
@@ -828,8 +838,36 @@ class Tagger:
                 sent = sentences[i]
                 tags = [labels[y] for y in paths[s, : len(sent)]]
                 for a, b, typ in tidy_spans(spans_from_tags(tags), words[i], self.lexicon, self.names):
+                    if b - a == 1 and (
+                        words[i][a].lower().rstrip(".") in _NOT_NAMES or _is_furniture(text, words[i], a, self.lexicon)
+                    ):
+                        continue
                     out.append((sent[a][0], sent[b - 1][1], LABEL_OF[typ]))
-        return consistent_labels(text, out)
+        return consistent_labels(text, split_possessives(text, out))
+
+
+# one-word spans that name nothing: company forms alone ("remained a PLC") and time zones ("EST")
+_NOT_NAMES = frozenset("inc corp ltd plc llc gmbh pty bhd est edt cst cdt mst mdt pst pdt gmt utc bst cet aest aedt".split())
+
+
+def _is_furniture(text: str, words: Sequence[str], a: int, lexicon: Mapping[str, int]) -> bool:
+    """A one-word line of page furniture ("Advertisement", "Comments", "Related"): the sentence is
+    that word alone (and punctuation), and the word is a common word, written in lower case in
+    running text (`lexicon`) or in this document, or it is named nowhere else in the document (a
+    name alone on its line, in no sentence, is no actor of anything the text reports)."""
+    if any(j != a and any(c.isalnum() for c in w) for j, w in enumerate(words)):
+        return False
+    word = words[a]
+    low = word.lower()
+    if lexicon.get(low) == 0:
+        return True
+    if re.search(rf"(?<![\w-]){re.escape(low)}(?![\w-])", text) is not None:
+        return True
+    return (
+        len(words) == 1
+        and not word.isupper()  # "KOMPAS": a newspaper's name heading its section
+        and len(re.findall(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text, re.IGNORECASE)) < 2
+    )
 
 
 def consistent_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -889,6 +927,8 @@ def tidy_spans(
     ("Jim Archdekin Recreation Centre")."""
     out: list[tuple[int, int, str]] = []
     for a, b, typ in spans:
+        if b - a > 1 and words[a].lower().endswith(_BASED):
+            a += 1  # "California-based Fisker Automotive": the place is no part of the name
         if typ in ("PER", "LOC") and b - a > 1:
             head = words[b - 1].lower()
             if head in _COMPANY_HEADS or head in _MEDIA_HEADS or (typ == "PER" and head in _ORG_HEADS):
@@ -957,11 +997,37 @@ def tidy_spans(
     return merge_particles(out, words)
 
 
+_BASED = ("-based", "-born", "-owned", "-led")
+
+
+def split_possessives(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A possessive inside a span ends a name when the document names what follows it on its own:
+    "Ebay’s Skype" -> "Ebay" + "Skype" (each keeps the label) when "Skype" occurs elsewhere without
+    "Ebay’s"; "Queen's Park" and "Lord's" (names that hold the possessive) stay whole."""
+    out: list[tuple[int, int, str]] = []
+    for s, e, label in spans:
+        surface = text[s:e]
+        m = _INNER_POSSESSIVE.search(surface)
+        if m is not None:
+            after = surface[m.end() :]
+            n_after = len(re.findall(rf"(?<![\w'’-]){re.escape(after)}(?![\w-])", text))
+            if n_after > text.count(surface):
+                out.append((s, s + m.start(), label))
+                out.append((s + m.end(), e, label))
+                continue
+        out.append((s, e, label))
+    return out
+
+
+_INNER_POSSESSIVE = re.compile(r"['’][sS]\s+(?=[A-Z])")
+
+
 # last words of company names: a person or place span ending in one is an organisation
 # ("Juniper Networks", "Acme Holdings"); CoNLL++ train has these only as organisations
 _COMPANY_HEADS = frozenset(
     "inc inc. corp corp. ltd ltd. plc llc co. gmbh ag networks systems technologies holdings airlines "
-    "motors communications software labs laboratories pharmaceuticals semiconductor electronics".split()
+    "motors communications software labs laboratories pharmaceuticals semiconductor electronics limited "
+    "automotive enterprises industries productions records entertainment studios".split()
 )
 # last words of media names ("Business Wire", "Washington Post"): a place or person span ending in
 # one is an organisation

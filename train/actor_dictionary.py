@@ -18,10 +18,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from difflib import SequenceMatcher
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tasks" / "data" / "petrarch2"
+sys.path.insert(0, str(ROOT))
+
+from tasks.tagger import load_tagger  # noqa: E402  (its place gazetteer: GeoNames cities and states)
 
 # CAMEO role codes (three letters) -> newslake sector (tasks/schema.py ACTOR_SECTORS).
 SECTOR_OF = {
@@ -62,11 +66,28 @@ def title_of(phrase: str) -> str:
     for i, w in enumerate(words):
         if i and w in SMALL:
             out.append(w)
+        elif re.fullmatch(r"(?:[a-z]\.)+[a-z]", w):
+            out.append(w.upper() + ".")  # a dotted acronym keeps its final stop: "u.n" -> "U.N."
         elif "." in w or (len(w) <= 3 and w.isalpha() and w not in SMALL and len(words) == 1):
             out.append(w.upper())
         else:
             out.append("-".join(p[:1].upper() + p[1:] for p in w.split("-")))
     return " ".join(out)
+
+
+def _names_country(alias: str, head: str, cname: str, places: set[str]) -> bool:
+    """Is an alias of a country entry the country itself (a short name, a demonym, a misspelling)
+    rather than one of its places? "south africa", "britain", "nepalese", "united sates", "czech
+    rep", "u.a.e": yes; "miami", "michigan" (ending like a demonym), "australian alps", "andorra la
+    vella", "kuwait city" (GeoNames places): no."""
+    if alias == cname.lower() or alias in COUNTRY_ALIASES or "republic" in alias or "kingdom" in alias or ("." in alias and " " not in alias):
+        return True
+    if " " in alias:
+        if max(SequenceMatcher(None, alias, n).ratio() for n in (head, cname.lower())) >= 0.8:
+            return True
+        first = alias.split()[0]
+        return first not in ("saint", "st") and first in (head.split()[0], cname.lower().split()[0]) and alias not in places
+    return alias[:4] == head[:4] or (bool(DEMONYM_RE.search(alias)) and alias not in places)
 
 
 def sector_of(code: str) -> str:
@@ -117,6 +138,7 @@ def build(src: Path) -> list[tuple[str, str, str, str, str]]:
             rows[phrase] = (name, kind, country, sector)
 
     country_name: dict[str, str] = {}
+    places = {" ".join(p) for p in load_tagger().places}
     for names, codes in entries(src / "Phoenix.Countries.actors.txt"):
         if not codes or codes[0][0] == "---":
             continue
@@ -128,7 +150,7 @@ def build(src: Path) -> list[tuple[str, str, str, str, str]]:
             add(head, cname, "country", code, "", strong=True)
             for alias in names[1:]:
                 p = phrase_of(alias)
-                is_name = p in COUNTRY_ALIASES or p[:4] == head[:4] or DEMONYM_RE.search(p) and " " not in p or "republic" in p or "kingdom" in p
+                is_name = _names_country(p, head, cname, places)
                 add(p, cname if is_name else title_of(p), "country" if is_name else "location", code, "")
             continue
         country = code[:3] if code[:3].isalpha() and not code.startswith("~") else ""
