@@ -478,6 +478,19 @@ def _weak_alias(surface: str, canon: str) -> bool:
     return " " not in surface and not surface.isupper() and surface != canon
 
 
+def _agent_sector(name: str, dic: ActorDictionary) -> str | None:
+    """The sector of the last PETRARCH2 agent word in an organisation's name: "British Transport
+    Police" -> police, "Vandenberg Air Force Base" -> military, "Transport Workers Union" -> labour."""
+    keys = [_token_key(m.group(0))[0] for m in TOKEN_RE.finditer(name)]
+    sector = None
+    for i, k in enumerate(keys):
+        two = next((e for p, e in dic.by_two.get((k, keys[i + 1]), ()) if len(p) == 2), None) if i + 1 < len(keys) else None
+        entry = two or dic.single.get(k)
+        if entry is not None and entry.kind == "group" and entry.sector:
+            sector = entry.sector
+    return sector
+
+
 def _may_capitalise(sentence: str, i: int) -> bool:
     """May a common word at sentence[i] be written with a capital? At the sentence's start (after
     quotes, brackets, dashes), in a headline in capitals or Title Case (most words capitalised)."""
@@ -527,15 +540,17 @@ def find_actors(
         country = dic.code_of(canon) if kind == "country" else _gazetteer_country(canon, gaz, dic)
         add(Actor(canon, kind, "participant", m.start(), m.end(), country, GAZ_SECTORS.get(kind), (m.group(0),)))
     spans = [] if not (use_tagger or tagged is not None) else (find_entities(sentence) if tagged is None else tagged)
-    named = [(s, e) for s, e, label in spans if label != tagger.MISC and " " in sentence[s:e]]
-    country_in: dict[int, str] = {}  # start of a tagger span -> the country named inside it
+    named = [(s, e, len(sentence[s:e].split())) for s, e, label in spans if label != tagger.MISC and " " in sentence[s:e]]
+    codes_in: dict[int, tuple[str | None, str | None]] = {}  # start of a tagger span -> codes of a name inside it
     for a in singles:
-        inside = next((s for s, e in named if s <= a.start and a.end <= e and e - s > a.end - a.start), None)
+        words = len(sentence[a.start : a.end].split())
+        inside = next((s for s, e, n in named if s <= a.start and a.end <= e and n > words), None)
         if a.kind in NAMED_KINDS and inside is not None:
-            # "Murray" (a river) inside "Andy Murray", "Bharat" inside "Bharat Sanchar Nigam Limited";
-            # a country inside an organisation is its country ("Bank of England")
-            if a.kind in ("country", "location") and a.country:
-                country_in.setdefault(inside, a.country)
+            # a longer name wins: "Murray" (a river) inside "Andy Murray", "Bharat" inside "Bharat
+            # Sanchar Nigam Limited"; the country of a place and the codes of an organisation inside
+            # an organisation are its own ("Bank of England": GBR, "Microsoft Corp.": business)
+            if a.kind in ("country", "location", "organisation") and (a.country or a.sector) and inside not in codes_in:
+                codes_in[inside] = (a.country, a.sector if a.kind == "organisation" else None)
             continue
         if a.kind == "person" and a.country and ctx.countries is not None and a.country not in ctx.countries:
             # a namesake: the dictionary's "Dipak Patel" is a Zambian minister, the text's a cricketer;
@@ -551,7 +566,11 @@ def find_actors(
             if kind is None or len(surface) < 2 or MONTHS_RE.match(surface):
                 continue
             first = surface.split()[0]
-            country = (dic.code_of(_token_key(first)[0]) or country_in.get(s)) if kind == "organisation" else None
+            country, sector = None, None
+            if kind == "organisation":
+                inner_country, inner_sector = codes_in.get(s, (None, None))
+                country = dic.code_of(_token_key(first)[0]) or inner_country
+                sector = inner_sector or _agent_sector(surface, dic)
             name, aliases = surface, (surface,)
             if kind == "person":
                 known = ctx.surface_to.get(surface)
@@ -562,7 +581,7 @@ def find_actors(
                     ctx.surface_to.setdefault(surface, (surface, "person", "participant"))
                     ctx.surface_to.setdefault(surface.split()[-1], (surface, "person", "participant"))
                     aliases = aliases_in(ctx, surface)
-            add(Actor(name, kind, "participant", s, e, country, None, aliases))
+            add(Actor(name, kind, "participant", s, e, country, sector, aliases))
     person_at = {a.start: i for i, a in enumerate(found) if a.kind == "person"}
     for a in list(found):
         k = person_at.get(a.end + 1, person_at.get(a.end))
