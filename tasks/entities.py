@@ -163,6 +163,8 @@ def _split_title(name: str) -> tuple[str, str]:
         toks = toks[1:]
     while toks and toks[-1] in NOT_PERSON_WORDS:
         toks = toks[:-1]
+    if toks:
+        toks[-1] = strip_possessive(toks[-1])  # "President Pervez Musharraf's decree"
     return " ".join(title), " ".join(toks)
 
 
@@ -240,8 +242,8 @@ def learn_document(text: str, gaz: Gazetteer) -> DocContext:
     ctx.countries = countries_named(text, dic)
     strong = set()
     for m in gaz.regex.finditer(text):
-        canon = gaz.lookup(m.group(0))[0]
-        if not _weak_alias(m.group(0), canon):
+        canon, kind = gaz.lookup(m.group(0))
+        if not _weak_alias(m.group(0), canon, kind):
             strong.add(canon)
     ctx.gazetteer_named = frozenset(strong)
     for canon, role in set(ctx.persons.values()):
@@ -434,8 +436,8 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
             n = len(phrase)
             if i + n > len(toks) or any(toks[i + k][2] != phrase[k] for k in range(2, n)):
                 continue
-            if entry.kind in NAMED_KINDS and not sentence[s0].isupper():
-                continue
+            if entry.kind in NAMED_KINDS and not sentence[s0].isupper() and not (n > 1 and key in tagger.PARTICLES and sentence[toks[i + 1][0]].isupper()):
+                continue  # "turkey", not Turkey; but "al Qaeda", "de Beers"
             if entry.kind == "group" and sentence[s0].isupper() and not _may_capitalise(sentence, s0):
                 continue  # "the Raiders", "Intellectual Deep South Watch": a name, not the agent
             if any(toks[i + k][3] for k in range(n - 1)):
@@ -467,15 +469,17 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
             composites.append(Actor(surface, "group", "participant", s, e, entry.country, "civilian", (surface,)))
         else:
             surface = strip_possessive(surface)
-            singles.append(Actor(entry.name, entry.kind, "participant", s, e, entry.country, entry.sector, (surface,)))
+            # an acronym keeps the text's capitals ("IAEA", not the dictionary's "Iaea")
+            name = surface if surface.isupper() and surface.lower() == entry.name.lower() else entry.name
+            singles.append(Actor(name, entry.kind, "participant", s, e, entry.country, entry.sector, (surface,)))
         j += 1
     return composites, singles
 
 
-def _weak_alias(surface: str, canon: str) -> bool:
-    """A gazetteer alias that may be an ordinary word: one word in Title Case, not the entity's own
-    name ("Smile" for SMILE, "Hope" for the Hope probe)."""
-    return " " not in surface and not surface.isupper() and surface != canon
+def _weak_alias(surface: str, canon: str, kind: str) -> bool:
+    """A gazetteer alias of a mission that may be an ordinary word: one word in Title Case, not the
+    mission's own name ("Smile" for SMILE, "Hope" for the Hope probe)."""
+    return kind == "mission" and " " not in surface and not surface.isupper() and surface != canon
 
 
 def _agent_sector(name: str, dic: ActorDictionary) -> str | None:
@@ -507,8 +511,11 @@ def find_actors(
 
     Document-specific names (persons, acronyms defined in the text) win over the gazetteer and the
     dictionary where they overlap; longest match first. Named kinds must start with a capital letter
-    in the text (so "turkey" and "chad" are not countries); agents match in any case. `tagged`: the
-    sentence's `find_entities` spans when the caller tagged many sentences in one call (faster).
+    in the text (so "turkey" and "chad" are not countries); agents match in lower case, capitalised
+    only where any word may be (a sentence's start, a headline: "the Raiders" is a team). A tagged
+    name with more words wins over a dictionary or gazetteer name inside it and takes its country
+    (and an organisation's sector). `tagged`: the sentence's `find_entities` spans when the caller
+    tagged many sentences in one call (faster).
     """
     dic = load_dictionary()
     found: list[Actor] = []
@@ -533,19 +540,30 @@ def find_actors(
         base = m.group("base").replace("’", "'")
         name = f"{base}-{m.group('num')}" if not base.startswith(("Apollo", "Artemis", "Soyuz")) else f"{base} {m.group('num')}"
         add(Actor(name, "mission", "participant", m.start(), m.end(), None, None, (m.group(0),)))
-    for m in gaz.regex.finditer(sentence):
-        canon, kind = gaz.lookup(m.group(0))
-        if ctx.gazetteer_named is not None and _weak_alias(m.group(0), canon) and canon not in ctx.gazetteer_named:
-            continue  # "Smile" (an alias of the SMILE mission) in a text that never names SMILE
-        country = dic.code_of(canon) if kind == "country" else _gazetteer_country(canon, gaz, dic)
-        add(Actor(canon, kind, "participant", m.start(), m.end(), country, GAZ_SECTORS.get(kind), (m.group(0),)))
     spans = [] if not (use_tagger or tagged is not None) else (find_entities(sentence) if tagged is None else tagged)
     named = [(s, e, len(sentence[s:e].split())) for s, e, label in spans if label != tagger.MISC and " " in sentence[s:e]]
     codes_in: dict[int, tuple[str | None, str | None]] = {}  # start of a tagger span -> codes of a name inside it
-    for a in singles:
+
+    def longer_name(a: Actor) -> int | None:
+        """Start of a tagged name with more words than `a` that holds it ("Andy Murray" holds the
+        dictionary's Murray river, "British Transport Police" the country word "British")."""
         words = len(sentence[a.start : a.end].split())
-        inside = next((s for s, e, n in named if s <= a.start and a.end <= e and n > words), None)
-        if a.kind in NAMED_KINDS and inside is not None:
+        return next((s for s, e, n in named if s <= a.start and a.end <= e and n > words), None)
+
+    for m in gaz.regex.finditer(sentence):
+        canon, kind = gaz.lookup(m.group(0))
+        if ctx.gazetteer_named is not None and _weak_alias(m.group(0), canon, kind) and canon not in ctx.gazetteer_named:
+            continue  # "Smile" (an alias of the SMILE mission) in a text that never names SMILE
+        country = dic.code_of(canon) if kind == "country" else _gazetteer_country(canon, gaz, dic)
+        a = Actor(canon, kind, "participant", m.start(), m.end(), country, GAZ_SECTORS.get(kind), (m.group(0),))
+        inside = longer_name(a) if kind == "country" else None
+        if inside is not None:
+            codes_in.setdefault(inside, (country, None))
+            continue
+        add(a)
+    for a in singles:
+        inside = longer_name(a) if a.kind in NAMED_KINDS else None
+        if inside is not None:
             # a longer name wins: "Murray" (a river) inside "Andy Murray", "Bharat" inside "Bharat
             # Sanchar Nigam Limited"; the country of a place and the codes of an organisation inside
             # an organisation are its own ("Bank of England": GBR, "Microsoft Corp.": business)
@@ -585,7 +603,7 @@ def find_actors(
     person_at = {a.start: i for i, a in enumerate(found) if a.kind == "person"}
     for a in list(found):
         k = person_at.get(a.end + 1, person_at.get(a.end))
-        if a.kind == "group" and a.country is not None and k is not None and _is_title_word(sentence[a.start : a.end].split()[-1]):
+        if a.kind == "group" and a.country is not None and k is not None and tagger.is_title_or_modifier(sentence[a.start : a.end].split()[-1]):
             # "Pakistani President" before "Pervez Musharraf": the person's title, country and sector
             p = found[k]
             found[k] = replace(p, role=p.role if p.role != "participant" else sentence[a.start : a.end], country=p.country or a.country, sector=p.sector or a.sector)
@@ -593,7 +611,7 @@ def find_actors(
     out: dict[tuple[str, str], Actor] = {}
     for a in sorted(found, key=lambda a: a.start):
         if a.kind == "group" and (a.end + 1 in person_starts or a.end in person_starts) and (
-            a.country is None or _is_title_word(sentence[a.start : a.end].split()[-1])
+            a.country is None or tagger.is_title_or_modifier(sentence[a.start : a.end].split()[-1])
         ):
             continue  # "Director General" of "ESA Director General Josef Aschbacher": a title, not an actor
         out.setdefault((a.name, a.kind), a)

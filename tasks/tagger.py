@@ -1027,7 +1027,7 @@ _INNER_POSSESSIVE = re.compile(r"['’][sS]\s+(?=[A-Z])")
 _COMPANY_HEADS = frozenset(
     "inc inc. corp corp. ltd ltd. plc llc co. gmbh ag networks systems technologies holdings airlines "
     "motors communications software labs laboratories pharmaceuticals semiconductor electronics limited "
-    "automotive enterprises industries productions records entertainment studios".split()
+    "automotive enterprises industries productions records entertainment studios films pictures".split()
 )
 # last words of media names ("Business Wire", "Washington Post"): a place or person span ending in
 # one is an organisation
