@@ -150,17 +150,29 @@ PRONOUN_SUBJECT_RE = re.compile(r"^\W*(?:Their|They|Them|The two (?:parties|agen
 
 
 def _split_title(name: str) -> tuple[str, str]:
-    """(title, name) of a matched person name: leading words that are titles, title modifiers or
-    PETRARCH2 agents ("Minister", "Health Minister", "Police Chief", "Deputy Mayor") are a title,
-    not part of the name ("Minister Chua Soi Lek said" -> "Chua Soi Lek"); so are the stop words of
-    `NOT_PERSON_WORDS` at either end (dropped)."""
+    """(title, name) of a matched person name: the words up to the last one that is a title, a title
+    modifier or a PETRARCH2 agent ("Minister", "Health Minister", "Police Chief", "Special
+    Representative") are a title, not part of the name ("Minister Chua Soi Lek said" -> "Chua Soi
+    Lek"; two words stay a name: "Martin Luther King"); so are the stop words of
+    `NOT_PERSON_WORDS` at either end (dropped). A possessive inside ends a name: "Blackburn's Mark
+    Hughes" -> "Mark Hughes"; "Ban Ki-moon’s Special Representative" (nothing but a title after
+    it) -> "Ban Ki-moon"."""
     toks = name.split()
     title: list[str] = []
+    poss = max((j for j, t in enumerate(toks[:-1]) if strip_possessive(t) != t), default=-1)
+    if poss >= 0:
+        after = toks[poss + 1 :]
+        after = after[max((j for j, w in enumerate(after) if _is_title_word(w)), default=-1) + 1 :]
+        if len(after) >= 2:
+            title, toks = toks[poss + 1 : len(toks) - len(after)], after
+        else:
+            toks = [*toks[:poss], strip_possessive(toks[poss])]
     while toks and toks[0] in NOT_PERSON_WORDS:
         toks = toks[1:]
-    while len(toks) > 2 and _is_title_word(toks[0]):
-        title.append(toks[0])
-        toks = toks[1:]
+    # up to the last title word that leaves two words: "Special Representative Joachim Rücker"
+    last = max((j for j in range(len(toks) - 2) if _is_title_word(toks[j])), default=-1)
+    if last >= 0:
+        title, toks = [*title, *toks[: last + 1]], toks[last + 1 :]
     while toks and toks[-1] in NOT_PERSON_WORDS:
         toks = toks[:-1]
     if toks:

@@ -64,6 +64,15 @@ def test_possessives_leave_names_and_aliases():
     assert "mother" in got and "mother's" not in got, got
 
 
+def test_a_possessive_inside_a_learned_name_ends_it():
+    got = _actors("Blackburn's Mark Hughes said he would stay. Hughes led the team.")
+    assert "Mark Hughes" in got and "Blackburn's Mark Hughes" not in got, got
+    got = _actors("Secretary-General Ban Ki-moon’s Special Representative Joachim Rücker told reporters about it.")
+    assert not any("’s" in name or "'s" in name for name in got), got
+    assert "ban ki-moon" in {n.lower() for n in got} and "Joachim Rücker" in got, got
+    assert not any(n.startswith(("Secretary", "Special")) for n in got), got
+
+
 def test_dotted_acronyms_keep_their_final_stop():
     got = _actors("The U.N. called for calm on Monday.")
     assert "U.N." in got and got["U.N."].sector == "igo", got

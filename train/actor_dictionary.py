@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tasks" / "data" / "petrarch2"
 sys.path.insert(0, str(ROOT))
 
-from tasks.tagger import load_tagger  # noqa: E402  (its place gazetteer: GeoNames cities and states)
+from tasks.tagger import is_title_or_modifier, load_tagger  # noqa: E402  (its place gazetteer: GeoNames cities and states)
 
 # CAMEO role codes (three letters) -> newslake sector (tasks/schema.py ACTOR_SECTORS).
 SECTOR_OF = {
@@ -88,6 +88,15 @@ def _names_country(alias: str, head: str, cname: str, places: set[str]) -> bool:
         first = alias.split()[0]
         return first not in ("saint", "st") and first in (head.split()[0], cname.lower().split()[0]) and alias not in places
     return alias[:4] == head[:4] or (bool(DEMONYM_RE.search(alias)) and alias not in places)
+
+
+def person_name(name: str) -> str:
+    """A person's canonical name without the titles some entries carry: "Secretary-General Ban
+    Ki-Moon" -> "Ban Ki-Moon" (two words at least stay)."""
+    words = name.split()
+    while len(words) > 2 and (is_title_or_modifier(words[0]) or words[0].lower() in ("secretary-general", "secretary general")):
+        words = words[1:]
+    return " ".join(words)
 
 
 def sector_of(code: str) -> str:
@@ -155,7 +164,7 @@ def build(src: Path) -> list[tuple[str, str, str, str, str]]:
             continue
         country = code[:3] if code[:3].isalpha() and not code.startswith("~") else ""
         kind = "person" if any(d for _, d in codes) else "organisation"
-        name = title_of(head)
+        name = title_of(head) if kind != "person" else person_name(title_of(head))
         for alias in names:
             add(phrase_of(alias), name, kind, country, sector_of(code[3:]) or sector_of(code[:3]))
     for names, codes in entries(src / "Phoenix.International.actors.txt"):
@@ -168,6 +177,7 @@ def build(src: Path) -> list[tuple[str, str, str, str, str]]:
         else:
             country, sector = code[:3], sector_of(code[3:]) or sector_of(code[:3])
         name = title_of(phrase_of(names[0]))
+        name = person_name(name) if kind == "person" else name
         for alias in names:
             add(phrase_of(alias), name, kind, country, sector)
     for names, codes in entries(src / "Phoenix.MilNonState.actors.txt"):
