@@ -450,8 +450,6 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
                 continue
             if entry.kind in NAMED_KINDS and not sentence[s0].isupper() and not (n > 1 and key in tagger.PARTICLES and sentence[toks[i + 1][0]].isupper()):
                 continue  # "turkey", not Turkey; but "al Qaeda", "de Beers"
-            if entry.kind == "group" and sentence[s0].isupper() and not _may_capitalise(sentence, s0):
-                continue  # "the Raiders", "Intellectual Deep South Watch": a name, not the agent
             if any(toks[i + k][3] for k in range(n - 1)):
                 continue  # a possessive inside the phrase ends it
             hits.append((i, i + n, s0, toks[i + n - 1][1], entry))
@@ -473,6 +471,8 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
             continue
         if entry.kind == "group" and entry.sector not in STANDALONE_SECTORS:
             pass  # "the president", "officials": a named actor is near; alone they say nothing
+        elif entry.kind == "group" and surface[0].isupper() and not _may_capitalise(sentence, s) and not any(map(tagger.is_title_or_modifier, surface.split())):
+            pass  # "the Raiders", "Intellectual Deep South Watch": a name, not the agent (titles are capitalised)
         elif entry.kind == "group":
             surface = strip_possessive(surface)  # "his mother's memorial": the agent is "mother"
             singles.append(Actor(surface.lower(), "group", "participant", s, e, None, entry.sector, (surface,)))
@@ -553,7 +553,9 @@ def find_actors(
         name = f"{base}-{m.group('num')}" if not base.startswith(("Apollo", "Artemis", "Soyuz")) else f"{base} {m.group('num')}"
         add(Actor(name, "mission", "participant", m.start(), m.end(), None, None, (m.group(0),)))
     spans = [] if not (use_tagger or tagged is not None) else (find_entities(sentence) if tagged is None else tagged)
-    named = [(s, e, len(sentence[s:e].split())) for s, e, label in spans if label != tagger.MISC and " " in sentence[s:e]]
+    # persons and organisations only: a place span holding a country ("South Lebanon", or an
+    # organisation the tagger took for a place) leaves the country its actor
+    named = [(s, e, len(sentence[s:e].split())) for s, e, label in spans if label in (tagger.PERSON, tagger.ORGANISATION) and " " in sentence[s:e]]
     codes_in: dict[int, tuple[str | None, str | None]] = {}  # start of a tagger span -> codes of a name inside it
 
     def longer_name(a: Actor) -> int | None:
