@@ -37,17 +37,18 @@ def find_entities(text: str) -> list[tuple[int, int, str]]:
 # lower-case nouns that, written right after a name, say the name is an organisation: "Newsweek
 # magazine", "Winn-Dixie stores", "Radiohead band" (a place before them is only where the thing is:
 # "a Texas company"; so known places are left alone)
-ORG_NOUNS = (
-    "magazine|newspaper|tabloid|daily|weekly|broadcaster|network|channel|website|band|label|company|firm|"
-    "corporation|conglomerate|retailer|chain|stores|brand|airline|carrier|subsidiary|bank|insurer|club|"
-    "franchise|studio|studios|publisher|group"
+_ORG_NOUNS = frozenset(
+    "magazine newspaper tabloid daily weekly broadcaster network channel website band label company firm "
+    "corporation conglomerate retailer chain stores brand airline carrier subsidiary bank insurer club "
+    "franchise studio studios publisher group".split()
 )
+_NEXT_WORD = re.compile(r"\s+(\w+)")
 
 
 def organisation_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """Document evidence that a span tagged a person or a place is an organisation, applied to every
     span of that surface: the text writes it before an organisation noun ("Newsweek magazine",
-    `ORG_NOUNS`), or a one-word span is a word of a multi-word organisation span ("Mirror" of
+    `_ORG_NOUNS`), or a one-word span is a word of a multi-word organisation span ("Mirror" of
     "Trinity Mirror Southern Ltd."). Known places (the tagger's gazetteer and training names) are
     left as they are ("a Texas company", "Bank of England")."""
     t = tagger.load_tagger()
@@ -63,9 +64,16 @@ def organisation_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[
                     known_person.add(surface)
     if not cand:
         return spans
-    rx = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, sorted(cand, key=len, reverse=True))) + rf")\s+(?:{ORG_NOUNS})\b")
-    for m in rx.finditer(text):
-        cand[m.group(1)] = True
+    for surface in cand:  # plain string search: a regex compiled per document cost ~20% of tagging
+        i = text.find(surface)
+        while i != -1:
+            j = i + len(surface)
+            if not (i and _is_name_char(text[i - 1])) and text[j : j + 1].isspace():
+                nxt = _NEXT_WORD.match(text, j)
+                if nxt is not None and nxt.group(1) in _ORG_NOUNS:
+                    cand[surface] = True
+                    break
+            i = text.find(surface, i + 1)
     org_words = {w for s, e, label in spans if label == tagger.ORGANISATION for w in text[s:e].split()[:-1] if " " in text[s:e]}
     person_words = {w for s, e, label in spans if label == tagger.PERSON and " " in text[s:e] for w in text[s:e].split()}
     for surface in cand:

@@ -859,15 +859,21 @@ def _is_furniture(text: str, words: Sequence[str], a: int, lexicon: Mapping[str,
         return False
     word = words[a]
     low = word.lower()
-    if lexicon.get(low) == 0:
+    if lexicon.get(low) == 0 or _count_word(text, low) > 0:
         return True
-    if re.search(rf"(?<![\w-]){re.escape(low)}(?![\w-])", text) is not None:
-        return True
-    return (
-        len(words) == 1
-        and not word.isupper()  # "KOMPAS": a newspaper's name heading its section
-        and len(re.findall(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text, re.IGNORECASE)) < 2
-    )
+    # "KOMPAS": a newspaper's name heading its section
+    return len(words) == 1 and not word.isupper() and _count_word(text.lower(), low) < 2
+
+
+def _count_word(text: str, word: str) -> int:
+    """Occurrences of `word` in `text` as a whole word (plain search: no regex compiled per word)."""
+    n, i = 0, text.find(word)
+    while i != -1:
+        j = i + len(word)
+        if not (i and (text[i - 1].isalnum() or text[i - 1] in "_-")) and not (j < len(text) and (text[j].isalnum() or text[j] in "_-")):
+            n += 1
+        i = text.find(word, i + 1)
+    return n
 
 
 def consistent_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
