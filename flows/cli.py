@@ -139,7 +139,7 @@ def check_schema(wh, command: str = "run") -> None:
     """Fail early, saying what to run, when the stored tables predate this newslake's schema."""
     from tasks.storage import incompatible_message
 
-    status = wh.schema_status()
+    status = wh.schema_status(_signatures())
     bad = [s for s in status if s["status"] == "incompatible"]
     if bad:
         raise CliError(incompatible_message(wh.root, bad))
@@ -408,7 +408,7 @@ def cmd_tables(args: argparse.Namespace) -> int:
     from tasks.schema import TABLES
 
     wh = open_warehouse(args.warehouse)
-    status = {s["table"]: s for s in wh.schema_status()}
+    status = {s["table"]: s for s in wh.schema_status(_signatures())}
     rows = []
     for name, spec in TABLES.items():
         if wh.exists(name):
@@ -602,9 +602,17 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _signatures() -> str:
+    """The dedup signature scheme of this newslake's default settings (checked on a stored index)."""
+    from tasks.config import DedupConfig
+    from tasks.dedup import signature_scheme
+
+    return signature_scheme(DedupConfig())
+
+
 def cmd_upgrade(args: argparse.Namespace) -> int:
     wh = open_warehouse(args.warehouse)
-    status = wh.schema_status()
+    status = wh.schema_status(_signatures())
     if args.check:
         _print_table(status, ["table", "status", "recorded", "contract", "detail"])
         bad = [s for s in status if s["status"] in ("incompatible", "upgradable")]
@@ -612,6 +620,8 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
             check_schema(wh)
         print("schema: every table matches this newslake")
         return 0
+    if any(s["status"] == "incompatible" for s in status):
+        check_schema(wh)  # a table (or the index's signatures) cannot be upgraded in place: says what to do
     changed = wh.upgrade()
     print(f"upgrade: {len(changed)} tables updated ({', '.join(changed) or 'none needed'})"
           + ("; run `newslake run --full-refresh` to fill the new columns" if any(s["status"] == "upgradable" for s in status) else ""))

@@ -55,7 +55,7 @@ from tasks import events as events_stage
 from tasks import ingest as ingest_stage
 from tasks.config import PipelineConfig
 from tasks.schema import TABLES, table_chunks, to_table
-from tasks.storage import Warehouse, dedupe_on_keys
+from tasks.storage import Warehouse, WarehouseError, dedupe_on_keys
 
 TASK_RUNNERS = ("threads", "processes", "dask")
 
@@ -390,6 +390,14 @@ def dedup_task(wh: Warehouse, index: Payload, cfg: PipelineConfig) -> Payload:
     new = dedup_stage.Index.build(spill.chunks(0), len(spill), cfg.dedup.num_perm)
     # nothing new (only changed documents' rejects): the stored index need not be read
     stored_rows = wh.table("dedup_index").to_pyarrow_dataset().count_rows() if len(spill) and wh.exists("dedup_index") else 0
+    scheme = dedup_stage.signature_scheme(cfg.dedup)
+    if stored_rows and wh.signatures() != scheme:
+        raise WarehouseError(
+            f"warehouse {wh.root}: table dedup_index holds signatures of scheme {wh.signatures() or '(not recorded)'}, "
+            f"this run signs with {scheme}: rebuild the warehouse (`newslake upgrade --check` says so) or run with its dedup settings"
+        )
+    if len(spill):
+        wh.record_signatures(scheme)  # under the warehouse lock, before this run's index rows are written
     batches = wh.scan("dedup_index") if stored_rows else []
     stored = dedup_stage.Index.build(
         ([dedup_stage.index_entry_from_row(r) for r in b.to_pylist()] for b in batches), stored_rows, cfg.dedup.num_perm

@@ -28,6 +28,18 @@ from tasks.config import DedupConfig
 
 # --- MinHash ----------------------------------------------------------------------------------
 
+# The signature scheme: how a text becomes its stored signature (word hashing, shingling, MinHash).
+# Bump it with any change that makes signatures of the same text differ: stored `dedup_index` rows
+# of another scheme are not comparable (the scheme is recorded on the table, `upgrade --check` and
+# every run check it). oph1: polynomial word hashes over the normalised bytes (`word_hashes`),
+# one-permutation MinHash with optimal densification (`minhash_many`).
+SIGNATURE_SCHEME = "oph1"
+
+
+def signature_scheme(cfg: DedupConfig) -> str:
+    """The id of the signatures `cfg` makes: scheme, words per shingle, values, seed (e.g. "oph1-k2-p128-s1")."""
+    return f"{SIGNATURE_SCHEME}-k{cfg.shingle_words}-p{cfg.num_perm}-s{cfg.seed}"
+
 
 
 def _params(cfg: DedupConfig) -> tuple[np.ndarray, np.ndarray]:

@@ -638,11 +638,14 @@ class Warehouse:
         schema = TABLES["runs"].schema
         self.append("runs", pa.Table.from_pylist([{c: row.get(c) for c in schema.names}], schema=schema), run_id)
 
-    def schema_status(self) -> list[dict[str, Any]]:
+    def schema_status(self, signatures: str | None = None) -> list[dict[str, Any]]:
         """Each stored table against the contract in `tasks/schema.py`: `ok`, `missing` (not created
         yet), `upgradable` (the contract adds nullable columns: `upgrade` adds them) or
         `incompatible` (a column removed, retyped, or added as non-null: the table must be rebuilt).
-        Each row: table, status, recorded schema version, contract version, detail."""
+        With `signatures` (the scheme this newslake signs with, `dedup.signature_scheme`), a
+        `dedup_index` holding signatures of another scheme, or of none recorded, is `incompatible`
+        too: signatures of two schemes are not comparable, near duplicates of earlier runs would go
+        unseen. Each row: table, status, recorded schema version, contract version, detail."""
         out = []
         for t, spec in TABLES.items():
             row = {"table": t, "contract": schema_fingerprint(spec.schema), "recorded": None, "status": "ok", "detail": ""}
@@ -651,6 +654,12 @@ class Warehouse:
                 continue
             dt = self.table(t)
             row["recorded"] = recorded_schema(dt)
+            if t == INDEX_TABLE and signatures is not None:
+                stored_scheme = recorded_signatures(dt)
+                if stored_scheme != signatures and dt.to_pyarrow_dataset().count_rows():
+                    made = f"scheme {stored_scheme}" if stored_scheme else "a scheme not recorded (before one-permutation MinHash)"
+                    out.append({**row, "status": "incompatible", "detail": f"signatures made with {made}, this newslake signs with {signatures}"})
+                    continue
             stored = {f.name: f for f in pa.schema(dt.schema().to_arrow())}
             added = [f for f in spec.schema if f.name not in stored]
             removed = [n for n in stored if n not in spec.schema.names]
@@ -688,26 +697,47 @@ class Warehouse:
                     fields = [Field.from_arrow(f) for f in spec.schema if f.name not in stored]
                     dt.alter.add_columns(fields)
                     changed.append(s["table"])
-                if recorded_schema(self.table(s["table"])) != s["contract"]:
-                    self.table(s["table"]).alter.set_table_description(schema_description(spec.schema))
+                dt = self.table(s["table"])
+                if recorded_schema(dt) != s["contract"]:
+                    dt.alter.set_table_description(schema_description(spec.schema, recorded_signatures(dt)))
                     if s["table"] not in changed:
                         changed.append(s["table"])
         return changed
 
+    def record_signatures(self, scheme: str) -> None:
+        """Record on `dedup_index` the signature scheme its rows are made with (before the first
+        rows are written; the caller holds the warehouse lock)."""
+        dt = self.ensure(INDEX_TABLE)
+        if recorded_signatures(dt) != scheme:
+            dt.alter.set_table_description(schema_description(TABLES[INDEX_TABLE].schema, scheme))
+
+    def signatures(self) -> str | None:
+        """The signature scheme recorded on `dedup_index` (None: no table, or none recorded)."""
+        return recorded_signatures(self.table(INDEX_TABLE)) if self.exists(INDEX_TABLE) else None
+
 
 # The contract version a table was created or upgraded with is recorded in its Delta description
-# ("newslake schema <version>"): delta-rs refuses custom table properties.
+# ("newslake schema <version>"), and on `dedup_index` the MinHash signature scheme of its rows
+# ("newslake schema <version> signatures <scheme>"): delta-rs refuses custom table properties.
 SCHEMA_PREFIX = "newslake schema "
+SIGNATURES_PREFIX = " signatures "
+INDEX_TABLE = "dedup_index"
 
 
-def schema_description(schema: pa.Schema) -> str:
-    return SCHEMA_PREFIX + schema_fingerprint(schema)
+def schema_description(schema: pa.Schema, signatures: str | None = None) -> str:
+    return SCHEMA_PREFIX + schema_fingerprint(schema) + (SIGNATURES_PREFIX + signatures if signatures else "")
 
 
 def recorded_schema(dt: DeltaTable) -> str | None:
     """The schema version recorded on a table (None for tables made before versions were recorded)."""
     desc = dt.metadata().description or ""
-    return desc.removeprefix(SCHEMA_PREFIX) if desc.startswith(SCHEMA_PREFIX) else None
+    return desc.removeprefix(SCHEMA_PREFIX).partition(SIGNATURES_PREFIX)[0] if desc.startswith(SCHEMA_PREFIX) else None
+
+
+def recorded_signatures(dt: DeltaTable) -> str | None:
+    """The signature scheme recorded on a `dedup_index` table (None when none is)."""
+    desc = dt.metadata().description or ""
+    return desc.partition(SIGNATURES_PREFIX)[2] or None if desc.startswith(SCHEMA_PREFIX) else None
 
 
 def schema_fingerprint(schema: pa.Schema) -> str:

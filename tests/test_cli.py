@@ -166,6 +166,25 @@ def test_maintenance_commands(wh_dir, capsys):
     assert "segments" in out and " ok " in out
 
 
+def test_upgrade_check_names_an_index_of_another_signature_scheme(wh_dir, capsys):
+    from tasks.config import DedupConfig
+    from tasks.dedup import DedupInput, index_row, sign, signature_scheme
+
+    wh = Warehouse(str(wh_dir))
+    entries = sign([DedupInput("a", " ".join(f"w{i}" for i in range(40)), None)], DedupConfig())
+    wh.merge("dedup_index", to_table("dedup_index", [index_row(e, "r2") for e in entries]), "r2")
+    assert main(["upgrade", "--check", "--warehouse", str(wh_dir)]) == 1  # no scheme recorded: made before
+    err = _one_error_line(capsys)
+    assert "dedup_index (signatures made with a scheme not recorded" in err and "Rebuild" in err
+    assert main(["upgrade", "--warehouse", str(wh_dir)]) == 1  # cannot be upgraded in place either
+    capsys.readouterr()
+    wh.record_signatures(signature_scheme(DedupConfig()))
+    assert main(["upgrade", "--check", "--warehouse", str(wh_dir)]) == 0
+    wh.record_signatures(signature_scheme(DedupConfig(num_perm=64)))
+    assert main(["upgrade", "--check", "--warehouse", str(wh_dir)]) == 1
+    assert "signatures made with scheme oph1-k2-p64-s1, this newslake signs with oph1-k2-p128-s1" in _one_error_line(capsys)
+
+
 def test_dry_run_lists_inputs_without_running(tmp_path, capsys):
     inputs = tmp_path / "in"
     inputs.mkdir()

@@ -16,8 +16,10 @@ from quality import ngram_f1
 
 from flows.cli import main
 from flows.pipeline import RejectBudgetExceeded, news_pipeline
+from tasks.config import DedupConfig
+from tasks.dedup import signature_scheme
 from tasks.schema import TABLES
-from tasks.storage import Warehouse
+from tasks.storage import Warehouse, WarehouseError
 
 pytestmark = pytest.mark.slow
 GOLD_CLEAN = json.loads((GOLD / "seeds_clean.json").read_text())["documents"]
@@ -101,6 +103,11 @@ def test_rerun_is_idempotent_and_detects_exact_duplicates(tmp_path):
     # content tables were not rewritten: the same version serves both runs
     v1, v2 = (json.loads(r["table_versions"]) for r in wh.runs())
     assert all(v1[t] == v2[t] for t in CONTENT_TABLES)
+    # the index records its signature scheme; a run signing another way refuses to compare with it
+    assert wh.signatures() == signature_scheme(DedupConfig())
+    with pytest.raises(WarehouseError, match="dedup_index holds signatures of scheme oph1-k2-p128-s1, this run signs with oph1-k2-p128-s5"):
+        news_pipeline(inputs=[str(inputs)], warehouse=str(wh_dir), run_date=RUN_DATE, config={"dedup": {"seed": 5}}, full_refresh=True)
+    assert _counts(wh)["dedup_index"] == before["dedup_index"]
 
 
 def test_bad_inputs_are_quarantined_and_accounted_for(tmp_path):

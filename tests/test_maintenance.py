@@ -179,3 +179,45 @@ def test_duckdb_allow_files_opens_them_again(three_runs, tmp_path):
     con = three_runs.duckdb(allow_files=True)
     con.execute(f"copy (select * from segments) to '{tmp_path}/out.csv'")
     assert (tmp_path / "out.csv").read_text().count("\n") == 3
+
+
+def _index_rows(wh: Warehouse, run_id: str = "r1") -> None:
+    """Two documents' dedup_index rows, signed by this newslake."""
+    from tasks.config import DedupConfig
+    from tasks.dedup import DedupInput, index_row, sign
+
+    words = " ".join(f"word{i}" for i in range(60))
+    entries = sign([DedupInput("a", words, None), DedupInput("b", words + " more", None)], DedupConfig())
+    wh.merge("dedup_index", to_table("dedup_index", [index_row(e, run_id) for e in entries]), run_id)
+
+
+def test_index_signature_scheme_recorded_and_checked(tmp_path):
+    from tasks.config import DedupConfig
+    from tasks.dedup import signature_scheme
+
+    scheme = signature_scheme(DedupConfig())
+    wh = Warehouse(str(tmp_path / "wh"))
+    _index_rows(wh)  # an index written before schemes were recorded (or by an earlier newslake)
+    status = {s["table"]: s for s in wh.schema_status(scheme)}
+    assert status["dedup_index"]["status"] == "incompatible"
+    assert "not recorded" in status["dedup_index"]["detail"] and scheme in status["dedup_index"]["detail"]
+    assert {s["table"]: s for s in wh.schema_status()}["dedup_index"]["status"] == "ok"  # columns alone match
+
+    wh.record_signatures(scheme)
+    assert wh.signatures() == scheme
+    assert recorded_schema(DeltaTable(wh.uri("dedup_index"))) == schema_fingerprint(TABLES["dedup_index"].schema)
+    assert {s["table"]: s for s in wh.schema_status(scheme)}["dedup_index"]["status"] == "ok"
+
+    other = signature_scheme(DedupConfig(seed=2))
+    status = {s["table"]: s for s in wh.schema_status(other)}
+    assert status["dedup_index"]["status"] == "incompatible" and f"scheme {scheme}" in status["dedup_index"]["detail"]
+
+
+def test_upgrade_keeps_the_recorded_signature_scheme(tmp_path):
+    wh = Warehouse(str(tmp_path / "wh"))
+    fields = [f for f in TABLES["dedup_index"].schema if f.name != "published_date"]
+    DeltaTable.create(wh.uri("dedup_index"), schema=pa.schema(fields))  # an older contract
+    wh.record_signatures("oph1-k2-p128-s1")
+    assert wh.upgrade() == ["dedup_index"]
+    assert wh.signatures() == "oph1-k2-p128-s1"
+    assert recorded_schema(DeltaTable(wh.uri("dedup_index"))) == schema_fingerprint(TABLES["dedup_index"].schema)
