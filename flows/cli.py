@@ -135,11 +135,12 @@ def open_warehouse(root: str):
     return wh
 
 
-def check_schema(wh, command: str = "run") -> None:
-    """Fail early, saying what to run, when the stored tables predate this newslake's schema."""
+def check_schema(wh, command: str = "run", config: dict[str, Any] | None = None) -> None:
+    """Fail early, saying what to run, when the stored tables predate this newslake's schema (or the
+    stored dedup index was signed otherwise than `config`'s dedup settings sign)."""
     from tasks.storage import incompatible_message
 
-    status = wh.schema_status(_signatures())
+    status = wh.schema_status(_signatures(config))
     bad = [s for s in status if s["status"] == "incompatible"]
     if bad:
         raise CliError(incompatible_message(wh.root, bad))
@@ -246,7 +247,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if importlib.util.find_spec("prefect_dask") is None:
             raise CliError("--task-runner dask needs prefect-dask: pip install -e '.[dask]'")
     if args.dry_run:
-        _check_stored_schema(args.warehouse)
+        _check_stored_schema(args.warehouse, config)
         return dry_run(args, config)
 
     from flows.deploy import TemporaryApi, api_linger_s, configured_api_url
@@ -265,7 +266,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         api = TemporaryApi.reuse_or_start()
         os.environ["PREFECT_API_URL"] = api.api_url  # read when Prefect is imported; process workers inherit it
     try:
-        _check_stored_schema(args.warehouse)
+        _check_stored_schema(args.warehouse, config)
         live = sys.stderr.isatty() and not args.quiet
         total = _loose_file_total(args.input) if live else None
         return _run_flow(args, config, api, live, total)
@@ -275,12 +276,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             os.environ.pop("PREFECT_API_URL", None)
 
 
-def _check_stored_schema(warehouse: str) -> None:
+def _check_stored_schema(warehouse: str, config: dict[str, Any] | None = None) -> None:
     """An existing local warehouse's schema version (CliError with what to run when it is older)."""
     if "://" not in warehouse and Path(warehouse).is_dir():
         from tasks.storage import Warehouse
 
-        check_schema(Warehouse(warehouse))
+        check_schema(Warehouse(warehouse), config=config)
 
 
 # Inputs under this many bytes are processed in the flow's own process: starting the worker pool
@@ -602,12 +603,13 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
-def _signatures() -> str:
-    """The dedup signature scheme of this newslake's default settings (checked on a stored index)."""
-    from tasks.config import DedupConfig
+def _signatures(config: dict[str, Any] | None = None) -> str:
+    """The dedup signature scheme of `config` (a run's --config; default: this newslake's defaults),
+    checked against the one recorded on a stored index."""
+    from tasks.config import PipelineConfig
     from tasks.dedup import signature_scheme
 
-    return signature_scheme(DedupConfig())
+    return signature_scheme(PipelineConfig.from_dict(config).dedup)
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:

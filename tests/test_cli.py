@@ -183,6 +183,13 @@ def test_upgrade_check_names_an_index_of_another_signature_scheme(wh_dir, capsys
     wh.record_signatures(signature_scheme(DedupConfig(num_perm=64)))
     assert main(["upgrade", "--check", "--warehouse", str(wh_dir)]) == 1
     assert "signatures made with scheme oph1-k2-p64-s1, this newslake signs with oph1-k2-p128-s1" in _one_error_line(capsys)
+    # a run checks the index against the dedup settings it runs with, not the defaults
+    (wh_dir.parent / "a.txt").write_text("Some article text that is long enough.")
+    dry = ["run", "--dry-run", "--input", str(wh_dir.parent / "a.txt"), "--warehouse", str(wh_dir)]
+    assert main([*dry, "--config", '{"dedup": {"num_perm": 64}}']) == 0
+    capsys.readouterr()
+    assert main(dry) == 1
+    assert "this newslake signs with oph1-k2-p128-s1" in _one_error_line(capsys)
 
 
 def test_dry_run_lists_inputs_without_running(tmp_path, capsys):
