@@ -383,7 +383,7 @@ def write_batch_task(
 
 
 @task(name="dedup", cache_policy=NO_CACHE)
-def dedup_task(wh: Warehouse, index: Payload, cfg: PipelineConfig) -> Payload:
+def dedup_task(wh: Warehouse, index: Payload, cfg: PipelineConfig, run_id: str) -> Payload:
     """Cluster the run's documents (`index`: their index entries, spilled in run order) against the
     stored index; both held as columns (`dedup.Index`), built one chunk at a time."""
     spill: Spill = index.value
@@ -397,7 +397,7 @@ def dedup_task(wh: Warehouse, index: Payload, cfg: PipelineConfig) -> Payload:
             f"this run signs with {scheme}: rebuild the warehouse (`newslake upgrade --check` says so) or run with its dedup settings"
         )
     if len(spill):
-        wh.record_signatures(scheme)  # under the warehouse lock, before this run's index rows are written
+        wh.record_signatures(scheme, run_id)  # under the warehouse lock, before this run's index rows are written
     batches = wh.scan("dedup_index") if stored_rows else []
     stored = dedup_stage.Index.build(
         ([dedup_stage.index_entry_from_row(r) for r in b.to_pylist()] for b in batches), stored_rows, cfg.dedup.num_perm
@@ -772,7 +772,7 @@ def _finish(
     # One corpus-level step after the other. The dedup index (this run's entries and the stored
     # ones) is the one structure held whole; mentions are merged one key partition at a time and
     # every derived table is written as a stream of 10k-row chunks.
-    clustering = call(dedup_task)(wh, Payload(state.index), cfg).value
+    clustering = call(dedup_task)(wh, Payload(state.index), cfg, run_id).value
     release_memory()
     dup_counts = clustering.counts()
     stored_dups = wh.read("duplicates", columns=["doc_id", "canonical_doc_id"])

@@ -704,12 +704,18 @@ class Warehouse:
                         changed.append(s["table"])
         return changed
 
-    def record_signatures(self, scheme: str) -> None:
+    def record_signatures(self, scheme: str, run_id: str | None = None) -> None:
         """Record on `dedup_index` the signature scheme its rows are made with (before the first
-        rows are written; the caller holds the warehouse lock)."""
+        rows are written; the caller holds the warehouse lock). A run's commit (`run_id`): undone
+        with its other commits when the run dies unpublished (`roll_back_unpublished`)."""
         dt = self.ensure(INDEX_TABLE)
         if recorded_signatures(dt) != scheme:
-            dt.alter.set_table_description(schema_description(TABLES[INDEX_TABLE].schema, scheme))
+            CRASH.before()
+            dt.alter.set_table_description(
+                schema_description(TABLES[INDEX_TABLE].schema, scheme),
+                commit_properties=_run_commit(run_id) if run_id else None,
+            )
+            CRASH.committed()
 
     def signatures(self) -> str | None:
         """The signature scheme recorded on `dedup_index` (None: no table, or none recorded)."""
