@@ -8,12 +8,15 @@ Out: `PageMetadata` (every field None when the page does not say), or the same a
 Sources, most trusted first: JSON-LD (`NewsArticle`, `Article`, `ReportageNewsArticle`, `BlogPosting`...,
 inside `@graph` or arrays; author as a string, an object or a list of them), `<meta>` (OpenGraph and
 `article:*`, Dublin Core, `sailthru.*`, `parsely-*`, `itemprop`), microdata (`itemprop=author` /
-`datePublished`), `<time datetime>`, `rel=author` links, a date in the URL; then the page itself,
+`datePublished`), `<time datetime>` (else a `<time>`'s text), `rel=author` links, a date in the URL's
+path or query; then the page itself (its `<body>`, or its root when a cut page has none),
 read as lines near its headline: byline lines ("By ...", "Par ...", "Posted by ...", a name in
-capitals under the headline) and byline elements (class or id naming a byline or author); the date
-line or hinted date element nearest the headline (dates inside sentences and numeric dates of
-unknown day/month order are not used; month names in en/fr/de/es/it/pt/nl). Site name: the
-metadata's, else the title's end part when it is a domain or an outlet's name. Language: `<html lang>` / `content-language` / `og:locale` / JSON-LD `inLanguage`,
+capitals under the headline, "Author: ...") and byline elements (class or id naming a byline or
+author) — also when the metadata's author names an outlet ("ABC News"), a person's byline then wins;
+the date line or hinted date element nearest the headline (dates inside sentences and numeric dates of
+unknown day/month order are not used; month names in en/fr/de/es/it/pt/nl), else another CMS's date
+`<meta>` ("created", "NBDATE") with a full date. Site name: the metadata's (app names included), else
+the title's end part when it is a domain or an outlet's name, else the host of the page's address. Language: `<html lang>` / `content-language` / `og:locale` / JSON-LD `inLanguage`,
 else `detect_language` on the text (py3langid, its model shipped in the package).
 """
 
@@ -884,7 +887,7 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
         for k, v in src.items():
             merged.setdefault(k, v)
     if "author" in merged:
-        merged["author"] = _person_list(merged["author"], merged.get("site_name")) or ""
+        merged["author"] = _person_list(merged["author"], merged.get("site_name"), merged.get("url") or url) or ""
     published = _parse_date(merged.get("published")) or _url_date(merged.get("url")) or _url_date(url)
     outlet_author = _outlet_like(merged.get("author") or "")
     if not merged.get("author") or outlet_author or published is None:
@@ -924,14 +927,21 @@ def _host(url: str | None) -> str | None:
     return m.group(1).lower() if m else None
 
 
-def _person_list(v: str, site: str | None = None) -> str | None:
+def _personal_site(name: str, url: str | None) -> bool:
+    """A site named after its author: the name is a person's and the page's host spells it
+    ("Haki Benita" on hakibenita.com)."""
+    host = _host(url) or ""
+    return len(name.split()) >= 2 and not _outlet_like(name) and host.split(".")[0] == "".join(name.lower().split())
+
+
+def _person_list(v: str, site: str | None = None, url: str | None = None) -> str | None:
     """Structured author values: "By Jane Doe and John Roe" -> "Jane Doe and John Roe"; handles,
     URLs, the site's own name and company-like values dropped."""
     t = _BY_PREFIX_RE.sub("", _clean(v)).strip(" .")
     t = _TRAILING_ROLE_RE.sub("", t.replace(",", " ,")).replace(" ,", ",").strip(" ,")  # "Jane Doe, Staff Writer"
     if not t or t.startswith("@") or "://" in t or len(t) > 120:
         return None
-    if site and t.lower().replace(" ", "") == site.lower().replace(" ", ""):
+    if site and t.lower().replace(" ", "") == site.lower().replace(" ", "") and not _personal_site(t, url):
         return None
     return t if _plausible_author(t) else None
 

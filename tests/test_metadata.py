@@ -412,3 +412,11 @@ def test_labelled_author_lines_and_an_outlet_in_the_meta_under_a_persons_byline(
     # ... but a person in the meta stays, and an outlet stays when no byline names anyone
     assert _md(head.replace("ABC News", "Mary Smith"), body).author == "Mary Smith"
     assert _md(head, "<h1>Council approves new budget after long debate</h1>" + PROSE).author == "ABC News"
+
+
+def test_a_personal_sites_owner_is_its_author_but_a_sites_own_name_is_not():
+    head = ('<meta name="author" content="Haki Benita"><meta property="og:site_name" content="Haki Benita">'
+            '<link rel="canonical" href="https://hakibenita.com/sql-anomaly-detection">')
+    assert _md(head).author == "Haki Benita"
+    other = head.replace("hakibenita.com", "blog.example.com")
+    assert _md(other).author is None  # the site's own name, on a site that does not spell it
