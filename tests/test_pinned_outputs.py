@@ -1,5 +1,5 @@
-"""The events, entities and dates of a fixed set of texts (tests/data/pinned_texts.json, written for
-this test) are pinned in tests/data/pinned_outputs.json: speed work on the events stage, the tagger
+"""The events, entities and dates of a fixed set of texts (tests/pinned/pinned_texts.json, written for
+this test) are pinned in tests/pinned/pinned_outputs.json: speed work on the events stage, the tagger
 and the temporal tagger must leave every field of every output unchanged.
 
 A change that is meant to change outputs (quality work) rewrites the pinned file, and the diff shows
@@ -14,7 +14,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parent / "pinned"  # not tests/data: test_flow runs the pipeline over that folder
 TEXTS = DATA / "pinned_texts.json"
 PINNED = DATA / "pinned_outputs.json"
 RUN_DATE = date(2025, 1, 1)
