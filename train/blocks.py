@@ -294,7 +294,7 @@ def ablate(pages: list[dict], fold_models: list[dict], fold_of: list[int]) -> No
     page's site, under the shipped overrides, each one removed, each unshipped one added, and none;
     printed per variant for all pages and for two halves of the sites (a sign that holds on both is not
     one site's)."""
-    half = [int(xxhash.xxh32_intdigest(p["site"]) % 2) for p in pages]
+    half = [int(xxhash.xxh32_intdigest(p["site"].encode()) % 2) for p in pages]
     variants = [("shipped", SHIPPED_OVERRIDES)]
     variants += [(f"- {o}", SHIPPED_OVERRIDES - {o}) for o in OVERRIDES if o in SHIPPED_OVERRIDES]
     variants += [(f"+ {o}", SHIPPED_OVERRIDES | {o}) for o in OVERRIDES if o not in SHIPPED_OVERRIDES]
