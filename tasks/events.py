@@ -564,7 +564,17 @@ def typed_triggers(sentence: str, space: bool | None = None) -> list[tuple[str, 
     if keep is None:
         t0 = ours[0]
         keep = (stype, t0[1], t0[2], t0[3], EVENT_ONTOLOGY[stype][1])
-    return sorted([t for t in news if t[0] not in known] + [keep], key=lambda t: t[1])
+    # a sentence can coordinate two happenings ("met ... and signed", "the visit ... and the signing
+    # of"): a hand-written trigger of another trained type joined by "and" after the kept one stays
+    joined = [
+        t for t in ours
+        if t[0] != keep[0] and len(t[4]) <= 2 and t[1] > keep[2] and COORDINATED_RE.search(sentence, max(keep[2], t[1] - 12), t[1])
+    ]
+    extra = [next(t for t in joined if t[0] == ty) for ty in dict.fromkeys(t[0] for t in joined)]
+    return sorted([t for t in news if t[0] not in known] + [keep, *extra], key=lambda t: t[1])
+
+
+COORDINATED_RE = re.compile(r"\band\s+(?:the\s+|then\s+|later\s+)?$")
 
 
 @functools.lru_cache(maxsize=1)

@@ -132,7 +132,7 @@ def test_core_event_recall_and_merging(seed_events):
     core = [g for g in GOLD_EVENTS["events"] if g["core"]]
     found = {g["id"]: [e for e in seed_events if _matches(e, g)] for g in core}
     recall = sum(bool(v) for v in found.values()) / len(core)
-    assert recall >= 0.9, {k: bool(v) for k, v in found.items()}
+    assert recall == 1.0, {k: bool(v) for k, v in found.items()}  # 11/11 (the seeds floor)
     for gid in ("E1", "E2", "E3"):  # reported by 000 and 001: one event, two sources
         assert len(found[gid]) == 1, gid
         ev = found[gid][0]
