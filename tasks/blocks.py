@@ -876,12 +876,13 @@ STRONG_MARKERS = ("at_mention", "says_header")
 #   repeats_chrome  a repeat of a chrome line, and a chrome line the page shows twice (a widget)
 #   metadata        byline, date and site lines stay out of the article (dragnet's gold keeps them,
 #                   the seeds' gold does not: -0.005 F1 on dragnet)
-#   short_header    header lines under `HEADER_SHORT_WORDS` words or with a link
+#   short_header    header lines under `HEADER_SHORT_WORDS` words or with a link, and link-dense lines
+#                   (url_density) before the rules' first article line (breadcrumbs, menus)
 #   promotion_run   a run of >= `PROMOTION_RUN_LINES` promotion lines (an advertisement block; -0.002 F1)
 #   strong_thread   in a thread the rules found by two or more strong reply markers, the markers and prose
 #                   lines stay comment and the model's "article" is overruled
 # Not shipped (each cost article F1 when kept): title (0.007), header_chrome (0.007), promotion (0.031),
-# url_density.
+# url_density after the header.
 OVERRIDES = (
     "duplicate", "precise_chrome", "repeats_chrome", "metadata", "short_header", "promotion_run", "strong_thread",
     "title", "header_chrome", "promotion", "url_density",
@@ -911,9 +912,11 @@ def _promotion_runs(blocks: Sequence[_Block]) -> list[int]:
     return out
 
 
-def _override(b: _Block, repeated: bool, promotion_run: int) -> str | None:
+def _override(b: _Block, repeated: bool, promotion_run: int, in_header: bool = False) -> str | None:
     """The name of the override (`OVERRIDES`) that would keep the rules' label of a block, or None.
-    `repeated`: the block's text occurs twice in the page; `promotion_run`: see `_promotion_runs`."""
+    `repeated`: the block's text occurs twice in the page; `promotion_run`: see `_promotion_runs`;
+    `in_header`: the block comes before the rules' first article line (a link-dense line there is a
+    breadcrumb or menu: a linked header line, which stands like the others)."""
     r = b.reason
     if b.label == "duplicate":
         return "duplicate"
@@ -931,7 +934,9 @@ def _override(b: _Block, repeated: bool, promotion_run: int) -> str | None:
         return "short_header" if b.words < HEADER_SHORT_WORDS or url_density(b.text) > 0 else "header_chrome"
     if r.startswith("promotion"):
         return "promotion_run" if promotion_run >= PROMOTION_RUN_LINES else "promotion"
-    return "url_density" if r == "url_density" else None
+    if r == "url_density":
+        return "short_header" if in_header else "url_density"
+    return None
 
 
 def apply_line_model(res: TextResult, model: Mapping, overrides: frozenset[str] = SHIPPED_OVERRIDES) -> None:
@@ -954,7 +959,8 @@ def apply_line_model(res: TextResult, model: Mapping, overrides: frozenset[str] 
     repeated = set(res.repeats) | set(res.repeats.values())
     runs = _promotion_runs(blocks)
     # Only the lines whose label the model may change are scored (the features still see every line).
-    todo = [i for i, b in enumerate(blocks) if _override(b, i in repeated, runs[i]) not in overrides]
+    first_article = next((i for i, b in enumerate(blocks) if b.label in ("content", "title")), len(blocks))
+    todo = [i for i, b in enumerate(blocks) if _override(b, i in repeated, runs[i], i < first_article) not in overrides]
     rows = dump_line_features(blocks, res.repeats)
     pred = dict(zip(todo, predict_lines(model, [rows[i] for i in todo]), strict=True))
     new: list[tuple[str, str] | None] = []

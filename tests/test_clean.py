@@ -29,15 +29,13 @@ def _raw(text, content_type="text/plain", source_id="x.txt"):
 
 def test_seed_clean_text_f1_floor(seed_docs):
     scores = {sid: ngram_f1(doc.clean_text, GOLD_CLEAN[sid]["clean_text"])[2] for sid, doc in seed_docs.items()}
-    mean = sum(scores.values()) / len(scores)
-    assert mean >= 0.98, scores
-    assert min(scores.values()) >= 0.95, scores
+    assert min(scores.values()) == 1.0, scores  # issue 14.3: the seeds' gold stays at F1 1.000
 
 
 def test_seed_001_comments_split_off(seed_docs):
     doc = seed_docs["001_d90a3442fa7c3b49.txt"]
     p, r, _ = ngram_f1(doc.comments_text, GOLD_CLEAN["001_d90a3442fa7c3b49.txt"]["comments_text"])
-    assert r >= 0.95 and p >= 0.95, (p, r)
+    assert r == 1.0 and p == 1.0, (p, r)
     for sid, doc in seed_docs.items():
         if not GOLD_CLEAN[sid]["comments_text"]:
             assert doc.comments_text == "", sid
