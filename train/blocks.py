@@ -225,28 +225,13 @@ def prf(pred: str, gold: str) -> tuple[float, float]:
 
 
 def score(pages: list[dict], preds: list[np.ndarray]) -> dict[str, float]:
-    ps, rs, leaks, cps, crs = [], [], [], [], []
+    """`score_texts` over the (article, comments) texts the line labels `preds` select."""
+    outs = []
     for p, yhat in zip(pages, preds, strict=True):
         art = "\n".join(t for t, y in zip(p["texts"], yhat, strict=True) if y == ARTICLE)
         com = "\n".join(t for t, y in zip(p["texts"], yhat, strict=True) if y == COMMENT)
-        P, R = prf(art, p["article"])
-        ps.append(P)
-        rs.append(R)
-        if p["comments"]:
-            only = _case_grams(p["comments"]) - _case_grams(p["article"])
-            leaks.append(sum((only & _case_grams(art)).values()) / max(1, sum(only.values())))
-            cp, cr = prf(com, p["comments"])
-            cps.append(cp)
-            crs.append(cr)
-    P, R = float(np.mean(ps)), float(np.mean(rs))
-    return {
-        "F1": 2 * P * R / (P + R) if P + R else 0.0,
-        "P": P,
-        "R": R,
-        "leak": float(np.mean(leaks)),
-        "cP": float(np.mean(cps)),
-        "cR": float(np.mean(crs)),
-    }
+        outs.append((art, com))
+    return score_texts(pages, outs)
 
 
 def fmt(s: dict[str, float]) -> str:
@@ -273,7 +258,7 @@ def cleaner_texts(page: dict, model: dict, overrides: frozenset[str]) -> tuple[s
 
 
 def score_texts(pages: list[dict], outs: list[tuple[str, str]]) -> dict[str, float]:
-    """`score` over (article, comments) texts instead of line labels."""
+    """Article P/R/F1, comment leak and comments P/R of (article, comments) texts against the pages' gold."""
     ps, rs, leaks, cps, crs = [], [], [], [], []
     for p, (art, com) in zip(pages, outs, strict=True):
         P, R = prf(art, p["article"])
