@@ -554,7 +554,14 @@ def typed_triggers(sentence: str, space: bool | None = None) -> list[tuple[str, 
     (`tasks.event_classifier`: PLOVER categories, crisis occurrences): of the triggers of those
     types one is kept, the one of the type the classifier gives the sentence (the first of them
     retyped when none has it); triggers of the other types (sport, business, launches...) stay."""
-    triggers, news, verbs = _trigger_lists(sentence, space)
+    return _classifier_typed(sentence, *_trigger_lists(sentence, space))
+
+
+def _classifier_typed(
+    sentence: str, triggers: list[tuple[str, int, int, str, str]], news: list[tuple[str, int, int, str, str]], verbs: list[tuple[str, int, int, str, str]]
+) -> list[tuple[str, int, int, str, str]]:
+    """`typed_triggers` given the sentence's `_trigger_lists`: every trigger it returns stands where
+    one of `news` stands (a retyped trigger keeps its position)."""
     known = classifier_labels()
     ours = [t for t in news if t[0] in known]
     if not ours:
@@ -685,11 +692,18 @@ def extract_mentions(
         if not sdates and not lede:
             continue
         sentence = text[s_start:s_end]
-        triggers = typed_triggers(sentence, _names_mission(sentence, gaz))
-        if not triggers:
+        lists = _trigger_lists(sentence, _names_mission(sentence, gaz))
+        if not lists[1]:
             continue
         regions = _regions(sentence)
-        tdates = [_trigger_date(sentence, s_start, t, sdates, regions, reference_date) for t in triggers]
+        # a trigger's date depends on its position and words only, and the classifier keeps the
+        # positions of the article triggers: with none of them dated, a sentence outside the lede
+        # gives no mention, and the classifier is not asked
+        news_dates = {t[1:4]: _trigger_date(sentence, s_start, t, sdates, regions, reference_date) for t in lists[1]}
+        if not lede and not any(news_dates.values()):
+            continue
+        triggers = _classifier_typed(sentence, *lists)
+        tdates = [news_dates[t[1:4]] for t in triggers]
         # only sentences that will give a mention are tagged (the tagger is most of the stage's time)
         if lede and not all(tdates):
             triggers, tdates = _without_weak_undated(sentence, triggers, tdates)

@@ -56,8 +56,10 @@ FINAL_ABBREVIATIONS = frozenset(
     "Mo Mont Neb Nev Okla Ore Pa Tenn Tex Va Vt Wis Wyo".split()
 )
 _CLITIC = r"(?:[sSdDmM]|re|RE|ve|VE|ll|LL)"
+# (?=\S) first: no token starts at a space, and the test spares every alternative there (~1.6x faster)
 TOKEN_RE = re.compile(
     rf"""
+    (?=\S)(?:
     (?:https?://|www\.)[^\s"<>]*[^\s"<>.,;:!?)\]'’”]                # URLs
   | (?:[^\W\d_]\.){{2,}}(?![^\W\d_])                               # U.S.  a.m.  F.C.
   | [A-Z]\.(?=\s+[A-Z])                                            # initials: J. Smith
@@ -65,7 +67,7 @@ TOKEN_RE = re.compile(
   | ['’]{_CLITIC}\b                                                # 's 're 'll
   | \w+(?:(?:-|&|['’](?!{_CLITIC}\b))\w+)*                          # words: Jean-Yves  O'Brien  AT&T  (don't: below)
   | -{{2,}} | \.{{2,}} | [^\w\s]
-    """,
+    )""",
     re.VERBOSE,
 )
 MAX_SENTENCE_TOKENS = 150  # longer runs are cut (the longest sentence of CoNLL++ train has 113 tokens)
