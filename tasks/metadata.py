@@ -14,8 +14,11 @@ read as lines near its headline: byline lines ("By ...", "Par ...", "Posted by .
 capitals under the headline, "Author: ...") and byline elements (class or id naming a byline or
 author) — also when the metadata's author names an outlet ("ABC News"), a person's byline then wins;
 the date line or hinted date element nearest the headline (dates inside sentences and numeric dates of
-unknown day/month order are not used; month names in en/fr/de/es/it/pt/nl), else another CMS's date
-`<meta>` ("created", "NBDATE") with a full date. Site name: the metadata's (app names included), else
+unknown day/month order are not used; month names in en/fr/de/es/it/pt/nl, year-month-day marked
+with 年月日/년월일), else a yearless date line with a weekday ("Fri Dec 28, 6:09 PM ET": the year around
+the page's copyright year that the weekday fits), else the one date a page's script sets outside JSON-LD
+(`pubtime: '...'`, `"publishDate": "..."`), else another CMS's date `<meta>` ("created", "NBDATE") with
+a full date. Site name: the metadata's (app names included), else
 the title's end part when it is a domain or an outlet's name, else the host of the page's address. Language: `<html lang>` / `content-language` / `og:locale` / JSON-LD `inLanguage`,
 else `detect_language` on the text (py3langid, its model shipped in the package).
 """
@@ -449,6 +452,8 @@ _DATELINE_RES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("mdy", rf"(?<![\w])({_MON_RX})\b\.?[\s,]+([0-3]?\d){_ORD}[\s,]+(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?\s+)?{_Y4}"),
         # 2008-01-15, 2008/1/15, 2008.01.15
         ("ymd", r"(?<![\w.:/-])((?:19|20)\d{2})([/.-])([01]?\d)\2([0-3]?\d)(?![\w/-]|\.\d)"),
+        # 2016年10月14日, 2016년 10월 14일 (Chinese, Japanese, Korean: year, month, day, each marked)
+        ("cjk", r"((?:19|20)\d{2})\s*[年년]\s*([01]?\d)\s*[月월]\s*([0-3]?\d)\s*[日일]"),
         # 15/01/2008, 1/17/2008, 01.09.2008, 31-12-2007, 15/01/08 (two-digit years only in a date line)
         ("numeric", r"(?<![\w.:/-])([0-3]?\d)([/.-])([0-3]?\d)\2((?:19|20)\d{2}|\d{2})(?![\w/-]|\.\d)"),
     )
@@ -473,6 +478,8 @@ def _dateline_dates(text: str, short: bool) -> list[tuple[int, int, int, int, in
                 mo, d, y = _MONTH_NAMES[g[0].lower()], int(g[1]), int(g[2])
             elif kind == "ymd":
                 y, mo, d = int(g[0]), int(g[2]), int(g[3])
+            elif kind == "cjk":
+                y, mo, d = int(g[0]), int(g[1]), int(g[2])
             else:
                 a, b, ys = int(g[0]), int(g[2]), g[3]
                 if len(ys) == 2 and not (short or m.start() == 0 or _CLOCK_AFTER_RE.match(text, m.end())):
@@ -670,13 +677,22 @@ def _page_date(lines: list[tuple[int, str]], start: int | None, hinted: list[tup
     )
     positions = [pos for pos, _ in lines]
     cands = [(bisect.bisect_left(positions, pos), d) for pos, d in hinted]  # line index, date
-    for w in ([_first_chars(lines[start:], 3000)] if start is not None else []) + [_first_chars(lines, 6000)]:
+    windows = ([_first_chars(lines[start:], 3000)] if start is not None else []) + [_first_chars(lines, 6000)]
+    for w in windows:
         for pos, ln in w:
             long = len(ln) > DATELINE_MAX_CHARS
             ln = _COPYRIGHT_RE.sub(" ", ln)
             if d := _full_date(ln, LEAD_CHARS if long else None, day_first, known) or _compact_date(ln[:LEAD_CHARS] if long else ln):
                 cands.append((bisect.bisect_left(positions, pos), d))
                 break
+    if not cands and (years := _copyright_years(lines)):
+        # no full date anywhere near the story: a date line with a weekday but no year ("Fri Dec 28,
+        # 6:09 PM ET"), its year the one around the page's copyright year that the weekday fits
+        for w in windows:
+            for pos, ln in w:
+                if d := _weekday_date(ln, years, LEAD_CHARS if len(ln) > DATELINE_MAX_CHARS else None):
+                    cands.append((bisect.bisect_left(positions, pos), d))
+                    break
     if not cands:
         return None
     if start is None:
@@ -750,6 +766,69 @@ def _numeric_order(lines: list[str]) -> bool | None:
 
 
 _COPYRIGHT_RE = re.compile(r"(?:©|\(c\)|copyright)\s*(?:(?:19|20)\d{2}\s*[-–]\s*)?(?:(?:19|20)\d{2})?", re.I)
+
+
+_COPYRIGHT_YEAR_RE = re.compile(r"(?:©|\(c\)|copyright)\s*(?:(?:19|20)\d{2}\s*[-–]\s*)?((?:19|20)\d{2})(?!\d)", re.I)
+# A date line's weekday, month and day without a year: "Fri Dec 28, 6:09 PM ET", "Published: Tuesday,
+# January 08", "Sat 19 Jan, 10:45 AM" (English weekday names).
+_WEEKDAY_NO_YEAR_RE = re.compile(
+    rf"\b(mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday|s|r|rs)?\.?,?\s+"
+    rf"(?:({_MON_RX})\.?\s+([0-3]?\d){_ORD}(?!\d)|([0-3]?\d){_ORD}\s+({_MON_RX})(?![a-z])\.?)(?!\s*,?\s*(?:19|20)\d\d)",
+    re.I,
+)
+
+
+# A publication date a page's script sets outside JSON-LD: `pubtime: '2016年10月14日07:17'`,
+# `"publishDate": "2017-03-09T10:00"`, `var pub_date = "..."` (a CMS's page variables).
+_SCRIPT_DATE_RE = re.compile(
+    r"""["']?\b(?:date_?published|publish(?:ed)?_?(?:date|time|at)|pub_?(?:date|time))["']?\s*[:=]\s*["']([^"'\n]{6,40})["']""",
+    re.I,
+)
+
+
+def _script_date(tree) -> date | None:
+    """The publication date a page's scripts give (`_SCRIPT_DATE_RE`), when they give one date only
+    (a list of related stories gives several: none is taken); year-first or full written dates only."""
+    found = set()
+    for el in tree.iter("script"):
+        if "ld+json" in (el.get("type") or "").lower() or not el.text:
+            continue
+        text, low = el.text, el.text.lower()
+        i = low.find("pub")  # every name the pattern knows has "pub": only around those is it tried
+        while i >= 0:
+            m = _SCRIPT_DATE_RE.search(text, max(0, i - 6), i + 80)
+            if m and (d := _iso_date(m.group(1)) or _full_date(m.group(1))) and 1990 <= d.year <= 2099:
+                found.add(d)
+            i = low.find("pub", i + 3)
+    return found.pop() if len(found) == 1 else None
+
+
+def _copyright_years(lines: list[tuple[int, str]]) -> frozenset[int]:
+    """The years of the page's copyright notices ("© 2008 CanWest", "Copyright 2006-2008 Yahoo")."""
+    return frozenset(int(m.group(1)) for _, ln in lines for m in _COPYRIGHT_YEAR_RE.finditer(ln))
+
+
+def _weekday_date(text: str, years: frozenset[int], lead_chars: int | None = None) -> date | None:
+    """A yearless date line's date: the weekday tells the year among each copyright year and the
+    one before it (a story from late December under the new year's notice), when exactly one fits;
+    with `lead_chars` (a long line) only a date starting within its first `lead_chars` characters."""
+    m = _WEEKDAY_NO_YEAR_RE.search(text)
+    if not m or (lead_chars is not None and m.start() > lead_chars):
+        return None
+    before = text[: m.start()].rstrip()
+    if before and before[-1] not in "|-–—•·:,([" and not re.search(rf"(?:{_PUBLISHING_WORDS})\W*(?:on)?$", before, re.I):
+        return None  # a line's start, after a separator or "Published:", not a sentence's "on Friday, Dec 28"
+    month, day = _MONTH_NAMES[(m.group(2) or m.group(5)).lower()], int(m.group(3) or m.group(4))
+    want = _WEEKDAY_NUM[m.group(1).lower()]
+    fits = set()
+    for y in years | {y - 1 for y in years}:
+        try:
+            d = date(y, month, day)
+        except ValueError:
+            continue
+        if d.weekday() == want:
+            fits.add(d)
+    return fits.pop() if len(fits) == 1 else None
 
 
 def _compact_date(text: str) -> date | None:
@@ -900,7 +979,9 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
         elif outlet_author and (v := _byline(lines, start)) and not _outlet_like(v):
             merged["author"] = v  # <meta name=author content="ABC News"> under a visible "By JESSICA MINTZ"
         if published is None:
-            published = _page_date(lines, start, hinted) or _parse_date(merged.get("meta_date")) or _parse_date(merged.get("modified"))
+            published = (
+                _page_date(lines, start, hinted) or _script_date(tree) or _parse_date(merged.get("meta_date")) or _parse_date(merged.get("modified"))
+            )
     site = merged.get("site_name")
     if site and _COMPANY_SUFFIX_RE.search(site):  # "Internet Broadcasting Systems, Inc.": the publisher's company
         site = _title_site(merged.get("title")) or site

@@ -420,3 +420,61 @@ def test_a_personal_sites_owner_is_its_author_but_a_sites_own_name_is_not():
     assert _md(head).author == "Haki Benita"
     other = head.replace("hakibenita.com", "blog.example.com")
     assert _md(other).author is None  # the site's own name, on a site that does not spell it
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("<span class='pubTime'>2016年10月14日07:17</span>", date(2016, 10, 14)),  # Chinese, Japanese
+        ("<div>입력 2019년 3월 5일 오전 9:12</div>", date(2019, 3, 5)),  # Korean
+    ],
+)
+def test_cjk_year_month_day_dates(line, expected):
+    body = f"<h1>Council approves new budget after long debate</h1>{line}" + PROSE
+    assert _page(body).published == expected
+
+
+FOOTER = "<div>Copyright © 2008 Springfield Herald. All rights reserved.</div>"
+
+
+@pytest.mark.parametrize(
+    ("line", "footer", "expected"),
+    [
+        # the weekday tells the year around the copyright's: Friday 28 December was in 2007
+        ("<div>Fri Dec 28, 6:09 PM ET</div>", FOOTER, date(2007, 12, 28)),
+        ("<div>Sat 19 Jan, 10:45 AM</div>", FOOTER, date(2008, 1, 19)),
+        ("<div>Springfield Herald | Published: Tuesday, January 08</div>", FOOTER, date(2008, 1, 8)),
+        # no copyright year: no year to fit; a weekday that fits neither 2007 nor 2008: no date
+        ("<div>Fri Dec 28, 6:09 PM ET</div>", "", None),
+        ("<div>Thu Dec 28, 6:09 PM ET</div>", FOOTER, None),
+        # inside a sentence it is not a date line
+        ("<p>The vote is set for Friday, Dec 28 at the town hall, officials said on Monday.</p>", FOOTER, None),
+    ],
+)
+def test_weekday_dates_without_a_year_take_the_year_the_weekday_fits(line, footer, expected):
+    body = f"<h1>Council approves new budget after long debate</h1>{line}" + PROSE + footer
+    assert _page(body).published == expected
+
+
+def test_a_full_date_line_wins_over_a_yearless_one():
+    body = "<h1>Council approves new budget after long debate</h1><div>Fri Dec 28</div><div>Posted: January 2, 2008</div>" + PROSE + FOOTER
+    assert _page(body).published == date(2008, 1, 2)
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("var page = {pubtime: '2016年10月14日07:17', channel: 'tech'};", date(2016, 10, 14)),
+        ('window.meta = {"publishDate": "2017-03-09T10:00:00Z", "section": "world"};', date(2017, 3, 9)),
+        ("var pub_date = 'January 22, 2008';", date(2008, 1, 22)),
+        # a list of related stories gives several dates: none is the page's
+        ('var related = [{"pubDate": "2017-03-01"}, {"pubDate": "2017-02-11"}];', None),
+        # not a publication date's name; an ambiguous numeric value
+        ('var cfg = {"updateTime": "2017-03-09", "public": "2017-03-09"};', None),
+        ("var pubdate = '01/12/2008';", None),
+    ],
+)
+def test_publication_date_set_by_a_pages_script(script, expected):
+    body = "<h1>Council approves new budget after long debate</h1>" + PROSE
+    md = _md(f"<script>{script}</script><title>Council approves new budget after long debate</title>", body)
+    assert md.published == expected
