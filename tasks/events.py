@@ -18,7 +18,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 
 from tasks.dates import FUTURE_CUES, DateMention, _iso, find_dates
@@ -100,7 +100,8 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bdenounc(?:ed|es)\b",
         r"\bblam(?:ed|es)\b",
         r"\binvestigat(?:ed|ing|ions?|e)\b",
-        r"\b(?:probe|inquiry)\s+into\b",
+        r"\b(?:probe|inquiry|investigation)\s+(?:into|of)\b",
+        r"(?<!grand\s)\b(?:slam(?:s|med)?|flay(?:s|ed)?|lambast(?:s|ed)?|(?:lash|hit)(?:es|s|ed)?\s+out\s+at)\b(?!\s+dunk)",
         r"\b(?:sued|lawsuit)\b",
         r"\bcomplain(?:ed|s)\b",
     ),
@@ -145,11 +146,11 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bbeat(?:en|ing|s)?\s+up\b",
     ),
     "statement": (r"\bannounced\b", r"\bpress\s+release\b", r"\bstatement\b", r"\bdeclared\b"),
-    "accident": (r"\bcrash(?:ed|es)?\b", r"\bcollision\b|\bcollided\b", r"\bderail(?:ed|ment)\b", r"\bemergency\s+landing\b", r"\bcapsi[sz]ed\b", r"\boverturned\b", r"\baccident\b", r"\bfire\s+(?:broke\s+out|swept|gutted)\b|\bblaze\b", r"\bexplosion\b"),
+    "accident": (r"\bcrash(?:ed|es)?\b(?!\s+out\b)", r"\bcollision\b|\bcollided\b", r"\bderail(?:ed|ment)\b", r"\bemergency\s+landing\b", r"\bcapsi[sz]ed\b", r"\boverturned\b", r"\baccident\b", r"\bfire\s+(?:broke\s+out|swept|gutted)\b|\bblaze\b", r"\bexplosion\b"),
     "disaster": (r"\bearthquake\b|\bquake\b", r"\bflood(?:s|ing|ed)?\b", r"\bhurricane\b|\btyphoon\b|\bcyclone\b|\btornado(?:es)?\b", r"\bwildfires?\b|\bbushfires?\b", r"\blandslides?\b|\bmudslides?\b", r"\btsunami\b", r"\bdrought\b", r"\berupt(?:ed|ion)\b", r"\boutbreak\b", r"\bstorm\b"),
     "crime": (r"\brobb(?:ed|ery)\b", r"\bstole(?:n)?\b|\btheft\b", r"\bfraud\b", r"\bmurder(?:ed)?\b", r"\bburglar(?:y|ies)\b", r"\bembezzl(?:ed|ement)\b", r"\bsmuggl(?:ed|ing)\b", r"\bhack(?:ed)\b"),
     "arrest": (r"\barrest(?:ed|s)?\b", r"\bdetain(?:ed|s)\b", r"\btaken\s+into\s+custody\b", r"\bcharged\s+with\b"),
-    "trial": (r"\btrial\b", r"\bconvicted\b", r"\bsentenced\b", r"\bacquitted\b", r"\bpleaded\s+(?:not\s+)?guilty\b", r"\bfound\s+(?:not\s+)?guilty\b", r"\bindicted\b", r"\bcourt\s+(?:ruled|ordered|rejected)\b", r"\bjury\b"),
+    "trial": (r"\btrial\b", r"\bappear(?:ed|s|ing)?\s+(?:in|before)\s+(?:a\s+|the\s+)?(?:[\w-]+\s+)?court\b", r"\bconvicted\b", r"\bsentenced\b", r"\bacquitted\b", r"\bpleaded\s+(?:not\s+)?guilty\b", r"\bfound\s+(?:not\s+)?guilty\b", r"\bindicted\b", r"\bcourt\s+(?:ruled|ordered|rejected)\b", r"\bjury\b"),
     "election": (r"\belections?\b", r"\b(?:re-)?elected\b", r"\breferendum\b", r"\bvot(?:ed|ers|ing)\b", r"\bballot\b", r"\bprimary\b|\bprimaries\b", r"\bpolls?\s+(?:closed|opened)\b"),
     "appointment": (
         r"\btook\s+(?:up\s+)?(?:the\s+|his\s+|her\s+)?(?:post|office|helm|role|position)\b",
@@ -188,6 +189,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\blost\s+(?:to|\d)\b",
         r"\b\d{1,3}-\d{1,3}\s+(?:[\w-]+\s+){0,2}(?:win|victory|defeat|loss|draw)\b",
         r"\bbeaten\s+by\b|\btriumphed\b",
+        r"\b(?:crash(?:ed|es)?|knocked|bow(?:ed|s))\s+out\s+(?:of|in|to)\b",
         # "lead the Houston Rockets over the New York Knicks, 101-92": a team's name then the score
         r"\b(?:over|past|downed|topped|double\s+up)\s+(?:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*,?\s+\d{1,3}-\d{1,3}\b",
     ),
@@ -328,6 +330,8 @@ OTHER_SENSE: dict[tuple[str, str], re.Pattern[str]] = {
     ("protest", "rall"): re.compile(r"\b(?:stocks?|shares|index(?:es)?|indices|markets?|Dow|Nasdaq|S&P|prices?|dollar|euro|yen|bonds?|futures|investors)\b", re.I),
     ("assault", "figh"): re.compile(r"\bfighting\s+(?:games?|spirit|chance|fit|form|talk|words|irish)\b", re.I),
     ("assault", "atta"): re.compile(r"\b(?:heart|panic|asthma|anxiety|scoring|passing|running|rushing|offensive|balanced|counter)[\s-]+attacks?\b", re.I),
+    # "was killed Tuesday in a motorcycle accident": a death in an accident is no assault (the accident's own trigger stays)
+    ("assault", "kill"): re.compile(r"\bkill(?:ed|ing|s)\b[^.;]{0,50}\bin\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}(?:accident|crash|collision|derailment|avalanche|landslide|fire|blaze)\b", re.I),
     # sport writing: "shooting a 6-under 66", "the primary character", "over visiting Washington"
     ("assault", "shoo"): re.compile(r"\bshoot(?:ing|s)?\s+(?:a\s+)?(?:\d+-(?:under|over)|\d{2}\b|even\s+par)", re.I),
     ("election", "prim"): re.compile(r"\bprimary\s+(?:character|school|care|reason|source|goal|concern|target|residence|role|focus|colou?r|key|objective)s?\b", re.I),
@@ -710,6 +714,11 @@ def extract_mentions(
         if any(d is not None or (lede and t[0] != "statement") for t, d in zip(triggers, tdates, strict=True)):
             todo.append((i, lede, triggers, regions, tdates))
     candidates = {i for i, *_rest in todo}
+    dateline = _dateline(text, sentences)
+
+    def in_dateline(i: int, a: Actor) -> bool:
+        return dateline is not None and a.start >= 0 and dateline[2] <= sentences[i][0] + a.start < dateline[3]
+
     out: list[Mention] = []
     for i, lede, triggers, regions, tdates in todo:
         s_start, s_end = sentences[i]
@@ -740,10 +749,14 @@ def extract_mentions(
             conf = round(dconf * (0.9 if named else 0.6) * (1.0 if mode in ("actual", "planned") else 0.9), 3)
             if etype == "statement" and not any(a.kind in ("person", "organisation") for a in ev_actors):
                 continue  # "a statement" with nobody making it is not an event
-            source, target = _source_target(etype, ev_actors, tstart, tend, sentence)
+            source, target = _source_target(etype, [a for a in ev_actors if not in_dateline(i, a)], tstart, tend, sentence, headline=i == 0)
             if not _has_evidence(etype, tcode, source, target):
                 continue
             location, loc_country = _location(sentence, tstart, ev_actors, gaz)
+            if location is None and dateline is not None and i < LEDE_SENTENCES + 1 and etype in OCCURRENCE_TYPES:
+                # "BAGHDAD (Reuters) - A suicide bomber ...": a physical occurrence of the lead happened where it was
+                # reported from; an interaction (a call, an accusation) may not have (the seeds' PARIS video call)
+                location, loc_country = dateline[0], dateline[1]
             out.append(
                 Mention(
                     doc_id=doc_id,
@@ -769,7 +782,33 @@ def extract_mentions(
                 )
             )
     lede_end = sentences[min(LEDE_SENTENCES, len(sentences)) - 1][1] if sentences else 0
-    return _flag_main(_redate_lede(out, reference_date), lede_end)
+    lead_end = sentences[min(2, len(sentences)) - 1][1] if sentences else 0  # the headline and first sentence
+    return _flag_main(_redate_lede(out, reference_date), lede_end, reference_date if reference_is_publication else None, lead_end)
+
+
+# A dateline at the start of a line of the lead: "BAGHDAD (Reuters) -", "CHENNAI, India (AFP) ?", "OTTAWA --",
+# "Naciriya, 2 Jan. (AKI) -", "Boston (eCanadaNow) -": the place the report was filed from.
+DATELINE_RE = re.compile(
+    r"(?:^|\n)[ \t]*(?P<place>[A-Z][A-Za-z'’.-]+(?:[ \t]+[A-Z][A-Za-z'’.-]+){0,2})(?:,[ \t]+(?P<region>[A-Z][A-Za-z.]+(?:[ \t]+[A-Z][A-Za-z.]+)?))?"
+    r"(?:,?[ \t]+\d{1,2}[ \t]+[A-Z][a-z]{2,8}\.?)?[ \t]*(?:\([^()\n]{1,40}\)[ \t]*)?(?:--|[-–—_:?])(?=\s|$)"
+)
+
+
+def _dateline(text: str, sentences: Sequence[tuple[int, int]]) -> tuple[str, str | None, int, int] | None:
+    """(place, ISO alpha-3 country, start, end) of the dateline opening the article's first lines
+    (after the headline), when its place is a known city or country; else None."""
+    if len(sentences) < 2:
+        return None
+    gaz = load_gazetteer()
+    d = load_dictionary()
+    for m in DATELINE_RE.finditer(text, sentences[1][0] - 1 if sentences[1][0] else 0, min(len(text), sentences[min(2, len(sentences) - 1)][1])):
+        place = m.group("place")
+        name = place.title() if place.isupper() else place
+        country = d.code_of(name) or _city_country(name) or (d.code_of(m.group("region")) if m.group("region") else None)
+        if country is None and name not in gaz.cities:
+            continue
+        return name, country, m.start("place"), m.end()
+    return None
 
 
 def _redate_lede(ms: list[Mention], reference: date, days_back: int = 7) -> list[Mention]:
@@ -849,23 +888,54 @@ def _has_evidence(etype: str, code: str, source: Actor | None, target: Actor | N
     return etype in OCCURRENCE_TYPES and len(code) <= 2
 
 
-def _main_score(m: Mention, lede_end: int) -> float:
+BACKGROUND_DAYS = 31  # a happening dated more than a month before its article's publication is its background
+
+
+def _period_end(value: str) -> date | None:
+    """Last day of an ISO date value's period ("2007" -> 2007-12-31, "2007-11" -> 2007-11-30); None
+    for values of other shapes (weeks, quarters, decades)."""
+    parts = value.split("-")
+    try:
+        y = int(parts[0]) if len(parts[0]) == 4 else None
+        if y is None:
+            return None
+        if len(parts) == 1:
+            return date(y, 12, 31)
+        mo = int(parts[1])
+        if len(parts) == 2:
+            return date(y + (mo == 12), mo % 12 + 1, 1) - timedelta(days=1)
+        return date(y, mo, int(parts[2]))
+    except ValueError:
+        return None
+
+
+def _main_score(m: Mention, lede_end: int, published: date | None = None, lead_end: int = 0) -> float:
     """Evidence that a mention is the article's main event: in the headline or lead, a hand-written
     trigger (else a pattern-confirmed CAMEO verb), source and target named, a date of its own,
-    told as having happened or planned; a statement (someone announcing) the least."""
-    score = 2.0 * (m.char_start < lede_end)
+    told as having happened or planned; a statement (someone announcing) the least; the headline
+    and first sentence (before `lead_end`) most of the lede. With the
+    publication date known, a happening dated more than a month before it is background (a
+    preview's last meeting, an obituary's career) and a "planned" one dated before it is not the news."""
+    score = 2.0 * (m.char_start < lede_end) + 0.5 * (m.char_start < lead_end)
     score += 1.5 if m.by_pattern else 0.5
     score += 1.0 * (m.source is not None and m.source.kind != "location") + 0.5 * (m.target is not None and m.target.kind != "location")
     score += 0.5 * (m.date_text != "") + 0.5 * (m.mode in ("actual", "planned"))
+    if published is not None:
+        end = _period_end(m.date_value)
+        if end is not None and (published - end).days > BACKGROUND_DAYS:
+            score -= 3.0  # as much as the lede's place: what is new is the news
+        elif end is not None and m.mode == "planned" and end < published:
+            score -= 1.0
     return score - 3.0 * (m.event_type == "statement") - 3.0 * (m.confidence < 0.5)
 
 
-def _flag_main(ms: list[Mention], lede_end: int = 400) -> list[Mention]:
+def _flag_main(ms: list[Mention], lede_end: int = 400, published: date | None = None, lead_end: int = 0) -> list[Mention]:
     """The document's main event: the mention with the most evidence (`_main_score`), the first at
-    equal evidence (`lede_end`: where the headline and lead sentences end)."""
+    equal evidence (`lede_end`: where the headline and lead sentences end; `published`: the
+    document's publication date, when known)."""
     if not ms:
         return ms
-    best = max(range(len(ms)), key=lambda i: (_main_score(ms[i], lede_end), -i))
+    best = max(range(len(ms)), key=lambda i: (_main_score(ms[i], lede_end, published, lead_end), -i))
     return [replace(m, is_main=True) if i == best else m for i, m in enumerate(ms)]
 
 
@@ -897,26 +967,56 @@ PASSIVE_RE = re.compile(r"\b(?:was|were|been|being|is|are|be|got|gets|get)\s+(?:
 DATELINE_END_RE = re.compile(r"\)\s*(?:[-–—_?]|$)")
 BY_AGENT_RE = re.compile(r"^\W*(?:[\w'’-]+\s+){0,6}?by\s+(?:the\s+)?$", re.I)
 # Types whose passive ("Anne Darwin was arrested", "two men were killed by gunmen") names the target first.
-PASSIVE_TYPES = frozenset(t for t, (plover, _c) in EVENT_ONTOLOGY.items() if plover) | {"arrest", "trial", "crime"}
+PASSIVE_TYPES = frozenset(t for t, (plover, _c) in EVENT_ONTOLOGY.items() if plover) | {"arrest", "trial", "crime", "sport_result"}
+# A headline's participle with no auxiliary is a passive: "Driver Arrested After Truck Flips", "Three Killed in Raid".
+HEADLINE_PASSIVE_RE = re.compile(r"^[A-Z][\w'’.-]*(?:ed|en|wn)$")
+# A nominal trigger with its patient after "of": "condemned the killing of Benazir Bhutto", "the arrest of two men".
+NOMINAL_OF_RE = re.compile(r"^\s+of\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}$", re.I)
+# A person named by kinship or counsel to an actor is not that actor.
+KIN_AFTER_RE = re.compile(r"['’]s?\s+(?:(?:older|younger|elder|former|estranged|late|ex-)\s*)?(?:husband|wife|son|daughter|brother|sister|father|mother|boyfriend|girlfriend|fianc[ée]e?|partner|lawyer|attorney|nephew|niece|cousin|widow|uncle|aunt)\b", re.I)
+# Sport results told from the loser's side: "Hewitt lost to Guccione", "were beaten by".
+LOSER_TRIGGER_RE = re.compile(r"^(?:lost|beaten)\b", re.I)
+# Occurrence types whose actors are people and organisations: a place is where they happened, not who did it.
+PLACE_NO_ACTOR_TYPES = frozenset({"accident", "disaster", "crime", "arrest", "trial", "launch", "product_release", "business_deal", "business_results", "appointment", "resignation"})
 
 
 def _source_target(
-    etype: str, actors: Sequence[Actor], tstart: int, tend: int, sentence: str | None = None
+    etype: str, actors: Sequence[Actor], tstart: int, tend: int, sentence: str | None = None, headline: bool = False
 ) -> tuple[Actor | None, Actor | None]:
     """Source: the nearest actor before the trigger (one carried over from an earlier sentence when
-    none is named before it); target: the nearest actor after it. Places are a last resort. In the
-    passive voice (`sentence` given: "was arrested", "were killed") the actor before the trigger is
-    the target and the source is the agent after "by", if any."""
-    cands = [a for a in actors if a.kind != "location"] or list(actors)
+    none is named before it); target: the nearest actor after it. Places are a last resort (never
+    for occurrences such as arrests and accidents; teams named by their city are a sport result's
+    actors). In the passive voice (`sentence` given: "was arrested", "were killed", a `headline`'s
+    bare participle) the actor before the trigger is the target and the source is the agent after
+    "by", if any; so is a nominal trigger's patient after "of" ("the killing of X"). A result told
+    by its loser ("lost to") has the winner as source."""
+    if etype == "sport_result":
+        cands = list(actors)
+    elif etype in PLACE_NO_ACTOR_TYPES:
+        cands = [a for a in actors if a.kind != "location"]
+    else:
+        cands = [a for a in actors if a.kind != "location"] or list(actors)
     if sentence is not None:  # the agency of a dateline, "CALGARY, Alberta (AP) -", is no actor of the event
         cands = [a for a in cands if not (a.start > 0 and sentence[a.start - 1] == "(" and DATELINE_END_RE.match(sentence, a.end))]
     before = [a for a in cands if 0 <= a.end <= tstart]
+    if sentence is not None:  # "Amy Winehouse's husband appeared in court": the husband, not Amy Winehouse
+        before = [a for a in before if not KIN_AFTER_RE.match(sentence, a.end)]
     after = [a for a in cands if a.start >= tend]
     carried = [a for a in cands if a.start < 0]
-    passive = sentence is not None and etype in PASSIVE_TYPES and sentence[tstart:tend].split()[0].lower().endswith(("ed", "en", "wn", "t", "d"))
-    if passive and PASSIVE_RE.search(sentence[max(0, tstart - 30) : tstart]):  # "were killed", not "are demanding"
-        agents = [a for a in after if a.start - tend <= 60 and BY_AGENT_RE.search(sentence[tend : a.start])]
-        return (agents[0] if agents else None), (max(before, key=lambda a: a.end) if before else None)
+    if sentence is not None and etype in PASSIVE_TYPES:
+        word = sentence[tstart:tend].split()[0]
+        participle = word.lower().endswith(("ed", "en", "wn", "t", "d"))
+        passive = participle and bool(PASSIVE_RE.search(sentence[max(0, tstart - 30) : tstart]))  # "were killed", not "are demanding"
+        passive = passive or (headline and bool(HEADLINE_PASSIVE_RE.match(word)) and not after)
+        if passive:
+            by = sentence[tstart:tend].lower().endswith(" by")  # the trigger holds the "by": "beaten by"
+            agents = [a for a in after if a.start - tend <= 60 and (by or BY_AGENT_RE.search(sentence[tend : a.start]))]
+            return (agents[0] if agents else None), (max(before, key=lambda a: a.end) if before else None)
+        if etype not in RECIPROCAL_TYPES and _noun_position(sentence, tstart):
+            patient = next((a for a in after if a.start - tend <= 40 and NOMINAL_OF_RE.match(sentence[tend : a.start])), None)
+            if patient is not None:
+                agents = [a for a in after if a.start > patient.end and a.start - patient.end <= 40 and BY_AGENT_RE.search(sentence[patient.end : a.start])]
+                return (agents[0] if agents else None), patient
     source = max(before, key=lambda a: (a.kind != "country" or len(before) == 1, a.end)) if before else (carried[0] if carried else None)
     target = min(after, key=lambda a: a.start) if after else None
     if source is None and target is not None and etype in ("accident", "disaster", "sport_result", "election", "launch", "mission_milestone"):
@@ -928,6 +1028,8 @@ def _source_target(
         others = [a for a in before + carried if (a.name, a.kind) != (source.name, source.kind) and a.kind in ("organisation", "person", "country", "group")]
         if others:
             target = max(others, key=lambda a: (a.kind == source.kind, a.end))
+    if etype == "sport_result" and sentence is not None and target is not None and LOSER_TRIGGER_RE.match(sentence[tstart:tend]):
+        source, target = target, source
     return source, target
 
 

@@ -314,3 +314,62 @@ def test_dateline_agency_is_no_actor_and_emergency_landing_is_an_accident():
     [m] = extract_mentions("d", text, date(2008, 1, 12), True)
     assert m.event_type == "accident" and m.date_value == "2008-01-10"
     assert all(a is None or a.name != "Associated Press" and a.name != "AP" for a in (m.source, m.target))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # teams named by their city are a sport result's actors; the winner is the source
+        ("The Portland Trail Blazers won on Sunday with a crushing 97-72 win over the Philadelphia 76ers.", ("sport_result", "Portland", "Philadelphia")),
+        # told by the loser: the winner is still the source
+        ("Lleyton Hewitt lost to Chris Guccione in Sydney on Tuesday.", ("sport_result", "Chris Guccione", "Lleyton Hewitt")),
+        # a nominal trigger's patient after "of" is the target, and the speaker is not the killer
+        ("Crowds in Karachi mourned after the killing of Benazir Bhutto by gunmen on Thursday.", ("assault", "gunmen", "Benazir Bhutto")),
+        # a kin word: "X's husband" is not X
+        ("Amy Winehouse's husband appeared in court on Friday.", ("trial", None, None)),
+    ],
+)
+def test_actor_roles_of_sport_results_nominal_triggers_and_kin(text, expected):
+    ms = extract_mentions("d", text, date(2008, 1, 20), True)
+    main = [m for m in ms if m.is_main]
+    assert len(main) == 1, [(m.event_type, m.trigger) for m in ms]
+    m = main[0]
+    assert (m.event_type, m.source and m.source.name, m.target and m.target.name) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "etype"),
+    [
+        ("Marcos Baghdatis crashed out of the Chennai Open on Tuesday.", "sport_result"),  # not a crash
+        ("His brother was killed Tuesday in a motorcycle accident.", "accident"),  # a death in an accident is no assault
+        ("FCC Opens Net Neutrality Probe of Comcast", "accuse"),
+        ("Kiwi players flay Aussie double standards", "accuse"),
+    ],
+)
+def test_news_occurrence_triggers(sentence, etype):
+    from tasks.events import typed_triggers
+
+    assert [t[0] for t in typed_triggers(sentence)] == [etype]
+
+
+def test_headline_participle_is_passive_and_dateline_place_is_the_location():
+    text = "Driver Arrested After Truck Flips Over\nBAGHDAD (Reuters) - Police arrested Ali Hassan on Tuesday."
+    ms = extract_mentions("d", text, date(2008, 1, 17), True)
+    head = next(m for m in ms if m.char_start == 0)
+    assert head.event_type == "arrest" and head.source is None
+    body = next(m for m in ms if m.char_start > 0)
+    assert (body.location, body.location_country) == ("Baghdad", "IRQ")
+    assert body.source is None or body.source.name != "Baghdad"
+
+
+def test_a_background_happening_is_not_the_main_event():
+    # the lead's undated-but-published happening, not the body's happening of two months before
+    text = (
+        "Gang back in the dock\n"
+        "It is not the first time for the three brothers from Leeds.\n"
+        "John Smith was convicted of fraud by a Leeds court in October.\n"
+        "Police arrested John Smith and his brothers on Sunday."
+    )
+    ms = extract_mentions("d", text, date(2008, 1, 14), True)
+    main = [(m.event_type, m.date_value) for m in ms if m.is_main]
+    assert main == [("arrest", "2008-01-13")], [(m.event_type, m.date_value, m.is_main) for m in ms]
