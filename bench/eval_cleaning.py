@@ -21,7 +21,11 @@ F1 is the harmonic mean of those means. Comment leak = share of the gold comment
 Comments P/R are the same P/R on the comment text, over pages with gold comments; `comments_R_once`
 ("R once") counts each distinct gold comment 4-gram once (google-news's comment gold repeats most lines
 two to four times, nested annotations: a thread written once cannot reach R 1 there; this column says
-how much of the distinct comment text was found; it is not the issue's metric). Pages decode as UTF-8,
+how much of the distinct comment text was found; it is not the issue's metric). `comments_thread_*`: the
+same comment figures over the pages whose gold comments hold a reader thread, told by a posting time (a
+clock time, a numeric date, a year or "N days ago" on some line: reader comments carry one, a comment
+section's chrome alone — a counter, "Have your say", the form's labels — does not; google-news's gold
+labels that chrome as comments on about a third of its pages). Pages decode as UTF-8,
 else cp1252, else latin-1. A page whose extractor raises scores zero and is counted in `errors`.
 
 Speed: CPU time of this process (`time.process_time`, less sensitive than wall time to other jobs on a
@@ -29,7 +33,7 @@ shared machine), each page timed for trafilatura and for ours back to back. `pag
 ours / trafilatura on the same pages in the same run (> 1: ours is faster).
 
 Metrics written to --json, flat: `<set>/<system>/<metric>` with metric in P, R, F1, leak, comments_P,
-comments_R, comments_R_once, pages, errors, empty, pages_per_s, pages_per_s_ratio. Systems: `trafilatura`,
+comments_R, comments_R_once, comments_thread_P/R/R_once, thread_pages, pages, errors, empty, pages_per_s, pages_per_s_ratio. Systems: `trafilatura`,
 `html_to_text`, `trafilatura_comments`, `clean_html_page` (article figures over the pages with gold
 comments only), `clean_dump_text`.
 """
@@ -51,6 +55,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TOKEN = re.compile(r"\w+")
+# A posting time in a gold comment line: what tells a reader thread from a comment section's chrome.
+THREAD_TIME_RE = re.compile(
+    r"\d{1,2}:\d{2}|\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(?:19|20)\d{2}\b|\b\d+ (?:minutes?|hours?|days?|weeks?|months?) ago\b"
+)
 KINDS = ("html", "comments", "dumps")
 
 
@@ -107,6 +115,7 @@ class Score:
     cP: list[float] = field(default_factory=list)
     cR: list[float] = field(default_factory=list)
     cR1: list[float] = field(default_factory=list)
+    thread: list[bool] = field(default_factory=list)  # per page of cP: its gold holds a reader thread
     secs: float = 0.0
     errors: int = 0
     empty: int = 0
@@ -131,6 +140,7 @@ class Score:
                 self.cR.append(cr)
                 distinct = gold["_com"].keys()
                 self.cR1.append(len(distinct & got_com.keys()) / len(distinct) if distinct else 1.0)
+                self.thread.append(gold["_thread"])
 
     def metrics(self) -> dict[str, float]:
         n = len(self.P)
@@ -142,6 +152,11 @@ class Score:
             out["comments_P"] = mean(self.cP)
             out["comments_R"] = mean(self.cR)
             out["comments_R_once"] = mean(self.cR1)
+            keep = self.thread
+            if any(keep):
+                out["thread_pages"] = sum(keep)
+                for name, xs in (("P", self.cP), ("R", self.cR), ("R_once", self.cR1)):
+                    out[f"comments_thread_{name}"] = mean([x for x, k in zip(xs, keep, strict=True) if k])
         if self.secs > 0:
             out["pages_per_s"] = n / self.secs
         return out
@@ -203,6 +218,7 @@ def load_gold(path: Path, limit: int) -> list[dict]:
         if g.get("comments"):
             g["_com"] = shingles(g["comments"])
             g["_only"] = g["_com"] - g["_art"]
+            g["_thread"] = THREAD_TIME_RE.search(g["comments"]) is not None
     return gold
 
 
@@ -283,6 +299,16 @@ def table(metrics: dict[str, float]) -> str:
             f"{fmt(g('comments_P')):>6} {fmt(g('comments_R')):>6} {fmt(g('comments_R_once')):>6} {fmt(g('leak')):>6} {fmt(g('pages_per_s'), '.1f'):>8} "
             f"{fmt(g('pages_per_s_ratio'), '.2f'):>6} {int(g('errors') or 0):>4}"
         )
+    threads = [row for row in rows if f"{row[0]}/{row[1]}/thread_pages" in metrics]
+    if threads:
+        lines += ["", "comments on the pages whose gold holds a reader thread (a posting time on some line):"]
+        for set_name, system in threads:
+            k = f"{set_name}/{system}/"
+            lines.append(
+                f"{set_name:<15} {system:<21} {int(metrics[k + 'thread_pages']):>5} of {int(metrics[k + 'pages']):>4}  "
+                f"com P {fmt(metrics.get(k + 'comments_thread_P'))}  com R {fmt(metrics.get(k + 'comments_thread_R'))}  "
+                f"R once {fmt(metrics.get(k + 'comments_thread_R_once'))}"
+            )
     return "\n".join(lines)
 
 

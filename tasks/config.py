@@ -33,6 +33,9 @@ class CleanConfig:
     html_focus: str = "precision"  # trafilatura's focus: "precision", "balanced" or "recall"
     html_fast: bool = False  # True: trafilatura's main pass only, its fallbacks only when it finds little
     html_fallback_min_chars: int = 300  # ... (with html_fast) the fallbacks run when the main pass finds less
+    # Skip trafilatura's readability comparison on pages where it provably cannot change the result (the
+    # main pass holds over half the page's text: html_page.sure_main_text); same output, ~13% less time.
+    html_skip_sure_fallbacks: bool = True
     html_include_tables: bool = True  # text inside <table> may be article text
     html_comment_regions: bool = True  # cut comment containers out of the page (their text: the comments)
     html_block_rules: tuple[str, ...] = ("chrome",)  # of html_page.HTML_BLOCK_RULES; the others cost F1 (bench/RESULTS.md)

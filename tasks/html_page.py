@@ -17,6 +17,7 @@ Every removed block stays a labelled block (for `segments`).
 
 from __future__ import annotations
 
+import contextvars
 import re
 from dataclasses import dataclass
 
@@ -287,7 +288,73 @@ NEVER_TEXT = ("script", "style", "noscript", "svg", "template", "iframe", "objec
 FORM_WIDGETS = ("button", "select", "input", "textarea")  # never text either; they mark comment forms first
 
 
+# --- skipping trafilatura's fallback where it cannot change the result ------------------------
+
+# trafilatura 2.3.1 (`external.compare_extraction`, precision focus) replaces its main pass's text by
+# readability's only when readability's text is more than twice as long, or when the main pass is empty
+# or has no paragraph text or more tables than paragraphs; and runs jusText only when the main pass is
+# shorter than `min_extracted_size` or holds "unclean" elements. Readability selects from the page's
+# text, so its text is never longer than the whole page's: where the main pass's text is more than half
+# the page's, with paragraphs, no tables dominating, nothing unclean and enough length, the comparison
+# returns the main pass unchanged, and running readability (a copy of the tree, a prune, a summary:
+# about a third of trafilatura's time on dragnet-dev) is skipped. The output is the same by
+# construction; `tests/test_html_page.py` checks it on the fixtures.
+_SURE_TRAFILATURA = "2.3.1"  # the version whose compare_extraction the reasoning above reads
+_SURE_MARGIN_CHARS = 16  # whitespace readability's serialisation may add between the blocks it joins
+_skip_active = contextvars.ContextVar("newslake_skip_sure_fallbacks", default=False)
+_compare_installed = False
+
+
+def sure_main_text(raw_tree, body, text: str, options) -> bool:
+    """Whether trafilatura's `compare_extraction` would return the main pass (`body`, `text`) as it is."""
+    from trafilatura.external import SANITIZED_XPATH
+
+    n = len(text)
+    if options.focus != "precision" or n < options.min_extracted_size or body.xpath(SANITIZED_XPATH):
+        return False
+    page_chars = len(" ".join(raw_tree.text_content().split()))
+    if 2 * n < page_chars + _SURE_MARGIN_CHARS:
+        return False  # readability might find more than twice as much
+    if page_chars <= 2 * options.min_extracted_size:
+        return True
+    return bool(body.xpath(".//p//text()")) and len(body.findall(".//table")) <= len(body.findall(".//p"))
+
+
+def _install_sure_skip() -> None:
+    """Wrap trafilatura's compare_extraction once; the wrapper skips only inside `_trafilatura_text`
+    (others in the process, e.g. the benches' trafilatura baseline, get the unchanged function), and
+    only on the trafilatura version it was reasoned on."""
+    global _compare_installed
+    if _compare_installed:
+        return
+    _compare_installed = True
+    import trafilatura
+    import trafilatura.core as core
+
+    if trafilatura.__version__ != _SURE_TRAFILATURA:
+        return
+    original = core.compare_extraction
+
+    def compare_extraction(cleaned_tree, raw_tree, body, text, options):
+        if _skip_active.get() and sure_main_text(raw_tree, body, text, options):
+            return body, text
+        return original(cleaned_tree, raw_tree, body, text, options)
+
+    core.compare_extraction = compare_extraction
+
+
 def _trafilatura_text(tree, cfg: CleanConfig, fast: bool) -> str:
+    if cfg.html_skip_sure_fallbacks and not fast:
+        _install_sure_skip()
+        token = _skip_active.set(True)
+        try:
+            return _bare_text(tree, cfg, fast)
+        finally:
+            _skip_active.reset(token)
+    return _bare_text(tree, cfg, fast)
+
+
+def _bare_text(tree, cfg: CleanConfig, fast: bool) -> str:
     import trafilatura
 
     doc = trafilatura.bare_extraction(

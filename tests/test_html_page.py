@@ -221,3 +221,40 @@ def test_chrome_inside_the_body_only_where_it_interrupts_running_text():
     labels = {b.text: b.label for b in blocks}
     assert labels["Advertisement"] == "boilerplate" and labels["Share this"] == "boilerplate"
     assert labels["Next"] == "content" and labels["Try it now"] == "content"
+
+
+def _menu_and_article(paragraphs: int, menu_items: int) -> str:
+    body = "".join(
+        f"<p>Paragraph {i} of the report says the council met on Tuesday and agreed the budget after a long debate.</p>"
+        for i in range(paragraphs)
+    )
+    menu = "".join(f"<li><a href='/s{i}'>Section {i} of the site with its own long menu label</a></li>" for i in range(menu_items))
+    return f"<html><body><ul class='menu'>{menu}</ul><article><h1>Budget agreed</h1>{body}</article></body></html>"
+
+
+@pytest.mark.parametrize(
+    "html,readability_runs",
+    [
+        (_menu_and_article(12, 2), False),  # the article is most of the page: readability cannot be twice as long
+        (_menu_and_article(3, 40), True),  # a short article in a long page: the comparison runs
+    ],
+)
+def test_fallback_skipped_only_where_it_cannot_change_the_text(monkeypatch, html, readability_runs):
+    import trafilatura.external
+
+    calls = []
+    real = trafilatura.external.try_readability
+    monkeypatch.setattr(trafilatura.external, "try_readability", lambda tree: calls.append(1) or real(tree))
+    skipped = html_to_text(html)
+    assert bool(calls) is readability_runs
+    assert skipped == html_to_text_with(html, html_skip_sure_fallbacks=False)
+
+
+@pytest.mark.parametrize("name", ["blogger_page.html", "disqus_page.html", "deep_nesting.html", "truncated.html"])
+def test_skipping_the_fallback_leaves_every_fixture_unchanged(name):
+    html = _page(name)
+    assert clean_html_page(html) == clean_html_page(html, dataclasses.replace(CFG, html_skip_sure_fallbacks=False))
+
+
+def html_to_text_with(html: str, **changes) -> str:
+    return clean_html_page(html, dataclasses.replace(CFG, **changes))["article"]
