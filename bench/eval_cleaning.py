@@ -94,6 +94,12 @@ def decode(raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
+def has_reader_thread(comments: str) -> bool:
+    """Whether a gold comment text holds a reader thread (a posting time on some line), not only the
+    comment section's chrome."""
+    return THREAD_TIME_RE.search(comments) is not None
+
+
 def f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
@@ -140,7 +146,7 @@ class Score:
                 self.cR.append(cr)
                 distinct = gold["_com"].keys()
                 self.cR1.append(len(distinct & got_com.keys()) / len(distinct) if distinct else 1.0)
-                self.thread.append(gold["_thread"])
+                self.thread.append(has_reader_thread(gold["comments"]))
 
     def metrics(self) -> dict[str, float]:
         n = len(self.P)
@@ -218,7 +224,6 @@ def load_gold(path: Path, limit: int) -> list[dict]:
         if g.get("comments"):
             g["_com"] = shingles(g["comments"])
             g["_only"] = g["_com"] - g["_art"]
-            g["_thread"] = THREAD_TIME_RE.search(g["comments"]) is not None
     return gold
 
 

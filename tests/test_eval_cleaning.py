@@ -89,3 +89,18 @@ def test_comment_recall_once_counts_each_distinct_gold_4gram_once():
     assert m["comments_R"] < 0.5 < once == m["comments_R_once"]
     s.add("q", gold, "the article", "nothing of it", 0.0)
     assert s.metrics()["comments_R_once"] == pytest.approx(once / 2)
+
+
+def test_thread_figures_only_over_pages_whose_gold_holds_a_posting_time():
+    """A gold comment text with a posting time is a reader thread; one with only the section's chrome
+    ("Have your say", a counter) is not, and the `comments_thread_*` figures leave it out."""
+    assert ev.has_reader_thread("Anna said...\n12 October 2012 19:40\nSame here.")
+    assert ev.has_reader_thread("posted 3 days ago by Bo")
+    assert not ev.has_reader_thread("Have your say\n53 Comments\nName Email")
+    s = ev.Score()
+    for pid, com, pred in (("t", "Bo, 10/01/2008 16:36\nthe ferries were late every week", "the ferries were late every week"), ("c", "Have your say on this story", "")):
+        gold = {"_art": ev.shingles("the article"), "_com": ev.shingles(com), "_only": ev.shingles(com), "comments": com}
+        s.add(pid, gold, "the article", pred, 0.0)
+    m = s.metrics()
+    assert m["thread_pages"] == 1 and m["comments_thread_P"] == 1.0 and m["comments_P"] == 0.5
+    assert m["comments_thread_R"] == pytest.approx(m["comments_R"] * 2)
