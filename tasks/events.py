@@ -263,13 +263,45 @@ def _anchors(rx: str) -> tuple[str, ...]:
     return (a,) if a else ()
 
 
+def _tail_anchors(rx: str) -> tuple[str, ...]:
+    """Anchors of what must follow a pattern's leading literal or group ("(?:was|were|be|is)\\s+(?:fired|dismissed)"
+    -> "fired", "dismissed"; () when unknown): a second substring test for patterns whose leading
+    anchors are in most sentences ("be", "is", "on", "to")."""
+    body = rx[2:] if rx.startswith("\\b") else rx
+    if body.startswith("(?:"):
+        depth, j = 0, 0
+        while j < len(body):
+            if body[j] == "\\":
+                j += 2
+                continue
+            depth += body[j] == "("
+            depth -= body[j] == ")"
+            if depth == 0:
+                break
+            j += 1
+        rest = body[j + 1 :]
+    else:
+        m = re.match(r"[A-Za-z]+", body)
+        rest = body[m.end() :] if m else "?"
+    if rest[:1] in ("?", "*", "{", "+", "|", ""):
+        return ()  # the lead is optional or repeated: no required tail known
+    rest = re.sub(r"^\\s[+*]", "", rest)
+    return _anchors(rest)
+
+
+def _compiled(rx: str) -> re.Pattern[str]:
+    # a pattern starting with a number ("4-2 win") fails fast where no digit stands
+    return re.compile("(?=\\d)" + rx if rx.startswith("\\b\\d") else rx, re.I)
+
+
 # Every pattern of every type with its anchors, in table order (the order decides at equal starts).
 # A per-sentence substring test skips the patterns that cannot match: one alternation over all of
 # them cost ~30 ms a sentence (re tries every alternative at every position), and the patterns
 # starting with a group of alternatives were two thirds of the matching time while they had no anchor.
 _ANCHORED: list[tuple[tuple[str, ...], str, re.Pattern[str]]] = [
-    (_anchors(alt), t, re.compile(alt, re.I)) for t, rxs in TRIGGER_PATTERNS.items() for rx in rxs for alt in _top_level_alternatives(rx)
+    (_anchors(alt), t, _compiled(alt)) for t, rxs in TRIGGER_PATTERNS.items() for rx in rxs for alt in _top_level_alternatives(rx)
 ]
+_TAILS: list[tuple[str, ...]] = [_tail_anchors(alt) for rxs in TRIGGER_PATTERNS.values() for rx in rxs for alt in _top_level_alternatives(rx)]
 
 
 def _anchor_index() -> tuple[dict[str, list[tuple[str, tuple[int, ...]]]], tuple[int, ...]]:
@@ -310,6 +342,9 @@ def _pattern_matches(sentence: str) -> list[tuple[str, re.Match[str]]]:
                 run.update(orders)
     found = []
     for order in sorted(run):
+        tails = _TAILS[order]
+        if tails and not any(a in low for a in tails):
+            continue
         _anchors_of, t, rx = _ANCHORED[order]
         found.extend((m.start(), order, t, m) for m in rx.finditer(sentence))
     found.sort(key=lambda f: (f[0], f[1]))
@@ -373,6 +408,27 @@ def load_cameo_verbs() -> CameoVerbs:
             patterns[int(r[1])].append((r[2], words(r[3]), words(r[4]), r[5]))
     frozen = {b: tuple(sorted(ps, key=lambda p: -(len(p[1]) + len(p[2])))) for b, ps in patterns.items()}
     return CameoVerbs(forms, frozen, max(len(f) for f in forms), frozenset(f[0] for f in forms))
+
+
+@functools.lru_cache(maxsize=None)  # one per verb block (~300)
+def _block_index(block: int) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
+    """The patterns of a verb block by the first word they want before the verb (those with words
+    before it) and by the first word after it (those with words after it only)."""
+    before: dict[str, list[int]] = defaultdict(list)
+    after: dict[str, list[int]] = defaultdict(list)
+    for k, (_code, pb, pa, _verb) in enumerate(load_cameo_verbs().patterns.get(block, ())):
+        for w in pb[0] if pb else pa[0] if pa else ():
+            (before if pb else after)[w].append(k)
+    return {w: tuple(ks) for w, ks in before.items()}, {w: tuple(ks) for w, ks in after.items()}
+
+
+def _block_candidates(block: int, bset: set[str], aset: set[str]) -> list[int]:
+    """Positions, in order, of the block's patterns whose first word before (after) the verb is in
+    the window: the only ones that can match (a block has up to ~180 patterns)."""
+    before, after = _block_index(block)
+    ks = {k for w in bset if w in before for k in before[w]}
+    ks.update(k for w in aset if w in after for k in after[w])
+    return sorted(ks)
 
 
 def _in_order(want: tuple[frozenset[str], ...], toks: Sequence[str]) -> bool:
@@ -445,7 +501,9 @@ def _cameo_verbs(sentence: str) -> tuple[tuple[str, int, int, str, str, int], ..
         before, after = toks[max(0, i - 6) : i], toks[i + n : i + n + 8]
         by_pattern = 0
         bset, aset = set(before), set(after)
-        for pcode, pb, pa, pverb in cv.patterns.get(block, ()):
+        patterns = cv.patterns.get(block, ())
+        for k in _block_candidates(block, bset, aset):
+            pcode, pb, pa, pverb = patterns[k]
             # a pattern's first word before (after) the verb must be there at all: a set test first
             if not (pb or pa) or pverb not in ("", verb):
                 continue
