@@ -410,7 +410,7 @@ def load_cameo_verbs() -> CameoVerbs:
     return CameoVerbs(forms, frozen, max(len(f) for f in forms), frozenset(f[0] for f in forms))
 
 
-@functools.lru_cache(maxsize=None)  # one per verb block (~300)
+@functools.cache  # one per verb block (~300)
 def _block_index(block: int) -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
     """The patterns of a verb block by the first word they want before the verb (those with words
     before it) and by the first word after it (those with words after it only)."""
