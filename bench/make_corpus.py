@@ -506,6 +506,7 @@ class RealPage:
     site: str
     url: str | None
     text: str
+    chrome: tuple[str, ...] = ()  # the site template's header and footer lines in `text` (exact chrome removal)
 
 
 def realistic_pages(data: Path, n_docs: int, seed: int = 1, split: str = "all", dup_share: float = 0.3, n_sites: int = 120, url_share: float = 0.5) -> Iterator[RealPage]:
@@ -530,7 +531,7 @@ def realistic_pages(data: Path, n_docs: int, seed: int = 1, split: str = "all", 
         if comments:
             lines += [f"{len(comments) // 2} Comments", *comments]
         url = f"https://www.{site.name}.example/news/{doc_id}" if with_url else None
-        return RealPage(doc_id, "", "", site.name, url, "\n\n".join(lines) + "\n")
+        return RealPage(doc_id, "", "", site.name, url, "\n\n".join(lines) + "\n", site.header + site.footer)
 
     while produced < n_docs:
         cluster_no += 1
@@ -568,7 +569,7 @@ def realistic_pages(data: Path, n_docs: int, seed: int = 1, split: str = "all", 
             pages_.append((kind, render(vsite, title, vbody, vcomments, r.random() < url_share, f"{cid}-{n_var}")))
             produced += 1
         for kind, p in pages_:
-            yield RealPage(p.doc_id, cid, kind, p.site, p.url, p.text)
+            yield RealPage(p.doc_id, cid, kind, p.site, p.url, p.text, p.chrome)
 
 
 def write_realistic(out: Path, data: Path, n_docs: int, seed: int, split: str = "all") -> Path:

@@ -268,9 +268,20 @@ def lsh_candidates(sigs: np.ndarray, bands: int, max_bucket_pairs: int = 64) -> 
     if not out:
         return np.empty((0, 2), dtype=np.int64)
     pairs = np.concatenate(out).astype(np.int64)
-    pairs.sort(axis=1)
-    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    codes = _unique_sorted(np.minimum(pairs[:, 0], pairs[:, 1]) * n + np.maximum(pairs[:, 0], pairs[:, 1]))
     return np.stack([codes // n, codes % n], axis=1)
+
+
+def _unique_sorted(codes: np.ndarray) -> np.ndarray:
+    """The distinct values of an int64 array, ascending: an in-place sort and a mask (what np.unique
+    returns; numpy 2's hash-table unique took ~5x as long on the ~4M candidate codes of 100k documents)."""
+    codes.sort()
+    if len(codes) < 2:
+        return codes
+    keep = np.empty(len(codes), dtype=bool)
+    keep[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=keep[1:])
+    return codes[keep]
 
 
 def shingle_counts(sigs: np.ndarray, n_words: np.ndarray, cfg: DedupConfig) -> np.ndarray:
@@ -538,8 +549,8 @@ def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
         cand = cand[signed[cand[:, 0]] & signed[cand[:, 1]] & ((cand[:, 0] >= n_old) | (cand[:, 1] >= n_old))]
         edges = grp[cand[verify_pairs(low, sizes, cand, cfg)]]
         edges = edges[edges[:, 0] != edges[:, 1]]
-        edges.sort(axis=1)
-        edges = np.unique(edges, axis=0) if len(edges) else edges
+        codes = _unique_sorted(np.minimum(edges[:, 0], edges[:, 1]) * n + np.maximum(edges[:, 0], edges[:, 1]))
+        edges = np.stack([codes // n, codes % n], axis=1)
         del cand
     uf = _Clusters(n)
     for a, b in edges.tolist():

@@ -325,3 +325,35 @@ def test_a_comment_thread_longer_than_the_article_is_found():
     by = {r.doc_id: r for r in rows}
     assert by["copy"].cluster_id == by["orig"].cluster_id and by["copy"].method == "near"
     assert by["x"].method == "unique"
+
+
+def test_lsh_candidates_are_the_pairs_sharing_a_band():
+    """Small buckets (<= 3 rows, where consecutive + first-row pairs are all pairs): exactly the
+    distinct pairs i < j that agree on every value of some band, by brute force."""
+    import itertools
+
+    import numpy as np
+
+    from tasks.dedup import lsh_candidates
+
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(0, 2**32, size=(60, 8), dtype=np.uint32)
+    for i in range(0, 60, 3):  # rows i, i+1 share band 0; rows i+1, i+2 share band 3
+        sigs[i + 1, 0:2] = sigs[i, 0:2]
+        sigs[i + 2, 6:8] = sigs[i + 1, 6:8]
+    sigs[59] = sigs[0]  # a third row in row 0's band-0 bucket, and a pair with it on every band
+    want = {(i, j) for i, j in itertools.combinations(range(60), 2) if any((sigs[i, b : b + 2] == sigs[j, b : b + 2]).all() for b in range(0, 8, 2))}
+    got = lsh_candidates(sigs, 4)
+    assert [tuple(p) for p in got.tolist()] == sorted(want)
+    assert (0, 59) in want and (1, 59) in want and len(want) == 41
+
+
+def test_unique_sorted_is_numpy_unique():
+    import numpy as np
+
+    from tasks.dedup import _unique_sorted
+
+    rng = np.random.default_rng(5)
+    for n in (0, 1, 2, 1000):
+        codes = rng.integers(0, 50, size=n, dtype=np.int64)
+        assert _unique_sorted(codes.copy()).tolist() == np.unique(codes).tolist()
