@@ -1151,40 +1151,62 @@ def _expanded(actors: Iterable[Actor], gaz: Gazetteer) -> set[str]:
     """What identifies an event's participants: names of persons, organisations, missions, countries
     and country-coded groups, persons' aliases (surnames), the countries of organisations ('Europe
     and China' overlaps 'ESA and CNSA'). Generic agents ("police", "passengers") and places are not
-    evidence: two arrests by police on one day are different events."""
+    evidence: two arrests by police on one day are different events. Nor are news media (the
+    agency of a dateline: "JAKARTA (AFP)"). Countries are marked (`_COUNTRY` prefix): one shared
+    country alone is weak evidence (`_compatible`)."""
     out = set()
     for a in actors:
-        if a.kind == "location" or (a.kind == "group" and not a.country):
+        if a.kind == "location" or (a.kind == "group" and not a.country) or a.sector == "media":
             continue
-        out.add(a.name)
+        out.add(_COUNTRY + (a.country or a.name) if a.kind == "country" else a.name)
         if a.kind == "person":
             out.update(x for x in a.aliases if len(x) > 3 and x != a.name.split()[0])
         if a.kind == "organisation" and a.name in gaz.country_of:
-            out.add(gaz.country_of[a.name])
+            home = gaz.country_of[a.name]
+            out.add(_COUNTRY + (load_dictionary().code_of(home) or home))
     return out
+
+
+_COUNTRY = "country:"
+
+
+def _identifying(na: set[str], nb: set[str], places: Iterable[str | None]) -> bool:
+    """Do the participants two reports share identify one happening? A shared person, organisation
+    or group does; countries only when two or more are shared ("Europe and China" / "ESA and CNSA"),
+    or when one country is all either side names and one side's place lies in it (a quake in Nepal /
+    in Kathmandu, NPL). On real news one shared country alone ("United States") joins a tennis match
+    to an ice-hockey rule change, and Apple's price cut in France to a French rail strike."""
+    shared = na & nb
+    if any(not x.startswith(_COUNTRY) for x in shared) or len(shared) >= 2:
+        return True
+    only_countries = all(x.startswith(_COUNTRY) for x in na | nb)
+    return bool(shared) and only_countries and any(p and _COUNTRY + p in shared for p in places)
 
 
 def _compatible(a: tuple, b: tuple) -> bool:
     """May two mentions (or a group and a stored event) report one happening? Items are (date value,
-    precision, dated by publication only, expanded names, location). Dates: the same day (one day
-    apart when one side only has its publication date), or a month holding the day. Participants:
-    shared names, else the same place; different places with no shared name are different events."""
-    (va, pa, ia, na, la), (vb, pb, ib, nb, lb) = a, b
+    precision, dated by publication only, expanded names, location, its country, documents). Dates: the same day
+    (one day apart when one side only has its publication date), or a month holding the day.
+    Participants: shared names, else the same place. Without either, only mentions of one document
+    merge: on real news, same-type same-day happenings with no named participant in common are
+    different happenings far more often than one (an attack in Gaza, a bombing in Thailand, a
+    footballer's "attack" on a club)."""
+    (va, pa, ia, na, la, ca, da), (vb, pb, ib, nb, lb, cb, db) = a, b
     if pa == pb == "day":
         gap = abs((date.fromisoformat(va) - date.fromisoformat(vb)).days)
         if gap > (1 if ia or ib else 0):
             return False
     elif pa != pb and "year" in (pa, pb) or va[:7] != vb[:7]:
         return False
-    if na & nb:
+    if _identifying(na, nb, (ca, cb)):
         return True
-    if la and lb:
-        return la == lb
-    return not na or not nb
+    if la and lb and la == lb:
+        return True
+    return bool(da & db)
 
 
 def _merge_item(m: Mention, gaz: Gazetteer) -> tuple:
-    return (m.date_value, m.date_precision, m.date_text == "", _expanded(m.actors, gaz), m.location)
+    return (m.date_value, m.date_precision, m.date_text == "", _expanded(m.actors, gaz), m.location, m.location_country, frozenset((m.doc_id,)))
 
 
 def event_id_for(etype: str, value: str, actors: Iterable[Actor]) -> str:
@@ -1292,23 +1314,30 @@ def merge_events(
         # day precision first: a month-precision mention joins the day it holds
         idxs = sorted(idxs, key=lambda i: (ms[i].date_precision != "day", ms[i].date_value, i))
         items = {i: _merge_item(ms[i], gaz) for i in idxs}
-        groups: list[list[int]] = []
+        groups: list[dict[str, list[int]]] = []  # per group: document -> its mentions
         for i in idxs:
-            target = next((g for g in groups if any(_compatible(items[i], items[j]) for j in g)), None)
+            # complete link over documents: a mention joins a group only when it fits some mention of
+            # every document in it, so a chain of pairwise fits (A~B, B~C) never puts unrelated
+            # reports into one event
+            target = next((g for g in groups if all(any(_compatible(items[i], items[j]) for j in js) for js in g.values())), None)
             if target is None:
-                groups.append([i])
+                groups.append({ms[i].doc_id: [i]})
             else:
-                target.append(i)
-        for g in groups:
+                target.setdefault(ms[i].doc_id, []).append(i)
+        order = {i: k for k, i in enumerate(idxs)}
+        for grp in groups:
+            g = sorted((i for js in grp.values() for i in js), key=order.__getitem__)
             gm = [ms[i] for i in g]
             actors = _merge_actors(m.actors for m in gm)
             exp = _expanded(actors, gaz)
             best = _event_date_mention(gm)
             value, precision = best.date_value, best.date_precision
             locs = [m.location for m in gm if m.location]
-            here = (value, best.date_precision, best.date_text == "", exp, _most(locs))
+            here_loc = _most(locs)
+            here_country = _most(m.location_country for m in gm if m.location == here_loc) if here_loc else None
+            here = (value, best.date_precision, best.date_text == "", exp, here_loc, here_country, frozenset(m.doc_id for m in gm))
             match = next(
-                (e for e in stored_by_key.get((etype, _kvalue), []) if _compatible(here, (_event_value(e), e.date_precision, e.date_text == "", _expanded(e.actors, gaz), e.location))),
+                (e for e in stored_by_key.get((etype, _kvalue), []) if _compatible(here, (_event_value(e), e.date_precision, e.date_text == "", _expanded(e.actors, gaz), e.location, e.location_country, frozenset(e.doc_ids)))),
                 None,
             )
             doc_ids = sorted({m.doc_id for m in gm} | set(match.doc_ids if match else ()))

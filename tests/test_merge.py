@@ -78,3 +78,51 @@ def test_a_merged_event_is_not_dated_after_a_report_of_it_as_done():
     assert len(merged) == 1, "one happening, two reports"
     event = next(e for e in events if e.event_id in merged)
     assert event.event_date == date(2023, 3, 4)
+
+
+# Failure kinds of merging on real news (google-news pages, 2008): chains of pairwise matches,
+# reports with no named participant in common, one shared country as the only link.
+PUBLISHED = date(2008, 1, 15)
+
+
+def _main_events(docs: list[tuple[str, str]]) -> dict[str, str | None]:
+    mentions = extract_events([(d, t, PUBLISHED) for d, t in docs], RUN_DATE)
+    _, assign = merge_events(mentions, {})
+    return {m.doc_id: assign.get(i) for i, m in enumerate(mentions) if m.is_main}
+
+
+def test_a_chain_of_shared_names_does_not_merge_reports_that_share_none():
+    main = _main_events(
+        [
+            ("a", "Leeds arrests. Police arrested John Smith and Mary Jones in Leeds on Monday after a raid."),
+            ("b", "Smith held. John Smith was arrested by police on Monday, his lawyer said."),
+            ("c", "Jones held. Mary Jones was arrested by police in York on Monday."),
+        ]
+    )
+    assert main["a"] is not None and main["a"] == main["b"]  # they share John Smith
+    assert main["c"] != main["b"]  # a~c through Mary Jones, but b and c share nobody
+
+
+def test_same_type_same_day_reports_without_a_common_participant_stay_apart():
+    main = _main_events(
+        [
+            ("d", "Knife attack. A man was attacked with a knife outside a bar on Sunday."),
+            ("e", "Convoy ambushed. Taliban militants attacked a NATO convoy in Helmand on Sunday."),
+        ]
+    )
+    assert None not in main.values() and main["d"] != main["e"]
+
+
+def test_one_shared_country_alone_is_no_evidence_of_one_happening():
+    from tasks.events import _compatible
+
+    def item(names, place=None, country=None, doc="x"):
+        return ("2008-01-13", "day", False, set(names), place, country, frozenset((doc,)))
+
+    tennis = item({"Shahar Peer", "country:USA"}, doc="f")
+    hockey = item({"NHL", "country:USA"}, doc="g")
+    assert not _compatible(tennis, hockey)
+    assert _compatible(item({"country:CHN", "country:FRA"}), item({"country:CHN", "country:FRA"}, doc="y"))
+    quake, kathmandu = item({"country:NPL"}), item({"country:NPL"}, "Kathmandu", "NPL", doc="y")
+    assert _compatible(quake, kathmandu)  # the country is all either names, and the place lies in it
+    assert not _compatible(item({"Apple", "country:FRA"}, "France", "FRA"), item({"country:FRA"}, doc="y"))
