@@ -156,8 +156,13 @@ NOT_PERSON_WORDS = frozenset(
     ["The", "This", "That", "These", "Those", "Their", "They", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Space", "Agency", "Administration", "National", "Station", "Mission", "Program", "Programme", "Plan", "Earth", "Moon", "Mars", "Lunar", "Research", "International", "European", "Chinese", "China", "Europe", "President", "Republic", "Joint", "Declaration", "Cooperation", "Director", "General", "Leader", "Source", "Link", "On", "In", "At", "By", "For", "With", "From", "Of", "And", "But", "As", "Some", "What", "When", "Where", "Who", "How", "Apparently", "Under", "Finally", "Additionally"]
 )
 ACRONYM_DEF_RE = re.compile(r"(?P<full>(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|de|du|in)\s+)*){1,8}[A-Z][\w'’-]*)\s+\((?P<acr>[A-Z][A-Za-z0-9&-]{1,9})\)")
+# "the ICC (International Cricket Council)": an acronym defined after it, its full name in brackets
+ACRONYM_AFTER_RE = re.compile(r"\b(?P<acr>[A-Z][A-Z0-9&]{1,9})\s+\((?P<full>(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|de|du|in)\s+)*){1,8}[A-Z][\w'’-]*)\)")
 ORG_HEAD_RE = re.compile(r"\b(Agency|Administration|Institute|Institution|Organi[sz]ation|Cent(?:er|re)|Office|Ministry|Academy|University|Corporation|Company|Council|Commission|Authority|Laborator(?:y|ies)|Observatory|Society|Association|Bureau|Department|Foundation|Group|Federation)\b")
 PRONOUN_SUBJECT_RE = re.compile(r"^\W*(?:Their|They|Them|The two (?:parties|agencies|sides|leaders|heads|organi[sz]ations)|Both (?:agencies|parties|sides|leaders)|The parties|The agencies|The leaders)\b")
+
+
+_HONORIFICS = frozenset(["Mr", "Mrs", "Ms", "Miss", "Dr", "Sir", "Dame", "Prof"])
 
 
 def _split_title(name: str) -> tuple[str, str]:
@@ -178,8 +183,11 @@ def _split_title(name: str) -> tuple[str, str]:
             title, toks = toks[poss + 1 : len(toks) - len(after)], after
         else:
             toks = [*toks[:poss], strip_possessive(toks[poss])]
-    while toks and toks[0] in NOT_PERSON_WORDS:
-        toks = toks[1:]
+    lexicon = tagger.load_tagger().lexicon
+    while toks and toks[0].rstrip(".") in _HONORIFICS:
+        title, toks = [*title, toks[0]], toks[1:]  # "Mr Hall said": the name is "Hall"
+    while toks and (toks[0] in NOT_PERSON_WORDS or (len(toks) >= 2 and lexicon.get(toks[0].lower()) == 0)):
+        toks = toks[1:]  # "Later Hillary Clinton said": a sentence's first word that running text writes in lower case
     # up to the last title word that leaves two words: "Special Representative Joachim Rücker"
     last = max((j for j in range(len(toks) - 2) if _is_title_word(toks[j])), default=-1)
     if last >= 0:
@@ -209,6 +217,8 @@ class DocContext:
     surface_to: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # surface -> (name, kind, role)
     codes: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # name -> (country, sector)
     countries: frozenset[str] | None = None  # ISO codes of the countries the document names (None: not known)
+    text: str = ""  # the document (for `full_name`)
+    full_names: dict[str, str | None] = field(default_factory=dict)  # one-word person surface -> full name (cache)
     gazetteer_named: frozenset[str] | None = None  # gazetteer entries the document names by a strong alias
 
     def matches(self, sentence: str) -> list[tuple[str, int, int]]:
@@ -237,9 +247,11 @@ def _is_name_char(c: str) -> bool:  # the [\w-] of a name boundary
 
 
 def learn_document(text: str, gaz: Gazetteer) -> DocContext:
-    ctx = DocContext()
-    for m in ACRONYM_DEF_RE.finditer(text):
-        full, acr = m.group("full").strip(), m.group("acr")
+    ctx = DocContext(text=text)
+    defs = [(m.group("full"), m.group("acr")) for m in ACRONYM_DEF_RE.finditer(text)]
+    defs += [(m.group("full"), m.group("acr")) for m in ACRONYM_AFTER_RE.finditer(text)]
+    for full, acr in defs:
+        full = full.strip()
         full = re.sub(r"^(?:The|the|of|and)\s+", "", full)
         if gaz.lookup(acr) is None and gaz.lookup(full) is None and ORG_HEAD_RE.search(full):
             ctx.acronyms[acr] = full
@@ -274,6 +286,49 @@ def learn_document(text: str, gaz: Gazetteer) -> DocContext:
     for acr, full in ctx.acronyms.items():
         ctx.codes[acr] = (dic.code_of(_token_key(full.split()[0])[0]), None)
     return ctx
+
+
+_NAME_WORD = r"[A-Z][a-zà-ÿ]+(?:[-'’][A-Z]?[a-zà-ÿ]+)*"
+
+
+def full_name(ctx: DocContext, word: str) -> str | None:
+    """The one full name of the document that a person named by one word stands for: "Hillary" ->
+    "Hillary Clinton", "Clinton" -> "Hillary Clinton" when the text writes that name (the word and
+    one or two capitalised words after it, or one before it) and no other ("Bill Clinton" too: None,
+    the word stays as written). Words that running text writes in lower case ("Obama
+    Administration", "The Clinton") and titles ("Senator Clinton") are no part of a name."""
+    if word in ctx.full_names:
+        return ctx.full_names[word]
+    lexicon = tagger.load_tagger().lexicon
+
+    def name_word(w: str) -> bool:
+        return lexicon.get(w.lower(), 1) != 0 and not tagger.is_title_or_modifier(w) and w not in NOT_PERSON_WORDS
+
+    def in_headline(i: int) -> bool:  # a Title Case line capitalises any word: "Clinton Slams Rival"
+        a, b = ctx.text.rfind("\n", 0, i) + 1, ctx.text.find("\n", i)
+        words = ctx.text[a : b if b != -1 else len(ctx.text)].split()
+        return tagger.is_caps_sentence(words, lexicon) or all(w[:1].isupper() for w in words if len(w) > 3 and w[:1].isalpha())
+
+    w = re.escape(word)
+    forms: set[str] = set()
+    for m in re.finditer(rf"(?<![\w'’-])(?:({_NAME_WORD})[ \t]+{w}|{w}((?:[ \t]+{_NAME_WORD}){{1,2}}))(?![\w-])", ctx.text):
+        if in_headline(m.start()):
+            continue
+        if m.group(1) is not None:
+            if name_word(m.group(1)):
+                forms.add(f"{m.group(1)} {word}")
+        else:
+            after = m.group(2).split()
+            if name_word(after[0]):
+                after = after if len(after) < 2 or name_word(after[1]) else after[:1]
+                forms.add(" ".join([word, *after]))
+    # "Hillary Rodham Clinton" and "Hillary Clinton" are one person: the longest form holding the others' words
+    longest = sorted(forms, key=lambda f: (-len(f.split()), f))
+    out = None
+    if longest and all(set(f.split()) <= set(longest[0].split()) for f in longest):
+        out = longest[0]
+    ctx.full_names[word] = out
+    return out
 
 
 def surname_of(name: str) -> str:
@@ -485,6 +540,8 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
             pass  # "the president", "officials": a named actor is near; alone they say nothing
         elif entry.kind == "group" and surface[0].isupper() and not _may_capitalise(sentence, s) and not any(map(tagger.is_title_or_modifier, surface.split())):
             pass  # "the Raiders", "Intellectual Deep South Watch": a name, not the agent (titles are capitalised)
+        elif entry.kind == "group" and " " not in surface.strip() and tagger.is_title_or_modifier(surface):
+            pass  # "deputy", "chief" alone: a word of a title ("deputy prime minister", "bin Laden's deputy")
         elif entry.kind == "group":
             surface = strip_possessive(surface)  # "his mother's memorial": the agent is "mother"
             singles.append(Actor(surface.lower(), "group", "participant", s, e, None, entry.sector, (surface,)))
@@ -506,10 +563,17 @@ def _weak_alias(surface: str, canon: str, kind: str) -> bool:
     return kind == "mission" and " " not in surface and not surface.isupper() and surface != canon
 
 
+# head nouns that say what an organisation is, whatever other words its name holds
+INSTITUTION_SECTORS = {"university": "education", "college": "education", "school": "education", "academy": "education", "hospital": "health", "clinic": "health"}
+
+
 def _agent_sector(name: str, dic: ActorDictionary) -> str | None:
     """The sector of the last PETRARCH2 agent word in an organisation's name: "British Transport
     Police" -> police, "Vandenberg Air Force Base" -> military, "Transport Workers Union" -> labour."""
     keys = [_token_key(m.group(0))[0] for m in TOKEN_RE.finditer(name)]
+    head = next((INSTITUTION_SECTORS[k] for k in keys if k in INSTITUTION_SECTORS), None)
+    if head is not None:
+        return head  # "University of Mississippi Rebels" is a university (its team), no rebel group
     sector = None
     for i, k in enumerate(keys):
         two = next((e for p, e in dic.by_two.get((k, keys[i + 1]), ()) if len(p) == 2), None) if i + 1 < len(keys) else None
@@ -593,7 +657,16 @@ def find_actors(
             # a longer name wins: "Murray" (a river) inside "Andy Murray", "Bharat" inside "Bharat
             # Sanchar Nigam Limited"; the country of a place and the codes of an organisation inside
             # an organisation are its own ("Bank of England": GBR, "Microsoft Corp.": business)
-            if a.kind in ("country", "location", "organisation") and (a.country or a.sector) and inside not in codes_in:
+            # (not a place that is the name's last word, unless after "of": "Kent Austin" is no
+            # Texan organisation, a person the tagger took for one; "Bank of England" is British)
+            end = next(e for s, e, _n in named if s == inside)
+            last_word = a.end >= end and not sentence[inside : a.start].endswith(" of ")
+            if (
+                a.kind in ("country", "location", "organisation")
+                and (a.country or a.sector)
+                and inside not in codes_in
+                and not (a.kind == "location" and last_word)
+            ):
                 codes_in[inside] = (a.country, a.sector if a.kind == "organisation" else None)
             continue
         if a.kind == "person" and a.country and ctx.countries is not None and a.country not in ctx.countries:
@@ -618,8 +691,12 @@ def find_actors(
             name, aliases = surface, (surface,)
             if kind == "person":
                 known = ctx.surface_to.get(surface)
+                full = full_name(ctx, surface) if known is None and " " not in surface and ctx.text else None
                 if known and known[1] == "person":
                     name, aliases = known[0], aliases_in(ctx, known[0])
+                elif full is not None:
+                    # a given name or surname alone where the document writes one full name with it
+                    name, aliases = full, tuple(sorted({full, surface, *aliases_in(ctx, full)}))
                 elif len(surface.split()) > 1:
                     # later sentences may name this person by surname: the document learns it
                     ctx.surface_to.setdefault(surface, (surface, "person", "participant"))

@@ -317,8 +317,10 @@ def test_tagging_some_sentences_equals_tagging_the_document():
         if spans[2][0] <= s and e <= spans[2][1]
     ]
     assert per == [want0, want2] and want0 and want2
-    assert tg.tag(text, [(spans[1][0], spans[1][1])]) == [
-        x for x in whole if spans[1][0] <= x[0] < spans[1][1]
+    # the same extents; labels may differ where `consistent_labels` needs an undecoded sentence:
+    # the headline's lone "GALL" makes the whole document's "Jean-Yves Le Gall" a person
+    assert [x[:2] for x in tg.tag(text, [(spans[1][0], spans[1][1])])] == [
+        x[:2] for x in whole if spans[1][0] <= x[0] < spans[1][1]
     ]
     assert tag_sentences(text, []) == []
 
