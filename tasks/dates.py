@@ -167,7 +167,11 @@ def _windows(text: str, kinds: tuple[str, ...]) -> dict[str, list[tuple[int, int
                     i = low.find(t, i + len(t))
                 hits[t] = pos
     out: dict[str, list[tuple[int, int]]] = {}
+    done: dict[tuple[str, ...], list[tuple[int, int]]] = {}  # kinds with the same triggers share windows
     for kind in kinds:
+        if _TRIGGERS[kind] in done:
+            out[kind] = done[_TRIGGERS[kind]]
+            continue
         starts = sorted(p for t in _TRIGGERS[kind] for p in hits[t])
         w: list[tuple[int, int]] = []
         for p in starts:
@@ -176,7 +180,7 @@ def _windows(text: str, kinds: tuple[str, ...]) -> dict[str, list[tuple[int, int
                 w[-1] = (w[-1][0], b)
             else:
                 w.append((a, b))
-        out[kind] = w
+        out[kind] = done[_TRIGGERS[kind]] = w
     return out
 
 

@@ -158,6 +158,7 @@ NOT_PERSON_WORDS = frozenset(
 ACRONYM_DEF_RE = re.compile(r"(?P<full>(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|de|du|in)\s+)*){1,8}[A-Z][\w'’-]*)\s+\((?P<acr>[A-Z][A-Za-z0-9&-]{1,9})\)")
 # "the ICC (International Cricket Council)": an acronym defined after it, its full name in brackets
 ACRONYM_AFTER_RE = re.compile(r"\b(?P<acr>[A-Z][A-Z0-9&]{1,9})\s+\((?P<full>(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|de|du|in)\s+)*){1,8}[A-Z][\w'’-]*)\)")
+_ACRONYM_HINT_RE = re.compile(r"\s\([A-Z]")  # in every definition of both kinds
 ORG_HEAD_RE = re.compile(r"\b(Agency|Administration|Institute|Institution|Organi[sz]ation|Cent(?:er|re)|Office|Ministry|Academy|University|Corporation|Company|Council|Commission|Authority|Laborator(?:y|ies)|Observatory|Society|Association|Bureau|Department|Foundation|Group|Federation)\b")
 PRONOUN_SUBJECT_RE = re.compile(r"^\W*(?:Their|They|Them|The two (?:parties|agencies|sides|leaders|heads|organi[sz]ations)|Both (?:agencies|parties|sides|leaders)|The parties|The agencies|The leaders)\b")
 
@@ -248,8 +249,11 @@ def _is_name_char(c: str) -> bool:  # the [\w-] of a name boundary
 
 def learn_document(text: str, gaz: Gazetteer) -> DocContext:
     ctx = DocContext(text=text)
-    defs = [(m.group("full"), m.group("acr")) for m in ACRONYM_DEF_RE.finditer(text)]
-    defs += [(m.group("full"), m.group("acr")) for m in ACRONYM_AFTER_RE.finditer(text)]
+    # every definition has a space, "(" and a capital: most texts have none (the regexes try up to
+    # 8 words at every capitalised word)
+    defined = bool(_ACRONYM_HINT_RE.search(text))
+    defs = [(m.group("full"), m.group("acr")) for m in ACRONYM_DEF_RE.finditer(text)] if defined else []
+    defs += [(m.group("full"), m.group("acr")) for m in ACRONYM_AFTER_RE.finditer(text)] if defined else []
     for full, acr in defs:
         full = full.strip()
         full = re.sub(r"^(?:The|the|of|and)\s+", "", full)

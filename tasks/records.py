@@ -105,7 +105,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     start = 0
     for m in _SENT_END_RE.finditer(text):
         end = m.start() + 1 if text[m.start()] != "\n" else m.start()
-        before = text[start:end].rstrip(".!?…\"”’)] ").split()
+        before = text[start:end].rstrip(".!?…\"”’)] ").rsplit(None, 1)  # its last word only
         last = before[-1].lower().rstrip(".").lstrip("\"“‘([") if before else ""
         # "Mr.", "(P. Simmons", "U.N. Security Council": not a sentence end
         if text[m.start()] == "." and (last in ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or _INITIALISM.fullmatch(last)):

@@ -265,16 +265,17 @@ def is_caps_sentence(words: Sequence[str], lexicon: dict[str, int]) -> bool:
         return False
     if all(not any(c.islower() for c in w) for w in letters) and sum(len(w) > 1 for w in letters) >= 2:
         return True
-    common = 0
+    # both tests below need a capitalised common word after the first: most sentences have none
+    common = sum(1 for w in letters[1:] if w[0].isupper() and lexicon.get(w.lower(), -1) == 0)
+    if not common:
+        return False
+    if common >= 2 and common * 4 >= len(letters):
+        return True
     long_words = long_caps = 0
     for w in letters[1:]:
-        if w[0].isupper() and lexicon.get(w.lower(), -1) == 0:
-            common += 1
         if len(w) > 3:
             long_words += 1
             long_caps += w[0].isupper()
-    if common >= 2 and common * 4 >= len(letters):
-        return True
     # "Obama Wins Iowa Caucus as Clinton Trails": every longer word capitalised, one of them common
     return (
         common >= 1
