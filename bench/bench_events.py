@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -176,7 +177,8 @@ def speed(docs, previous: str) -> dict[str, float]:
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", previous, "tasks"], capture_output=True, check=True).stdout
         subprocess.run(["tar", "-x", "-C", str(prev)], input=archive, check=True)
         out: dict[str, tuple[float, float, str]] = {}
-        print(f"\nevents stage speed, google-news gold articles x4 ({len(docs) * 4}), 2 worker processes:")
+        print(f"\nevents stage speed, google-news gold articles x4 ({len(docs) * 4}), 2 worker processes "
+              f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):")
         for name, path in ((f"previous ({previous})", prev), ("newslake", ROOT)):
             res = subprocess.run([sys.executable, "-c", SPEED, str(blob)], capture_output=True, text=True, cwd=str(path),
                                  env={"PYTHONPATH": str(path), "PATH": "/usr/bin:/bin"})
@@ -187,6 +189,7 @@ def speed(docs, previous: str) -> dict[str, float]:
             print(f"  {name:<24} {float(rate):8.0f} articles/s wall, {float(cpu_rate):6.0f} articles per CPU-s  ({n} mentions, digest {digest})")
             out[name] = (float(rate), float(cpu_rate), digest)
         (pw, pc, pd), (nw, nc, nd) = out.get(f"previous ({previous})", (0, 0, "")), out.get("newslake", (0, 0, ""))
+        print(f"  load average after: {os.getloadavg()[0]:.1f}")
         if pw and nw:
             print(f"  ratio newslake / previous: {nw / pw:.2f}x wall, {nc / pc:.2f}x CPU; mentions {'identical' if pd == nd else 'DIFFER'}")
     return {"articles_per_s": round(nw, 1), "articles_per_cpu_s": round(nc, 1)}
@@ -196,7 +199,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True, help="../shared/datasets")
     ap.add_argument("--out", type=Path)
-    ap.add_argument("--previous", default="6c75272", help="git revision of the previous events stage")
+    ap.add_argument("--previous", default="0fc74dd", help="git revision of the previous events stage")
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--folds", type=int, default=5, help="held-apart folds of the labelled records")
     ap.add_argument("--only-speed", action="store_true", help="the speed comparison alone")
