@@ -163,6 +163,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\btakes?\s+office\b",
         r"\bnominat(?:ed|ion)\b",
         r"\bhired\b",
+        r"\b(?:back\s+at|returns?\s+to|returned\s+to)\s+(?:the\s+)?helm\b",
     ),
     "resignation": (r"\bresign(?:ed|s|ation)\b", r"\bstep(?:ped|s)\s+down\b", r"\bquit\b", r"\b(?:leaves?|left)\s+(?:the\s+|his\s+|her\s+)?(?:club|post|office|job|company|team|role|government|cabinet|board)\b", r"\b(?:was|were|been|being|be|is|got)\s+(?:fired|dismissed)\b|\b(?:sacked|ousted)\b", r"\bretire(?:d|s)\b"),
     "launch": (r"\blaunch(?:ed|es|ing)?\b", r"\blift(?:ed|s)?\s*off\b", r"\bblast(?:ed|s)?\s+off\b"),
@@ -186,7 +187,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bwon\s+(?:the\s+|a\s+|their\s+|his\s+|her\s+|its\s+)?(?:[\w-]+\s+){0,3}(?:match|game|final|title|championship|cup|race|gold|medal|tournament|open|series|grand\s+prix|stage)\b",
         r"\bdrew\s+(?:\d|with)\b",
         r"\b(?:victory|win)\s+over\b",
-        r"\blost\s+(?:to|\d)\b",
+        r"\blost\s+(?:to|\d)\b|\blos(?:e|es|ing)\s+(?:\d{1,3}-\d{1,3}\s+)?to\b",
         r"\b\d{1,3}-\d{1,3}\s+(?:[\w-]+\s+){0,2}(?:win|victory|defeat|loss|draw)\b",
         r"\bbeaten\s+by\b|\btriumphed\b",
         r"\b(?:crash(?:ed|es)?|knocked|bow(?:ed|s))\s+out\s+(?:of|in|to)\b",
@@ -519,7 +520,7 @@ def _cameo_verbs(sentence: str) -> tuple[tuple[str, int, int, str, str, int], ..
     return tuple(out)
 
 
-NEGATION_RE = re.compile(r"\b(?:not|n['’]t|never|no(?!\.\s*\d)|without|failed\s+to|refused\s+to|denied|den(?:y|ies)|halted|called\s+off|cancell?ed)\b[^,;]{0,25}$", re.I)
+NEGATION_RE = re.compile(r"\b(?:not|n['’]t|never|no(?!\.\s*\d)|without|failed\s+to|unable\s+to|refused\s+to|denied|den(?:y|ies)|halted|called\s+off|cancell?ed)\b[^,;]{0,25}$", re.I)
 HYPOTHETICAL_RE = re.compile(r"\b(?:if|could|might|may|should|would|unless|considering|consider|possible|possibly|proposed|threatened\s+to|threatens\s+to|risk\s+of|fears?\s+of)\b[^.;]{0,40}$", re.I)
 REPORTED_RE = re.compile(r"\b(?:said|says|told|claimed|claims|alleged|alleges|according\s+to|reportedly|allegedly|reported)\b", re.I)
 PLANNED_RE = re.compile(r"\b(?:will|shall|scheduled|planned|plans?\s+to|planning|expected\s+to|set\s+to|due\s+to|upcoming|intends?\s+to|aims?\s+to|going\s+to|is\s+to|are\s+to|to\s+be|hop(?:e|es|ing)\s+to|seek(?:s|ing)?\s+to)\b[^.;]{0,40}$", re.I)
@@ -571,6 +572,9 @@ def _trigger_lists(
     vetoed: list[tuple[int, int]] = []  # spans of pattern words used in another sense: no CAMEO verb there either
     launch_of: dict[int, str] | None = None  # read only when a "launch" pattern matched
     for etype, m in _pattern_matches(sentence):
+        if m.start() and sentence[m.start() - 1] == "-" and m.start() > 1 and sentence[m.start() - 2].isalnum():
+            vetoed.append((m.start(), m.end()))  # the second half of a compound adjective: "court-appointed monitor", "U.S.-backed"
+            continue
         if etype == "launch":
             if launch_of is None:
                 launch_of = {lm.start(): t for t, rx in LAUNCH_OF for lm in rx.finditer(sentence)}
@@ -810,10 +814,16 @@ def extract_mentions(
             source, target = _source_target(etype, [a for a in ev_actors if not in_dateline(i, a)], tstart, tend, sentence, headline=i == 0)
             if not _has_evidence(etype, tcode, source, target):
                 continue
+            if etype == "consult" and ttext[:5].lower() == "visit" and (target is None or target.kind == "location"):
+                continue  # "a visit to Ottawa" (a road game), "visiting a spine specialist": nobody met
             location, loc_country = _location(sentence, tstart, ev_actors, gaz)
-            if location is None and dateline is not None and i < LEDE_SENTENCES + 1 and etype in OCCURRENCE_TYPES:
+            if (
+                location is None and dateline is not None and i < LEDE_SENTENCES + 1 and etype in OCCURRENCE_TYPES
+                and all(a.country in (None, dateline[1]) for a in (source, target) if a is not None)
+            ):
                 # "BAGHDAD (Reuters) - A suicide bomber ...": a physical occurrence of the lead happened where it was
-                # reported from; an interaction (a call, an accusation) may not have (the seeds' PARIS video call)
+                # reported from; an interaction (a call, an accusation) may not have (the seeds' PARIS video call),
+                # nor a happening of actors of another country (LONDON (Reuters) - ... the killing of Pakistan's Bhutto)
                 location, loc_country = dateline[0], dateline[1]
             out.append(
                 Mention(
@@ -880,7 +890,9 @@ def _redate_lede(ms: list[Mention], reference: date, days_back: int = 7) -> list
             dated = [x for x in dated if 0 <= (reference - date.fromisoformat(x.date_value)).days <= days_back]
             if dated:
                 x = min(dated, key=lambda x: x.char_start)
-                m = replace(m, date_value=x.date_value, date_text=x.date_text, location=m.location or x.location, location_country=m.location_country or x.location_country)
+                # the body's place too: a headline's place is the broader one ("in south London" / "in Croydon")
+                loc = (x.location, x.location_country) if x.location else (m.location, m.location_country)
+                m = replace(m, date_value=x.date_value, date_text=x.date_text, location=loc[0], location_country=loc[1])
         out.append(m)
     return out
 
@@ -967,6 +979,13 @@ def _period_end(value: str) -> date | None:
         return None
 
 
+def _background(m: Mention, published: date) -> bool:
+    """A happening dated more than `BACKGROUND_DAYS` before publication, or "planned" for a date
+    already past at publication ("due to be retired in November" in a January article)."""
+    end = _period_end(m.date_value)
+    return end is not None and ((published - end).days > BACKGROUND_DAYS or (m.mode == "planned" and end < published))
+
+
 def _main_score(m: Mention, lede_end: int, published: date | None = None, lead_end: int = 0) -> float:
     """Evidence that a mention is the article's main event: in the headline or lead, a hand-written
     trigger (else a pattern-confirmed CAMEO verb), source and target named, a date of its own,
@@ -978,12 +997,8 @@ def _main_score(m: Mention, lede_end: int, published: date | None = None, lead_e
     score += 1.5 if m.by_pattern else 0.5
     score += 1.0 * (m.source is not None and m.source.kind != "location") + 0.5 * (m.target is not None and m.target.kind != "location")
     score += 0.5 * (m.date_text != "") + 0.5 * (m.mode in ("actual", "planned"))
-    if published is not None:
-        end = _period_end(m.date_value)
-        if end is not None and (published - end).days > BACKGROUND_DAYS:
-            score -= 3.0  # as much as the lede's place: what is new is the news
-        elif end is not None and m.mode == "planned" and end < published:
-            score -= 1.0
+    if published is not None and _background(m, published):
+        score -= 3.0  # as much as the lede's place: what is new is the news
     return score - 3.0 * (m.event_type == "statement") - 3.0 * (m.confidence < 0.5)
 
 
@@ -994,6 +1009,8 @@ def _flag_main(ms: list[Mention], lede_end: int = 400, published: date | None = 
     if not ms:
         return ms
     best = max(range(len(ms)), key=lambda i: (_main_score(ms[i], lede_end, published, lead_end), -i))
+    if published is not None and _background(ms[best], published):
+        return ms  # every happening it names is background (an obituary's career, a feature's history): no main event
     return [replace(m, is_main=True) if i == best else m for i, m in enumerate(ms)]
 
 
@@ -1030,10 +1047,16 @@ PASSIVE_TYPES = frozenset(t for t, (plover, _c) in EVENT_ONTOLOGY.items() if plo
 HEADLINE_PASSIVE_RE = re.compile(r"^[A-Z][\w'’.-]*(?:ed|en|wn)$")
 # A nominal trigger with its patient after "of": "condemned the killing of Benazir Bhutto", "the arrest of two men".
 NOMINAL_OF_RE = re.compile(r"^\s+of\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}$", re.I)
+PLOVER_CODED = frozenset(t for t, (plover, _c) in EVENT_ONTOLOGY.items() if plover)
+DEMONYM_GAP_RE = re.compile(r"\s+(?:[\w.-]+\s+){0,3}")
 # A person named by kinship or counsel to an actor is not that actor.
 KIN_AFTER_RE = re.compile(r"['’]s?\s+(?:(?:older|younger|elder|former|estranged|late|ex-)\s*)?(?:husband|wife|son|daughter|brother|sister|father|mother|boyfriend|girlfriend|fianc[ée]e?|partner|lawyer|attorney|nephew|niece|cousin|widow|uncle|aunt)\b", re.I)
+ATTRIBUTION_AFTER_RE = re.compile(r"\s+(?:has\s+|have\s+)(?:learned|learnt|reported)\b|\s+reports?\b", re.I)
+# Who tells of an occurrence is not in it: "An earthquake struck ..., the U.S. Geological Survey said" (PLOVER's
+# gold records do code some speakers after the trigger as targets: kept for its interaction types).
+OCCURRENCE_ATTRIBUTION_RE = re.compile(ATTRIBUTION_AFTER_RE.pattern + r"|\s+(?:said|says|told|confirmed)\b", re.I)
 # Sport results told from the loser's side: "Hewitt lost to Guccione", "were beaten by".
-LOSER_TRIGGER_RE = re.compile(r"^(?:lost|beaten)\b", re.I)
+LOSER_TRIGGER_RE = re.compile(r"^(?:lost|los(?:e|es|ing)|beaten)\b", re.I)
 # Occurrence types whose actors are people and organisations: a place is where they happened, not who did it.
 PLACE_NO_ACTOR_TYPES = frozenset({"accident", "disaster", "crime", "arrest", "trial", "launch", "product_release", "business_deal", "business_results", "appointment", "resignation"})
 
@@ -1056,10 +1079,18 @@ def _source_target(
         cands = [a for a in actors if a.kind != "location"] or list(actors)
     if sentence is not None:  # the agency of a dateline, "CALGARY, Alberta (AP) -", is no actor of the event
         cands = [a for a in cands if not (a.start > 0 and sentence[a.start - 1] == "(" and DATELINE_END_RE.match(sentence, a.end))]
+    if sentence is not None and etype not in PLOVER_CODED:
+        # "Austrian Jurgen Melzer", "Russian qualifier Alexandre Kudryavtsev": the person, not the country (PLOVER's
+        # interactions keep the country: its codebook codes "U.S. negotiator Paul Nitze" as the United States)
+        people = [a for a in cands if a.kind == "person" and a.start >= 0]
+        cands = [a for a in cands if not (a.kind == "country" and a.start >= 0 and any(0 <= p.start - a.end <= 25 and DEMONYM_GAP_RE.fullmatch(sentence, a.end, p.start) for p in people))]
     before = [a for a in cands if 0 <= a.end <= tstart]
     if sentence is not None:  # "Amy Winehouse's husband appeared in court": the husband, not Amy Winehouse
         before = [a for a in before if not KIN_AFTER_RE.match(sentence, a.end)]
     after = [a for a in cands if a.start >= tend]
+    if sentence is not None:  # "..., CTV News has learned": the outlet that reports it, not the target
+        attribution = ATTRIBUTION_AFTER_RE if etype in PLOVER_CODED else OCCURRENCE_ATTRIBUTION_RE
+        after = [a for a in after if not attribution.match(sentence, a.end)]
     carried = [a for a in cands if a.start < 0]
     if sentence is not None and etype in PASSIVE_TYPES:
         word = sentence[tstart:tend].split()[0]
