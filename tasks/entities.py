@@ -264,6 +264,8 @@ def learn_document(text: str, gaz: Gazetteer) -> DocContext:
             lead, name = _split_title(m.group("name"))
             if len(name.split()) < 2 or gaz.lookup(name) is not None or gaz.lookup(name.split()[0]) is not None:
                 continue
+            if tagger.is_name_head(name.split()[-1]):
+                continue  # "White House said", "Business Wire reported": an institution, a place, a medium
             role = " ".join(m.group("title").split()) if "title" in m.groupdict() and m.group("title") else lead
             prev = ctx.persons.get(name)
             if prev is None or (not prev[1] and role):
@@ -673,6 +675,17 @@ def find_actors(
             ):
                 codes_in[inside] = (a.country, a.sector if a.kind == "organisation" else None)
             continue
+        if (
+            a.kind == "organisation"
+            and a.country
+            and ctx.countries is not None
+            and a.country not in ctx.countries
+            and " " not in a.aliases[0]
+            and a.aliases[0].endswith("s")
+        ):
+            # a one-word plural the dictionary names a group by ("Tigers": a rebel group of SWZ) is
+            # a team or a band in a text that never names that country ("the Tigers were bounding")
+            a = replace(a, country=None, sector=None)
         if a.kind == "person" and a.country and ctx.countries is not None and a.country not in ctx.countries:
             # a namesake: the dictionary's "Dipak Patel" is a Zambian minister, the text's a cricketer;
             # its country and sector hold only when the document names that country

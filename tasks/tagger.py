@@ -848,6 +848,8 @@ class Tagger:
                         words[i][a].lower().rstrip(".") in _NOT_NAMES or _is_furniture(text, words[i], a, self.lexicon)
                     ):
                         continue
+                    if a == 0 and typ != "LOC" and b + 1 < len(words[i]) and words[i][b] == "," and words[i][a].isupper() and len(words[i][a]) > 2 and words[i][b + 1][:1].isupper() and all(w.isupper() for w in words[i][a:b]):
+                        typ = "LOC"  # a dateline: "NEWCASTLE, England - Newcastle manager ..."
                     if words[i][a].lower() in _HOLIDAY_FIRST and tuple(_norm(w) for w in words[i][a:b]) in _HOLIDAYS:
                         continue
                     if (title_case or (not caps[i] and _in_title_run(words[i], a, b, self.lexicon))):
@@ -1078,6 +1080,13 @@ def tidy_spans(
     ("Jim Archdekin Recreation Centre")."""
     out: list[tuple[int, int, str]] = []
     for a, b, typ in _split_at_commas(spans, words):
+        if b - a > 1 and b < len(words) and (
+            (words[b - 1] == "Web" and words[b].lower() in ("site", "sites", "page", "pages"))
+            or (typ == "PER" and words[b] == ":" and lexicon is not None and lexicon.get(words[b - 1].lower(), 2) <= 1)
+        ):
+            b -= 1  # "the ACRO Web site", "Director: Andrew Piddington Cast: Jonas Ball": no word of the name
+        if b - a == 1 and typ == "PER" and words[a].lower() in _RELIGIONS:
+            continue  # "Two Muslim militants": a faith, no person
         if b - a > 1 and words[a].lower().endswith(_BASED):
             a += 1  # "California-based Fisker Automotive": the place is no part of the name
         if b - a > 1 and words[b - 1].lower() in _EVENT_HEADS:
@@ -1153,6 +1162,7 @@ def tidy_spans(
 
 
 _BASED = ("-based", "-born", "-owned", "-led")
+_RELIGIONS = frozenset("muslim muslims christian christians jewish jew jews hindu hindus buddhist sikh catholic protestant sunni shiite shia islamic".split())
 # words after a comma that still belong to the name before it: "Acme, Inc.", "Martin Luther King, Jr."
 _AFTER_COMMA = frozenset("inc inc. ltd ltd. llc corp corp. co. plc jr jr. sr sr. ii iii".split())
 
@@ -1210,8 +1220,15 @@ _MEDIA_HEADS = frozenset(
 # ("Jim Archdekin Recreation Centre", "Mary Hitchcock Hospital")
 _ORG_HEADS = frozenset(
     "university college school institute hospital council committee commission party association "
-    "foundation ministry department agency office court club league bank group".split()
+    "foundation ministry department agency office court club league bank group house".split()
 )
+def is_name_head(word: str) -> bool:
+    """Is `word` the last word of an organisation, medium or place rather than of a person ("White
+    House", "Business Wire", "Juniper Networks", "Nechako River")?"""
+    w = word.lower()
+    return w in _ORG_HEADS or w in _COMPANY_HEADS or w in _MEDIA_HEADS or w in _PLACE_HEADS or w in _NATURAL_HEADS
+
+
 _PLACE_HEADS = frozenset(  # not "hall", "park": surnames ("John Hall", "Park Ji-sung")
     "centre center stadium airport street road avenue square bridge tower island county river "
     "lake mountain".split()

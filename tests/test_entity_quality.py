@@ -252,3 +252,20 @@ def test_a_title_modifier_alone_is_no_agent_and_a_university_is_education():
     assert "deputy" not in got, got
     got = _actors("Austin joined the University of Mississippi Rebels on Wednesday.")
     assert got["University of Mississippi Rebels"].sector == "education", got
+
+
+def test_web_site_words_labels_before_a_colon_and_faiths_are_no_part_of_names():
+    words = "on the ACRO Web site today".split()
+    assert tg.tidy_spans([(2, 4, "ORG")], words) == [(2, 3, "ORG")]
+    words = "Director : Andrew Piddington Cast : Jonas Ball".split()
+    assert tg.tidy_spans([(2, 5, "PER"), (6, 8, "PER")], words, tg.load_tagger().lexicon)[0] == (2, 4, "PER")
+    assert tg.tidy_spans([(0, 1, "PER")], "Muslim militants were killed".split()) == []
+
+
+def test_an_institution_said_is_no_learned_person_and_a_plural_dictionary_group_needs_its_country():
+    got = _actors("The White House said the talks would resume.")
+    assert "White House" not in got or got["White House"].kind != "person", got
+    got = _actors("Auburn was top when the Tigers were bounding toward a 13-0 season.")
+    assert all(a.sector != "rebel" for a in got.values()), got
+    got = _actors("In Sri Lanka, the Tamil Tigers attacked an army post.")
+    assert got["Liberation Tigers of Tamil Eelam"].sector == "rebel", got
