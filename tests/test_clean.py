@@ -385,8 +385,26 @@ MULTI_LINE_ARTICLE = "\n".join(
     ]
 )
 
+# An interview and an article with a list, a dateline and a byline: short lines in short runs, "Name:" turns.
+INTERVIEW_ARTICLE = "\n".join(
+    [
+        "Mayor Outlines Flood Plan",
+        "By Ana Ruiz",
+        "March 3, 2021",
+        "The mayor spoke to us on Tuesday about the new flood defences planned for the river district.",
+        "Q: When will the work on the embankment start and how long will it take?",
+        "Ruiz: The first contracts are signed, and the diggers arrive in May if the weather allows it.",
+        "The plan has three parts:",
+        "New walls",
+        "Pumping stations",
+        "Wetland basins",
+        "Each part has its own budget, and the council will publish the costs every quarter, she said.",
+        "The opposition called the timetable optimistic but backed the plan in a vote last week.",
+    ]
+)
 
-@pytest.mark.parametrize("text", [ONE_LINE_ARTICLE, BRIEF, BRIEF.replace(". ", ".\n"), MULTI_LINE_ARTICLE])
+
+@pytest.mark.parametrize("text", [ONE_LINE_ARTICLE, BRIEF, BRIEF.replace(". ", ".\n"), MULTI_LINE_ARTICLE, INTERVIEW_ARTICLE])
 def test_already_clean_text_comes_out_as_that_text(text):
     from tasks.clean import clean_dump_text
 
@@ -412,6 +430,21 @@ def test_page_dump_is_not_taken_for_clean_text():
     dump = "Home\nNews\nSport\n" + BRIEF + "\nShare on Facebook | Twitter | Email\n"
     assert not is_clean_prose(split_blocks(dump), CFG)
     assert is_clean_prose(split_blocks(BRIEF), CFG)
+    menu = "\n".join(["Home", "World", "Politics", "Business", "Sport", "Culture", "Opinion"])
+    assert not is_clean_prose(split_blocks(menu + "\n" + INTERVIEW_ARTICLE), CFG)  # a menu: a long run of short lines
+    thread = INTERVIEW_ARTICLE + "\nJohn says: I agree with the plan entirely.\n@John The walls will not be enough.\n"
+    assert not is_clean_prose(split_blocks(thread), CFG)  # a reply thread under it
+    assert is_clean_prose(split_blocks(INTERVIEW_ARTICLE), CFG)
+
+
+@pytest.mark.parametrize("line", ["- " * 30 + "x", "1-" * 40 + "x", "1990-1994 1994-1999 2004-2007 Motherwell 112 (15) 0 89 (16) 0 20 0 (0) 0 77 0 (8)"])
+def test_reply_line_pattern_is_linear(line):
+    """REPLY_LINE_RE backtracked exponentially on separator-and-digit lines (7 s for 23 characters; these
+    would never return): they now fail at once, and real reply lines still match."""
+    from tasks.blocks import REPLY_LINE_RE
+
+    assert not REPLY_LINE_RE.match(line)
+    assert all(REPLY_LINE_RE.match(x) for x in ("Reply", "Reply to this comment", "Like · Reply · 3", "12 points", "- - -"))
 
 
 def test_a_banner_kept_for_want_of_an_article_is_not_signed():
