@@ -558,6 +558,12 @@ body {{ font-family: {FONT_STACK}; margin: 2em; color: #222; max-width: 1280px; 
 h1 {{ font-size: 1.6em; }} h2 {{ margin-top: 1.6em; border-bottom: 1px solid #ddd; }}
 table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 13px; }}
 th, td {{ border: 1px solid #ccc; padding: 3px 7px; text-align: left; vertical-align: top; }}
+table.events, table.documents {{ width: 100%; table-layout: fixed; }}
+table.events td, table.documents td {{ overflow-wrap: anywhere; }}
+table.events th:nth-child(1) {{ width: 6.5em; }} table.events th:nth-child(2), table.events th:nth-child(3) {{ width: 6.5em; }}
+table.events th:nth-last-child(3) {{ width: 4.5em; }} table.events th:nth-last-child(1) {{ width: 11em; }}
+table.events th:nth-last-child(2) {{ width: 30%; }}
+table.documents th:nth-child(3), table.documents th:nth-child(4) {{ width: 7em; }}
 th {{ background: #f3f3f3; }}
 td:has(> .date), .date {{ white-space: nowrap; }}
 table.summary td:nth-child(2), table.pairs td:nth-child(4), table.actor-matrix td {{ text-align: right; }}
