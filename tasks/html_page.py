@@ -246,10 +246,36 @@ def anchored_threads(tree, regions: set, wrappers: set) -> list:
     return found
 
 
+HIDDEN_STYLE_RE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden")
+# hidden, hiddenBox, is-hidden, comment-hidden; not Bootstrap's hidden-xs/-sm/-md/-lg (hidden on one screen size)
+HIDDEN_CLASS_RE = re.compile(r"(?:^|[\s_-])hidden(?!-(?:xs|sm|md|lg|xl|print)\b)")
+
+
+FORM_STATE_RE = re.compile(r"preview|error|status|confirm|success|notice|alert|moderat|captcha|verif|pending")
+
+
+def hidden(el) -> bool:
+    """Whether an element is hidden from the reader when the page loads."""
+    if el.get("hidden") is not None:
+        return True
+    style, cls = el.get("style"), el.get("class")
+    return bool(style and HIDDEN_STYLE_RE.search(style.lower())) or bool(cls and HIDDEN_CLASS_RE.search(cls.lower()))
+
+
 def comment_lines(region) -> list[str]:
     """Text lines of one comment region, minus its chrome: forms, reply links, sorting, paging and vote
     widgets inside it, headings ("3 Responses to ..."), Reply/Report lines, comment counts, login and
     share prompts, the comment form's notes."""
+    # The posting form's hidden state boxes, shown by a script after a post (a comment preview, "Your
+    # comment could not be posted", the captcha's notes): hidden elements that hold a form widget or are
+    # named as such a box. Not every hidden element: collapsed replies and a comment's full text behind
+    # "read more" are hidden too, and readers' comments (12 pages lost recall when all were dropped).
+    for el in list(region.iter("div", "p", "span", "form", "section", "ul")):
+        if el is region or el.getparent() is None or not hidden(el):
+            continue
+        names = f"{el.get('id') or ''} {el.get('class') or ''}".lower()
+        if FORM_STATE_RE.search(names) or next(el.iter(*FORM_WIDGETS, "form"), None) is not None:
+            el.drop_tree()
     region_chars = len(region.text_content())
     # The reply form where it is not a <form>: labels, and the short block around each text field.
     for w in list(region.iter("textarea", "input", "select", "label")):

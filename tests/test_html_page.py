@@ -258,3 +258,22 @@ def test_skipping_the_fallback_leaves_every_fixture_unchanged(name):
 
 def html_to_text_with(html: str, **changes) -> str:
     return clean_html_page(html, dataclasses.replace(CFG, **changes))["article"]
+
+
+def test_hidden_posting_form_boxes_left_out_hidden_replies_kept():
+    """The comment form's hidden state boxes (a preview, "could not be posted") are not comments; a
+    reply collapsed behind a hidden class or display:none is."""
+    thread = (
+        "<div id='comments'>"
+        f"<div class='comment'><p>{_READERS[0]}</p></div>"
+        f"<div class='comment hidden'><p>{_READERS[1]}</p></div>"
+        "<div style='display: none'><p>A third reader agrees with both of the comments above, every word.</p></div>"
+        "<div id='comment-preview' class='hiddenBox'><p>This is only a preview. Your comment has not yet been posted.</p>"
+        "<form><input type='submit' value='Post'></form></div>"
+        "<div class='hiddenBox redBox' id='comment-post-error'><p>Your comment could not be posted. Error type:</p></div>"
+        "</div>"
+    )
+    page = f"<html><body><div id='main'><h1>Ferry timetable to change</h1>{_story()}</div>{thread}</body></html>"
+    com = clean_html_page(page)["comments"]
+    assert _READERS[0] in com and _READERS[1] in com and "A third reader agrees" in com
+    assert "only a preview" not in com and "could not be posted" not in com
