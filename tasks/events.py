@@ -1435,9 +1435,41 @@ def extract_events(
     when known (bounded above by the run date), else the run date."""
     out: list[Mention] = []
     for doc_id, text, published in docs:
+        published = published or dateline_date(text, run_date)
         ref = min(published, run_date) if published else run_date
         out.extend(extract_mentions(doc_id, text, ref, published is not None, max_year_back))
     return out
+
+
+# A wire dateline with its day: "Naciriya, 2 Jan. (AKI) -", "SALMON, Idaho, Jan 17 (AP) -", "New Delhi, Jan 13 (IANS):",
+# "OAKLAND, Calif., Dec. 29", "London, Dec 29:" (the day the report was filed).
+MONTHS = {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())}
+DATED_DATELINE_RE = re.compile(
+    r"(?:^|\n)[ \t]*[A-Z][A-Za-z'’.-]+(?:[ \t]+[A-Z][A-Za-z'’.-]+){0,2}(?:,[ \t]+[A-Z][A-Za-z.]+(?:[ \t]+[A-Z][A-Za-z.]+)?)?,[ \t]+"
+    r"(?:(?P<d1>\d{1,2})[ \t]+(?P<m1>[A-Z][a-z]{2,8})\b\.?|(?P<m2>[A-Z][a-z]{2,8})\b\.?[ \t]+(?P<d2>\d{1,2})\b)"
+    r"[ \t]*(?:\([^()\n]{1,40}\)[ \t]*)?(?:--|[-–—_:?]|(?=[ \t]+[A-Z]))"
+)
+
+
+def dateline_date(text: str, run_date: date, max_chars: int = 400) -> date | None:
+    """The day of a dated dateline in the article's first lines, in the latest year that puts it
+    on or before the run date: the publication date of a page that declares none (wire copy
+    names its filing day there). None when there is no such dateline."""
+    m = DATED_DATELINE_RE.search(text[:max_chars])
+    if m is None:
+        return None
+    month = MONTHS.get((m.group("m1") or m.group("m2"))[:3].lower())
+    day = int(m.group("d1") or m.group("d2"))
+    if month is None or not 1 <= day <= 31:
+        return None
+    for year in (run_date.year, run_date.year - 1):
+        try:
+            d = date(year, month, day)
+        except ValueError:
+            return None
+        if d <= run_date:
+            return d
+    return None
 
 
 # --- rows for the warehouse --------------------------------------------------------------------

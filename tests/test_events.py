@@ -373,3 +373,26 @@ def test_a_background_happening_is_not_the_main_event():
     ms = extract_mentions("d", text, date(2008, 1, 14), True)
     main = [(m.event_type, m.date_value) for m in ms if m.is_main]
     assert main == [("arrest", "2008-01-13")], [(m.event_type, m.date_value, m.is_main) for m in ms]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Al-Qaeda claims attack\nNaciriya, 2 Jan. (AKI) - Al-Qaeda has claimed the attack.", date(2008, 1, 2)),
+        ("Draft pick arrested\nSALMON, Idaho, Jan 17 (Reuters) - A man was arrested.", date(2008, 1, 17)),
+        ("NBA result\nOAKLAND, Calif., Dec. 29 Two free throws decided it.", date(2007, 12, 29)),  # the latest year not after the run
+        ("Bomber kills 30\nBAGHDAD (Reuters) - A suicide bomber blew himself up.", None),  # a dateline with no day
+        ("Council meets\nOn Monday, May 5 the council met.", None),  # a date in a sentence is no dateline
+    ],
+)
+def test_dateline_date_of_an_undated_page(text, expected):
+    from tasks.events import dateline_date
+
+    assert dateline_date(text, date(2008, 1, 20)) == expected
+
+
+def test_an_undated_page_is_dated_by_its_dateline():
+    text = "Al-Qaeda claims attack\nNaciriya, 2 Jan. (AKI) - Al-Qaeda in the Islamic Maghreb has claimed Wednesday's deadly bomb attack against a police station."
+    ms = extract_events([("d", text, None)], date(2008, 1, 20))
+    main = [m for m in ms if m.is_main]
+    assert main and main[0].event_type == "assault" and main[0].date_value == "2008-01-02", [(m.event_type, m.date_value) for m in ms]
