@@ -487,10 +487,20 @@ CLEAN_ONE_CHROME_MAX_SHORT_SHARE = 0.4
 CLEAN_MAX_MARKED = 1  # lines with a strong reply marker (@name, "X says:"); short reply lines ("Reply", "12 points")
 
 
+_MENU_SEP_RE = re.compile(r"\s[|·•»›]\s")
+
+
+def _is_menu_line(text: str) -> bool:
+    """A menu or breadcrumb on one line: three or more items of <= 3 words between separators
+    ("Home | News | World", "About us · Careers")."""
+    parts = _MENU_SEP_RE.split(text)
+    return len(parts) >= 3 and all(1 <= len(x.split()) <= 3 for x in parts)
+
+
 def is_clean_prose(blocks: Sequence[_Block], cfg: CleanConfig) -> bool:
     """True when a text is already article text (a JSONL record's `text`, a pasted article, a brief, an
-    interview with "Name: ..." turns, an article with a list or subheadings): at most one chrome-pattern
-    or link-dense line, at most `CLEAN_MAX_MARKED` strong reply markers and short reply lines, and short
+    interview with "Name: ..." turns, an article with a list or subheadings): at most one chrome-pattern,
+    link-dense or menu line, at most `CLEAN_MAX_MARKED` strong reply markers and short reply lines, and short
     lines only in short runs and as a minority (`CLEAN_*` thresholds). Such a text is kept whole: a page dump
     has chrome, link lines and runs of short lines (menus), and goes to the rules and the line model."""
     if not blocks:
@@ -501,7 +511,7 @@ def is_clean_prose(blocks: Sequence[_Block], cfg: CleanConfig) -> bool:
     run = max_run = n_short = 0
     for b in blocks:
         t = b.text
-        n_chrome += url_density(t) > cfg.url_density_max or chrome_reason(t, b.words) is not None
+        n_chrome += url_density(t) > cfg.url_density_max or _is_menu_line(t) or chrome_reason(t, b.words) is not None
         if n_chrome > 1:
             return False  # a page dump (most say so within their first lines)
         n_strong += reply_marker(t) in STRONG_MARKERS
