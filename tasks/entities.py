@@ -557,7 +557,9 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
         else:
             surface = strip_possessive(surface)
             # an acronym keeps the text's capitals ("IAEA", not the dictionary's "Iaea")
-            name = surface if surface.isupper() and surface.lower() == entry.name.lower() else entry.name
+            same = re.sub(r"\W+", "", surface.lower()) == re.sub(r"\W+", "", entry.name.lower())
+            exact = surface.lower() == entry.name.lower() or (same and "." not in surface + entry.name)
+            name = surface if surface.isupper() and exact else entry.name  # "AT&T", not "At T"; "U.N." keeps its stop
             singles.append(Actor(name, entry.kind, "participant", s, e, entry.country, entry.sector, (surface,)))
         j += 1
     return composites, singles
@@ -657,7 +659,10 @@ def find_actors(
             codes_in.setdefault(inside, (country, None))
             continue
         add(a)
+    persons_tagged = {(s, e) for s, e, label in spans if label == tagger.PERSON}
     for a in singles:
+        if a.kind == "location" and (a.start, a.end) in persons_tagged:
+            continue  # "Murray left for the Czech Republic": the tagger's person, not the river
         inside = longer_name(a) if a.kind in NAMED_KINDS else None
         if inside is not None:
             # a longer name wins: "Murray" (a river) inside "Andy Murray", "Bharat" inside "Bharat

@@ -269,3 +269,10 @@ def test_an_institution_said_is_no_learned_person_and_a_plural_dictionary_group_
     assert all(a.sector != "rebel" for a in got.values()), got
     got = _actors("In Sri Lanka, the Tamil Tigers attacked an army post.")
     assert got["Liberation Tigers of Tamil Eelam"].sector == "rebel", got
+
+
+def test_a_tagged_person_wins_over_a_dictionary_place_of_the_same_words_and_acronyms_keep_their_signs():
+    got = _actors("On Dec. 27, the day before Murray left for the Czech Republic, he talked to his coach.")
+    assert not any(a.kind == "location" and a.name == "Murray" for a in got.values()), got
+    got = _actors("AT&T says it is replacing backup batteries in 17,000 cabinets.")
+    assert "At T" not in got, got
