@@ -33,17 +33,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from tasks import clean as clean_stage
-from tasks import dedup as dedup_stage
-from tasks import events as events_stage
 from tasks.config import PipelineConfig
 from tasks.ingest import excerpt_of
 from tasks.records import RawDoc, Reject, Rejected
 from tasks.schema import to_table
+
+if TYPE_CHECKING:
+    from tasks import events as events_stage
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
@@ -223,6 +224,7 @@ def _clean_and_extract(
     raw: RawDoc, fingerprints: frozenset[str], cfg: PipelineConfig, run_date: date
 ) -> tuple[clean_stage.CleanDoc, list[events_stage.Mention]]:
     """The per-document part of a batch: clean, then event mentions (the work a time limit bounds)."""
+    from tasks import events as events_stage
     if cfg.slow_source_id and raw.source_id == cfg.slow_source_id:  # fault injection for tests
         time.sleep(cfg.document_timeout_s * 10 + 1)
     doc = clean_stage.clean_document(raw, cfg.clean, fingerprints)
@@ -243,6 +245,11 @@ def process_batch(
     dates. A document whose cleaning and event extraction take longer than `document_timeout_s` is
     dropped as a `timeout` reject (with the others of its kind: `empty_after_clean`, ...); the batch
     goes on."""
+    # (imported here, not with the module: a run that finds nothing to process never loads the event
+    # and dedup stages; the pool's workers have them preloaded)
+    from tasks import dedup as dedup_stage
+    from tasks import events as events_stage
+
     kept: list[clean_stage.CleanDoc] = []
     dropped: list[tuple[RawDoc, Rejected]] = []
     mentions: list[events_stage.Mention] = []
@@ -349,7 +356,7 @@ class BatchPool:
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload([__name__])  # workers start with the stages imported
+            ctx.set_forkserver_preload([__name__, "tasks.dedup", "tasks.events"])  # workers start with the stages imported
             self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_die_with_parent, initargs=(os.getpid(),))
         return self._executor
 

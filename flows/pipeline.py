@@ -49,15 +49,33 @@ from flows.batch import (
     release_memory,
 )
 from tasks import clean as clean_stage
-from tasks import dedup as dedup_stage
-from tasks import entities as entities_stage
-from tasks import events as events_stage
 from tasks import ingest as ingest_stage
 from tasks.config import PipelineConfig
 from tasks.schema import TABLES, table_chunks, to_table
 from tasks.storage import Warehouse, WarehouseError, dedupe_on_keys
 
 TASK_RUNNERS = ("threads", "processes", "dask")
+
+
+class _Stage:
+    """A stage module imported on first use. The event, entity and dedup stages (~15% of this
+    module's import, their regexes compiled at import) are needed only by a run with documents to
+    process: an unchanged re-run never loads them."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        value = getattr(importlib.import_module(self._name), attr)
+        setattr(self, attr, value)  # later lookups find it here
+        return value
+
+
+dedup_stage = _Stage("tasks.dedup")
+entities_stage = _Stage("tasks.entities")
+events_stage = _Stage("tasks.events")
 
 
 def make_task_runner(kind: str = "threads", workers: int | None = None, dask_address: str | None = None):
@@ -243,19 +261,36 @@ def count_blocks(
 ) -> clean_stage.SiteBoilerplate:
     """The counting pass: the blocks of every document the run will clean and no published run has
     indexed (those are counted already) added to `boilerplate`, batch by batch in run order, as
-    `ingest` reads them (the same records: unchanged inputs and repeated document ids left out)."""
+    `ingest` reads them (the same records: unchanged inputs and repeated document ids left out).
+
+    Returns the counts, the ids of the documents the run will clean, and the number of inputs when
+    every one of them is unchanged since an earlier run (None when any gave a record, a reject or a
+    JSONL/WARC file read whole): the run then has nothing to ingest again."""
     seen: dict[str, str] = {}
-    units = (u for u in ingest_stage.iter_units(files, cfg.ingest, known) if not isinstance(u, ingest_stage.InputDone))
-    for batch in plan_batches(units, cfg.ingest.batch_size):
-        raws, _, _ = ingest_stage.ingest(batch, cfg.ingest, known, seen)
+    other = False
+    unchanged = 0
+
+    def units() -> Iterator:
+        nonlocal other
+        for u in ingest_stage.iter_units(files, cfg.ingest, known):
+            if isinstance(u, ingest_stage.InputDone):
+                other = True
+            else:
+                yield u
+
+    for batch in plan_batches(units(), cfg.ingest.batch_size):
+        raws, rejects, n = ingest_stage.ingest(batch, cfg.ingest, known, seen)
+        other = other or bool(raws or rejects)
+        unchanged += n
         boilerplate.add(r for r in raws if r.doc_id not in indexed)
         seen.update((r.doc_id, "") for r in raws)
-    return boilerplate, set(seen)
+    return boilerplate, set(seen), None if other else unchanged
 
 
 @task(name="count_blocks", cache_policy=NO_CACHE)
 def count_blocks_task(files: Payload, cfg: PipelineConfig, known: Payload, indexed: Payload, boilerplate: Payload) -> Payload:
-    """The counting pass; returns the boilerplate counts and the ids of the documents the run will clean."""
+    """The counting pass; returns the boilerplate counts, the ids of the documents the run will clean
+    and, when every input is unchanged, their number (`count_blocks`)."""
     return Payload(count_blocks(files.value, cfg, known.value, indexed.value, boilerplate.value))
 
 
@@ -635,7 +670,9 @@ def _process(
     # cleaned (a streaming pass over the inputs: one batch of records in memory at a time), so every
     # document of the run is cleaned with the same learned boilerplate, whichever batch it is in.
     before = dict(state.boilerplate.fingerprints)
-    state.boilerplate, run_ids = count_blocks_task(Payload(files), cfg, Payload(known), Payload(indexed), Payload(state.boilerplate)).value
+    state.boilerplate, run_ids, all_unchanged = count_blocks_task(
+        Payload(files), cfg, Payload(known), Payload(indexed), Payload(state.boilerplate)
+    ).value
     # Boilerplate the stored documents were cleaned with changed: those whose text it can change are
     # cleaned again in this run, from their stored raw text (after the run's own inputs).
     learned = clean_stage.newly_learned(before, state.boilerplate.fingerprints)
@@ -646,6 +683,12 @@ def _process(
     del run_ids
     if affected:
         log.info("run %s: newly learned boilerplate changes %d stored documents: cleaned again", run_id, len(affected))
+    if all_unchanged is not None and not affected and not state.restore:
+        # Every input is unchanged since an earlier run (the counting pass read and hashed each one):
+        # the batch phase would read them all again to find the same.
+        state.counts.update(records_in=all_unchanged, unchanged=all_unchanged)
+        log.info("run %s: all %d inputs unchanged since an earlier run", run_id, all_unchanged)
+        return state, runs_version
     # Batches are pipelined: while up to `workers` batches are cleaned, signed and mined for events on
     # the pool's processes, the flow ingests the next one and finished batches are written. Results
     # are collected oldest first, so memory holds at most `window` batches.

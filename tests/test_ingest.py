@@ -256,3 +256,43 @@ def test_a_jsonl_gz_of_tiny_lines_is_stopped_as_a_bomb(tmp_path):
             fh.write(b"{}\n" * (1 << 20))
     items = list(iter_units(list_inputs([tmp_path]), CFG))
     assert [getattr(i, "reason", None) for i in items[:-1]] == ["decompression_bomb"]  # no 8M quarantine rows
+
+
+def test_read_bytes_reads_the_whole_file_up_to_the_limit(tmp_path):
+    import dataclasses
+
+    small = dataclasses.replace(CFG, max_bytes=64)
+    f = tmp_path / "a.txt"
+    for data in (b"", b"x" * 10, b"y" * 64):
+        f.write_bytes(data)
+        assert read_bytes(str(f), small) == data
+    f.write_bytes(b"z" * 65)
+    with pytest.raises(Rejected) as info:
+        read_bytes(str(f), small)
+    assert info.value.reason == "oversize_input"
+
+
+def test_counting_pass_says_when_every_input_is_unchanged(tmp_path):
+    from flows.pipeline import count_blocks
+    from tasks.clean import SiteBoilerplate
+    from tasks.config import PipelineConfig
+    from tasks.ingest import Known
+
+    cfg = PipelineConfig()
+    (tmp_path / "a.txt").write_text("First article text, long enough to be a document of its own.")
+    (tmp_path / "b.txt").write_text("Second article text, also long enough to be a document.")
+    docs, _, _ = ingest(list_inputs([tmp_path]), CFG)
+    known = Known(files=frozenset((d.source_id, d.content_sha256) for d in docs), records=frozenset(d.content_sha256 for d in docs))
+
+    def counted(k):
+        return count_blocks(list_inputs([tmp_path]), cfg, k, {}, SiteBoilerplate(cfg.clean.site_boilerplate_min_docs))
+
+    _, ids, unchanged = counted(Known())
+    assert len(ids) == 2 and unchanged is None  # two new documents
+    _, ids, unchanged = counted(known)
+    assert ids == set() and unchanged == 2  # nothing for the batch phase
+    (tmp_path / "b.txt").write_text("Second article text, now edited by the site after publication.")
+    _, ids, unchanged = counted(known)
+    assert len(ids) == 1 and unchanged is None
+    (tmp_path / "b.txt").write_bytes(b"\x00\x01\x02 binary")  # a reject is work too (a quarantine row)
+    assert counted(known)[2] is None

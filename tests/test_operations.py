@@ -80,6 +80,30 @@ def test_unchanged_rerun_skips_and_full_refresh_reprocesses(tmp_path):
     assert len(wh.runs()) == 3
 
 
+def test_an_unchanged_rerun_reads_each_input_once_and_records_its_run(tmp_path, monkeypatch):
+    """The counting pass finds every input unchanged: the batch phase (which would read and hash
+    every file again) is skipped, and the run is still published with its counts."""
+    import tasks.ingest as ingest_module
+
+    inputs = tmp_path / "in"
+    shutil.copytree(SEEDS, inputs)
+    wh_dir = str(tmp_path / "wh")
+    news_pipeline(inputs=[str(inputs)], warehouse=wh_dir, run_date=RUN_DATE)
+    reads: Counter = Counter()
+    real = ingest_module.read_bytes
+
+    def counting(path, cfg, name=None):
+        reads[path] += 1
+        return real(path, cfg, name)
+
+    monkeypatch.setattr(ingest_module, "read_bytes", counting)
+    second = news_pipeline(inputs=[str(inputs)], warehouse=wh_dir, run_date=RUN_DATE)
+    assert second["counts"]["unchanged"] == second["counts"]["records_in"] == 5
+    assert len(reads) == 5 and set(reads.values()) == {1}
+    runs = Warehouse(wh_dir).runs()
+    assert len(runs) == 2 and runs[-1]["run_id"] == second["run_id"]
+
+
 def test_unchanged_jsonl_and_warc_files_are_skipped_whole_on_a_rerun(tmp_path):
     """Multi-record files finished by a run are in `inputs`; the next run skips them by file hash."""
     inputs = tmp_path / "in"
