@@ -115,7 +115,9 @@ def test_two_runs_share_one_lingering_api_which_then_stops(tmp_path):
     removes its record. `newslake api` lists it meanwhile."""
     env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "NEWSLAKE_PREFECT_API", "PREFECT_PROFILE")}
     env["PREFECT_HOME"] = str(tmp_path / "home")
-    env[deploy.LINGER_ENV] = "4"
+    # 30 s: long enough for the first run's exit and the second run's start-up on a loaded machine (at
+    # 4 s the server had stopped before the second run, or before its record was looked at, at load 12)
+    env[deploy.LINGER_ENV] = "30"
     cmd = [sys.executable, "-m", "flows.cli", "run", "--input", str(SEEDS), "--quiet", "--run-date", "2026-11-21"]
     first = subprocess.run([*cmd, "--warehouse", str(tmp_path / "wh1")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stderr
@@ -132,7 +134,7 @@ def test_two_runs_share_one_lingering_api_which_then_stops(tmp_path):
         assert _flow_runs(url) == 2
         status = subprocess.run([sys.executable, "-m", "flows.cli", "api"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
         assert str(info["pid"]) in status.stdout and str(info["port"]) in status.stdout
-        assert _gone(info["pid"], 4 + 60), "the lingering API did not stop once unused"
+        assert _gone(info["pid"], 30 + 60), "the lingering API did not stop once unused"
         assert not records[0].exists()
     finally:
         if deploy._pid_alive(info["pid"]):
