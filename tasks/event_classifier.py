@@ -138,7 +138,7 @@ RETYPE_MIN_P = 0.4
 # over") is coded AGREE by the codebook. Log-odds added to `agree` then (chosen on the folds).
 INTENT_TYPES = frozenset({"consult", "support", "cooperate", "aid", "concede", "retreat"})
 AGREE_INTENT_RE = re.compile(
-    r"\b(?:will|would|shall|(?:ready|willing|prepared|offer(?:ed|s)?|promis(?:ed|es)|vow(?:ed|s)|pledg(?:ed|es)|decided|intends?|plans?)\s+to)\s+(?:\w+\s+){0,2}$",
+    r"\b(?:will|would|shall|(?:ready|willing|prepared|offer(?:ed|s)?|promis(?:ed|es)|vow(?:ed|s)|pledg(?:ed|es)|decided|intends?|plans?)\s+to)\s+(?:[\w'’-]+\s+){0,3}$",
     re.I,
 )
 INTENT_BONUS = 3.0
@@ -147,9 +147,9 @@ INTENT_BONUS = 3.0
 # not done ("will not accept refugees", "failed to reach agreement") is REJECT; what someone says
 # another "must" do is REQUEST (PLOVER's DEMAND).
 HOSTILE_TYPES = frozenset({"coerce", "sanction", "assault", "mobilize"})
-MUST_RE = re.compile(r"\bmust\s+(?:\w+\s+){0,2}$", re.I)
+MUST_RE = re.compile(r"\bmust\s+(?:[\w'’-]+\s+){0,3}$", re.I)
 REFUSED_RE = re.compile(
-    r"\b(?:not|n['’]t|never|failed\s+to|refus(?:ed|es|ing)\s+to|reneged\s+on)\s+(?:\w+\s+){0,2}$", re.I
+    r"\b(?:not|n['’]t|never|failed\s+to|refus(?:ed|es|ing)\s+to|reneged\s+on)\s+(?:[\w'’-]+\s+){0,3}$", re.I
 )
 # A trigger in a clause that gives the background of the sentence's event ("reimposed blockades
 # following the shooting deaths", "outlawed ... because of its involvement in killing"): not the
@@ -206,10 +206,12 @@ def sentence_type(
     cands = [t for t in triggers if t[0] in ok]
     if cands:
         first = next((t for t in cands if not _background(sentence, t)), cands[0])
-        z[index[first[0]]] += PATTERN_BONUS if len(first[4]) <= 2 else CAMEO_BONUS
         mood = _codebook_type(sentence, first)
         if mood in ok and mood in index:
+            # the mood recodes the trigger ("refusing to lift the curfew" is REJECT, not CONCEDE)
             z[index[mood]] += INTENT_BONUS
+        else:
+            z[index[first[0]]] += PATTERN_BONUS if len(first[4]) <= 2 else CAMEO_BONUS
         cons = [_consequence(sentence, t) for t in cands]
         if any(cons) and not all(cons):
             for etype in {t[0] for t in cands}:

@@ -90,8 +90,25 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bgranted\s+asylum\b",
         r"\bdonat(?:ed|ion)\b",
     ),
-    "concede": (r"\blifted\s+(?:the\s+|a\s+)?(?:ban|sanctions|state\s+of\s+emergency|curfew|restrictions|embargo|blockade)\b", r"\beased\s+(?:the\s+)?(?:restrictions|sanctions|rules)\b", r"\bconceded\b", r"\bbacked\s+down\b"),
-    "retreat": (r"\bwithdr(?:ew|awn)\b", r"\bpulled\s+out\b", r"\b(?:released|freed)\s+" + _W + r"{0,3}(?:hostages?|prisoners?|detainees|captives)\b", r"\bretreated\b"),
+    # a coercive measure as the object of an easing verb is the concession, not the measure
+    # ("lifted a night curfew", "shortened by one hour the nightly curfew"); an eased blockade is a
+    # military de-escalation (CAMEO 0872: RETREAT)
+    "concede": (
+        r"\b(?:lift(?:ed|s|ing)?|eas(?:ed|es|ing)|relax(?:ed|es|ing)|shorten(?:ed|s|ing)|cancel(?:l?ed|s)|revok(?:ed|es)|rescind(?:ed|s)|scrap(?:ped|s)|repeal(?:ed|s))\s+" + _W + r"{0,5}?(?:bans?|sanctions|state\s+of\s+emergency|emergency(?:\s+(?:measures|rule|laws?|decree))?|martial\s+law|curfews?|restrictions|embargo|censorship|rules)\b",
+        r"\b(?:accept(?:ed|s)?|met|bow(?:ed|s)?\s+to|g[ai]ve\s+in\s+to|yield(?:ed|s)?\s+to|acced(?:ed|es)\s+to|conced(?:ed|es)\s+to)\s+" + _W + r"{0,3}?demands\b",
+        r"\bcall(?:ed|s)\s+off\s+" + _W + r"{0,3}?(?:strike|protests?|boycott|march|demonstrations?|sit-in)\b",
+        r"\bconceded\b",
+        r"\bbacked\s+down\b",
+    ),
+    "retreat": (
+        r"\b(?:lift(?:ed|s|ing)?|eas(?:ed|es|ing))\s+" + _W + r"{0,3}?blockade\b",
+        r"\bwithdr(?:ew|awn|awal|aws|awing|aw)\b",
+        r"\bpull(?:ed|s)?\s+(?:out|back)\b|\bpull-?out\b",
+        r"\b(?:releas(?:e|ed|es|ing)|fre(?:e|ed|es|eing))\s+" + _W + r"{0,3}(?:hostages?|prisoners?|detainees|captives)\b",
+        r"\bretreated\b",
+        r"\b(?:demobili[sz](?:ed|ation)|disarm(?:ed|ament))\b",
+        r"\b(?:declared|announced|called)\s+(?:a\s+|an\s+)?(?:unilateral\s+|immediate\s+)?(?:ceasefire|cease-fire|truce)\b",
+    ),
     "request": (r"\bcall(?:ed|s)\s+(?:on|for|upon)\b", r"\burg(?:ed|es)\b", r"\bdemand(?:ed|s)\b", r"\bappeal(?:ed|s)\s+(?:to|for)\b", r"\basked\b", r"\brequest(?:ed|s)\b", r"\bsought\b"),
     "accuse": (
         r"\baccus(?:ed|es|ing)\b",
@@ -118,8 +135,20 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:to|in)\s+protest\b",
         r"\b(?:hunger|general)\s+strike\b|\bon\s+strike\b|\bstrikers\b",
     ),
-    "mobilize": (r"\bdeploy(?:ed|s|ment)\b", r"\bmobili[sz](?:ed|es|ation)\b", r"\bmilitary\s+(?:exercises?|drills?)\b", r"\bput\s+" + _W + r"{0,2}on\s+(?:high\s+)?alert\b", r"\bmassed\b"),
+    "mobilize": (
+        r"\bdeploy(?:ed|s|ment)\b",
+        r"\bmobili[sz](?:ed|es|ation)\b",
+        r"\bmilitary\s+(?:exercises?|drills?)\b",
+        r"\b(?:put|placed|remained|remain|kept|were|was|are|is)\s+" + _W + r"{0,2}on\s+(?:high\s+|full\s+|maximum\s+|red\s+)?alert\b",
+        r"\bmassed\b",
+        r"\b(?:strengthened|reinforced|bolstered|beefed\s+up|built\s+up)\s+(?:its\s+|their\s+|the\s+)?(?:military\s+)?(?:forces|troops|presence|garrisons?|positions)\b",
+        r"\b(?:ordered|stepped\s+up|increased|intensified)\s+" + _W + r"{0,2}patrols\b",
+        r"\b(?:sent|dispatched|rushed|moved)\s+" + _W + r"{0,3}(?:troops|soldiers|warships|tanks|reinforcements|police\s+reinforcements)\b",
+    ),
     "sanction": (
+        # stopping aid, relations or talks is a sanction (CAMEO 16: reduce relations, halt
+        # negotiations or mediation, cancel a visit); "called off a strike" is a concession above
+        r"\b(?:suspend(?:ed|s|ing)?|halt(?:ed|s|ing)?|cut(?:s|ting)?|stopp?(?:ed|s|ing)?|froze|freez(?:es|ing)|reduc(?:ed|es|ing)|end(?:ed|s|ing)?|cancell?(?:ed|s)?|called\s+off|broke\s+off)\s+" + _W + r"{0,3}?(?:aid|assistance|supplies|deliveries|talks|negotiations|mediation|relations|ties|links|cooperation|contacts|funding|loans|visit|trip)\b",
         r"\bsanctions?\b",
         r"\bexpell?(?:ed|s)\b",
         r"\b(?:cut|severed|broke\s+off)\s+(?:diplomatic\s+)?(?:ties|relations)\b",

@@ -104,3 +104,55 @@ def test_codebook_type_of_a_trigger_by_its_mood(sentence, trigger_word, etype, e
     start = sentence.index(trigger_word)
     trig = (etype, start, start + len(trigger_word), trigger_word, "")
     assert _codebook_type(sentence, trig) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "trigger_word", "etype", "expected"),
+    [
+        # the mood's cue may stand three words before the trigger, hyphenated words counted as one
+        ("Gbagbo said he will extend the night-time curfew in Abidjan.", "curfew", "coerce", "threaten"),
+        ("NATO said it would tighten the naval blockade of Serbia.", "blockade", "coerce", "threaten"),
+        ("Mubarak said the US must be ready to mediate.", "mediate", "consult", "request"),
+        # four words between the cue and the trigger: too far to be its mood
+        ("Gbagbo will take many other steps and a curfew.", "curfew", "coerce", None),
+    ],
+)
+def test_codebook_mood_within_three_words(sentence, trigger_word, etype, expected):
+    from tasks.event_classifier import _codebook_type
+
+    start = sentence.index(trigger_word)
+    trig = (etype, start, start + len(trigger_word), trigger_word, "")
+    assert _codebook_type(sentence, trig) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "etype", "trigger"),
+    [
+        # an easing verb with a coercive measure as its object is the concession (CAMEO 081-083)
+        ("Serbia lifted a night curfew in Montenegro on Sunday.", "concede", "lifted a night curfew"),
+        ("Bashir shortened by one hour the nightly curfew.", "concede", "shortened by one hour the nightly curfew"),
+        ("The government accepted demands from the rebels.", "concede", "accepted demands"),
+        ("The union called off a four-day strike.", "concede", "called off a four-day strike"),
+        # an eased blockade, a declared ceasefire, demobilised fighters: military de-escalation (087)
+        ("The army lifted a day-old blockade on lorries.", "retreat", "lifted a day-old blockade"),
+        ("Hizbollah declared a unilateral ceasefire on Wednesday.", "retreat", "declared a unilateral ceasefire"),
+        ("A third of the guerrillas have been demobilized.", "retreat", "demobilized"),
+        # stopping aid, talks or a visit is a sanction (CAMEO 16)
+        ("Japan said it had halted economic aid to Serbia.", "sanction", "halted economic aid"),
+        ("A French minister has cancelled a planned visit to Haiti.", "sanction", "cancelled a planned visit"),
+        ("Syrian officers ended mediation efforts between the militias.", "sanction", "ended mediation"),
+        # raised alert, reinforced forces: mobilisation (CAMEO 15)
+        ("Israeli troops remained on alert in the West Bank.", "mobilize", "remained on alert"),
+        ("Israel has strengthened its forces in Lebanon.", "mobilize", "strengthened its forces"),
+    ],
+)
+def test_trigger_patterns_of_yielding_and_sanctions(sentence, etype, trigger):
+    assert (etype, trigger) in [(t[0], t[3]) for t in find_triggers(sentence)]
+
+
+def test_a_refused_concession_is_a_rejection():
+    # the mood recodes the trigger: the concession's own bonus does not stand against it
+    s = "The Israeli government is refusing to lift the curfew on Palestinians in the West Bank."
+    trig, verbs = trigger_candidates(s)
+    assert trig[0][0] == "concede"
+    assert sentence_type(s, trig, verbs)[0] == "reject"
