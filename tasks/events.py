@@ -1269,9 +1269,11 @@ def _merge_item(m: Mention, gaz: Gazetteer) -> tuple:
     return (m.date_value, m.date_precision, m.date_text == "", _expanded(m.actors, gaz), m.location, m.location_country, frozenset((m.doc_id,)))
 
 
-def event_id_for(etype: str, value: str, actors: Iterable[Actor]) -> str:
+def event_id_for(etype: str, value: str, actors: Iterable[Actor], salt: str = "") -> str:
+    """A new event's id: type, date and key actors; `salt` (the event's first document) tells apart
+    two events that share these but are not one happening (`merge_events`)."""
     key_actors = sorted({a.name for a in actors if a.kind == "organisation"}) or sorted({a.name for a in actors})
-    return hashlib.sha256(f"{etype}|{value}|{'|'.join(key_actors)}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{etype}|{value}|{'|'.join(key_actors)}{'|' + salt if salt else ''}".encode()).hexdigest()[:16]
 
 
 def _merge_actors(groups: Iterable[Iterable[Actor]]) -> tuple[Actor, ...]:
@@ -1348,6 +1350,20 @@ def _event_date_mention(gm: list[Mention]) -> Mention:
     return best
 
 
+def _stored_match(etype: str, gm: list[Mention], stored: list[Event], gaz: Gazetteer) -> Event | None:
+    """The stored event (of the same merge key) that a group of mentions reports, if any."""
+    best = _event_date_mention(gm)
+    locs = [m.location for m in gm if m.location]
+    here_loc = _most(locs)
+    here_country = _most(m.location_country for m in gm if m.location == here_loc) if here_loc else None
+    exp = _expanded(_merge_actors(m.actors for m in gm), gaz)
+    here = (best.date_value, best.date_precision, best.date_text == "", exp, here_loc, here_country, frozenset(m.doc_id for m in gm))
+    return next(
+        (e for e in stored if _compatible(here, (_event_value(e), e.date_precision, e.date_text == "", _expanded(e.actors, gaz), e.location, e.location_country, frozenset(e.doc_ids)))),
+        None,
+    )
+
+
 def merge_events(
     mentions: Iterable[Mention],
     canonical_of: Mapping[str, str],
@@ -1370,6 +1386,7 @@ def merge_events(
         stored_by_key[event_key(e)].append(e)
     events: list[Event] = []
     assign: dict[int, str] = {}
+    taken = {e.event_id for es in stored_by_key.values() for e in es}  # ids in use: a new event gets another
     for (etype, _kvalue), idxs in sorted(by_key.items()):
         # day precision first: a month-precision mention joins the day it holds
         idxs = sorted(idxs, key=lambda i: (ms[i].date_precision != "day", ms[i].date_value, i))
@@ -1385,21 +1402,26 @@ def merge_events(
             else:
                 target.setdefault(ms[i].doc_id, []).append(i)
         order = {i: k for k, i in enumerate(idxs)}
+        candidates: list[tuple[list[int], Event | None]] = []
+        by_stored: dict[str, list[int]] = {}
         for grp in groups:
             g = sorted((i for js in grp.values() for i in js), key=order.__getitem__)
+            match = _stored_match(etype, [ms[i] for i in g], stored_by_key.get((etype, _kvalue), []), gaz)
+            if match is not None and match.event_id in by_stored:
+                # two groups that both report a stored event are that one event (one id, one row):
+                # in a re-run a document's reports fit the stored event that already lists it
+                by_stored[match.event_id].extend(g)
+                continue
+            if match is not None:
+                by_stored[match.event_id] = g
+            candidates.append((g, match))
+        for g, match in candidates:
+            g.sort(key=order.__getitem__)
             gm = [ms[i] for i in g]
             actors = _merge_actors(m.actors for m in gm)
-            exp = _expanded(actors, gaz)
             best = _event_date_mention(gm)
             value, precision = best.date_value, best.date_precision
             locs = [m.location for m in gm if m.location]
-            here_loc = _most(locs)
-            here_country = _most(m.location_country for m in gm if m.location == here_loc) if here_loc else None
-            here = (value, best.date_precision, best.date_text == "", exp, here_loc, here_country, frozenset(m.doc_id for m in gm))
-            match = next(
-                (e for e in stored_by_key.get((etype, _kvalue), []) if _compatible(here, (_event_value(e), e.date_precision, e.date_text == "", _expanded(e.actors, gaz), e.location, e.location_country, frozenset(e.doc_ids)))),
-                None,
-            )
             doc_ids = sorted({m.doc_id for m in gm} | set(match.doc_ids if match else ()))
             if match:
                 actors = _merge_actors([match.actors, actors])
@@ -1420,6 +1442,9 @@ def merge_events(
             source = _most((_bare(m.source) for m in gm), None) or (match.source if match else None)
             target = _most((_bare(m.target) for m in gm), None) or (match.target if match else None)
             eid = match.event_id if match else event_id_for(etype, value, actors)
+            if not match and eid in taken:  # same type, date and key actors, yet another happening
+                eid = event_id_for(etype, value, actors, salt=doc_ids[0])
+            taken.add(eid)
             n_sources = len({canonical_of.get(d, d) for d in doc_ids})
             events.append(
                 Event(

@@ -126,3 +126,21 @@ def test_one_shared_country_alone_is_no_evidence_of_one_happening():
     quake, kathmandu = item({"country:NPL"}), item({"country:NPL"}, "Kathmandu", "NPL", doc="y")
     assert _compatible(quake, kathmandu)  # the country is all either names, and the place lies in it
     assert not _compatible(item({"Apple", "country:FRA"}, "France", "FRA"), item({"country:FRA"}, doc="y"))
+
+
+def test_two_events_with_the_same_type_date_and_actors_get_two_ids():
+    """Two reports that stay apart (nobody named in either) once got one id from type + date + key
+    actors, so one row overwrote the other and its mentions pointed at an event without their
+    document; also across batches, against a stored event of another happening."""
+    docs = [
+        ("p", "Knife attack. A man was attacked with a knife outside a bar on Sunday."),
+        ("q", "Park attack. A man was attacked with a knife in a park on Sunday."),
+    ]
+    mentions = extract_events([(d, t, PUBLISHED) for d, t in docs], RUN_DATE)
+    events, assign = merge_events(mentions, {})
+    assert len({e.event_id for e in events}) == len(events) >= 2
+    for e in events:
+        assert set(e.doc_ids) == {m.doc_id for i, m in enumerate(mentions) if assign.get(i) == e.event_id}
+    first, _ = merge_events([m for m in mentions if m.doc_id == "p"], {})
+    later, _ = merge_events([m for m in mentions if m.doc_id == "q"], {}, stored=first)
+    assert not {e.event_id for e in first} & {e.event_id for e in later}
