@@ -268,22 +268,28 @@ def _anchor(rx: str) -> str:
     return lit.lower()
 
 
+def _leading_group_end(body: str) -> int:
+    """Index of the ")" that closes the group `body` starts with (escaped characters skipped)."""
+    depth, j = 0, 0
+    while j < len(body):
+        if body[j] == "\\":
+            j += 2
+            continue
+        depth += body[j] == "("
+        depth -= body[j] == ")"
+        if depth == 0:
+            break
+        j += 1
+    return j
+
+
 def _anchors(rx: str) -> tuple[str, ...]:
     """Literal strings one of which every match of `rx` contains (lower case; () when unknown): the
     anchor of a literal start, of each alternative of a leading group, or of what follows a leading
     optional group ("(?:joint\\s+)?declaration" -> "declaration")."""
     body = rx[2:] if rx.startswith("\\b") else rx
     if body.startswith("(?:"):
-        depth, j = 0, 0
-        while j < len(body):
-            if body[j] == "\\":
-                j += 2
-                continue
-            depth += body[j] == "("
-            depth -= body[j] == ")"
-            if depth == 0:
-                break
-            j += 1
+        j = _leading_group_end(body)
         group, rest = body[3:j], body[j + 1 :]
         if rest.startswith("?"):
             return _anchors(re.sub(r"^\?(?:\\s[+*])?", "", rest))
@@ -299,17 +305,7 @@ def _tail_anchors(rx: str) -> tuple[str, ...]:
     anchors are in most sentences ("be", "is", "on", "to")."""
     body = rx[2:] if rx.startswith("\\b") else rx
     if body.startswith("(?:"):
-        depth, j = 0, 0
-        while j < len(body):
-            if body[j] == "\\":
-                j += 2
-                continue
-            depth += body[j] == "("
-            depth -= body[j] == ")"
-            if depth == 0:
-                break
-            j += 1
-        rest = body[j + 1 :]
+        rest = body[_leading_group_end(body) + 1 :]
     else:
         m = re.match(r"[A-Za-z]+", body)
         rest = body[m.end() :] if m else "?"
@@ -1350,14 +1346,28 @@ def _event_date_mention(gm: list[Mention]) -> Mention:
     return best
 
 
-def _stored_match(etype: str, gm: list[Mention], stored: list[Event], gaz: Gazetteer) -> Event | None:
+@dataclass(frozen=True, slots=True)
+class _GroupFacts:
+    """What a group of mentions says together: the mention whose date it takes, its merged actors,
+    its commonest place and that place's country."""
+
+    best: Mention
+    actors: tuple[Actor, ...]
+    location: str | None
+    location_country: str | None
+
+
+def _group_facts(gm: list[Mention]) -> _GroupFacts:
+    location = _most(m.location for m in gm if m.location)
+    country = _most(m.location_country for m in gm if m.location == location) if location else None
+    return _GroupFacts(_event_date_mention(gm), _merge_actors(m.actors for m in gm), location, country)
+
+
+def _stored_match(gm: list[Mention], stored: list[Event], gaz: Gazetteer) -> Event | None:
     """The stored event (of the same merge key) that a group of mentions reports, if any."""
-    best = _event_date_mention(gm)
-    locs = [m.location for m in gm if m.location]
-    here_loc = _most(locs)
-    here_country = _most(m.location_country for m in gm if m.location == here_loc) if here_loc else None
-    exp = _expanded(_merge_actors(m.actors for m in gm), gaz)
-    here = (best.date_value, best.date_precision, best.date_text == "", exp, here_loc, here_country, frozenset(m.doc_id for m in gm))
+    f = _group_facts(gm)
+    best = f.best
+    here = (best.date_value, best.date_precision, best.date_text == "", _expanded(f.actors, gaz), f.location, f.location_country, frozenset(m.doc_id for m in gm))
     return next(
         (e for e in stored if _compatible(here, (_event_value(e), e.date_precision, e.date_text == "", _expanded(e.actors, gaz), e.location, e.location_country, frozenset(e.doc_ids)))),
         None,
@@ -1406,7 +1416,7 @@ def merge_events(
         by_stored: dict[str, list[int]] = {}
         for grp in groups:
             g = sorted((i for js in grp.values() for i in js), key=order.__getitem__)
-            match = _stored_match(etype, [ms[i] for i in g], stored_by_key.get((etype, _kvalue), []), gaz)
+            match = _stored_match([ms[i] for i in g], stored_by_key.get((etype, _kvalue), []), gaz)
             if match is not None and match.event_id in by_stored:
                 # two groups that both report a stored event are that one event (one id, one row):
                 # in a re-run a document's reports fit the stored event that already lists it
@@ -1418,10 +1428,9 @@ def merge_events(
         for g, match in candidates:
             g.sort(key=order.__getitem__)
             gm = [ms[i] for i in g]
-            actors = _merge_actors(m.actors for m in gm)
-            best = _event_date_mention(gm)
+            facts = _group_facts(gm)
+            actors, best = facts.actors, facts.best
             value, precision = best.date_value, best.date_precision
-            locs = [m.location for m in gm if m.location]
             doc_ids = sorted({m.doc_id for m in gm} | set(match.doc_ids if match else ()))
             if match:
                 actors = _merge_actors([match.actors, actors])
@@ -1432,8 +1441,9 @@ def merge_events(
             confidence = max([m.confidence for m in gm] + ([match.confidence] if match else []))
             if confidence < min_confidence:
                 continue
-            location = _most(locs) or (match.location if match else None)
-            loc_country = _most(m.location_country for m in gm if m.location == location) if location else None
+            location, loc_country = facts.location, facts.location_country
+            if location is None and match:
+                location = match.location
             modes = [m.mode for m in gm]
             mode = "actual" if "actual" in modes else _most(modes, "actual")
             if match and match.mode == "actual":
