@@ -96,19 +96,6 @@ def test_training_optimiser_reaches_the_minimum_of_a_convex_loss():
         ("The U.S. said it would not meet the hostage-takers' demands.", "meet", "consult", "reject"),
         # told as done: no codebook type
         ("Fischer visited Albania in June.", "visited", "consult", None),
-    ],
-)
-def test_codebook_type_of_a_trigger_by_its_mood(sentence, trigger_word, etype, expected):
-    from tasks.event_classifier import _codebook_type
-
-    start = sentence.index(trigger_word)
-    trig = (etype, start, start + len(trigger_word), trigger_word, "")
-    assert _codebook_type(sentence, trig) == expected
-
-
-@pytest.mark.parametrize(
-    ("sentence", "trigger_word", "etype", "expected"),
-    [
         # the mood's cue may stand three words before the trigger, hyphenated words counted as one
         ("Gbagbo said he will extend the night-time curfew in Abidjan.", "curfew", "coerce", "threaten"),
         ("NATO said it would tighten the naval blockade of Serbia.", "blockade", "coerce", "threaten"),
@@ -117,7 +104,7 @@ def test_codebook_type_of_a_trigger_by_its_mood(sentence, trigger_word, etype, e
         ("Gbagbo will take many other steps and a curfew.", "curfew", "coerce", None),
     ],
 )
-def test_codebook_mood_within_three_words(sentence, trigger_word, etype, expected):
+def test_codebook_type_of_a_trigger_by_its_mood(sentence, trigger_word, etype, expected):
     from tasks.event_classifier import _codebook_type
 
     start = sentence.index(trigger_word)
