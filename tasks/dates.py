@@ -113,25 +113,30 @@ PERIOD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 # Scanning every pattern over the whole text costs ~5 ms per 2,000 characters (patterns that start with
 # an optional word or a lookbehind defeat re's first-character search). Each pattern instead names
-# substrings (of the lowercased text) that every one of its matches contains, found with str.find;
-# the pattern runs only in windows of `_WINDOW` characters around them (longer than any match reaches
-# on either side of its trigger).
+# substrings that every one of its matches contains, found with str.find; the pattern runs only in
+# windows of `_WINDOW` characters around them (longer than any match reaches on either side of its
+# trigger). A trigger with a capital is looked for as written, where the pattern wants that word
+# capitalised (month and weekday names: "March", not "market"; "Monday", not "today"), the others in
+# the lowercased text. Fewer, tighter triggers give fewer windows, never other matches: every match
+# holds one of its kind's triggers, so its window holds it whole.
 _MONTH_T = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_CAP_T = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # _MON is case-sensitive
+_WEEKDAY_T = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")  # _WDFULL is case-sensitive
 _YEAR_T = ("18", "19", "20", "21")
 _TRIGGERS: dict[str, tuple[str, ...]] = {
     "iso": _YEAR_T,
-    "mdy": _MONTH_T,
-    "dmy": _MONTH_T,
+    "mdy": _MONTH_CAP_T,
+    "dmy": _MONTH_CAP_T,
     "numeric": _YEAR_T,
-    "month": _MONTH_T,
-    "month_spelled": _MONTH_T,
+    "month": _MONTH_CAP_T,
+    "month_spelled": _MONTH_CAP_T,
     "spelled_year": ("eighteen", "nineteen", "twenty", "thousand"),
-    "relative_day": ("day", "tomorrow", "night"),
-    "the_day_before": ("day",),
+    "relative_day": ("today", "yesterday", "tomorrow", "tonight"),
+    "the_day_before": ("yesterday", "tomorrow"),
     "part_of_day": ("morning", "afternoon", "evening", "night"),
-    "weekday": ("day",),
+    "weekday": _WEEKDAY_T,
     "relative_unit": ("year", "month", "week"),
-    "relative_month": _MONTH_T,
+    "relative_month": _MONTH_CAP_T,
     "year_end": ("end", "beginning", "start", "middle"),
     "year_end_word": ("year",),
     "year_ago": ("year-",),
@@ -160,11 +165,12 @@ def _windows(text: str, kinds: tuple[str, ...]) -> dict[str, list[tuple[int, int
     for kind in kinds:
         for t in _TRIGGERS[kind]:
             if t not in hits:
+                where = text if t != t.lower() else low
                 pos = []
-                i = low.find(t)
+                i = where.find(t)
                 while i != -1:
                     pos.append(i)
-                    i = low.find(t, i + len(t))
+                    i = where.find(t, i + len(t))
                 hits[t] = pos
     out: dict[str, list[tuple[int, int]]] = {}
     done: dict[tuple[str, ...], list[tuple[int, int]]] = {}  # kinds with the same triggers share windows
