@@ -711,6 +711,11 @@ def find_actors(
                 country = dic.code_of(_token_key(first)[0]) or inner_country
                 sector = inner_sector or _agent_sector(surface, dic)
             name, aliases = surface, (surface,)
+            state = tagger.state_abbreviation(sentence, s, e) if kind == "location" and len(surface) <= 6 else None
+            if state is not None:  # "Lombard, Ill.": Illinois, USA
+                name, country = state
+            elif kind == "location":
+                country = (tagger.state_after(sentence, e) or (None, None))[1]  # "Lombard, Ill.": USA
             if kind == "person":
                 known = ctx.surface_to.get(surface)
                 full = full_name(ctx, surface) if known is None and " " not in surface and ctx.text else None
@@ -725,6 +730,17 @@ def find_actors(
                     ctx.surface_to.setdefault(surface.split()[-1], (surface, "person", "participant"))
                     aliases = aliases_in(ctx, surface)
             add(Actor(name, kind, "participant", s, e, country, sector, aliases))
+    orgs_tagged = {(s, e) for s, e, label in spans if label == tagger.ORGANISATION}
+    for i, a in enumerate(found):
+        if a.kind != "location" or not (" " not in sentence[a.start : a.end] or a.country):
+            continue
+        if is_team_context(sentence, a.start, a.end) or ((a.start, a.end) in orgs_tagged and _organisation_place(sentence, a.start, a.end)):
+            # a place name that a sports context makes a team ("Toronto beat Boston 101-95", "a 2-0
+            # win over ten-man Reading"), or that the tagger reads as an organisation where no
+            # preposition, dateline or office title says place ("Columbus netminder Pascal Leclaire";
+            # not "a court in Liverpool", "TORONTO (AP) -", "Ontario Premier Dalton McGuinty"): a club
+            # named by its city, a government by its capital; it keeps the place's country
+            found[i] = replace(a, kind="organisation", sector=None)
     person_at = {a.start: i for i, a in enumerate(found) if a.kind == "person"}
     for a in list(found):
         k = person_at.get(a.end + 1, person_at.get(a.end))
@@ -741,6 +757,56 @@ def find_actors(
             continue  # "Director General" of "ESA Director General Josef Aschbacher": a title, not an actor
         out.setdefault((a.name, a.kind), a)
     return list(out.values())
+
+
+# sports results: a score ("2-0", "106-98"; not years, times or dates) and the words next to a
+# place named as a team. Strong words make a team on their own ("beat Leeds", "Toronto coach");
+# weak ones only in a sentence with a score ("win over Reading", "a balanced Phoenix attack").
+_SCORE = re.compile(r"(?<![\d.,:/-])\d{1,3}-\d{1,3}(?!\d|[.,:/-]\d)")
+_TEAM_MODIFIERS = r"(?:(?:the|[\w]+-man|bottom|top|bottom-placed|top-placed|placed|struggling|lowly|high-flying|unbeaten|visiting|rivals?)\s+){0,3}$"
+_TEAM_STRONG_BEFORE = re.compile(
+    r"\b(?:beat|beats|beating|defeated|defeating|edged|edging|routed|thrashed|hammered|downed|outlasted|"
+    r"(?:lost|losing|fell|falling) to|at home to|(?:drew|draw|drawing) with)\s+" + _TEAM_MODIFIERS
+)
+_TEAM_WEAK_BEFORE = re.compile(r"\b(?:over|against|vs\.?|v\.?|versus|hosts?|hosting|hosted|visiting|visit)\s+" + _TEAM_MODIFIERS)
+_TEAM_STRONG_AFTER = re.compile(
+    r"(?:['’]s)?\s+(?:beat|beats|defeated|edged|routed|thrashed|hammered|downed|outlasted|coach|manager|boss|"
+    r"striker|goalkeeper|midfielder|defender|quarterback|fans|supporters)\b"
+)
+_TEAM_WEAK_AFTER = re.compile(
+    r"(?:['’]s)?\s+(?:won|lost|drew|held|scored|trailed|led|leads|made|rallied|attack|defence|defense|offense|"
+    r"offence|players|squad|side|win|victory|defeat|loss)\b"
+)
+
+
+_PLACE_PREPOSITIONS = frozenset("in at from near outside inside across to into through toward towards around of".split())
+
+
+def _organisation_place(sentence: str, start: int, end: int) -> bool:
+    """May a place name the tagger reads as an organisation be one: not written in capitals (a
+    dateline), not after a preposition of place, not before an office title?"""
+    surface = sentence[start:end]
+    if surface.isupper():
+        return False
+    before = sentence[:start].split()
+    if before and before[-1].lower() in _PLACE_PREPOSITIONS:
+        return False
+    after = sentence[end:].split()
+    return not (after and tagger.is_title_or_modifier(after[0]))
+
+
+def is_team_context(sentence: str, start: int, end: int) -> bool:
+    """Is the place name sentence[start:end] a sports team by the words around it: "Toronto beat
+    Boston", "lost to Leeds", "the Toronto coach" anywhere, "a 2-0 win over ten-man Reading",
+    "Portsmouth made the best possible start ... with a 2-0 win", "a balanced Phoenix attack, as the
+    Suns beat the Lakers, 106-98" only in a sentence with a score. (Countries are no teams here:
+    national sides keep the country, as CoNLL labels them.)"""
+    before = sentence[max(0, start - 60) : start]
+    if _TEAM_STRONG_BEFORE.search(before) or _TEAM_STRONG_AFTER.match(sentence, end):
+        return True
+    if not _SCORE.search(sentence):
+        return False
+    return bool(_TEAM_WEAK_BEFORE.search(before) or _TEAM_WEAK_AFTER.match(sentence, end))
 
 
 def entity_rows(

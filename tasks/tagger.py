@@ -47,7 +47,7 @@ CAPS = "\x01"  # key prefix of a word in a caps-mode sentence
 
 # words written with a full stop that is not a sentence end ("Mr. Smith", "Jan. 6")
 ABBREVIATIONS = frozenset(
-    "Mr Mrs Ms Dr Prof St Mt Ft Gen Col Lt Sgt Capt Cmdr Adm Gov Sen Rep Rev Hon "
+    "Mr Mrs Ms Dr Prof St Ste Mt Ft Gen Col Lt Sgt Capt Cmdr Adm Gov Sen Rep Rev Hon "
     "Pres Sec No vs Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Ave Blvd approx dept est fig".split()
 )
 # ... and those that often end a sentence: their full stop is theirs only when the sentence goes on
@@ -815,13 +815,46 @@ class Tagger:
         labels = self.labels
         return [[labels[y] for y in paths[s, : len(keys)]] for s, keys in enumerate(sentences)]
 
-    def tag(self, text: str, within: Sequence[tuple[int, int]] | None = None) -> list[tuple[int, int, str]]:
+    def span_margin(self, em: np.ndarray, path: Sequence[int], a: int, b: int) -> float:
+        """The Viterbi margin of the decoded span tokens a..b-1 of one sentence (`em`: its emission
+        scores, `path`: its decoded label indices): the score of the decoded path minus the best of
+        the same path with the span's tokens relabelled, all `O` (no name) or one other type (B-, I-).
+        0 for a tie; the larger, the surer the tagger is of both the span and its type."""
+        trans, labels = self.trans, self.labels
+
+        def score(seq: Sequence[int]) -> float:
+            s = float(sum(em[a + k, y] for k, y in enumerate(seq)))
+            prev = path[a - 1] if a > 0 else None
+            for y in seq:
+                if prev is not None:
+                    s += float(trans[prev, y])
+                prev = y
+            if b < len(path):
+                s += float(trans[prev, path[b]])
+            return s
+
+        typ = labels[path[a]][2:]
+        alts = [[self._outside] * (b - a)]
+        for other in sorted({lab[2:] for lab in labels if lab != "O"} - {typ}):
+            alts.append([labels.index("B-" + other)] + [labels.index("I-" + other)] * (b - a - 1))
+        return score(path[a:b]) - max(map(score, alts))
+
+    def tag(
+        self,
+        text: str,
+        within: Sequence[tuple[int, int]] | None = None,
+        margins: dict[tuple[int, int], tuple[str, float]] | None = None,
+    ) -> list[tuple[int, int, str]]:
         """Entity spans of `text`: (start, end, label), in text order, not overlapping.
 
         `within`: character ranges (sorted, not overlapping) to decode; only the sentences that
         overlap one are tagged, but every sentence of `text` informs the document attributes, so a
         sentence gets the same spans as when the whole text is tagged (and costs far less when few
-        sentences are wanted), but for `consistent_labels`, which sees the decoded sentences only."""
+        sentences are wanted), but for `consistent_labels`, which sees the decoded sentences only.
+
+        `margins`: when given, filled with (start, end) -> (label, `span_margin`) for each span the
+        decoder found as it is output by the span rules (same tokens, same type; the document rules
+        after them may still relabel it); costs nothing when not asked for."""
         sentences = tokenise(text)
         if not sentences:
             return []
@@ -843,6 +876,7 @@ class Tagger:
                 sent = sentences[i]
                 tags = [labels[y] for y in paths[s, : len(sent)]]
                 title_case = caps[i] and any(c.islower() for w in words[i] for c in w)
+                decoded = set(spans_from_tags(tags)) if margins is not None else set()
                 for a, b, typ in tidy_spans(spans_from_tags(tags), words[i], self.lexicon, self.names):
                     if b - a == 1 and (
                         words[i][a].lower().rstrip(".") in _NOT_NAMES or _is_furniture(text, words[i], a, self.lexicon)
@@ -858,8 +892,10 @@ class Tagger:
                         if self._headline_only(body, words[i], a, b, not caps[i]):
                             continue
                     out.append((sent[a][0], sent[b - 1][1], LABEL_OF[typ]))
+                    if (a, b, typ) in decoded:
+                        margins[(sent[a][0], sent[b - 1][1])] = (LABEL_OF[typ], self.span_margin(em[s], paths[s, : len(sent)].tolist(), a, b))
         spans = consistent_labels(text, split_possessives(text, out), _Known(self.names, self.places))
-        return list_labels(text, article_names(text, spans))
+        return state_abbreviations(text, list_labels(text, article_names(text, spans)))
 
     def _headline_only(self, body: str, words: Sequence[str], a: int, b: int, in_body: bool) -> bool:
         """A span of a headline that the document's running text (`body`: its sentences that are no
@@ -879,6 +915,131 @@ class Tagger:
         if elsewhere(" ".join(words[a:b])):
             return False
         return not (b - a > 1 and len(words[b - 1]) > 2 and elsewhere(words[b - 1]))
+
+
+_US = "USA"
+_CA = "CAN"
+# states and provinces as news abbreviates them after a place ("Lombard, Ill.", "Elie, Man.") and as
+# postal codes before a ZIP ("Quincy, MA 02269"): surface -> (name, ISO 3166 alpha-3)
+_AP_STATES = {
+    "Ala.": "Alabama", "Ariz.": "Arizona", "Ark.": "Arkansas", "Calif.": "California", "Cal.": "California",
+    "Colo.": "Colorado", "Conn.": "Connecticut", "Del.": "Delaware", "Fla.": "Florida", "Ga.": "Georgia",
+    "Ill.": "Illinois", "Ind.": "Indiana", "Kan.": "Kansas", "Kans.": "Kansas", "Ky.": "Kentucky",
+    "La.": "Louisiana", "Md.": "Maryland", "Mass.": "Massachusetts", "Mich.": "Michigan", "Minn.": "Minnesota",
+    "Miss.": "Mississippi", "Mo.": "Missouri", "Mont.": "Montana", "Neb.": "Nebraska", "Nev.": "Nevada",
+    "N.H.": "New Hampshire", "N.J.": "New Jersey", "N.M.": "New Mexico", "N.Y.": "New York",
+    "N.C.": "North Carolina", "N.D.": "North Dakota", "Okla.": "Oklahoma", "Ore.": "Oregon", "Pa.": "Pennsylvania",
+    "Penn.": "Pennsylvania", "R.I.": "Rhode Island", "S.C.": "South Carolina", "S.D.": "South Dakota",
+    "Tenn.": "Tennessee", "Tex.": "Texas", "Vt.": "Vermont", "Va.": "Virginia", "Wash.": "Washington",
+    "W.Va.": "West Virginia", "Wis.": "Wisconsin", "Wisc.": "Wisconsin", "Wyo.": "Wyoming", "D.C.": "District of Columbia",
+}
+_AP_PROVINCES = {
+    "Alta.": "Alberta", "B.C.": "British Columbia", "Man.": "Manitoba", "N.B.": "New Brunswick",
+    "Nfld.": "Newfoundland and Labrador", "N.S.": "Nova Scotia", "Ont.": "Ontario", "P.E.I.": "Prince Edward Island",
+    "Que.": "Quebec", "Sask.": "Saskatchewan",
+}
+_POSTAL_STATES = dict(
+    zip(
+        "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC".split(),
+        (
+            "Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|Delaware|Florida|Georgia|Hawaii|Idaho|"
+            "Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|Massachusetts|Michigan|Minnesota|"
+            "Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|New Mexico|New York|"
+            "North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|South Carolina|South Dakota|"
+            "Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|Wyoming|District of Columbia"
+        ).split("|"),
+        strict=True,
+    )
+)
+_POSTAL_PROVINCES = {
+    "AB": "Alberta", "BC": "British Columbia", "MB": "Manitoba", "NB": "New Brunswick", "NL": "Newfoundland and Labrador",
+    "NS": "Nova Scotia", "ON": "Ontario", "PE": "Prince Edward Island", "QC": "Quebec", "SK": "Saskatchewan",
+}
+STATE_ABBREVIATIONS: dict[str, tuple[str, str]] = {
+    **{k: (v, _US) for k, v in _AP_STATES.items()},
+    **{k: (v, _CA) for k, v in _AP_PROVINCES.items()},
+    **{k: (v, _US) for k, v in _POSTAL_STATES.items()},
+    **{k: (v, _CA) for k, v in _POSTAL_PROVINCES.items()},
+}
+_POSTAL = frozenset((*_POSTAL_STATES, *_POSTAL_PROVINCES))
+_AP_LONGEST = max(map(len, (*_AP_STATES, *_AP_PROVINCES)))
+# candidates, cheap to find: a capital letter after a comma ("Lombard, Ill.", "Quincy, MA 02269")
+_AFTER_COMMA_CAPITAL = re.compile(r", ([A-Z][A-Za-z.]{1,5})")
+_ZIP_AFTER = re.compile(r"\s+\d{5}\b")
+_PARTY_CANDIDATE = re.compile(r"(?<![\w-])[RDI]-([A-Z][A-Za-z.]{1,5})")
+
+
+def _abbreviation_at(text: str, i: int, token: str) -> str | None:
+    """The state or province abbreviation starting at text[i] (`token`: the letters and stops
+    there): an AP form followed by a space or punctuation, or a postal code before a ZIP code."""
+    for k in range(min(len(token), _AP_LONGEST), 1, -1):
+        form = token[:k]
+        if form in STATE_ABBREVIATIONS and form not in _POSTAL and (i + k == len(text) or text[i + k] in " \t\n,:;)"):
+            return form
+    if token[:2] in _POSTAL and (len(token) == 2 or not token[2].isalpha()) and _ZIP_AFTER.match(text, i + 2):
+        return token[:2]
+    return None
+
+
+def _states_after_places(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, form) of each state abbreviation written after a capitalised word and a comma."""
+    out: list[tuple[int, int, str]] = []
+    for m in _AFTER_COMMA_CAPITAL.finditer(text, lo, len(text) if hi is None else hi):
+        before = text.rfind(" ", 0, m.start()) + 1
+        if not text[before : before + 1].isupper():
+            continue
+        form = _abbreviation_at(text, m.start(1), m.group(1))
+        if form is not None:
+            out.append((m.start(1), m.start(1) + len(form), form))
+    return out
+
+
+def state_abbreviation(text: str, start: int, end: int) -> tuple[str, str] | None:
+    """(name, country) of a state or province abbreviation at text[start:end] (its full stop may
+    follow the span) written after a place and a comma ("Lombard, Ill.", "Quincy, MA 02269"),
+    else None."""
+    for s, e, form in _states_after_places(text, max(0, start - 2), min(len(text), start + 8)):
+        if s == start and e in (end, end + 1):
+            return STATE_ABBREVIATIONS[form]
+    return None
+
+
+def state_after(text: str, end: int) -> tuple[str, str] | None:
+    """(name, country) of the state or province abbreviation that follows a place ending at
+    `end` ("Lombard" of "Lombard, Ill."), else None."""
+    if text[end : end + 2] != ", ":
+        return None
+    found = _states_after_places(text, end, min(len(text), end + 10))
+    return STATE_ABBREVIATIONS[found[0][2]] if found and found[0][0] == end + 2 else None
+
+
+def state_abbreviations(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """News abbreviations of US states and Canadian provinces: after a place and a comma a place
+    (CoNLL labels "Tampa, Fla." a place; the tagger reads "MA" or "Man" as an organisation or a
+    person, or misses "Conn." in a dateline), and so is the organisation or misc span just before
+    it ("Quincy, MA"; not a person); a party-state tag ("Sen. Mel Martinez, R-Fla.,") is no name."""
+    party = [
+        m.start()
+        for m in _PARTY_CANDIDATE.finditer(text)
+        if _abbreviation_at(text, m.start(1), m.group(1)) or m.group(1)[:2] in _POSTAL
+        or m.group(1).rstrip(".") + "." in STATE_ABBREVIATIONS
+    ]
+    states = _states_after_places(text)
+    if not party and not states:
+        return spans
+    before_state = {s - 2 for s, _e, _f in states}
+    out: list[tuple[int, int, str]] = []
+    for s, e, label in spans:
+        if s in party:
+            continue
+        if label != LOCATION and state_abbreviation(text, s, e) is not None:
+            label = LOCATION
+        elif label in (ORGANISATION, MISC) and e in before_state:
+            label = LOCATION  # "Quincy, MA 02269": the place the state follows
+        out.append((s, e, label))
+    taken = [(s, e) for s, e, _label in out]
+    new = [(s, e, LOCATION) for s, e, _f in states if not any(s < te and ts < e for ts, te in taken)]
+    return sorted(out + new) if new else out
 
 
 def _in_title_run(words: Sequence[str], a: int, b: int, lexicon: Mapping[str, int]) -> bool:
@@ -1079,7 +1240,7 @@ def tidy_spans(
     Wire"); a person span ending in an institution or facility word is an organisation or a place
     ("Jim Archdekin Recreation Centre")."""
     out: list[tuple[int, int, str]] = []
-    for a, b, typ in _split_at_commas(spans, words):
+    for a, b, typ in _split_at_commas(join_saints(spans, words, lexicon), words):
         if b - a > 1 and b < len(words) and (
             (words[b - 1] == "Web" and words[b].lower() in ("site", "sites", "page", "pages"))
             or (typ == "PER" and words[b] == ":" and lexicon is not None and lexicon.get(words[b - 1].lower(), 2) <= 1)
@@ -1087,8 +1248,9 @@ def tidy_spans(
             b -= 1  # "the ACRO Web site", "Director: Andrew Piddington Cast: Jonas Ball": no word of the name
         if b - a == 1 and typ == "PER" and words[a].lower() in _RELIGIONS:
             continue  # "Two Muslim militants": a faith, no person
-        if b - a > 1 and words[a].lower().endswith(_BASED):
-            a += 1  # "California-based Fisker Automotive": the place is no part of the name
+        based = max((j for j in range(a, b - 1) if words[j].lower().endswith(_BASED)), default=-1)
+        if based >= a:
+            a = based + 1  # "California-based Fisker Automotive", "St. Louis-based ...": the place is no part of the name
         if b - a > 1 and words[b - 1].lower() in _EVENT_HEADS:
             typ = "MISC"  # "RWC Final", "Davis Cup", "Australian Open": an event, no actor
         elif typ in ("ORG", "PER") and b - a > 1 and (words[b - 1].lower() in _NATURAL_HEADS or words[a].rstrip(".").lower() in _NATURAL_STARTS):
@@ -1161,6 +1323,53 @@ def tidy_spans(
     return merge_particles(out, words)
 
 
+# abbreviations that open a name ("St. Michael's", "Ste. Marie", "Mt. Kenya", "Ft. Worth"): a
+# name never ends with one when a capitalised word follows it
+_SAINTS = frozenset("st. ste. mt. ft.".split())
+
+
+def join_saints(
+    spans: list[tuple[int, int, str]], words: Sequence[str], lexicon: Mapping[str, int] | None = None
+) -> list[tuple[int, int, str]]:
+    """A name is not cut at an abbreviation that opens a name ("Mississauga St." + "Michael" of
+    "Mississauga St. Michael's Majors"): a span ending in "St."/"Ste."/"Mt."/"Ft." runs on over the
+    capitalised words after it (and an inner possessive followed by one), swallowing the spans
+    there (an organisation among them makes the whole one); a span just after such an
+    abbreviation takes it in ("Mt." + "Kilimanjaro"); the abbreviation alone is no name. The word
+    right after the abbreviation must be a name, not a word running text writes in lower case
+    ("Main St. The house": the street ends there)."""
+    n = len(words)
+
+    def saint(j: int) -> bool:
+        return 0 <= j < n and words[j].lower() in _SAINTS
+
+    def name_word(j: int) -> bool:
+        return j < n and words[j][:1].isupper() and (lexicon is None or lexicon.get(words[j].lower()) != 0)
+
+    out: list[tuple[int, int, str]] = []
+    k = 0
+    while k < len(spans):
+        a, b, typ = spans[k]
+        k += 1
+        if saint(a - 1) and (not out or out[-1][1] < a - 1) and name_word(a):
+            a -= 1
+        if saint(b - 1) and name_word(b):
+            labels = [typ]
+            while b < n and (
+                words[b][:1].isupper() or (words[b] in ("'s", "’s", "'", "’") and b + 1 < n and words[b + 1][:1].isupper())
+            ):
+                b += 1
+                while k < len(spans) and spans[k][0] < b:  # a span inside the run joins it
+                    b = max(b, spans[k][1])
+                    labels.append(spans[k][2])
+                    k += 1
+            typ = "ORG" if "ORG" in labels else typ
+        if b - a == 1 and saint(a):
+            continue
+        out.append((a, b, typ))
+    return out
+
+
 _BASED = ("-based", "-born", "-owned", "-led")
 _RELIGIONS = frozenset("muslim muslims christian christians jewish jew jews hindu hindus buddhist sikh catholic protestant sunni shiite shia islamic".split())
 # words after a comma that still belong to the name before it: "Acme, Inc.", "Martin Luther King, Jr."
@@ -1185,12 +1394,13 @@ def _split_at_commas(spans: list[tuple[int, int, str]], words: Sequence[str]) ->
 def split_possessives(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """A possessive inside a span ends a name when the document names what follows it on its own:
     "Ebay’s Skype" -> "Ebay" + "Skype" (each keeps the label) when "Skype" occurs elsewhere without
-    "Ebay’s"; "Queen's Park" and "Lord's" (names that hold the possessive) stay whole."""
+    "Ebay’s"; "Queen's Park", "Lord's" and "St. Michael's Majors" (names that hold the possessive,
+    a saint's) stay whole."""
     out: list[tuple[int, int, str]] = []
     for s, e, label in spans:
         surface = text[s:e]
         m = _INNER_POSSESSIVE.search(surface)
-        if m is not None:
+        if m is not None and not _SAINT_BEFORE.search(surface, 0, m.start()):
             after = surface[m.end() :]
             n_after = len(re.findall(rf"(?<![\w'’-]){re.escape(after)}(?![\w-])", text))
             if n_after > text.count(surface):
@@ -1202,6 +1412,7 @@ def split_possessives(text: str, spans: list[tuple[int, int, str]]) -> list[tupl
 
 
 _INNER_POSSESSIVE = re.compile(r"['’][sS]\s+(?=[A-Z])")
+_SAINT_BEFORE = re.compile(r"\b(?:St|Ste|ST|STE)\.\s+[\w-]+$")  # "St. Michael's Majors": a saint's possessive is the name's
 
 
 # last words of company names: a person or place span ending in one is an organisation

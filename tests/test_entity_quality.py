@@ -276,3 +276,54 @@ def test_a_tagged_person_wins_over_a_dictionary_place_of_the_same_words_and_acro
     assert not any(a.kind == "location" and a.name == "Murray" for a in got.values()), got
     got = _actors("AT&T says it is replacing backup batteries in 17,000 cabinets.")
     assert "At T" not in got, got
+
+
+# --- abbreviations, teams named by their city (fifth pass) ------------------------------------
+
+
+def test_a_name_runs_on_over_saint_abbreviations():
+    text = "Mississauga St. Michael's Majors beat the Ottawa 67's 4-2 on Friday night. Majors coach Dave Cameron was pleased."
+    spans = _spans(text)
+    assert ("Mississauga St. Michael's Majors", "organisation") in spans, spans
+    assert not any(s in ("Mississauga St.", "Michael") for s, _ in spans), spans
+    text = "The shop on Main St. closed. He climbed Mt. Kilimanjaro, then lived on Main St. The house was old."
+    spans = _spans(text)
+    assert ("Mt. Kilimanjaro", "location") in spans, spans
+    assert not any(s.startswith("St.") or s.endswith("St. The") for s, _ in spans), spans
+    assert tg.join_saints([(0, 2, "ORG"), (3, 4, "PER")], ["Sault", "Ste.", "Marie", "Greyhounds", "won"]) == [(0, 4, "ORG")]
+
+
+def test_state_abbreviations_after_a_place_are_the_state_and_party_tags_no_names():
+    text = "Sen. Mel Martinez, R-Fla., and Rep. Charles Rangel (D-N.Y.) met in Lombard, Ill., on Monday."
+    spans = _spans(text)
+    assert not any(s.startswith(("R-", "D-")) for s, _ in spans), spans
+    assert ("Ill.", "location") in spans and ("Mel Martinez", "person") in spans, spans
+    got = _actors(text)
+    assert got["Illinois"].kind == "location" and got["Illinois"].country == "USA" and "Ill." in got["Illinois"].aliases
+    assert got["Lombard"].country == "USA"
+    text = "The Patriot Ledger, 400 Crown Colony Drive, Quincy, MA 02269, was sold. STORRS, Conn.: The Huskies won."
+    spans = _spans(text)
+    assert ("MA", "location") in spans and ("Quincy", "location") in spans and ("Conn.", "location") in spans, spans
+    s = "Farmers of Elie, Man., met."
+    assert tg.state_abbreviation(s, s.index("Man"), s.index("Man") + 3) == ("Manitoba", "CAN")  # "Man" "." as tokenised
+    assert tg.state_abbreviation("Smith, MA said", 7, 9) is None  # a postal code only before a ZIP code
+
+
+def test_a_city_named_as_a_team_by_its_sports_context_is_an_organisation():
+    text = "Toronto beat Boston 101-95 on Sunday as Chris Bosh scored 30 points."
+    got = _actors(text)
+    assert got["Toronto"].kind == "organisation" and got["Toronto"].country == "CAN", got
+    assert got["Boston"].kind == "organisation", got
+    text = "Portsmouth made the best possible start to the new year with a 2-0 win over ten-man Reading at the Madjeski Stadium."
+    got = _actors(text)
+    assert got["Portsmouth"].kind == "organisation", got
+    # no sports context, or a place after a preposition of place: the place
+    text = "Protesters marched from Baghdad to Basra on Friday as police watched. He was charged at a court in Liverpool on Monday."
+    got = _actors(text)
+    assert got["Baghdad"].kind == "location" and got["Basra"].kind == "location" and got["Liverpool"].kind == "location", got
+    from tasks.entities import is_team_context
+
+    s = "Wigan won 24-10 against bottom placed Leeds at Headingley."
+    assert is_team_context(s, s.index("Leeds"), s.index("Leeds") + 5)
+    s = "Wigan, a town of 100,000 people, signed a deal with Leeds in 2007-08."
+    assert not is_team_context(s, s.index("Leeds"), s.index("Leeds") + 5)

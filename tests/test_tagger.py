@@ -475,3 +475,32 @@ def test_consistent_labels_make_a_lone_surname_the_person():
     text = "Lebed Chechnya said. Lebed left Chechnya."
     spans = [(0, 14, "person"), (21, 26, "person"), (32, 40, "location")]
     assert tg.consistent_labels(text, spans) == spans
+
+
+def test_span_margin_is_the_score_gap_to_the_best_relabelling_of_the_span():
+    """`span_margin` = score(decoded path) - the best score of the same path with the span's tokens
+    all O or another type (checked by scoring every relabelling by hand, random model)."""
+    rng = np.random.default_rng(11)
+    labels = ["O", "B-LOC", "I-LOC", "B-PER", "I-PER"]
+    trans = rng.normal(size=(5, 5)).astype(np.float32)
+    model = tg.Tagger(labels, {"bias": 0}, np.zeros((1, 5), np.float32), trans, {})
+    em = rng.normal(size=(4, 5)).astype(np.float32)
+    path = [0, 3, 4, 0]  # "x B-PER I-PER x"
+
+    def total(p: list[int]) -> float:
+        return float(sum(em[t, y] for t, y in enumerate(p)) + sum(trans[p[t - 1], p[t]] for t in range(1, len(p))))
+
+    alternatives = [[0, 0, 0, 0], [0, 1, 2, 0]]
+    expected = total(path) - max(map(total, alternatives))
+    assert model.span_margin(em, path, 1, 3) == pytest.approx(expected, abs=1e-4)
+
+
+def test_margins_are_reported_for_decoded_spans_without_changing_them():
+    text = "Sam Mitchell, the coach of the Toronto Raptors, said on Sunday that the team played well in Leeds."
+    margins: dict = {}
+    model = tg.load_tagger()
+    spans = model.tag(text, margins=margins)
+    assert spans == model.tag(text)
+    assert margins and set(margins) <= {(s, e) for s, e, _ in spans}
+    assert all(m >= -1e-4 for _label, m in margins.values())  # the decoded path is the best one
+    assert margins[(0, 12)][0] == tg.PERSON and margins[(0, 12)][1] > 5  # a sure full name
