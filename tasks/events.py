@@ -15,6 +15,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import re._constants as _RC  # the parsed form of a trigger pattern: its required strings
+import re._parser as _RP
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -256,63 +258,81 @@ def _top_level_alternatives(rx: str) -> list[str]:
     return [*out, cur]
 
 
-def _anchor(rx: str) -> str:
-    """The literal letters every match of `rx` starts with (lower case; "" when none): a substring
-    test on the sentence decides whether the pattern is run at all."""
-    m = re.match(r"(?:\\b)*([A-Za-z][A-Za-z' -]*)", rx)
-    if not m:
-        return ""  # starts with a group (alternatives inside) or a class: always run
-    lit = re.split(r"\\|\(|\[|\?|\*|\+|\{|\||\.", m.group(1))[0]
-    if rx[m.end(1) : m.end(1) + 1] in ("?", "*", "{"):
-        lit = lit[:-1]  # the last letter is optional
-    return lit.lower()
+_EXACT_MAX = 64  # strings kept in the exact set of a part of a pattern (beyond it the set is given up)
 
 
-def _leading_group_end(body: str) -> int:
-    """Index of the ")" that closes the group `body` starts with (escaped characters skipped)."""
-    depth, j = 0, 0
-    while j < len(body):
-        if body[j] == "\\":
-            j += 2
+def _literal_info(items: Iterable) -> tuple[frozenset[str] | None, list[frozenset[str]]]:
+    """Of a parsed pattern (a sequence of `re._parser` items): the exact strings it matches (lower
+    case; None when unknown or too many) and sets of strings one of which every match contains."""
+    req: list[frozenset[str]] = []
+    run: set[str] = {""}  # the exact strings of the items since the last unknown one
+    whole = True
+    for op, av in items:
+        exact, inner = _item_info(op, av)
+        req.extend(inner)
+        if exact is not None and len(run) * len(exact) <= _EXACT_MAX:
+            run = {x + y for x in run for y in exact}
             continue
-        depth += body[j] == "("
-        depth -= body[j] == ")"
-        if depth == 0:
-            break
-        j += 1
-    return j
+        whole = False
+        if "" not in run:
+            req.append(frozenset(run))
+        run = set(exact) if exact is not None else {""}
+    if whole:
+        return frozenset(run), req
+    if "" not in run:
+        req.append(frozenset(run))
+    return None, req
 
 
-def _anchors(rx: str) -> tuple[str, ...]:
-    """Literal strings one of which every match of `rx` contains (lower case; () when unknown): the
-    anchor of a literal start, of each alternative of a leading group, or of what follows a leading
-    optional group ("(?:joint\\s+)?declaration" -> "declaration")."""
-    body = rx[2:] if rx.startswith("\\b") else rx
-    if body.startswith("(?:"):
-        j = _leading_group_end(body)
-        group, rest = body[3:j], body[j + 1 :]
-        if rest.startswith("?"):
-            return _anchors(re.sub(r"^\?(?:\\s[+*])?", "", rest))
-        alts = tuple(_anchor(a) for a in _top_level_alternatives(group))
-        return () if "" in alts else alts
-    a = _anchor(rx)
-    return (a,) if a else ()
+def _strength(strings: frozenset[str]) -> tuple[int, int]:
+    return (min(map(len, strings)), -len(strings))
 
 
-def _tail_anchors(rx: str) -> tuple[str, ...]:
-    """Anchors of what must follow a pattern's leading literal or group ("(?:was|were|be|is)\\s+(?:fired|dismissed)"
-    -> "fired", "dismissed"; () when unknown): a second substring test for patterns whose leading
-    anchors are in most sentences ("be", "is", "on", "to")."""
-    body = rx[2:] if rx.startswith("\\b") else rx
-    if body.startswith("(?:"):
-        rest = body[_leading_group_end(body) + 1 :]
-    else:
-        m = re.match(r"[A-Za-z]+", body)
-        rest = body[m.end() :] if m else "?"
-    if rest[:1] in ("?", "*", "{", "+", "|", ""):
-        return ()  # the lead is optional or repeated: no required tail known
-    rest = re.sub(r"^\\s[+*]", "", rest)
-    return _anchors(rest)
+def _item_info(op: object, av: object) -> tuple[frozenset[str] | None, list[frozenset[str]]]:
+    """`_literal_info` of one parsed item."""
+    if op is _RC.LITERAL:
+        c = chr(av)
+        return (frozenset({c.lower()}), []) if c.isascii() else (None, [])
+    if op is _RC.IN:  # a small class of letters: "capsi[sz]ed" is "capsised" or "capsized"
+        chars = [chr(v) for o, v in av if o is _RC.LITERAL]
+        ok = len(chars) == len(av) <= 4 and all(c.isascii() for c in chars)
+        return (frozenset(c.lower() for c in chars), []) if ok else (None, [])
+    if op in (_RC.AT, _RC.ASSERT, _RC.ASSERT_NOT):
+        return frozenset({""}), []  # \b and lookarounds consume no character
+    if op is _RC.SUBPATTERN:
+        return _literal_info(av[3])
+    if op is _RC.BRANCH:
+        infos = [_literal_info(alt) for alt in av[1]]
+        exact = frozenset().union(*(x for x, _ in infos)) if all(x is not None for x, _ in infos) else None
+        picks = []
+        for x, inner in infos:  # one required set of each alternative: their union is required
+            cands = ([x] if x is not None and "" not in x else []) + inner
+            if not cands:
+                return exact, []
+            picks.append(max(cands, key=_strength))
+        return (exact if exact is None or len(exact) <= _EXACT_MAX else None), [frozenset().union(*picks)]
+    if op in (_RC.MAX_REPEAT, _RC.MIN_REPEAT):
+        lo, hi, sub = av
+        exact, inner = _literal_info(sub)
+        if lo == 0:
+            return (exact | {""} if exact is not None and hi == 1 else None), []
+        if lo == hi == 1:
+            return exact, inner
+        return None, inner + ([exact] if exact is not None and "" not in exact else [])
+    return None, []  # any character, a category, a large class...
+
+
+def _required(rx: str) -> tuple[frozenset[str], ...]:
+    """Sets of lower-case strings, the strongest first (longest shortest string): every match of
+    `rx` (case-insensitive) contains a string of each set. From the parsed pattern, so exact
+    whatever its shape ("(?<!grand\\s)\\b(?:slam|flay...)", "g[ai]ve\\s+in\\s+to", "(?:was|is)\\s+fired")."""
+    exact, req = _literal_info(_RP.parse(rx, re.I))
+    sets = [*req, *([exact] if exact is not None and "" not in exact else [])]
+    # a text holding "slams" holds "slam": only the strings that hold no other member are tested
+    minimal = {frozenset(x for x in s if not any(y != x and y in x for y in s)) for s in sets}
+    # a set implied by another ("ed"/"ion" by "extradited"/"extradition") is never tested
+    kept = [a for a in minimal if not any(b != a and all(any(x in y for x in a) for y in b) for b in minimal)]
+    return tuple(sorted(kept, key=lambda s: (_strength(s), sorted(s)), reverse=True))
 
 
 def _compiled(rx: str) -> re.Pattern[str]:
@@ -320,14 +340,21 @@ def _compiled(rx: str) -> re.Pattern[str]:
     return re.compile("(?=\\d)" + rx if rx.startswith("\\b\\d") else rx, re.I)
 
 
-# Every pattern of every type with its anchors, in table order (the order decides at equal starts).
-# A per-sentence substring test skips the patterns that cannot match: one alternation over all of
-# them cost ~30 ms a sentence (re tries every alternative at every position), and the patterns
-# starting with a group of alternatives were two thirds of the matching time while they had no anchor.
-_ANCHORED: list[tuple[tuple[str, ...], str, re.Pattern[str]]] = [
-    (_anchors(alt), t, _compiled(alt)) for t, rxs in TRIGGER_PATTERNS.items() for rx in rxs for alt in _top_level_alternatives(rx)
+# Every pattern of every type with its required strings (`_required`), in table order (the order
+# decides at equal starts). A per-sentence substring test skips the patterns that cannot match: one
+# alternation over all of them cost ~30 ms a sentence (re tries every alternative at every position).
+# The strongest set is the pattern's anchors (found through `_ANCHOR_INDEX`), the others its tails,
+# tested when the anchors are there: ~1 pattern of 270 runs a sentence (5 with leading anchors alone).
+_REQUIRED: list[tuple[frozenset[str], ...]] = [
+    _required(alt) for rxs in TRIGGER_PATTERNS.values() for rx in rxs for alt in _top_level_alternatives(rx)
 ]
-_TAILS: list[tuple[str, ...]] = [_tail_anchors(alt) for rxs in TRIGGER_PATTERNS.values() for rx in rxs for alt in _top_level_alternatives(rx)]
+_ANCHORED: list[tuple[tuple[str, ...], str, re.Pattern[str]]] = [
+    (tuple(sorted(req[0])) if req else (), t, _compiled(alt))
+    for req, (t, alt) in zip(
+        _REQUIRED, [(t, alt) for t, rxs in TRIGGER_PATTERNS.items() for rx in rxs for alt in _top_level_alternatives(rx)], strict=True
+    )
+]
+_TAILS: list[tuple[tuple[str, ...], ...]] = [tuple(tuple(sorted(x)) for x in req[1:]) for req in _REQUIRED]
 
 
 def _anchor_index() -> tuple[dict[str, list[tuple[str, tuple[int, ...]]]], tuple[int, ...]]:
@@ -368,8 +395,7 @@ def _pattern_matches(sentence: str) -> list[tuple[str, re.Match[str]]]:
                 run.update(orders)
     found = []
     for order in sorted(run):
-        tails = _TAILS[order]
-        if tails and not any(a in low for a in tails):
+        if not all(any(a in low for a in tail) for tail in _TAILS[order]):
             continue
         _anchors_of, t, rx = _ANCHORED[order]
         found.extend((m.start(), order, t, m) for m in rx.finditer(sentence))
