@@ -1073,8 +1073,9 @@ def _in_title_run(words: Sequence[str], a: int, b: int, lexicon: Mapping[str, in
 _RUN_GLUE = frozenset("of in on at to for and the a an with by from".split())
 
 
-# one-word spans that name nothing: company forms alone ("remained a PLC") and time zones ("EST")
-_NOT_NAMES = frozenset("inc corp ltd plc llc gmbh pty bhd est edt cst cdt mst mdt pst pdt gmt utc bst cet aest aedt".split())
+# one-word spans that name nothing: company forms alone ("remained a PLC"), time zones ("EST") and
+# name suffixes ("Jr")
+_NOT_NAMES = frozenset("jr sr inc corp ltd plc llc gmbh pty bhd est edt cst cdt mst mdt pst pdt gmt utc bst cet aest aedt".split())
 
 
 def _is_furniture(text: str, words: Sequence[str], a: int, lexicon: Mapping[str, int]) -> bool:
@@ -1297,13 +1298,16 @@ def tidy_spans(
                 )
             if cut >= a:
                 a = cut + 1
-            last = max((j for j in range(a, b) if _is_title(words[j])), default=-1)
-            if last == b - 1:  # nothing after the title(s): a title alone, or a surname such as "King"
+            core = b  # the name without its suffixes: "Martin Luther King Jr." ends in "King"
+            while core - a > 1 and words[core - 1].lower().rstrip(".") in _NAME_SUFFIXES:
+                core -= 1
+            last = max((j for j in range(a, core) if _is_title(words[j])), default=-1)
+            if last == core - 1:  # nothing after the title(s): a title alone, or a surname such as "King"
                 if all(_is_title(w) or w.rstrip(".") in TITLES for w in words[a:b]) and any(
                     w.rstrip(".") in TITLES or w.rstrip(".").lower() in _OFFICE_TITLES for w in words[a:b]
                 ):
                     continue
-                last = max((j for j in range(a, b - 1) if _is_title(words[j])), default=-1)
+                last = max((j for j in range(a, core - 1) if _is_title(words[j])), default=-1)
             if last >= a:
                 a = last + 1
             out.append((a, b, typ))
@@ -1378,6 +1382,7 @@ def join_saints(
 
 
 _BASED = ("-based", "-born", "-owned", "-led")
+_NAME_SUFFIXES = frozenset("jr sr ii iii iv".split())
 _RELIGIONS = frozenset("muslim muslims christian christians jewish jew jews hindu hindus buddhist sikh catholic protestant sunni shiite shia islamic".split())
 # words after a comma that still belong to the name before it: "Acme, Inc.", "Martin Luther King, Jr."
 _AFTER_COMMA = frozenset("inc inc. ltd ltd. llc corp corp. co. plc jr jr. sr sr. ii iii".split())
@@ -1472,6 +1477,11 @@ def _office_split(a: int, b: int, words: Sequence[str]) -> tuple[int, int] | Non
         if words[j].rstrip(".").lower() not in _OFFICE_TITLES:
             continue
         name = words[j + 1 : b]
+        start = j + 1
+        if len(name) >= 4 and name[0] == "of" and all(w[:1].isupper() for w in name[1:]):
+            # "Secretary of State Condoleezza Rice", "Minister of Foreign Affairs Sergei Lavrov": the
+            # title runs on over "of ..."; the name is its last two words
+            start, name = b - 2, words[b - 2 : b]
         honorific = words[j].rstrip(".") in TITLES
         if (len(name) < 2 and not honorific) or any(_is_title(w) for w in name):
             return None
@@ -1480,7 +1490,7 @@ def _office_split(a: int, b: int, words: Sequence[str]) -> tuple[int, int] | Non
         k = j
         while k > a and (words[k - 1].lower() in _TITLE_MODIFIERS or _is_title(words[k - 1])):
             k -= 1
-        return k, j + 1
+        return k, start
     return None
 
 

@@ -327,3 +327,12 @@ def test_a_city_named_as_a_team_by_its_sports_context_is_an_organisation():
     assert is_team_context(s, s.index("Leeds"), s.index("Leeds") + 5)
     s = "Wigan, a town of 100,000 people, signed a deal with Leeds in 2007-08."
     assert not is_team_context(s, s.index("Leeds"), s.index("Leeds") + 5)
+
+
+def test_name_suffixes_and_titles_running_on_over_of():
+    text = "Martin Luther King Jr. said so in 1963. The dream lives on, said Jr."
+    spans = _spans(text)
+    assert ("Martin Luther King Jr.", "person") in spans and not any(s.startswith("Jr") for s, _ in spans), spans
+    text = "She met US Secretary of State Condoleezza Rice in Delhi on Monday."
+    spans = _spans(text)
+    assert ("Condoleezza Rice", "person") in spans and not any("Secretary" in s for s, _ in spans), spans
