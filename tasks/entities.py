@@ -511,8 +511,12 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
     toks = [(m.start(), m.end(), *_token_key(m.group(0))) for m in TOKEN_RE.finditer(sentence)]
     hits: list[tuple[int, int, int, int, Entry]] = []  # first token, after last token, start, end, entry
     i = 0
+    first = dic.by_first  # the first token of every phrase: most tokens start none
     while i < len(toks):
         s0, _e0, key, poss0 = toks[i]
+        if key not in first:
+            i += 1
+            continue
         cands = list(dic.by_two.get((key, toks[i + 1][2]), ())) if i + 1 < len(toks) and not poss0 else []
         one = dic.single.get(key)
         if one is not None:
