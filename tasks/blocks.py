@@ -852,14 +852,16 @@ def dump_line_features(blocks: Sequence[_Block], repeats: Mapping[int, int]) -> 
     return out
 
 
-def predict_lines(model: Mapping, rows: Sequence[Sequence[float]]) -> list[int]:
-    """Label index (into `LINE_LABELS`) of each row under a gradient-boosted tree model exported by
-    train/blocks.py: per class, the sum of its trees' leaf values plus a baseline; the largest wins.
+def line_scores(model: Mapping, rows: Sequence[Sequence[float]]):
+    """Per-row class scores (rows x classes numpy array, `LINE_LABELS` order) under a gradient-boosted tree
+    model exported by train/blocks.py: per class, the sum of its trees' leaf values plus its baseline and
+    its decision bias (`model["bias"]`, chosen by train/blocks.py on site-grouped CV; 0 when absent).
     Trees are walked level by level for all rows at once (numpy), O(rows x trees x depth)."""
     import numpy as np
 
+    n_classes = len(model["baseline"])
     if not len(rows):
-        return []
+        return np.zeros((0, n_classes))
     X = np.asarray(rows, dtype=np.float64)
     feat, thr, left, right, leaf, value, roots, klass, _depth = _model_arrays(model)
     n_rows, n_trees = len(X), len(roots)
@@ -880,10 +882,40 @@ def predict_lines(model: Mapping, rows: Sequence[Sequence[float]]) -> list[int]:
                 break
         node = np.where(X[row, feat[node]] <= thr[node], left[node], right[node])
     vals = value[final].reshape(n_rows, n_trees)
-    score = np.tile(np.asarray(model["baseline"], dtype=np.float64), (n_rows, 1))
+    bias = np.asarray(model.get("bias", [0.0] * n_classes), dtype=np.float64)
+    score = np.tile(np.asarray(model["baseline"], dtype=np.float64) + bias, (n_rows, 1))
     for k in range(score.shape[1]):
         score[:, k] += vals[:, klass == k].sum(1)
-    return score.argmax(1).tolist()
+    return score
+
+
+def predict_lines(model: Mapping, rows: Sequence[Sequence[float]]) -> list[int]:
+    """Label index (into `LINE_LABELS`) of each row: the class with the largest `line_scores`."""
+    if not len(rows):
+        return []
+    return line_scores(model, rows).argmax(1).tolist()
+
+
+def segment_lines(scores, penalty: float) -> list[int]:
+    """Page segmentation over per-line class scores (`line_scores`, page order): one change point splits
+    the page into a part before the reader-comment region (chrome or article; a comment needs `penalty`
+    log-odds more) and the region from it to the end (chrome or comment; an article line needs `penalty`
+    more). The change point maximises the total log-probability of the lines' best allowed labels (the
+    end of the page: no comment region); the labels are those best allowed labels. `penalty=0` gives the
+    per-line argmax. Linear in the lines."""
+    import numpy as np
+
+    s = np.asarray(scores, dtype=np.float64)
+    if not len(s):
+        return []
+    lp = s - s.max(1, keepdims=True)
+    lp = lp - np.log(np.exp(lp).sum(1, keepdims=True))
+    pre_lp = lp - np.array([0.0, 0.0, penalty])
+    post_lp = lp - np.array([0.0, penalty, 0.0])
+    pre = np.concatenate([[0.0], np.cumsum(pre_lp.max(1))])
+    post = np.concatenate([[0.0], np.cumsum(post_lp.max(1))])
+    cut = int(np.argmax(pre + (post[-1] - post)))  # first argmax: the earliest of equal cuts
+    return np.concatenate([pre_lp[:cut].argmax(1), post_lp[cut:].argmax(1)]).astype(int).tolist()
 
 
 _MODEL_CACHE: dict[int, tuple[Mapping, tuple]] = {}
@@ -922,7 +954,7 @@ OVERRIDES = (
     "duplicate", "precise_chrome", "repeats_chrome", "metadata", "short_header", "promotion_run", "strong_thread",
     "title", "header_chrome", "promotion", "url_density",
 )
-SHIPPED_OVERRIDES = frozenset(OVERRIDES[:7])
+SHIPPED_OVERRIDES = frozenset([*OVERRIDES[:7], "title"])
 PRECISE_CHROME = frozenset(
     [f"chrome_{name}" for name, _ in CHROME_PATTERNS]
     + ["chrome_cookie", "chrome_notice", "related_list", "trailing_chrome", "comment_chrome", "comments_heading", "site_boilerplate"]
@@ -997,7 +1029,7 @@ def apply_line_model(res: TextResult, model: Mapping, overrides: frozenset[str] 
     first_article = next((i for i, b in enumerate(blocks) if b.label in ("content", "title")), len(blocks))
     todo = [i for i, b in enumerate(blocks) if _override(b, i in repeated, runs[i], i < first_article) not in overrides]
     rows = dump_line_features(blocks, res.repeats)
-    pred = dict(zip(todo, predict_lines(model, [rows[i] for i in todo]), strict=True))
+    pred = dict(zip(todo, segment_lines(line_scores(model, [rows[i] for i in todo]), model.get("thread_penalty", 0.0)), strict=True))
     new: list[tuple[str, str] | None] = []
     for i, b in enumerate(blocks):
         p = pred.get(i)
@@ -1014,8 +1046,8 @@ def apply_line_model(res: TextResult, model: Mapping, overrides: frozenset[str] 
                 new.append(("boilerplate", MODEL_DROPPED_TITLE if b.label == "title" else MODEL_REASONS[0]))
         else:
             new.append(None if b.label == "comment" else ("comment", MODEL_REASONS[2]))
-    if not any(x == ("content", MODEL_REASONS[1]) or (x is None and b.label in ("content", "title")) for x, b in zip(new, blocks, strict=True)):
-        return  # the model would leave no article: the rules' labels stay
+    if not any(x == ("content", MODEL_REASONS[1]) or (x is None and b.label == "content") for x, b in zip(new, blocks, strict=True)):
+        return  # the model would leave no article body (a title alone is none): the rules' labels stay
     for x, b in zip(new, blocks, strict=True):
         if x is not None:
             b.label, b.reason = x

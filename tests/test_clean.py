@@ -520,6 +520,38 @@ def test_predict_lines_walks_the_trees():
     assert predict_lines(model, [[0.0, 3.0], [0.0, 9.0]]) == [1, 1]
 
 
+def test_predict_lines_adds_the_decision_bias():
+    from tasks.blocks import line_scores, predict_lines
+
+    model = _stump_model(1, 5.0, left=[1.0, 0.5, 0.0], right=[0.0, 0.0, 2.0])
+    assert predict_lines(model, [[0.0, 3.0]]) == [0]
+    model["bias"] = [0.0, 1.0, 0.0]
+    assert predict_lines(model, [[0.0, 3.0]]) == [1]
+    assert line_scores(model, [[0.0, 9.0]]).tolist() == [[0.0, 1.0, 2.0]]
+
+
+@pytest.mark.parametrize(
+    ("scores", "penalty", "expected"),
+    [
+        # penalty 0: the per-line argmax
+        ([[0, 2, 0], [0, 0, 1], [0, 1, 0], [0, 0, 2]], 0.0, [1, 2, 1, 2]),
+        # an article-ish line inside the comment region (after the thread starts) becomes a comment
+        ([[0, 3, 0], [0, 3, 0], [0, 0, 3], [0, 1, 0.5], [0, 0, 3]], 3.0, [1, 1, 2, 2, 2]),
+        # a strongly article line there stays article
+        ([[0, 3, 0], [0, 0, 3], [0, 9, 0], [0, 0, 3]], 3.0, [1, 2, 1, 2]),
+        # a lone weak comment line inside the article is not a thread: article or chrome
+        ([[0, 3, 0], [0.5, 0, 1], [0, 3, 0], [0, 3, 0], [2, 0, 0]], 3.0, [1, 0, 1, 1, 0]),
+        # no comment-like line: nothing changes
+        ([[2, 0, 0], [0, 3, 0], [0, 3, 0], [2, 0, 0]], 3.0, [0, 1, 1, 0]),
+    ],
+)
+def test_segment_lines(scores, penalty, expected):
+    from tasks.blocks import segment_lines
+
+    assert segment_lines(scores, penalty) == expected
+    assert segment_lines([], penalty) == []
+
+
 def test_committed_dump_model_matches_the_features():
     from tasks.blocks import DUMP_LINE_FEATURES, dump_model
 
