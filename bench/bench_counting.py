@@ -37,7 +37,7 @@ def counting_pass(pages: Path, cfg: PipelineConfig) -> tuple[float, int, int]:
     )
     tracemalloc.start()
     t0 = time.perf_counter()
-    bp, _, _ = count_blocks(files, cfg, ingest_stage.Known(), {}, bp)
+    bp, _, _, _ = count_blocks(files, cfg, ingest_stage.Known(), {}, bp)
     seconds = time.perf_counter() - t0
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -118,11 +119,12 @@ PIPELINE_TABLES = (
     "entities",
     "boilerplate",
     "inputs",
+    "input_files",
 )
 
 
 # Written only in a run's final phase, under the warehouse lock, just before its `runs` row.
-FINAL_TABLES = ("event_mentions", "events", "duplicates", "boilerplate", "dedup_index", "entities", "inputs")
+FINAL_TABLES = ("event_mentions", "events", "duplicates", "boilerplate", "dedup_index", "entities", "inputs", "input_files")
 
 
 class RejectBudgetExceeded(RuntimeError):
@@ -170,6 +172,7 @@ class RunState:
     quarantine_reasons: Counter = field(default_factory=Counter)
     changed_doc_ids: set[str] = field(default_factory=set)  # stored by an earlier run, content changed
     inputs: list[ingest_stage.InputDone] = field(default_factory=list)  # JSONL/WARC files read whole
+    file_stats: list[ingest_stage.FileStat] = field(default_factory=list)  # new `input_files` rows
     restore: set[str] = field(default_factory=set)  # documents rewritten as they were: index and mentions stand
 
     def add_batch(self, written: dict, unchanged: int = 0, rederived: bool = False) -> None:
@@ -258,39 +261,41 @@ def count_blocks(
     known: ingest_stage.Known,
     indexed: Mapping[str, Any],
     boilerplate: clean_stage.SiteBoilerplate,
-) -> clean_stage.SiteBoilerplate:
+) -> tuple[clean_stage.SiteBoilerplate, set[str], int | None, dict[str, ingest_stage.FileStat]]:
     """The counting pass: the blocks of every document the run will clean and no published run has
     indexed (those are counted already) added to `boilerplate`, batch by batch in run order, as
     `ingest` reads them (the same records: unchanged inputs and repeated document ids left out).
 
-    Returns the counts, the ids of the documents the run will clean, and the number of inputs when
+    Returns the counts, the ids of the documents the run will clean, the number of inputs when
     every one of them is unchanged since an earlier run (None when any gave a record, a reject or a
-    JSONL/WARC file read whole): the run then has nothing to ingest again."""
+    JSONL/WARC file read whole): the run then has nothing to ingest again; and the fingerprint of
+    every file judged by its content hash, by path (`ingest.FileStat`)."""
     seen: dict[str, str] = {}
+    stats: dict[str, ingest_stage.FileStat] = {}
     other = False
     unchanged = 0
 
     def units() -> Iterator:
         nonlocal other
-        for u in ingest_stage.iter_units(files, cfg.ingest, known):
+        for u in ingest_stage.iter_units(files, cfg.ingest, known, stats):
             if isinstance(u, ingest_stage.InputDone):
                 other = True
             else:
                 yield u
 
     for batch in plan_batches(units(), cfg.ingest.batch_size):
-        raws, rejects, n = ingest_stage.ingest(batch, cfg.ingest, known, seen)
+        raws, rejects, n = ingest_stage.ingest(batch, cfg.ingest, known, seen, stats)
         other = other or bool(raws or rejects)
         unchanged += n
         boilerplate.add(r for r in raws if r.doc_id not in indexed)
         seen.update((r.doc_id, "") for r in raws)
-    return boilerplate, set(seen), None if other else unchanged
+    return boilerplate, set(seen), None if other else unchanged, stats
 
 
 @task(name="count_blocks", cache_policy=NO_CACHE)
 def count_blocks_task(files: Payload, cfg: PipelineConfig, known: Payload, indexed: Payload, boilerplate: Payload) -> Payload:
-    """The counting pass; returns the boilerplate counts, the ids of the documents the run will clean
-    and, when every input is unchanged, their number (`count_blocks`)."""
+    """The counting pass; returns the boilerplate counts, the ids of the documents the run will clean,
+    when every input is unchanged their number, and the files' fingerprints (`count_blocks`)."""
     return Payload(count_blocks(files.value, cfg, known.value, indexed.value, boilerplate.value))
 
 
@@ -496,7 +501,7 @@ def publish_task(wh: Warehouse, run_id: str, tables: Payload, stale_mentions: Pa
     Order matters for a run killed part-way: a document counts as done once it has a `dedup_index`
     row, so events, mentions, duplicates and block counts are written before the index (a document
     whose index row is missing is processed again, and its events merge into the same ids), and
-    `inputs` last (a file counts as finished once all else is written)."""
+    `inputs` and `input_files` last (a file counts as finished once all else is written)."""
     tables, stale_mentions = tables.value, stale_mentions.value
     wh.write_stream("event_mentions", tables["event_mentions"], run_id, stale=("doc_id", stale_mentions))
     release_memory()
@@ -526,6 +531,7 @@ def publish_task(wh: Warehouse, run_id: str, tables: Payload, stale_mentions: Pa
     if current != {r["entity_id"]: r["record_hash"] for r in entity_rows} or not wh.exists("entities"):
         wh.overwrite("entities", to_table("entities", entity_rows), run_id)
     wh.write_stream("inputs", tables["inputs"], run_id)
+    wh.write_stream("input_files", tables["input_files"], run_id)
     for t in PIPELINE_TABLES:
         wh.ensure(t)
     return wh.current_versions(PIPELINE_TABLES)
@@ -568,11 +574,12 @@ def news_pipeline(
         "full_refresh": full_refresh,
         "workers": workers,
     }
+    listed_ns = time.time_ns()  # before the listing: see `ingest.fingerprints_to_record`
     files = ingest_stage.list_inputs(inputs)
     log.info("run %s: %d input files under %s -> %s (%d workers)", run_id, len(files), ", ".join(inputs), warehouse, workers)
 
     reclaim_spills()  # spill directories of killed runs
-    state, runs_version = _process(wh, files, cfg, run_id, ref_date, workers, full_refresh)
+    state, runs_version = _process(wh, files, cfg, run_id, ref_date, workers, full_refresh, listed_ns)
 
     try:
         with wh.lock():  # read the stored index and events, merge, write: one run at a time
@@ -583,7 +590,7 @@ def news_pipeline(
                 # same tables as the two runs one after the other, in the order they publish).
                 log.warning("run %s: another run published meanwhile; processing the inputs again after it", run_id)
                 state.cleanup()
-                state, _ = _process(wh, files, cfg, run_id, ref_date, workers, full_refresh, locked=True)
+                state, _ = _process(wh, files, cfg, run_id, ref_date, workers, full_refresh, listed_ns, locked=True)
                 state.counts["second_pass"] = 1
             summary = _finish(wh, run_id, started, params, cfg, state)
     finally:
@@ -611,11 +618,13 @@ def _process(
     ref_date: date,
     workers: int,
     full_refresh: bool,
+    listed_ns: int = 0,
     locked: bool = False,
 ) -> tuple[RunState, int | None]:
     """The batch phase of a run: what is done already, the counting pass, then every batch of new and
     changed inputs (and of stored documents that newly learned boilerplate changes) cleaned, signed,
-    mined for events and written. `locked`: the caller holds the warehouse lock (a second pass).
+    mined for events and written. `listed_ns`: when `files` were listed (ns since the epoch; 0: no
+    file fingerprints are recorded). `locked`: the caller holds the warehouse lock (a second pass).
     Returns the run state for the final phase and the `runs` table's version at the start."""
     log = get_run_logger()
     with _lock(wh, locked):  # a consistent start: no other run is in its final phase meanwhile
@@ -633,6 +642,10 @@ def _process(
         ] if not full_refresh else []
         stored_inputs = wh.read("inputs", columns=["source_id", "content_sha256", "n_records"]).to_pylist() if not full_refresh else []
         stored_blocks = wh.read("boilerplate", columns=["site_key", "fingerprint", "n_documents"]).to_pylist()
+        stored_stats = {
+            r["path"]: ingest_stage.FileStat(**r)
+            for r in wh.read("input_files", columns=["path", "source_id", "size_bytes", "mtime_ns", "content_sha256"]).to_pylist()
+        }
     known_docs = {r["doc_id"] for r in stored_docs}
     # Documents a published run indexed: their blocks are in the stored boilerplate counts already.
     indexed = {r["doc_id"]: (r["text_hash"], r["published_date"]) for r in index}
@@ -647,6 +660,7 @@ def _process(
             files=frozenset((r["source_id"], r["content_sha256"]) for r in finished),
             records=frozenset(r["content_sha256"] for r in finished),
             inputs={(r["source_id"], r["content_sha256"]): r["n_records"] for r in stored_inputs},
+            stats=stored_stats,  # a file listed as recorded there is not read to be found unchanged
         )
     # In a second pass: documents the first pass rewrote after the run that published meanwhile had
     # indexed them (with boilerplate learned without that run). They are cleaned again like any input;
@@ -670,9 +684,12 @@ def _process(
     # cleaned (a streaming pass over the inputs: one batch of records in memory at a time), so every
     # document of the run is cleaned with the same learned boilerplate, whichever batch it is in.
     before = dict(state.boilerplate.fingerprints)
-    state.boilerplate, run_ids, all_unchanged = count_blocks_task(
+    state.boilerplate, run_ids, all_unchanged, found_stats = count_blocks_task(
         Payload(files), cfg, Payload(known), Payload(indexed), Payload(state.boilerplate)
     ).value
+    if listed_ns:
+        state.file_stats = ingest_stage.fingerprints_to_record(found_stats, stored_stats, listed_ns, cfg.ingest)
+    del found_stats, stored_stats
     # Boilerplate the stored documents were cleaned with changed: those whose text it can change are
     # cleaned again in this run, from their stored raw text (after the run's own inputs).
     learned = clean_stage.newly_learned(before, state.boilerplate.fingerprints)
@@ -807,6 +824,8 @@ def _finish(
         # stand as they are, and reading the stored index and events would be most of its cost.
         if state.inputs:  # e.g. a file copied under a new name: its records were all known
             wh.merge("inputs", to_table("inputs", [ingest_stage.input_row(d, run_id) for d in state.inputs]), run_id)
+        if state.file_stats:  # e.g. files touched but not changed: their new mtimes
+            wh.write_stream("input_files", lambda: table_chunks("input_files", (ingest_stage.input_file_row(st, run_id) for st in state.file_stats)), run_id)
         for t in PIPELINE_TABLES:
             wh.ensure(t)
         versions = wh.current_versions(PIPELINE_TABLES)
@@ -832,6 +851,7 @@ def _finish(
         "dedup_index": lambda: table_chunks("dedup_index", (dedup_stage.index_row(e, run_id) for e in clustering.entries())),
         "boilerplate": lambda: table_chunks("boilerplate", state.boilerplate.rows(run_id)),
         "inputs": lambda: table_chunks("inputs", (ingest_stage.input_row(d, run_id) for d in state.inputs)),
+        "input_files": lambda: table_chunks("input_files", (ingest_stage.input_file_row(st, run_id) for st in state.file_stats)),
     }
     counts = {
         **dict(state.counts),

@@ -18,6 +18,10 @@ class IngestConfig:
     min_chars: int = 1  # decoded text shorter than this (after stripping) is `empty_input`
     binary_control_ratio: float = 0.10  # share of control bytes above which bytes are `binary_content`
     batch_size: int = 2000  # records per batch handed to the next stage
+    # A file's (path, size, mtime) is recorded with its content hash only when its mtime is this much
+    # older than the run's listing: a write in the same clock tick as the recorded one (coarse file
+    # system clocks tick in up to 2 s) could otherwise change the bytes and keep the fingerprint.
+    fingerprint_min_age_s: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,19 +34,42 @@ TYPOGRAPHIC = frozenset("’‘“”–—…€«»°£§©®™•·\u00a0")
 KNOWN_JSONL_FIELDS = {"id", "url", "title", "text", "html", "published"}
 
 
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    """A file's fingerprint as a run listed it, and the content hash ingest judged it by (an
+    `input_files` row): a later file at the same path with the same size and modification time is
+    taken to hold the same bytes, so its hash is not computed again."""
+
+    path: str  # as stored: `text_name` of the absolute path
+    source_id: str
+    size_bytes: int
+    mtime_ns: int
+    content_sha256: str
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Known:
     """What earlier runs ingested, for incremental runs: (source_id, sha256) of files and the sha256 of
     every record (JSONL lines), documents and quarantine alike; and (source_id, sha256) -> records of
     the JSONL/WARC files finished whole (the `inputs` table), which are skipped without being parsed.
-    Empty = process everything."""
+    `stats`: stored path -> the `FileStat` a run recorded (`stat_digest`). Empty = process everything."""
 
     files: frozenset[tuple[str, str]] = frozenset()
     records: frozenset[str] = frozenset()
     inputs: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    stats: Mapping[str, FileStat] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.files or self.records or self.inputs)
+
+    def stat_digest(self, f: InputFile) -> str | None:
+        """The content hash recorded for `f` when its path, size and modification time (ns) are the
+        ones recorded with it, else None (then the file is read and hashed). The hash alone decides
+        nothing: the file is unchanged only if that hash is also among what earlier runs finished."""
+        if not f.mtime_ns or f.problem is not None:
+            return None
+        st = self.stats.get(text_name(f.path))
+        return st.content_sha256 if st is not None and (st.size_bytes, st.mtime_ns) == (f.size, f.mtime_ns) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +79,7 @@ class Unchanged:
 
     source_id: str
     n: int = 1
+    content_sha256: str = field(default="", compare=False)  # a whole file's: the hash it was found unchanged by
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +99,7 @@ class InputFile:
     site_key: str  # root name + sub folder: the site unit when there is no URL
     size: int
     problem: tuple[str, str] | None = None  # (reason, detail): a listed path that is never opened
+    mtime_ns: int = 0  # modification time when listed (0: unknown, no fingerprint)
 
     @property
     def is_gzip(self) -> bool:
@@ -166,7 +191,7 @@ def list_inputs(paths: Iterable[str | os.PathLike]) -> list[InputFile]:
         name = text_name(root.name)
         if stat.S_ISREG(st.st_mode):
             real = str(root.resolve())
-            found.setdefault(real, InputFile(real, name, text_name(root.parent.resolve().name), st.st_size))
+            found.setdefault(real, InputFile(real, name, text_name(root.parent.resolve().name), st.st_size, mtime_ns=st.st_mtime_ns))
             continue
         if not stat.S_ISDIR(st.st_mode):
             problem(str(root), name, name, "not_a_regular_file", f"{_kind(st.st_mode)}, not read")
@@ -214,7 +239,7 @@ def _walk(root: str, folder0: str, base: str, found: dict[str, InputFile], probl
             elif stat.S_ISDIR(lst.st_mode):
                 subdirs.append((path, rel))
             elif stat.S_ISREG(lst.st_mode):
-                found.setdefault(os.path.join(real_dir, name), InputFile(os.path.join(real_dir, name), rel, site, lst.st_size))
+                found.setdefault(os.path.join(real_dir, name), InputFile(os.path.join(real_dir, name), rel, site, lst.st_size, mtime_ns=lst.st_mtime_ns))
             else:
                 problem(path, rel, site, "not_a_regular_file", f"{_kind(lst.st_mode)}, not read")
         for path, rel in subdirs:
@@ -239,7 +264,7 @@ def _walk(root: str, folder0: str, base: str, found: dict[str, InputFile], probl
                 elif real not in visited:
                     deferred.append((path, rel, ancestors))
             elif stat.S_ISREG(st.st_mode):
-                found.setdefault(real, InputFile(real, rel, site, st.st_size))
+                found.setdefault(real, InputFile(real, rel, site, st.st_size, mtime_ns=st.st_mtime_ns))
             else:
                 problem(path, rel, site, "not_a_regular_file", f"symlink to {_kind(st.st_mode)}, not read")
 
@@ -490,13 +515,17 @@ def ingest_file(f: InputFile, cfg: IngestConfig, known: Known = Known()) -> Iter
         else:
             yield reject(f.problem[0], f.problem[1], digest=digest)
         return
+    listed = known.stat_digest(f)
+    if listed is not None and (f.source_id, listed) in known.files:
+        yield Unchanged(f.source_id, 1, listed)  # same path, size and mtime as when finished: not read
+        return
     try:
         data = read_bytes(f.path, cfg, f.source_id)
     except Rejected as r:
         # the stored bytes' hash: a rerun recognises the same rejected file without a new row
         raw_digest = _raw_sha256(f)
         if raw_digest and (f.source_id, raw_digest) in known.files:
-            yield Unchanged(f.source_id)
+            yield Unchanged(f.source_id, 1, raw_digest)
             return
         detail = r.detail if r.detail.startswith(f.source_id) else f"{f.source_id}: {r.detail}"
         yield reject(r.reason, detail, digest=raw_digest)
@@ -506,7 +535,7 @@ def ingest_file(f: InputFile, cfg: IngestConfig, known: Known = Known()) -> Iter
         return
     digest = sha256_hex(data)
     if (f.source_id, digest) in known.files:
-        yield Unchanged(f.source_id)
+        yield Unchanged(f.source_id, 1, digest)
         return
     ext = os.path.splitext(f.path.lower().removesuffix(".gz"))[1]
     is_jsonl = ext in JSONL_EXTS or (
@@ -715,30 +744,76 @@ def _raw_sha256(f: InputFile) -> str:
         return ""
 
 
+def file_stat(f: InputFile, digest: str) -> FileStat:
+    """`f`'s fingerprint as listed, with the content hash ingest judged it by."""
+    return FileStat(text_name(f.path), f.source_id, f.size, f.mtime_ns, digest)
+
+
+_EMPTY_SHA256 = sha256_hex(b"")
+
+
+def judged_digest(f: InputFile, items: list) -> str | None:
+    """The content hash `ingest_file`'s outcome for `f` was decided by (its one document, reject or
+    `Unchanged`), or None when there is none to trust: no fingerprint (mtime unknown, a listed
+    problem), a file that gave several records (JSONL without its extension), or a reject for a file
+    that could not be read (`read_error`, whose hash is of nothing: the file may become readable)."""
+    if not f.mtime_ns or f.problem is not None or len(items) != 1:
+        return None
+    item = items[0]
+    if isinstance(item, RawDoc):
+        digest = item.content_sha256 if item.source_id == f.source_id else ""
+    elif isinstance(item, Reject):
+        digest = item.content_sha256 if item.reason != "read_error" else ""
+    else:
+        digest = item.content_sha256
+    return digest if digest and (digest != _EMPTY_SHA256 or f.size == 0) else None
+
+
+def fingerprints_to_record(
+    found: Mapping[str, FileStat], stored: Mapping[str, FileStat], listed_ns: int, cfg: IngestConfig
+) -> list[FileStat]:
+    """The fingerprints a run found (`found`, by path) that are not stored as they are, and whose
+    modification time is at least `fingerprint_min_age_s` before the listing (`listed_ns`): a write
+    after the listing then gets another mtime, whatever the file system clock's tick. Sorted by path."""
+    limit = listed_ns - int(cfg.fingerprint_min_age_s * 1e9)
+    out = [st for st in found.values() if st.mtime_ns <= limit and stored.get(st.path) != st]
+    return sorted(out, key=lambda st: st.path)
+
+
 def iter_units(
-    files: Iterable[InputFile], cfg: IngestConfig, known: Known = Known()
+    files: Iterable[InputFile],
+    cfg: IngestConfig,
+    known: Known = Known(),
+    stats: dict[str, FileStat] | None = None,
 ) -> Iterator[InputFile | RecordUnit | Reject | Unchanged | InputDone]:
     """The stream of work: whole files (read by `ingest`), and the records of JSONL/WARC files read
     lazily, so memory does not grow with the size of one input file. A JSONL/WARC file is hashed
     first: one finished by an earlier run with the same bytes is a single `Unchanged` (of all its
-    records) and is not parsed; otherwise its records are followed by an `InputDone`."""
+    records) and is not parsed; otherwise its records are followed by an `InputDone`. A file whose
+    path, size and mtime are the ones recorded with a finished hash (`Known.stat_digest`) is not even
+    hashed. `stats`, when given, gets each JSONL/WARC file's `FileStat` (path -> fingerprint)."""
     for f in files:
         name = f.path.lower()
         stream = _stream_jsonl if name.endswith(STREAM_JSONL_EXTS) else _stream_warc if name.endswith(WARC_EXTS) else None
         if stream is None or f.problem is not None:  # never opened here (see `ingest_file`)
             yield f
             continue
-        try:
-            digest = file_sha256(f.path)
-        except OSError as exc:
-            yield Reject(f.source_id, "ingest", "read_error", f"{f.source_id}: {exc.strerror or exc}", "", "")
-            continue
-        except Rejected as r:
-            yield Reject(f.source_id, "ingest", r.reason, f"{f.source_id}: {r.detail}", "", "")
-            continue
-        n_done = known.inputs.get((f.source_id, digest))
+        digest = known.stat_digest(f)
+        n_done = known.inputs.get((f.source_id, digest)) if digest else None
+        if n_done is None:
+            try:
+                digest = file_sha256(f.path)
+            except OSError as exc:
+                yield Reject(f.source_id, "ingest", "read_error", f"{f.source_id}: {exc.strerror or exc}", "", "")
+                continue
+            except Rejected as r:
+                yield Reject(f.source_id, "ingest", r.reason, f"{f.source_id}: {r.detail}", "", "")
+                continue
+            n_done = known.inputs.get((f.source_id, digest))
+        if stats is not None and f.mtime_ns:
+            stats[f.path] = file_stat(f, digest)
         if n_done is not None:
-            yield Unchanged(f.source_id, n_done)
+            yield Unchanged(f.source_id, n_done, digest)
             continue
         n = 0
         for unit in stream(f, cfg, known):
@@ -788,6 +863,7 @@ def ingest(
     cfg: IngestConfig,
     known: Known = Known(),
     seen: Mapping[str, str] | None = None,
+    stats: dict[str, FileStat] | None = None,
 ) -> tuple[list[RawDoc], list[Reject], int]:
     """Batch function: files and stream records -> (records, rejects, number of unchanged inputs skipped).
 
@@ -795,7 +871,8 @@ def ingest(
     since a run that already stored it as a document or quarantine row. A record whose document id
     was already read in this run (`seen`: doc_id -> where it was read, from earlier batches, or an
     earlier record of this batch) is a `duplicate_source_id` reject: the first one read is kept,
-    never overwritten by the second.
+    never overwritten by the second. `stats`, when given, gets the `FileStat` of every whole file
+    whose outcome its content hash decided (`judged_digest`), by path.
     """
     docs: list[RawDoc] = []
     rejects: list[Reject] = []
@@ -827,7 +904,10 @@ def ingest(
 
     for it in items:
         if isinstance(it, InputFile):
-            for item in ingest_file(it, cfg, known):
+            items = list(ingest_file(it, cfg, known))
+            if stats is not None and (digest := judged_digest(it, items)):
+                stats[it.path] = file_stat(it, digest)
+            for item in items:
                 add(item)
         elif isinstance(it, RecordUnit):
             sid = f"{it.file.source_id}:{it.index}" if it.kind == "jsonl" else dict(it.meta).get("id", it.file.source_id)
@@ -860,5 +940,17 @@ def input_row(d: InputDone, run_id: str) -> dict:
     from tasks.schema import record_hash
 
     row = {"source_id": d.source_id, "content_sha256": d.content_sha256, "n_records": d.n_records, "run_id": run_id}
+    row["record_hash"] = record_hash(row)
+    return row
+
+
+def input_file_row(st: FileStat, run_id: str) -> dict:
+    """An `input_files` row."""
+    from tasks.schema import record_hash
+
+    row = {
+        "path": st.path, "source_id": st.source_id, "size_bytes": st.size_bytes, "mtime_ns": st.mtime_ns,
+        "content_sha256": st.content_sha256, "run_id": run_id,
+    }
     row["record_hash"] = record_hash(row)
     return row

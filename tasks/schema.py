@@ -317,6 +317,21 @@ INPUTS = TableSpec(
     ),
 )
 
+INPUT_FILES = TableSpec(
+    name="input_files",
+    grain="one row per input file path, with the size and modification time it had when a run last judged it by its content hash",
+    keys=("path",),
+    columns=(
+        ("path", pa.string(), False, "The file's absolute path (undecodable name bytes as \\xNN)."),
+        ("source_id", pa.string(), False, "The file, relative to its input root."),
+        ("size_bytes", pa.int64(), False, "Its size in bytes when the run listed it."),
+        ("mtime_ns", pa.int64(), False, "Its modification time when the run listed it (ns since the epoch)."),
+        ("content_sha256", pa.string(), False, "The content hash ingest judged it by: of its bytes (gunzipped for a `.gz` page), of the stored bytes for JSONL/WARC files."),
+        ("run_id", pa.string(), False, "Run that recorded this fingerprint."),
+        ("record_hash", pa.string(), False, "Hash of the row's content columns."),
+    ),
+)
+
 RUNS = TableSpec(
     name="runs",
     grain="one row per pipeline run; written last, it publishes the run",
@@ -335,7 +350,7 @@ RUNS = TableSpec(
 
 TABLES: dict[str, TableSpec] = {
     t.name: t
-    for t in (DOCUMENTS, SEGMENTS, DUPLICATES, DEDUP_INDEX, EVENTS, EVENT_MENTIONS, ENTITIES, QUARANTINE, BOILERPLATE, INPUTS, RUNS)
+    for t in (DOCUMENTS, SEGMENTS, DUPLICATES, DEDUP_INDEX, EVENTS, EVENT_MENTIONS, ENTITIES, QUARANTINE, BOILERPLATE, INPUTS, INPUT_FILES, RUNS)
 }
 
 

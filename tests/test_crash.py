@@ -19,7 +19,7 @@ from tasks.schema import TABLES
 from tasks.storage import CRASH, Warehouse
 
 pytestmark = pytest.mark.slow
-DERIVED = ("documents", "segments", "quarantine", "duplicates", "dedup_index", "events", "event_mentions", "entities", "boilerplate", "inputs")
+DERIVED = ("documents", "segments", "quarantine", "duplicates", "dedup_index", "events", "event_mentions", "entities", "boilerplate", "inputs", "input_files")
 CONFIG = {"ingest": {"batch_size": 5}, "max_reject_share": 1.0}
 
 

@@ -285,7 +285,7 @@ def test_counting_pass_says_when_every_input_is_unchanged(tmp_path):
     known = Known(files=frozenset((d.source_id, d.content_sha256) for d in docs), records=frozenset(d.content_sha256 for d in docs))
 
     def counted(k):
-        return count_blocks(list_inputs([tmp_path]), cfg, k, {}, SiteBoilerplate(cfg.clean.site_boilerplate_min_docs))
+        return count_blocks(list_inputs([tmp_path]), cfg, k, {}, SiteBoilerplate(cfg.clean.site_boilerplate_min_docs))[:3]
 
     _, ids, unchanged = counted(Known())
     assert len(ids) == 2 and unchanged is None  # two new documents
@@ -296,3 +296,128 @@ def test_counting_pass_says_when_every_input_is_unchanged(tmp_path):
     assert len(ids) == 1 and unchanged is None
     (tmp_path / "b.txt").write_bytes(b"\x00\x01\x02 binary")  # a reject is work too (a quarantine row)
     assert counted(known)[2] is None
+
+
+# --- file fingerprints: (path, size, mtime_ns) recorded with the content hash ----------------------
+
+
+def _finished(docs, rejects=()):
+    """What a run that stored `docs` and `rejects` knows (documents and quarantine alike)."""
+    from tasks.ingest import Known
+
+    done = [(d.source_id, d.content_sha256) for d in [*docs, *rejects]]
+    return Known(files=frozenset(done), records=frozenset(h for _, h in done))
+
+
+def _aged(path, seconds=60):
+    """Give `path` a modification time `seconds` in the past (a fingerprint is recorded only then)."""
+    import os
+
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - seconds * 10**9))
+
+
+def _fingerprinted(tmp_path, known):
+    """Ingest the folder recording fingerprints; returns (docs, rejects, unchanged, the fingerprints
+    to record by path, `known` with them)."""
+    import dataclasses
+    import time
+
+    from tasks.ingest import fingerprints_to_record
+
+    listed = time.time_ns()
+    found: dict = {}
+    docs, rejects, n = ingest(list_inputs([tmp_path]), CFG, known, stats=found)
+    stats = {st.path: st for st in fingerprints_to_record(found, known.stats, listed, CFG)}
+    return docs, rejects, n, stats, dataclasses.replace(known, stats={**known.stats, **stats})
+
+
+def test_a_file_with_its_recorded_size_and_mtime_is_unchanged_without_being_read(tmp_path, monkeypatch):
+    import dataclasses
+
+    import tasks.ingest as ingest_module
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("First article text, long enough to be a document of its own.")
+    b.write_text("Second article text, also long enough to be a document.")
+    _aged(a), _aged(b)
+    docs, _, _, stats, _ = _fingerprinted(tmp_path, _finished([]))
+    assert len(docs) == 2 and {st.source_id for st in stats.values()} == {"a.txt", "b.txt"}
+    assert {st.content_sha256 for st in stats.values()} == {d.content_sha256 for d in docs}
+    known = dataclasses.replace(_finished(docs), stats=stats)
+    reads = []
+    real = ingest_module.read_bytes
+    monkeypatch.setattr(ingest_module, "read_bytes", lambda path, cfg, name=None: reads.append(path) or real(path, cfg, name))
+    docs2, rejects2, unchanged = ingest(list_inputs([tmp_path]), CFG, known)
+    assert (docs2, rejects2, unchanged, reads) == ([], [], 2, [])
+    # the same fingerprint with a hash no run finished decides nothing: the file is read
+    only_a = dataclasses.replace(known, files=frozenset(k for k in known.files if k[0] == "a.txt"))
+    docs3, _, unchanged3 = ingest(list_inputs([tmp_path]), CFG, only_a)
+    assert [d.source_id for d in docs3] == ["b.txt"] and unchanged3 == 1 and len(reads) == 1
+
+
+def test_a_touched_but_identical_file_is_read_found_unchanged_and_its_new_mtime_recorded(tmp_path):
+    import dataclasses
+    import os
+
+    a = tmp_path / "a.txt"
+    a.write_text("First article text, long enough to be a document of its own.")
+    _aged(a, 120)
+    docs, _, _, stats, _ = _fingerprinted(tmp_path, _finished([]))
+    known = dataclasses.replace(_finished(docs), stats=stats)
+    old = stats[str(a)]
+    os.utime(a, ns=(old.mtime_ns, old.mtime_ns + 30 * 10**9))  # touched, still older than the listing
+    docs2, rejects2, unchanged, stats2, _ = _fingerprinted(tmp_path, known)
+    assert (docs2, rejects2, unchanged) == ([], [], 1)
+    assert stats2[str(a)].mtime_ns == old.mtime_ns + 30 * 10**9 and stats2[str(a)].content_sha256 == old.content_sha256
+    # same size, other bytes, other mtime: read, a changed document
+    a.write_text("First article text, long enough to be a document of its OWN.")
+    _aged(a, 10)
+    docs3, _, unchanged3 = ingest(list_inputs([tmp_path]), CFG, known)
+    assert len(docs3) == 1 and docs3[0].content_sha256 != old.content_sha256 and unchanged3 == 0
+
+
+def test_fingerprints_are_recorded_only_for_files_older_than_the_listing_and_not_unreadable_ones(tmp_path):
+    import time
+
+    from tasks.ingest import fingerprints_to_record
+
+    old, new, empty = tmp_path / "old.txt", tmp_path / "new.txt", tmp_path / "empty.txt"
+    old.write_text("An article written a while ago, long enough to be a document.")
+    _aged(old)
+    new.write_text("An article written just now, in the same clock tick as the run.")
+    empty.write_text("")
+    _aged(empty)
+    found: dict = {}
+    docs, rejects, _ = ingest(list_inputs([tmp_path]), CFG, stats=found)
+    assert len(docs) == 2 and [r.reason for r in rejects] == ["empty_input"]
+    assert set(found) == {str(old), str(new), str(empty)}  # a reject's hash decides its re-run too
+    recorded = fingerprints_to_record(found, {}, time.time_ns(), CFG)
+    assert [st.source_id for st in recorded] == ["empty.txt", "old.txt"]  # not the one written now
+    assert fingerprints_to_record(found, {st.path: st for st in recorded}, time.time_ns(), CFG) == []  # stored as is
+
+
+def test_a_finished_jsonl_file_with_its_recorded_fingerprint_is_not_hashed(tmp_path, monkeypatch):
+    import dataclasses
+
+    import tasks.ingest as ingest_module
+    from tasks.ingest import InputDone, Known, iter_units
+
+    path = tmp_path / "records.jsonl"
+    path.write_text(json.dumps({"id": "r1", "text": "A record about a launch, long enough to be a document."}) + "\n")
+    _aged(path)
+    found: dict = {}
+    units = list(iter_units(list_inputs([tmp_path]), CFG, Known(), found))
+    done = next(u for u in units if isinstance(u, InputDone))
+    assert found[str(path)].content_sha256 == done.content_sha256
+    known = Known(inputs={(done.source_id, done.content_sha256): done.n_records}, stats=found)
+    hashed = []
+    real = ingest_module.file_sha256
+    monkeypatch.setattr(ingest_module, "file_sha256", lambda p: hashed.append(p) or real(p))
+    again = list(iter_units(list_inputs([tmp_path]), CFG, known))
+    assert [(u.source_id, u.n) for u in again] == [("records.jsonl", 1)] and hashed == []
+    # a bigger file under the same path: hashed and read again
+    with path.open("a") as fh:
+        fh.write(json.dumps({"id": "r2", "text": "A second record, also long enough to be a document."}) + "\n")
+    again = list(iter_units(list_inputs([tmp_path]), CFG, dataclasses.replace(known)))
+    assert hashed == [str(path)] and sum(isinstance(u, ingest_module.RecordUnit) for u in again) == 2

@@ -80,9 +80,10 @@ def test_unchanged_rerun_skips_and_full_refresh_reprocesses(tmp_path):
     assert len(wh.runs()) == 3
 
 
-def test_an_unchanged_rerun_reads_each_input_once_and_records_its_run(tmp_path, monkeypatch):
-    """The counting pass finds every input unchanged: the batch phase (which would read and hash
-    every file again) is skipped, and the run is still published with its counts."""
+def test_an_unchanged_rerun_reads_no_input_and_records_its_run(tmp_path, monkeypatch):
+    """Every input's path, size and mtime are as recorded with its finished hash: none is read, the
+    batch phase is skipped, and the run is still published with its counts. Touched files (new mtime,
+    same bytes) are read once each and stay unchanged."""
     import tasks.ingest as ingest_module
 
     inputs = tmp_path / "in"
@@ -99,9 +100,25 @@ def test_an_unchanged_rerun_reads_each_input_once_and_records_its_run(tmp_path, 
     monkeypatch.setattr(ingest_module, "read_bytes", counting)
     second = news_pipeline(inputs=[str(inputs)], warehouse=wh_dir, run_date=RUN_DATE)
     assert second["counts"]["unchanged"] == second["counts"]["records_in"] == 5
+    # the seeds' copies keep their (old) mtimes: each file's path, size and mtime were recorded
+    assert len(reads) == 0
+    wh = Warehouse(wh_dir)
+    assert wh.read("input_files").num_rows == 5
+    versions = wh.current_versions(["input_files", *CONTENT])
+    for p in inputs.iterdir():  # touched, same bytes: each read once, unchanged, its new mtime recorded
+        st = p.stat()
+        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    third = news_pipeline(inputs=[str(inputs)], warehouse=wh_dir, run_date=RUN_DATE)
+    assert third["counts"]["unchanged"] == third["counts"]["records_in"] == 5
     assert len(reads) == 5 and set(reads.values()) == {1}
-    runs = Warehouse(wh_dir).runs()
-    assert len(runs) == 2 and runs[-1]["run_id"] == second["run_id"]
+    after = wh.current_versions(["input_files", *CONTENT])
+    assert after["input_files"] == versions["input_files"] + 1 and {t: after[t] for t in CONTENT} == {t: versions[t] for t in CONTENT}
+    reads.clear()
+    fourth = news_pipeline(inputs=[str(inputs)], warehouse=wh_dir, run_date=RUN_DATE)
+    assert fourth["counts"]["unchanged"] == 5 and len(reads) == 0
+    assert wh.current_versions(["input_files"]) == {"input_files": after["input_files"]}  # nothing to record
+    runs = wh.runs()
+    assert len(runs) == 4 and runs[-1]["run_id"] == fourth["run_id"]
 
 
 def test_unchanged_jsonl_and_warc_files_are_skipped_whole_on_a_rerun(tmp_path):
