@@ -8,6 +8,7 @@ atomic and nothing else of a run is durable). `test_operations.py` kills real pr
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -50,6 +51,9 @@ def _corpus(root: Path, edited: bool = False) -> Path:
         lines.append(json.dumps({"id": f"rec{i}", "url": f"https://example.org/{i}", "text": "\n\n".join(body[: 3 + i])}))
     (root / "feed.jsonl").write_text("\n".join(lines) + "\n")
     (root / "empty.txt").write_text("")
+    for p in root.iterdir():  # written an hour ago: every file's fingerprint is recorded (`input_files`)
+        st = p.stat()
+        os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns - 3600 * 10**9))
     return root
 
 
