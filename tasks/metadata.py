@@ -737,6 +737,35 @@ def _byline(lines: list[tuple[int, str]], start: int | None) -> str | None:
     return None
 
 
+# A wire story's dateline credit: "WASHINGTON (Reuters) -", "MANILA, Nov. 24 (Xinhua) --", "TORONTO (AP) -",
+# "LAS VEGAS--(BUSINESS WIRE)--", "(CNN) --": the place (and date) in the line's first 60 characters, the
+# agency in parentheses, then a dash or colon and the story.
+_WIRE_CREDIT_RE = re.compile(
+    r"^(?:[A-Z][\w.'’ ,-]{0,60}?\s*(?:--|[-–—])?\s*)?\(((?:[A-Z][\w.&'’-]*)(?:\s+[A-Z][\w.&'’-]*){0,3})\)\s*(?:--|[-–—:])\s*\S"
+)
+_NOT_WIRE_WORDS = frozenset("photo photos video file update updated updates live watch audio pictures graphic map map".split())
+WIRE_LINES_AFTER = 15
+
+
+def _wire_credit(lines: list[tuple[int, str]], start: int | None) -> str | None:
+    """The agency a wire story credits in its dateline ("WASHINGTON (Reuters) - ...": "Reuters"), in
+    the first lines below the headline, when the page names no author: the story's source as the page
+    gives it (an organisation, as schema.org's `author` may be); a "By ..." name before the credit
+    wins over it."""
+    if start is None:
+        return None
+    for _, ln in lines[start : start + WIRE_LINES_AFTER + 1]:
+        m = _WIRE_CREDIT_RE.match(ln.strip())
+        if m and m.start(1) <= 64:
+            lead = ln.strip()[: m.start(1)]
+            if (by := _BYLINE_LINE_RE.match(lead)) and (person := _person(lead[by.end() :])):
+                return person  # "By Scott Garbarini, Associate NFL Editor -- (Sports Network) - ..."
+            agency = m.group(1).strip()
+            if not any(w.lower().strip(".") in _NOT_WIRE_WORDS for w in agency.split()) and not agency[:1].isdigit():
+                return agency
+    return None
+
+
 def _first_chars(lines: list[tuple[int, str]], n: int) -> list[tuple[int, str]]:
     out, total = [], 0
     for pos, ln in lines:
@@ -975,7 +1004,7 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
         start = _headline_line(tree, lines, split_title(merged.get("title"), merged.get("site_name")))
         page, hinted = _from_page(tree, order)
         if not merged.get("author"):
-            merged["author"] = _byline(lines, start) or page.get("author") or ""
+            merged["author"] = _byline(lines, start) or page.get("author") or _wire_credit(lines, start) or ""
         elif outlet_author and (v := _byline(lines, start)) and not _outlet_like(v):
             merged["author"] = v  # <meta name=author content="ABC News"> under a visible "By JESSICA MINTZ"
         if published is None:

@@ -478,3 +478,26 @@ def test_publication_date_set_by_a_pages_script(script, expected):
     body = "<h1>Council approves new budget after long debate</h1>" + PROSE
     md = _md(f"<script>{script}</script><title>Council approves new budget after long debate</title>", body)
     assert md.published == expected
+
+
+@pytest.mark.parametrize(
+    ("first_paragraph", "author"),
+    [
+        ("WASHINGTON (Reuters) - The administration said on Monday it had notified Congress of the plan.", "Reuters"),
+        ("MANILA, Nov. 24 (Xinhua) -- The president has ordered the evacuation of coastal towns.", "Xinhua"),
+        ("KUALA LUMPUR, Malaysia (AP) -- The government scrambled Wednesday to contain the fallout.", "AP"),
+        ("LAS VEGAS--(BUSINESS WIRE)--The company today announced its results for the quarter.", "BUSINESS WIRE"),
+        ("(CNN) -- An audio recording called on Europeans to leave the country.", "CNN"),
+        ("By Scott Garbarini, Associate NFL Editor -- (Sports Network) - Postseason football returns.", "Scott Garbarini"),
+        ("The council (Photo) - approved the budget on Monday after a long debate.", None),  # not a dateline
+        ("Officials said (in a statement) - the plan would take effect after a review.", None),  # lowercase: prose
+    ],
+)
+def test_a_wire_storys_dateline_credit_is_its_author_when_no_byline_names_one(first_paragraph, author):
+    body = f"<h1>Council approves new budget after long debate</h1><p>{first_paragraph}</p>" + PROSE
+    assert _page(body).author == author
+
+
+def test_a_byline_wins_over_the_wire_credit():
+    body = "<h1>Council approves new budget after long debate</h1><div>By Jane Roe</div><p>WASHINGTON (Reuters) - The plan.</p>" + PROSE
+    assert _page(body).author == "Jane Roe"
