@@ -179,6 +179,13 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
     "statement": (r"\bannounced\b", r"\bpress\s+release\b", r"\bstatement\b", r"\bdeclared\b"),
     "accident": (r"\bcrash(?:ed|es)?\b(?!\s+out\b)", r"\bcollision\b|\bcollided\b", r"\bderail(?:ed|ment)\b", r"\bemergency\s+landing\b", r"\bcapsi[sz]ed\b", r"\boverturned\b", r"\baccident\b", r"\bfire\s+(?:broke\s+out|swept|gutted)\b|\bblaze\b", r"\bexplosion\b"),
     "disaster": (r"\bearthquake\b|\bquake\b", r"\bflood(?:s|ing|ed)?\b", r"\bhurricane\b|\btyphoon\b|\bcyclone\b|\btornado(?:es)?\b", r"\bwildfires?\b|\bbushfires?\b", r"\blandslides?\b|\bmudslides?\b", r"\btsunami\b", r"\bdrought\b", r"\berupt(?:ed|ion)\b", r"\boutbreak\b", r"\bstorm\b"),
+    # a death not caused by an attack, accident or disaster (those triggers take the sentence): natural
+    # causes, a body found
+    "death": (
+        r"\b(?:died|dies|passed\s+away|passes\s+away)\b",
+        r"\bfound\s+dead\b",
+        r"\b(?:recover(?:ed|s)?|found|finds|discovered|pulled)\s+(?:the\s+)?bod(?:y|ies)\b",
+    ),
     "crime": (r"\brobb(?:ed|ery)\b", r"\bstole(?:n)?\b|\btheft\b", r"\bfraud\b", r"\bmurder(?:ed)?\b", r"\bburglar(?:y|ies)\b", r"\bembezzl(?:ed|ement)\b", r"\bsmuggl(?:ed|ing)\b", r"\bhack(?:ed)\b"),
     "arrest": (r"\barrest(?:ed|s)?\b", r"\bdetain(?:ed|s)\b", r"\btaken\s+into\s+custody\b", r"\bcharged\s+with\b"),
     "trial": (r"\btrial\b", r"\bappear(?:ed|s|ing)?\s+(?:in|before)\s+(?:a\s+|the\s+)?(?:[\w-]+\s+)?court\b", r"\bconvicted\b", r"\bsentenced\b", r"\bacquitted\b", r"\bpleaded\s+(?:not\s+)?guilty\b", r"\bfound\s+(?:not\s+)?guilty\b", r"\bindicted\b", r"\bcourt\s+(?:ruled|ordered|rejected)\b", r"\bjury\b"),
@@ -643,6 +650,8 @@ def _trigger_lists(
             vetoed.append((m.start(), m.end()))
             continue
         out.append((etype, m.start(), m.end(), m.group(0), EVENT_ONTOLOGY[etype][1]))
+    if any(t[0] in VIOLENT_DEATH_TYPES for t in out):
+        out = [t for t in out if t[0] != "death"]  # "killed in a crash ... two died": the crash is the event
     news = list(out)
     # The CAMEO verbs the hand-written patterns do not cover: those a pattern of theirs confirms,
     # and in a sentence with no other trigger, the verb's own code.
@@ -657,6 +666,7 @@ def _trigger_lists(
     return sorted(out, key=key), sorted(news, key=key), [t[:5] for t in verbs]
 
 
+VIOLENT_DEATH_TYPES = frozenset({"assault", "accident", "disaster", "crime"})
 NOUN_BEFORE_RE = re.compile(r"(?:\b(?:a|an|the|his|her|its|their|our|my|your|this|that|these|those|of|no|every|each)|['’]s)\s+(?:[\w-]+\s+)?$", re.I)
 
 
@@ -997,7 +1007,7 @@ def _names_mission(sentence: str, gaz: Gazetteer) -> bool | None:
 # actor doing something to another: without a source or a target there is no such event.
 OCCURRENCE_TYPES = frozenset(
     {"accident", "disaster", "crime", "arrest", "trial", "election", "sport_result", "launch", "mission_milestone", "product_release",
-     "business_results", "business_deal", "protest", "assault", "appointment", "resignation"}
+     "business_results", "business_deal", "protest", "assault", "appointment", "resignation", "death"}
 )
 
 
@@ -1109,7 +1119,7 @@ OCCURRENCE_ATTRIBUTION_RE = re.compile(ATTRIBUTION_AFTER_RE.pattern + r"|\s+(?:s
 # Sport results told from the loser's side: "Hewitt lost to Guccione", "were beaten by".
 LOSER_TRIGGER_RE = re.compile(r"^(?:lost|los(?:e|es|ing)|beaten)\b", re.I)
 # Occurrence types whose actors are people and organisations: a place is where they happened, not who did it.
-PLACE_NO_ACTOR_TYPES = frozenset({"accident", "disaster", "crime", "arrest", "trial", "launch", "product_release", "business_deal", "business_results", "appointment", "resignation"})
+PLACE_NO_ACTOR_TYPES = frozenset({"death", "accident", "disaster", "crime", "arrest", "trial", "launch", "product_release", "business_deal", "business_results", "appointment", "resignation"})
 
 
 def _source_target(
@@ -1159,7 +1169,7 @@ def _source_target(
                 return (agents[0] if agents else None), patient
     source = max(before, key=lambda a: (a.kind != "country" or len(before) == 1, a.end)) if before else (carried[0] if carried else None)
     target = min(after, key=lambda a: a.start) if after else None
-    if source is None and target is not None and etype in ("accident", "disaster", "sport_result", "election", "launch", "mission_milestone"):
+    if source is None and target is not None and etype in ("accident", "disaster", "sport_result", "election", "launch", "mission_milestone", "death"):
         source, target = target, None  # "a crash of a tram", "the launch of Chang'e-5": the subject follows
     if target is not None and source is not None and (target.name, target.kind) == (source.name, source.kind):
         target = None
@@ -1170,6 +1180,8 @@ def _source_target(
             target = max(others, key=lambda a: (a.kind == source.kind, a.end))
     if etype == "sport_result" and sentence is not None and target is not None and LOSER_TRIGGER_RE.match(sentence[tstart:tend]):
         source, target = target, source
+    if etype == "death":  # one participant, the clause's subject: "Princess X, the sister of King Y, died"
+        return (min(before, key=lambda a: a.start) if before else source), None
     return source, target
 
 

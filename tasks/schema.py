@@ -54,6 +54,7 @@ EVENT_ONTOLOGY: dict[str, tuple[str, str]] = {
     "business_deal": ("", "06"),
     "business_results": ("", ""),
     "sport_result": ("", ""),
+    "death": ("", ""),
 }
 EVENT_TYPES = tuple(EVENT_ONTOLOGY)
 # How the text presents an event: it happened, is planned, did not happen, might happen, or is

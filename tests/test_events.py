@@ -352,6 +352,26 @@ def test_news_occurrence_triggers(sentence, etype):
     assert [t[0] for t in typed_triggers(sentence)] == [etype]
 
 
+@pytest.mark.parametrize(
+    ("sentence", "etypes"),
+    [
+        ("Her Royal Highness Princess Galyani Vadhana passed away at Siriraj Hospital.", ["death"]),
+        ("Police have recovered the body of a missing fisherman.", ["death"]),
+        ("Two women died when a bomb exploded in the market.", ["assault"]),  # the attack is the event, not the deaths
+    ],
+)
+def test_deaths_of_natural_causes_and_bodies_found(sentence, etypes):
+    from tasks.events import typed_triggers
+
+    assert [t[0] for t in typed_triggers(sentence)] == etypes
+
+
+def test_a_death_has_one_participant_the_clause_subject():
+    text = "Princess Galyani Vadhana, the elder sister of King Bhumibol Adulyadej, died Wednesday."
+    ms = extract_mentions("d", text, date(2008, 1, 4), True)
+    assert [(m.event_type, m.source and m.source.name, m.target) for m in ms] == [("death", "Galyani Vadhana", None)]
+
+
 def test_headline_participle_is_passive_and_dateline_place_is_the_location():
     text = "Driver Arrested After Truck Flips Over\nBAGHDAD (Reuters) - Police arrested Ali Hassan on Tuesday."
     ms = extract_mentions("d", text, date(2008, 1, 17), True)
