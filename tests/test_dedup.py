@@ -1,6 +1,7 @@
 import random
 from datetime import date
 
+import numpy as np
 import pytest
 
 from tasks.blocks import find_repeats
@@ -357,3 +358,18 @@ def test_unique_sorted_is_numpy_unique():
     for n in (0, 1, 2, 1000):
         codes = rng.integers(0, 50, size=n, dtype=np.int64)
         assert _unique_sorted(codes.copy()).tolist() == np.unique(codes).tolist()
+
+
+def test_containment_by_order_of_signature_values():
+    """A text inside a longer one has no value that escapes the longer text's signature (exact, whatever
+    the length ratio); a text only half inside a longer one is refused."""
+    from tasks.dedup import contained_by_order
+
+    base = article(70, 600)
+    inside = " ".join(base.split()[100:160])  # 60 words of the long text
+    others = " ".join(f"other{i}" for i in range(30))  # words the long text does not have
+    half = " ".join(base.split()[300:330]) + " " + others  # 30 of its words, 30 others
+    entries = sign([DedupInput("long", base, None), DedupInput("inside", inside, None), DedupInput("half", half, None)], CFG)
+    long_sig, in_sig, half_sig = (e.signature for e in entries)
+    got = contained_by_order(np.stack([in_sig, half_sig]), np.stack([long_sig, long_sig]), CFG.containment_threshold)
+    assert got.tolist() == [True, False]
