@@ -8,7 +8,7 @@ Out: one `DupRow` per new document (cluster, canonical copy, method, similarity)
 Near duplicates: word k-shingles (words hashed vectorised over the normalised bytes) -> 128
 one-permutation MinHash values with densification (numpy, seeded) ->
 LSH bands -> every candidate pair verified by signature agreement (estimated Jaccard, or containment for
-truncated copies) -> star clusters: every member verified against its cluster's canonical document and
+truncated copies, confirmed by the order of the values: `contained_by_order`) -> star clusters: every member verified against its cluster's canonical document and
 related to every other member, so clusters never chain through a sequence of pairs. Documents under
 `min_words` are matched exactly only: short articles sharing a site's chrome would otherwise merge.
 """
