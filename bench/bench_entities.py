@@ -15,7 +15,7 @@ such first passes, each on a freshly loaded model (the machine is shared: one pa
 then a second pass with every word type cached (what a long run sees); the ratio is the first pass
 against the floor timed (best of as many) in the same run. The gated speed figure is a ratio: newslake's
 cold pass against the CoNLL-2003 dictionary baseline (train's names, longest match; pure Python),
-alternated round by round, the median of the rounds. Also scored: the pipeline's path (`tag_sentences` over the document's sentences: the whole
+alternated round by round, the best round of each. Also scored: the pipeline's path (`tag_sentences` over the document's sentences: the whole
 document informs the tagger) and, for comparison, `find_entities` called one sentence at a time.
 """
 
@@ -340,22 +340,27 @@ def main() -> None:
     print(f"newslake tokens/s = {ratio:.3f} x the capitalised-words floor's (same run)")
     # the gated speed figure: newslake's cold pass against the dictionary baseline, alternated round by
     # round (a load change hits both), the baseline over the texts BASELINE_LOOPS times (a pass of it
-    # alone is too short to time), the median of the rounds' ratios
+    # alone is too short to time); the ratio of the best round of each (noise only ever adds time, so
+    # the fastest round of each is the least disturbed one; the median of the rounds' ratios moved by
+    # 0.02 between runs on a shared machine)
     baseline = dict(systems)["dictionary_baseline"]
-    ratios = []
+    base_cpus, news_cpus = [], []
     for _ in range(max(args.repeat, 5)):
         c = time.process_time()
         for _ in range(BASELINE_LOOPS):
             for text in texts:
                 baseline(text)
-        base_cpu = (time.process_time() - c) / BASELINE_LOOPS
+        base_cpus.append((time.process_time() - c) / BASELINE_LOOPS)
         _, cpu, _ = run(find_entities_with(fresh_tagger()), list(texts))
-        ratios.append(base_cpu / cpu)
-    ratio = statistics.median(ratios)
+        news_cpus.append(cpu)
+    ratios = [b / n for b, n in zip(base_cpus, news_cpus, strict=True)]
+    ratio = min(base_cpus) / min(news_cpus)
     metrics["newslake/speed_vs_dictionary_baseline"] = round(ratio, 4)
+    metrics["newslake/speed_vs_dictionary_baseline_median_round"] = round(statistics.median(ratios), 4)
     print(
         f"newslake tokens/s = {ratio:.3f} x the dictionary baseline's (cold passes alternated with the "
-        f"baseline, median of {len(ratios)} rounds: {', '.join(f'{r:.3f}' for r in ratios)}; the gated speed figure)"
+        f"baseline, {len(ratios)} rounds, best round of each; the gated speed figure; per-round ratios "
+        f"{', '.join(f'{r:.3f}' for r in ratios)})"
     )
     if args.json:
         args.json.write_text(json.dumps(metrics, indent=1, sort_keys=True) + "\n", encoding="utf-8")
