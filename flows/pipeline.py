@@ -819,13 +819,17 @@ def _finish(
     function (`lambda t: t.fn`, the bench's baseline without Prefect)."""
     call = call or (lambda t: t)
     n_new = len(state.index)
+
+    def input_file_chunks():
+        return table_chunks("input_files", (ingest_stage.input_file_row(st, run_id) for st in state.file_stats))
+
     if not n_new and not state.changed_doc_ids:
         # Nothing new reached this run (an unchanged re-run, or only rejects): the derived tables
         # stand as they are, and reading the stored index and events would be most of its cost.
         if state.inputs:  # e.g. a file copied under a new name: its records were all known
             wh.merge("inputs", to_table("inputs", [ingest_stage.input_row(d, run_id) for d in state.inputs]), run_id)
         if state.file_stats:  # e.g. files touched but not changed: their new mtimes
-            wh.write_stream("input_files", lambda: table_chunks("input_files", (ingest_stage.input_file_row(st, run_id) for st in state.file_stats)), run_id)
+            wh.write_stream("input_files", input_file_chunks, run_id)
         for t in PIPELINE_TABLES:
             wh.ensure(t)
         versions = wh.current_versions(PIPELINE_TABLES)
@@ -851,7 +855,7 @@ def _finish(
         "dedup_index": lambda: table_chunks("dedup_index", (dedup_stage.index_row(e, run_id) for e in clustering.entries())),
         "boilerplate": lambda: table_chunks("boilerplate", state.boilerplate.rows(run_id)),
         "inputs": lambda: table_chunks("inputs", (ingest_stage.input_row(d, run_id) for d in state.inputs)),
-        "input_files": lambda: table_chunks("input_files", (ingest_stage.input_file_row(st, run_id) for st in state.file_stats)),
+        "input_files": input_file_chunks,
     }
     counts = {
         **dict(state.counts),
