@@ -559,9 +559,14 @@ h1 {{ font-size: 1.6em; }} h2 {{ margin-top: 1.6em; border-bottom: 1px solid #dd
 table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 13px; }}
 th, td {{ border: 1px solid #ccc; padding: 3px 7px; text-align: left; vertical-align: top; }}
 table.events, table.documents {{ width: 100%; table-layout: fixed; }}
-table.events td, table.documents td {{ overflow-wrap: anywhere; }}
-table.events th:nth-child(1) {{ width: 6.5em; }} table.events th:nth-child(2), table.events th:nth-child(3) {{ width: 6.5em; }}
-table.events th:nth-last-child(3) {{ width: 4.5em; }} table.events th:nth-last-child(1) {{ width: 11em; }}
+table.documents td {{ overflow-wrap: anywhere; }}
+/* events: automatic layout, so a column is never narrower than its longest word (names are not cut
+   mid-word; evidence and titles, which may hold a URL, may break anywhere); the widths below are what
+   each column gets when the text allows */
+table.events {{ table-layout: auto; }} table.events td {{ overflow-wrap: break-word; }}
+table.events td:nth-last-child(-n+2) {{ overflow-wrap: anywhere; }} table.events td:nth-last-child(1) {{ min-width: 9em; }} table.events td:nth-last-child(2) {{ min-width: 12em; }}
+table.events th:nth-child(1) {{ width: 6.5em; }} table.events th:nth-child(2), table.events th:nth-child(3) {{ width: 5.5em; }}
+table.events th:nth-last-child(3) {{ width: 4em; }} table.events th:nth-last-child(1) {{ width: 11em; }}
 table.events th:nth-last-child(2) {{ width: 30%; }}
 table.documents th:nth-child(3), table.documents th:nth-child(4) {{ width: 7em; }}
 th {{ background: #f3f3f3; }}
