@@ -78,7 +78,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bsign\b",
         r"\bintention\s+to\s+(?:cooperate|collaborate)\b",
         r"\bletter\s+of\s+intent\b",
-        r"\b(?:pledged|promised|vowed|offered)\s+to\b",
+        r"\b(?:pledged|promised|vowed|offered)\s+(?:to|that)\b",
     ),
     "support": (
         r"\b(?:praised|endorsed|hailed|welcomed|applauded|commended)\b",
@@ -145,7 +145,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bmassed\b",
         r"\b(?:strengthened|reinforced|bolstered|beefed\s+up|built\s+up)\s+(?:its\s+|their\s+|the\s+)?(?:military\s+)?(?:forces|troops|presence|garrisons?|positions)\b",
         r"\b(?:ordered|stepped\s+up|increased|intensified)\s+" + _W + r"{0,2}patrols\b",
-        r"\b(?:sent|dispatched|rushed|moved)\s+" + _W + r"{0,3}(?:troops|soldiers|warships|tanks|reinforcements|police\s+reinforcements)\b",
+        r"\b(?:sent|send(?:s|ing)?|dispatch(?:ed|es|ing)?|rushed|moved)\s+(?:[\w'’,.-]+\s+){0,3}(?:troops|soldiers|marines|paratroopers|warships|tanks|reinforcements|police\s+reinforcements)\b",
     ),
     "sanction": (
         # stopping aid, relations or talks is a sanction (CAMEO 16: reduce relations, halt
@@ -177,8 +177,12 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bbeat(?:en|ing|s)?\s+up\b",
     ),
     "statement": (r"\bannounced\b", r"\bpress\s+release\b", r"\bstatement\b", r"\bdeclared\b"),
-    "accident": (r"\bcrash(?:ed|es)?\b(?!\s+out\b)", r"\bcollision\b|\bcollided\b", r"\bderail(?:ed|ment)\b", r"\bemergency\s+landing\b", r"\bcapsi[sz]ed\b", r"\boverturned\b", r"\baccident\b", r"\bfire\s+(?:broke\s+out|swept|gutted)\b|\bblaze\b", r"\bexplosion\b"),
-    "disaster": (r"\bearthquake\b|\bquake\b", r"\bflood(?:s|ing|ed)?\b", r"\bhurricane\b|\btyphoon\b|\bcyclone\b|\btornado(?:es)?\b", r"\bwildfires?\b|\bbushfires?\b", r"\blandslides?\b|\bmudslides?\b", r"\btsunami\b", r"\bdrought\b", r"\berupt(?:ed|ion)\b", r"\boutbreak\b", r"\bstorm\b"),
+    "accident": (r"\bcrash(?:ed|es)?\b(?!\s+out\b)", r"\bcollision\b|\bcollided\b", r"\bderail(?:ed|ment)\b", r"\bemergency\s+landing\b", r"\bcapsi[sz]ed\b", r"\boverturned\b", r"\baccident\b", r"\bfire\s+(?:broke\s+out|swept|gutted)\b|\bblaze\b", r"\bexplosion\b",
+                 r"\b(?:died|killed|dead|perished|trapped)\s+in\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}fire\b", r"\b(?:house|home|apartment|flat|building|hotel|factory|warehouse)\s+fire\b",
+                 r"\b(?:struck|hit|run\s+over|mown\s+down)\s+by\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:train|car|truck|vehicle|bus|lorry|van|tram)\b",
+                 r"\binto\s+the\s+path\s+of\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:train|car|truck|vehicle|bus|lorry|van|tram)\b"),
+    "disaster": (r"\bearthquake\b|\bquake\b", r"\bflood(?:s|ing|ed)?\b", r"\bhurricane\b|\btyphoon\b|\bcyclone\b|\btornado(?:es)?\b", r"\bwildfires?\b|\bbushfires?\b", r"\blandslides?\b|\bmudslides?\b", r"\btsunami\b", r"\bdrought\b", r"\berupt(?:ed|ion)\b", r"\boutbreak\b", r"\bstorm\b",
+                 r"\b(?:struck|hit|laid)\s+(?:down\s+)?(?:by|with)\s+(?:a\s+|an\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:bug|virus|norovirus|disease|illness|infection|epidemic|flu|influenza|cholera|measles|salmonella)\b"),
     # a death not caused by an attack, accident or disaster (those triggers take the sentence): natural
     # causes, a body found
     "death": (
@@ -188,7 +192,8 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "crime": (r"\brobb(?:ed|ery)\b", r"\bstole(?:n)?\b|\btheft\b", r"\bfraud\b", r"\bmurder(?:ed)?\b", r"\bburglar(?:y|ies)\b", r"\bembezzl(?:ed|ement)\b", r"\bsmuggl(?:ed|ing)\b", r"\bhack(?:ed)\b"),
     "arrest": (r"\barrest(?:ed|s)?\b", r"\bdetain(?:ed|s)\b", r"\btaken\s+into\s+custody\b", r"\bcharged\s+with\b"),
-    "trial": (r"\btrial\b", r"\bappear(?:ed|s|ing)?\s+(?:in|before)\s+(?:a\s+|the\s+)?(?:[\w-]+\s+)?court\b", r"\bconvicted\b", r"\bsentenced\b", r"\bacquitted\b", r"\bpleaded\s+(?:not\s+)?guilty\b", r"\bfound\s+(?:not\s+)?guilty\b", r"\bindicted\b", r"\bcourt\s+(?:ruled|ordered|rejected)\b", r"\bjury\b"),
+    "trial": (r"\btrial\b", r"\bappear(?:ed|s|ing)?\s+(?:in|before)\s+(?:a\s+|the\s+)?(?:[\w-]+\s+)?court\b", r"\bconvicted\b", r"\bsentenced\b", r"\bacquitted\b", r"\bpleaded\s+(?:not\s+)?guilty\b", r"\bfound\s+(?:not\s+)?guilty\b", r"\bindicted\b", r"\bcourt\s+(?:ruled|ordered|rejected)\b", r"\bjury\b",
+              r"\b(?:custody|bail|sentencing|extradition|court)\s+hearing\b", r"\b(?:showed|turned)\s+up\s+(?:at|in)\s+(?:a\s+|the\s+)?(?:[\w-]+\s+)?court\b"),
     "election": (r"\belections?\b", r"\b(?:re-)?elected\b", r"\breferendum\b", r"\bvot(?:ed|ers|ing)\b", r"\bballot\b", r"\bprimary\b|\bprimaries\b", r"\bpolls?\s+(?:closed|opened)\b"),
     "appointment": (
         r"\btook\s+(?:up\s+)?(?:the\s+|his\s+|her\s+)?(?:post|office|helm|role|position)\b",
@@ -219,7 +224,9 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bsplash(?:ed)?\s*down\b",
     ),
     "business_deal": (r"\bacquir(?:ed|es|e)\b|\bacquisition\b", r"\bmerger\b|\bmerg(?:ed|e)\s+with\b", r"\btakeover\b", r"\b(?:bought|buys|sold|sells)\s+" + _W + r"{0,4}(?:stake|company|business|unit|division|firm|shares)\b", r"\bdeal\s+(?:worth|valued)\b", r"\b(?:licensing|distribution|sponsorship|supply|content|streaming|rental|movie|broadcast(?:ing)?)\s+deal\b", r"\b(?:IPO|initial\s+public\s+offering)\b", r"\binvest(?:ed|s)\s+\$?[\d.]+", r"\bcontract\s+(?:worth|with|to)\b"),
-    "business_results": (r"\b(?:net\s+)?(?:profits?|losses|loss|revenues?|earnings|sales)\s+(?:rose|fell|jumped|dropped|grew|declined|increased|decreased|climbed|slumped|surged|of)\b", r"\breport(?:ed|s)\s+(?:a\s+)?(?:quarterly\s+)?(?:net\s+)?(?:profit|loss|revenue|earnings|sales|results)\b", r"\bshares\s+(?:rose|fell|jumped|dropped|plunged|surged|slid|tumbled|climbed|gained)\b", r"\bquarterly\s+(?:results|earnings|profit)\b"),
+    "business_results": (r"\b(?:net\s+)?(?:profits?|losses|loss|revenues?|earnings|sales)\s+(?:rose|fell|jumped|dropped|grew|declined|increased|decreased|climbed|slumped|surged|of)\b", r"\breport(?:ed|s)\s+(?:a\s+)?(?:quarterly\s+)?(?:net\s+)?(?:profit|loss|revenue|earnings|sales|results)\b", r"\bshares\s+(?:rose|fell|jumped|dropped|plunged|surged|slid|tumbled|climbed|gained)\b", r"\bquarterly\s+(?:results|earnings|profit)\b",
+                         r"\b(?:cut(?:s|ting)?|slash(?:es|ed|ing)?|eliminat(?:e|es|ed|ing)|shed(?:s|ding)?|ax(?:e|es|ed|ing)|lay(?:s|ing)?\s+off|laid\s+off)\s+(?:up\s+to\s+|about\s+|some\s+|nearly\s+|almost\s+|more\s+than\s+|around\s+)?[\d,.]+(?:\s+(?:million|thousand))?\s+(?:jobs|workers|employees|staff|positions)\b",
+                         r"\bjob\s+cuts\b|\blayoffs\b"),
     "sport_result": (
         r"\b(?:beat|defeated|thrashed|edged|routed)\b",
         r"\bwon\s+(?:the\s+|a\s+|their\s+|his\s+|her\s+|its\s+)?(?:[\w-]+\s+){0,3}(?:match|game|final|title|championship|cup|race|gold|medal|tournament|open|series|grand\s+prix|stage)\b",
@@ -425,10 +432,19 @@ OTHER_SENSE: dict[tuple[str, str], re.Pattern[str]] = {
     ("assault", "figh"): re.compile(r"\bfighting\s+(?:games?|spirit|chance|fit|form|talk|words|irish)\b", re.I),
     ("assault", "atta"): re.compile(r"\b(?:heart|panic|asthma|anxiety|scoring|passing|running|rushing|offensive|balanced|counter)[\s-]+attacks?\b", re.I),
     # "was killed Tuesday in a motorcycle accident": a death in an accident is no assault (the accident's own trigger stays)
-    ("assault", "kill"): re.compile(r"\bkill(?:ed|ing|s)\b[^.;]{0,50}\bin\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}(?:accident|crash|collision|derailment|avalanche|landslide|fire|blaze)\b", re.I),
+    ("assault", "kill"): re.compile(r"\bkill(?:ed|ing|s)\b[^.;]{0,50}\bin\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}(?:accident|crash|collision|derailment|avalanche|landslide|fire|blaze)\b"
+                                    r"|\bkill(?:ed|ing|s)\b[^;]{0,200}?\b(?:(?:railroad|railway|level|rail)\s+crossing|(?:struck|hit|run\s+over)\s+by\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:train|car|truck|vehicle|bus|lorry|van|tram)|into\s+the\s+path\s+of)\b", re.I),
     # sport writing: "shooting a 6-under 66", "the primary character", "over visiting Washington"
     ("assault", "shoo"): re.compile(r"\bshoot(?:ing|s)?\s+(?:a\s+)?(?:\d+-(?:under|over)|\d{2}\b|even\s+par)", re.I),
     ("election", "prim"): re.compile(r"\bprimary\s+(?:character|school|care|reason|source|goal|concern|target|residence|role|focus|colou?r|key|objective)s?\b", re.I),
+    # "nominated movies", "nominated for an Oscar": a work or an award's nominee, nobody appointed
+    ("appointment", "nomi"): re.compile(r"\bnominat(?:ed|ions?)\s+(?:films?|movies?|pictures?|songs?|albums?|shows?|performances?|titles?)\b|\b(?:films?|movies?|pictures?|songs?|albums?|shows?)\s+(?:were\s+|was\s+)?nominated\b|\bnominat(?:ed|ions?)\s+for\s+(?:an?\s+|the\s+|his\s+|her\s+|their\s+|its\s+)?(?:[\w-]+\s+){0,3}(?:Oscars?|awards?|Emmys?|Grammys?|Golden\s+Globes?|Globes?|Baftas?|prizes?|best)\b", re.I),
+    # a thing under investigation (a package, a fire's cause): nobody accused
+    ("accuse", "inve"): re.compile(r"\b(?:packages?|parcels?|devices?|objects?|substances?|powder|envelopes?|cause|scene|incidents?|crash|fire|blaze|explosion|leak|sightings?)\b[^.;]{0,60}?\b(?:being|been|was|were|is|are)\s+(?:still\s+|now\s+)?investigated\b|\binvestigat(?:ed|ing|e|ions?\s+(?:into|of))\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}(?:packages?|parcels?|devices?|objects?|substances?|powder|envelopes?|cause|scene|incidents?|crash|fire|blaze|explosion|leak|sightings?)\b", re.I),
+    # a statue or plaque unveiled is a ceremony, not a product
+    ("product_release", "unve"): re.compile(r"\b(?:statues?|waxworks?|wax\s+(?:figures?|models?|likeness)|plaques?|memorials?|monuments?|portraits?|busts?|murals?|sculptures?|paintings?)\b", re.I),
+    # a promise or demand about an election ("promised that the elections would be free and fair") is no vote
+    ("election", "elec"): re.compile(r"\b(?:promis|pledg|vow|guarante|assur|insist|call(?:ed|s)?\s+for|demand|urg)\w*(?:\s+that)?\s+(?:[\w'’-]+\s+){0,4}elections?\b", re.I),
     ("consult", "visi"): re.compile(r"\bvisiting\s+(?:teams?|players?|side|fans|relatives|friends|family|professor|scholar|hours)\b|\b(?:over|against|the|a)\s+visiting\b"),
 }
 
@@ -579,7 +595,7 @@ def _cameo_verbs(sentence: str) -> tuple[tuple[str, int, int, str, str, int], ..
 
 
 NEGATION_RE = re.compile(r"\b(?:not|n['’]t|never|no(?!\.\s*\d)|without|failed\s+to|unable\s+to|refused\s+to|denied|den(?:y|ies)|halted|called\s+off|cancell?ed)\b[^,;]{0,25}$", re.I)
-HYPOTHETICAL_RE = re.compile(r"\b(?:if|could|might|may|should|would|unless|considering|consider|possible|possibly|proposed|threatened\s+to|threatens\s+to|risk\s+of|fears?\s+of)\b[^.;]{0,40}$", re.I)
+HYPOTHETICAL_RE = re.compile(r"\b(?:if|could|might|may|should|would|unless|considering|consider|mull(?:s|ed|ing)?|weighing|contemplat(?:es|ed|ing)|possible|possibly|proposed|threatened\s+to|threatens\s+to|risk\s+of|fears?\s+of)\b[^.;]{0,40}$", re.I)
 REPORTED_RE = re.compile(r"\b(?:said|says|told|claimed|claims|alleged|alleges|according\s+to|reportedly|allegedly|reported)\b", re.I)
 PLANNED_RE = re.compile(r"\b(?:will|shall|scheduled|planned|plans?\s+to|planning|expected\s+to|set\s+to|due\s+to|upcoming|intends?\s+to|aims?\s+to|going\s+to|is\s+to|are\s+to|to\s+be|hop(?:e|es|ing)\s+to|seek(?:s|ing)?\s+to)\b[^.;]{0,40}$", re.I)
 # A headline's "X to <verb>" ("Toyota to unveil concept truck", "Abbas to seek aid"): the future.
@@ -652,6 +668,11 @@ def _trigger_lists(
         out.append((etype, m.start(), m.end(), m.group(0), EVENT_ONTOLOGY[etype][1]))
     if any(t[0] in VIOLENT_DEATH_TYPES for t in out):
         out = [t for t in out if t[0] != "death"]  # "killed in a crash ... two died": the crash is the event
+    # "is considering sending troops": the deliberation is the mode (hypothetical) of the act a
+    # pattern names right after it, not a CAMEO threat of its own
+    for dm in DELIBERATION_RE.finditer(sentence):
+        if any(0 <= t[1] - dm.end() <= 2 for t in out):
+            vetoed.append((dm.start(), dm.end()))
     news = list(out)
     # The CAMEO verbs the hand-written patterns do not cover: those a pattern of theirs confirms,
     # and in a sentence with no other trigger, the verb's own code.
@@ -667,6 +688,7 @@ def _trigger_lists(
 
 
 VIOLENT_DEATH_TYPES = frozenset({"assault", "accident", "disaster", "crime"})
+DELIBERATION_RE = re.compile(r"\b(?:consider(?:s|ed|ing)?|mull(?:s|ed|ing)?|weigh(?:s|ed|ing)?|contemplat(?:es|ed|ing)|debat(?:es|ed|ing))\b", re.I)
 NOUN_BEFORE_RE = re.compile(r"(?:\b(?:a|an|the|his|her|its|their|our|my|your|this|that|these|those|of|no|every|each)|['’]s)\s+(?:[\w-]+\s+)?$", re.I)
 
 

@@ -416,3 +416,38 @@ def test_an_undated_page_is_dated_by_its_dateline():
     ms = extract_events([("d", text, None)], date(2008, 1, 20))
     main = [m for m in ms if m.is_main]
     assert main and main[0].event_type == "assault" and main[0].date_value == "2008-01-02", [(m.event_type, m.date_value) for m in ms]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "etypes"),
+    [
+        # happenings the patterns missed
+        ("The widow died in a house fire in Leeds on Friday.", ["accident"]),
+        ("A cyclist was struck by a delivery truck on Main Street.", ["accident"]),
+        ("More than 200 guests at the resort were struck down by a stomach virus.", ["disaster"]),
+        ("The singer turned up at a court in Dublin for a bail hearing on Monday.", ["trial"]),
+        ("The carmaker will cut up to 4,500 jobs in Europe.", ["business_results"]),
+        ("The president promised that the vote would be fair.", ["agree"]),
+        # word senses decided by the trigger's object or subject
+        ("The film was nominated for an Oscar last year.", []),  # an award's nominee, nobody appointed
+        ("The party nominated Jane Roe as its candidate.", ["appointment"]),
+        ("A suspicious parcel at the bank was being investigated.", []),  # a thing investigated: nobody accused
+        ("Prosecutors investigated the mayor over the contracts.", ["accuse"]),
+        ("A bronze statue of the poet was unveiled in the square.", []),  # a ceremony, not a product
+        ("The company unveiled a new smartphone.", ["product_release"]),
+        ("The general promised that the elections in March would be free.", ["agree"]),  # a promise, no vote
+        ("The man was killed when his car was hit by a train at a level crossing.", ["accident"]),  # no assault
+    ],
+)
+def test_missed_happenings_and_word_senses(sentence, etypes):
+    from tasks.events import typed_triggers
+
+    # two triggers of one type in a sentence give one mention (one per type and date)
+    assert list(dict.fromkeys(t[0] for t in typed_triggers(sentence))) == etypes
+
+
+def test_a_deliberation_is_the_mode_of_the_act_it_weighs():
+    # "is weighing sending troops": a hypothetical deployment, not a CAMEO threat ("consider" 1384)
+    text = "Troops mulled\nThe Pentagon is weighing sending 500 troops to Iraq, officials said Tuesday."
+    ms = extract_mentions("d", text, date(2008, 1, 10), True)
+    assert [(m.event_type, m.mode) for m in ms if m.char_start > 0] == [("mobilize", "hypothetical")]
