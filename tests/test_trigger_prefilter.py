@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.events import _ANCHORED, _REQUIRED, _pattern_matches, _required
+from tasks.events import _ANCHORED, _REQUIRED, _compiled, _pattern_matches, _required
 from tasks.records import split_sentences
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +41,8 @@ def test_every_match_holds_its_required_strings() -> None:
     for text in _texts():
         for a, b in split_sentences(text):
             sentence = text[a:b]
-            for req, (_anchors, _t, rx) in zip(_REQUIRED, _ANCHORED, strict=True):
+            for req, (_anchors, _t, alt) in zip(_REQUIRED, _ANCHORED, strict=True):
+                rx = _compiled(alt)
                 for m in rx.finditer(sentence):
                     matches += 1
                     low = m.group(0).lower()
@@ -53,7 +54,11 @@ def test_prefiltered_matches_equal_running_every_pattern() -> None:
     for text in _texts():
         for a, b in split_sentences(text):
             sentence = text[a:b]
-            found = sorted((m.start(), order, t, m.end()) for order, (_a, t, rx) in enumerate(_ANCHORED) for m in rx.finditer(sentence))
+            found = sorted(
+                (m.start(), order, t, m.end())
+                for order, (_a, t, alt) in enumerate(_ANCHORED)
+                for m in _compiled(alt).finditer(sentence)
+            )
             expect, end = [], -1
             for start, _order, t, stop in found:
                 if start >= end and stop > start:
