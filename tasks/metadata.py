@@ -737,6 +737,29 @@ def _byline(lines: list[tuple[int, str]], start: int | None) -> str | None:
     return None
 
 
+_BY_LINE_START_RE = re.compile(r"^(?:by|par|von|por|door)[:\s]+(?=\S)", re.I)
+LONE_BYLINE_MAX_CHARS = 80
+LONE_BYLINE_PROSE_CHARS, LONE_BYLINE_PROSE_LINES = 200, 4
+
+
+def _lone_byline(lines: list[tuple[int, str]]) -> str | None:
+    """The author of a page whose headline is not found near a byline (a site-wide <title>, no <h1>):
+    the page's only "By ..." line, when it names a person (two words or more, or a known agency) and a
+    paragraph of the story follows within 4 lines; none when several lines start with "By" (a list of
+    other stories or posts: "By Lowery | Read Article", "By Charlie K | Read Article")."""
+    found = [i for i, (_, ln) in enumerate(lines) if len(ln) <= LONE_BYLINE_MAX_CHARS and _BY_LINE_START_RE.match(ln.lstrip("|•·>:-–— "))]
+    if len(found) != 1:
+        return None
+    i = found[0]
+    ln = lines[i][1].lstrip("|•·>:-–— ")
+    v = _person(ln[_BY_LINE_START_RE.match(ln).end() :])
+    if not v or (len(v.split()) < 2 and v.lower() not in _AGENCIES):
+        return None  # "BY HERALD REPORTER" -> "HERALD": the outlet, "POR AGENCIAS"
+    if not any(len(ln) >= LONE_BYLINE_PROSE_CHARS for _, ln in lines[i + 1 : i + 1 + LONE_BYLINE_PROSE_LINES]):
+        return None  # a columnist's link in a menu ("by Dan Di Sciullo", "- Past Articles"), not the story's byline
+    return v
+
+
 # A wire story's dateline credit: "WASHINGTON (Reuters) -", "MANILA, Nov. 24 (Xinhua) --", "TORONTO (AP) -",
 # "LAS VEGAS--(BUSINESS WIRE)--", "(CNN) --": the place (and date) in the line's first 60 characters, the
 # agency in parentheses, then a dash or colon and the story.
@@ -809,8 +832,11 @@ _WEEKDAY_NO_YEAR_RE = re.compile(
 
 # A publication date a page's script sets outside JSON-LD: `pubtime: '2016年10月14日07:17'`,
 # `"publishDate": "2017-03-09T10:00"`, `var pub_date = "..."` (a CMS's page variables).
+# Also a CMS's setter call, `setMetaData('apublished','2007-12-27T00:01:00')` (a name ending in
+# "published", the value the call's second argument).
 _SCRIPT_DATE_RE = re.compile(
-    r"""["']?\b(?:date_?published|publish(?:ed)?_?(?:date|time|at)|pub_?(?:date|time))["']?\s*[:=]\s*["']([^"'\n]{6,40})["']""",
+    r"""["']?\b(?:date_?published|publish(?:ed)?_?(?:date|time|at)|pub_?(?:date|time))["']?\s*[:=]\s*["']([^"'\n]{6,40})["']"""
+    r"""|\(\s*["']\w{0,3}published["']\s*,\s*["']([^"'\n]{6,40})["']\s*\)""",
     re.I,
 )
 
@@ -825,8 +851,9 @@ def _script_date(tree) -> date | None:
         text, low = el.text, el.text.lower()
         i = low.find("pub")  # every name the pattern knows has "pub": only around those is it tried
         while i >= 0:
-            m = _SCRIPT_DATE_RE.search(text, max(0, i - 6), i + 80)
-            if m and (d := _iso_date(m.group(1)) or _full_date(m.group(1))) and 1990 <= d.year <= 2099:
+            m = _SCRIPT_DATE_RE.search(text, max(0, i - 8), i + 80)
+            v = m and (m.group(1) or m.group(2))
+            if v and (d := _iso_date(v) or _full_date(v)) and 1990 <= d.year <= 2099:
                 found.add(d)
             i = low.find("pub", i + 3)
     return found.pop() if len(found) == 1 else None
@@ -1004,7 +1031,7 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
         start = _headline_line(tree, lines, split_title(merged.get("title"), merged.get("site_name")))
         page, hinted = _from_page(tree, order)
         if not merged.get("author"):
-            merged["author"] = _byline(lines, start) or page.get("author") or _wire_credit(lines, start) or ""
+            merged["author"] = _byline(lines, start) or page.get("author") or _wire_credit(lines, start) or _lone_byline(lines) or ""
         elif outlet_author and (v := _byline(lines, start)) and not _outlet_like(v):
             merged["author"] = v  # <meta name=author content="ABC News"> under a visible "By JESSICA MINTZ"
         if published is None:

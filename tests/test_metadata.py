@@ -472,6 +472,9 @@ def test_a_full_date_line_wins_over_a_yearless_one():
         # not a publication date's name; an ambiguous numeric value
         ('var cfg = {"updateTime": "2017-03-09", "public": "2017-03-09"};', None),
         ("var pubdate = '01/12/2008';", None),
+        # a CMS's setter call; a robots expiry is not a publication date
+        ("setMetaData('aheadline','Council approves budget'); setMetaData('apublished','2007-12-27T00:01:00');", date(2007, 12, 27)),
+        ("setMetaData('unpublished_after','2008-02-12'); var robots = 'unavailable_after: 12-Feb-2008 16:26:00 PST';", None),
     ],
 )
 def test_publication_date_set_by_a_pages_script(script, expected):
@@ -501,3 +504,22 @@ def test_a_wire_storys_dateline_credit_is_its_author_when_no_byline_names_one(fi
 def test_a_byline_wins_over_the_wire_credit():
     body = "<h1>Council approves new budget after long debate</h1><div>By Jane Roe</div><p>WASHINGTON (Reuters) - The plan.</p>" + PROSE
     assert _page(body).author == "Jane Roe"
+
+
+NAV = "".join(f"<div>{w}</div>" for w in ("Home", "News", "Sport", "Business", "Opinion"))
+
+
+@pytest.mark.parametrize(
+    ("body", "author"),
+    [
+        # the headline is not found (a site-wide <title>, no <h1>): the page's only "By" line above the story
+        (NAV + "<div><b>Council approves new budget</b></div><div>By Jane Roe in Springfield</div>" + PROSE, "Jane Roe"),
+        (NAV + "<div>By THE ASSOCIATED PRESS</div>" + PROSE, "THE ASSOCIATED PRESS"),
+        # a list of other stories' bylines, a columnist's link in a menu, an outlet's one-word name
+        (NAV + PROSE + "<div>Other story</div><div>By Jane Roe | Read Article</div><div>By Corby | Read Article</div>", None),
+        (NAV + "<div>by Dan Smith</div><div>- Past Articles</div>" + NAV + PROSE, None),
+        (NAV + "<div>BY HERALD REPORTER</div>" + PROSE, None),
+    ],
+)
+def test_the_pages_only_byline_line_when_no_headline_is_found(body, author):
+    assert _page(body, title="Springfield Herald - News, Sport and Weather").author == author
