@@ -789,6 +789,24 @@ def _wire_credit(lines: list[tuple[int, str]], start: int | None) -> str | None:
     return None
 
 
+LONE_CREDIT_MIN_CHARS = 150
+
+
+def _lone_wire_credit(lines: list[tuple[int, str]]) -> str | None:
+    """The agency credited by the page's only paragraph (a line of 150 characters or more) that opens
+    with a wire dateline ("TAIPEI, Taiwan (AP) - ...", "New Delhi (PTI): ..."), for a page whose
+    headline is not found: the story's first paragraph; none when several paragraphs open so (a list)."""
+    hits = set()
+    for _, ln in lines:
+        if len(ln) >= LONE_CREDIT_MIN_CHARS and (m := _WIRE_CREDIT_RE.match(ln.strip())) and m.start(1) <= 64:
+            hits.add(m.group(1).strip())
+    if len(hits) != 1:
+        return None
+    agency = hits.pop()
+    bad = any(w.lower().strip(".") in _NOT_WIRE_WORDS for w in agency.split()) or agency[:1].isdigit()
+    return None if bad else agency
+
+
 def _first_chars(lines: list[tuple[int, str]], n: int) -> list[tuple[int, str]]:
     out, total = [], 0
     for pos, ln in lines:
@@ -1031,7 +1049,7 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
         start = _headline_line(tree, lines, split_title(merged.get("title"), merged.get("site_name")))
         page, hinted = _from_page(tree, order)
         if not merged.get("author"):
-            merged["author"] = _byline(lines, start) or page.get("author") or _wire_credit(lines, start) or _lone_byline(lines) or ""
+            merged["author"] = _byline(lines, start) or page.get("author") or _wire_credit(lines, start) or _lone_byline(lines) or _lone_wire_credit(lines) or ""
         elif outlet_author and (v := _byline(lines, start)) and not _outlet_like(v):
             merged["author"] = v  # <meta name=author content="ABC News"> under a visible "By JESSICA MINTZ"
         if published is None:

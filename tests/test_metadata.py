@@ -523,3 +523,22 @@ NAV = "".join(f"<div>{w}</div>" for w in ("Home", "News", "Sport", "Business", "
 )
 def test_the_pages_only_byline_line_when_no_headline_is_found(body, author):
     assert _page(body, title="Springfield Herald - News, Sport and Weather").author == author
+
+
+LONG = "The opposition party surged to a landslide victory in the vote, officials said on Saturday. " * 2
+
+
+@pytest.mark.parametrize(
+    ("body", "author"),
+    [
+        # no headline found: the page's only paragraph opening with a wire dateline credits the story's agency
+        (NAV + f"<p>TAIPEI, Taiwan (AP) - {LONG}</p>" + PROSE, "AP"),
+        (NAV + f"<p>New Delhi (PTI): {LONG}</p>" + PROSE, "PTI"),
+        # several paragraphs credit different agencies (a list of stories): none is the page's
+        (NAV + f"<p>TAIPEI, Taiwan (AP) - {LONG}</p><p>BEIJING (Reuters) - {LONG}</p>", None),
+        # a short teaser line is not the story's first paragraph
+        (NAV + "<div>TAIPEI (AP) - Vote count begins</div>" + PROSE, None),
+    ],
+)
+def test_the_pages_only_wire_dateline_paragraph_when_no_headline_is_found(body, author):
+    assert _page(body, title="Springfield Herald - News, Sport and Weather").author == author
