@@ -374,6 +374,14 @@ _OUTLET_WORDS = frozenset(
 )
 
 
+_CJK_NAME_RE = re.compile(r"[\u4e00-\u9fff]{2,4}|[\uac00-\ud7af]{2,4}")
+# role and placeholder words that stand where a name would: author, reporter, editor, source, anonymous, admin
+_CJK_NOT_NAMES = frozenset("作者 记者 記者 编辑 編輯 责任编辑 責任編輯 来源 來源 本报 本報 本站 佚名 管理员 管理員 网友 網友 기자 편집 작성자 관리자".split())
+_CJK_EDITOR_RE = re.compile(r"(?:责任编辑|責任編輯|责编|編輯|编辑|편집)\s*[:：]?\s*\0")
+# a name's contact after it: "Bradley M. Kuhn (http://ebb.org/bkuhn/)", "Jane Roe <jane@example.org>"
+_CONTACT_AFTER_RE = re.compile(r"\s*[(<]\s*(?:https?://|mailto:|[\w.+-]+@)[^)>]*[)>]\s*$", re.I)
+
+
 def _plausible_author(t: str) -> bool:
     """Not a web designer, a company or a site handle ("Vivid Interactive and Design", "calgarysun",
     "CBNNews"): one-word values only in capitals (agencies: "AFP", "REUTERS") or as a capitalised name."""
@@ -381,6 +389,8 @@ def _plausible_author(t: str) -> bool:
     if any(w.lower().strip(".,") in _COMPANY_WORDS for w in words) or re.fullmatch(r"[a-z0-9 ._-]+", t):
         return False
     if len(words) == 1:  # agencies only ("AFP", "REUTERS", "Reuters"): a lone capitalised word is a handle or a first name
+        if _CJK_NAME_RE.fullmatch(words[0]):  # "肖春芳", "김철수": a Chinese or Korean name is written as one word
+            return words[0] not in _CJK_NOT_NAMES
         return words[0].isupper() or words[0].lower() in _AGENCIES
     return words[-1].lower() not in ("and", "&", "with", "of")
 
@@ -1056,6 +1066,8 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
             published = (
                 _page_date(lines, start, hinted) or _script_date(tree) or _parse_date(merged.get("meta_date")) or _parse_date(merged.get("modified"))
             )
+    if (a := merged.get("author")) and _CJK_NAME_RE.fullmatch(a) and _CJK_EDITOR_RE.search(" ".join(_body(tree).itertext()).replace(a, "\0")):
+        merged["author"] = ""  # <meta name=author> naming the one the page shows as "责任编辑：肖春芳", its editor
     site = merged.get("site_name")
     if site and _COMPANY_SUFFIX_RE.search(site):  # "Internet Broadcasting Systems, Inc.": the publisher's company
         site = _title_site(merged.get("title")) or site
@@ -1092,7 +1104,7 @@ def _personal_site(name: str, url: str | None) -> bool:
 def _person_list(v: str, site: str | None = None, url: str | None = None) -> str | None:
     """Structured author values: "By Jane Doe and John Roe" -> "Jane Doe and John Roe"; handles,
     URLs, the site's own name and company-like values dropped."""
-    t = _BY_PREFIX_RE.sub("", _clean(v)).strip(" .")
+    t = _BY_PREFIX_RE.sub("", _CONTACT_AFTER_RE.sub("", _clean(v))).strip(" .")
     t = _TRAILING_ROLE_RE.sub("", t.replace(",", " ,")).replace(" ,", ",").strip(" ,")  # "Jane Doe, Staff Writer"
     if not t or t.startswith("@") or "://" in t or len(t) > 120:
         return None

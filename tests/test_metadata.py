@@ -542,3 +542,21 @@ LONG = "The opposition party surged to a landslide victory in the vote, official
 )
 def test_the_pages_only_wire_dateline_paragraph_when_no_headline_is_found(body, author):
     assert _page(body, title="Springfield Herald - News, Sport and Weather").author == author
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "author"),
+    [
+        # a name's contact in parentheses or angle brackets is not part of it
+        ('<meta name="author" content="Bradley M. Kuhn (http://ebb.org/bkuhn/)">', BODY, "Bradley M. Kuhn"),
+        ('<meta name="author" content="Jane Roe &lt;jane@example.org&gt;">', BODY, "Jane Roe"),
+        # Chinese and Korean names are one word; role words standing for a name are not names
+        ('<meta name="author" content="王小明">', BODY, "王小明"),
+        ('<meta name="author" content="김철수">', BODY, "김철수"),
+        ('<meta name="author" content="作者">', BODY, None),
+        # the page shows the meta's name as its editor, not its writer
+        ('<meta name="author" content="王小明">', BODY + "<div>作者：</div><div>[责任编辑:王小明]</div>", None),
+    ],
+)
+def test_structured_author_contacts_and_cjk_names(head, body, author):
+    assert _md(head, body).author == author
