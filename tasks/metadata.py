@@ -25,6 +25,7 @@ else `detect_language` on the text (py3langid, its model shipped in the package)
 
 from __future__ import annotations
 
+import calendar
 import functools
 import itertools
 import json
@@ -592,11 +593,43 @@ def _resolve_order(
     # the page's dates written with month names ("Tue, January 15, 2008" in its header, "January 8" in
     # a list): the one reading within KNOWN_DATE_DAYS of one of them ("01.09.2008" -> January 9, not
     # September 1)
-    near = [r for r in readings.values() if any(abs((r - k).days) <= KNOWN_DATE_DAYS for k in known())]
+    near = [r for r in readings.values() if any(_days_apart(r, k) <= KNOWN_DATE_DAYS for k in known())]
     return near[0] if len(near) == 1 else None
 
 
+YEARLESS = 1  # the year of a known date the page writes without one ("Jan 17" in a list of results)
+
+
+def _days_apart(r: date, k: date) -> int:
+    """Days between a reading and a known date; a yearless known date is taken in the reading's year
+    or the ones next to it (a "Dec 29" next to a January story)."""
+    if k.year != YEARLESS:
+        return abs((r - k).days)
+    out = 10**6
+    for y in (r.year - 1, r.year, r.year + 1):
+        if k.month != 2 or k.day != 29 or calendar.isleap(y):
+            out = min(out, abs((r - date(y, k.month, k.day)).days))
+    return out
+
+
+# A date written with a month name but no year, a line's whole text or its start: "Jan 17", "17 January"
+_YEARLESS_DATE_RE = re.compile(
+    rf"^\W*(?:({_MON_RX})\.?\s+([0-3]?\d){_ORD}|([0-3]?\d){_ORD}\s+({_MON_RX})\.?)(?![\w/.-]|,?\s*(?:19|20)\d\d)", re.I
+)
+
+
+def _yearless_dates(ln: str) -> list[date]:
+    m = _YEARLESS_DATE_RE.match(ln)
+    if not m:
+        return []
+    try:
+        return [date(YEARLESS, _MONTH_NAMES[(m.group(1) or m.group(4)).lower()], int(m.group(2) or m.group(3)))]
+    except ValueError:
+        return []
+
+
 KNOWN_DATE_DAYS = 45
+YEARLESS_LINE_MAX_CHARS = 40  # "Jan 17", "Jan 17 | Nevada 82, San Jose St. 70": a list's line, not a sentence
 
 
 def _url_date(url: str | None) -> date | None:
@@ -684,6 +717,7 @@ def _page_date(lines: list[tuple[int, str]], start: int | None, hinted: list[tup
         lambda: frozenset(
             date(y, mo, d) for _, ln in lines if len(ln) <= DATELINE_MAX_CHARS for _, _, y, mo, d, amb in _dateline_dates(ln, False) if not amb
         )
+        | frozenset(k for _, ln in lines if len(ln) <= YEARLESS_LINE_MAX_CHARS for k in _yearless_dates(ln))
     )
     positions = [pos for pos, _ in lines]
     cands = [(bisect.bisect_left(positions, pos), d) for pos, d in hinted]  # line index, date

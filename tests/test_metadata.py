@@ -560,3 +560,20 @@ def test_the_pages_only_wire_dateline_paragraph_when_no_headline_is_found(body, 
 )
 def test_structured_author_contacts_and_cjk_names(head, body, author):
     assert _md(head, body).author == author
+
+
+@pytest.mark.parametrize(
+    ("results", "expected"),
+    [
+        # "Release: 01/10/2008" with no weekday or zone; the page's results list "Jan 17" with no year: January 10
+        ("<ul><li>Jan 17</li><li>Jan 19</li></ul>", date(2008, 1, 10)),
+        ("<ul><li>17 Oct</li></ul>", date(2008, 10, 1)),
+        # a year-end list ("Dec 29") is near a January reading across the year
+        ("<ul><li>Dec 29</li></ul>", date(2008, 1, 10)),
+        # a month name inside a sentence tells nothing; nothing else does: no date rather than a guess
+        ("<p>The team plays again on Jan 17 at home, the coach said after the game on Thursday night.</p>", None),
+    ],
+)
+def test_yearless_month_name_dates_tell_an_ambiguous_dates_order(results, expected):
+    body = "<h1>Council approves new budget after long debate</h1><div>Release: 01/10/2008</div>" + PROSE + results
+    assert _page(body).published == expected
