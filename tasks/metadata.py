@@ -123,7 +123,7 @@ _COMPANY_WORDS = frozenset(
     "corp corporation hosting digital media limited gmbh communications services admin administrator editor editors "
     "staff newsroom desk team".split()
 )
-_AGENCIES = frozenset("reuters bloomberg xinhua interfax yonhap kyodo bernama tass ansa efe dpa apa belga anp tt ntb ria".split())
+_AGENCIES = frozenset("reuters bloomberg xinhua interfax yonhap kyodo bernama tass ansa efe dpa apa belga anp tt ntb ria cp upi afp pti ians".split())
 _NOT_AUTHOR_HINT_RE = re.compile(r"image|photo|caption|figure|gallery|picture|thumb", re.I)
 _NOT_BYLINE_TAGS = frozenset("script style noscript form input button select option head link meta textarea".split())
 _URL_DATE_RE = re.compile(r"[/=]((?:19|20)\d{2})[/_-]?([01]\d)[/_-]?([0-3]\d)(?:[/_.&-]|$)")  # path or query ("?a=20170309-...")
@@ -329,6 +329,7 @@ def _person(text: str) -> str | None:
         maxsplit=1,
     )[0]
     t = _TRAILING_DATE_WORD_RE.sub("", t).strip(" .:-–—")
+    t = _AND_AGENCIES_RE.sub("", t)  # "Laura Clout and agencies", "HERB KEINON AND AP"
     t = _strip_affiliation(_TRAILING_ROLE_RE.sub("", t).strip(" .:-–—"))
     if not (3 <= len(t) <= 60) or not _NAME_RE.match(t):
         return None
@@ -338,6 +339,7 @@ def _person(text: str) -> str | None:
     return t if _plausible_author(t) else None
 
 
+_AND_AGENCIES_RE = re.compile(r"\s+(?:and|&)\s+(?:agencies|wires|wire\s+services|(?:the\s+)?Associated\s+Press|AP|Reuters|AFP)$", re.I)
 # "Staff Writer", "AP Sports Writer", "Associated Press Writer" after a name
 _TRAILING_ROLE_RE = re.compile(
     r"(?:\s+(?:the\s+)?(?:AP|Associated\s+Press|Reuters|AFP|Staff|Senior|Sports|Entertainment|Business|Political|"
@@ -781,9 +783,10 @@ def _byline(lines: list[tuple[int, str]], start: int | None) -> str | None:
     return None
 
 
-_BY_LINE_START_RE = re.compile(r"^(?:by|par|von|por|door)[:\s]+(?=\S)", re.I)
+# "By Jane Roe", "By the Associated Press", "Author: Luke Van Leuveren"; not "By posting you agree", "By sector"
+_BY_LINE_START_RE = re.compile(r"^(?:(?:by|par|von|por|door)[:\s]+|(?:author|autor|auteur)\s*:\s*)(?=(?-i:[A-Z\u00C0-\u024F]|the\s))", re.I)
 LONE_BYLINE_MAX_CHARS = 80
-LONE_BYLINE_PROSE_CHARS, LONE_BYLINE_PROSE_LINES = 200, 4
+LONE_BYLINE_PROSE_CHARS, LONE_BYLINE_PROSE_LINES = 120, 4
 
 
 def _lone_byline(lines: list[tuple[int, str]]) -> str | None:

@@ -519,6 +519,9 @@ NAV = "".join(f"<div>{w}</div>" for w in ("Home", "News", "Sport", "Business", "
         (NAV + PROSE + "<div>Other story</div><div>By Jane Roe | Read Article</div><div>By Corby | Read Article</div>", None),
         (NAV + "<div>by Dan Smith</div><div>- Past Articles</div>" + NAV + PROSE, None),
         (NAV + "<div>BY HERALD REPORTER</div>" + PROSE, None),
+        # lowercase "By ..." lines are not bylines and do not hide one; a labelled author line is one
+        (NAV + "<div>By LESLIE BREFELD</div>" + PROSE + "<div>By posting you agree to the terms</div><div>By sector</div>", "LESLIE BREFELD"),
+        (NAV + "<div>Author: Luke Van Leuveren</div><div>Published: 29 Dec, 2007</div>" + PROSE, "Luke Van Leuveren"),
     ],
 )
 def test_the_pages_only_byline_line_when_no_headline_is_found(body, author):
@@ -577,3 +580,16 @@ def test_structured_author_contacts_and_cjk_names(head, body, author):
 def test_yearless_month_name_dates_tell_an_ambiguous_dates_order(results, expected):
     body = "<h1>Council approves new budget after long debate</h1><div>Release: 01/10/2008</div>" + PROSE + results
     assert _page(body).published == expected
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        ("By Laura Clout and agencies", "Laura Clout"),
+        ("By HERB KEINON AND AP", "HERB KEINON"),
+        ("By Jane Roe and John Doe", "Jane Roe and John Doe"),
+    ],
+)
+def test_agencies_credited_after_a_byline_name_are_cut(byline, author):
+    body = f"<h1>Council approves new budget after long debate</h1><div>{byline}</div>" + PROSE
+    assert _page(body).author == author
