@@ -12,12 +12,14 @@ inside `@graph` or arrays; author as a string, an object or a list of them), `<m
 path or query; then the page itself (its `<body>`, or its root when a cut page has none),
 read as lines near its headline: byline lines ("By ...", "Par ...", "Posted by ...", a name in
 capitals under the headline, "Author: ...") and byline elements (class or id naming a byline or
-author) — also when the metadata's author names an outlet ("ABC News"), a person's byline then wins;
+author) — also when the metadata's author names an outlet ("ABC News"), a person's byline then wins —,
+else a wire dateline's credit; when no headline is found, the page's only "By ..."/"Author: ..." line
+with the story's paragraph under it, else its only paragraph opening with a wire dateline;
 the date line or hinted date element nearest the headline (dates inside sentences and numeric dates of
 unknown day/month order are not used; month names in en/fr/de/es/it/pt/nl, year-month-day marked
 with 年月日/년월일), else a yearless date line with a weekday ("Fri Dec 28, 6:09 PM ET": the year around
 the page's copyright year that the weekday fits), else the one date a page's script sets outside JSON-LD
-(`pubtime: '...'`, `"publishDate": "..."`), else another CMS's date `<meta>` ("created", "NBDATE") with
+(`pubtime: '...'`, `"publishDate": "..."`, `setMetaData('apublished', '...')`), else another CMS's date `<meta>` ("created", "NBDATE") with
 a full date. Site name: the metadata's (app names included), else
 the title's end part when it is a domain or an outlet's name, else the host of the page's address. Language: `<html lang>` / `content-language` / `og:locale` / JSON-LD `inLanguage`,
 else `detect_language` on the text (py3langid, its model shipped in the package).
