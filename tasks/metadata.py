@@ -320,10 +320,15 @@ _COMPANY_SUFFIX_RE = re.compile(r"\b(?:Inc|Ltd|LLC|Corp|Corporation|GmbH|plc|S\.
 _SWALLOWED_RE = re.compile(r"</?(?:head|body|meta|link|title|html)\b", re.I)
 
 
+_AGENCY_BYLINES = frozenset(("cp", "ap", "afp", "upi", "pti", "ians", "the associated press", "the canadian press"))
+
+
 def _person(text: str) -> str | None:
     """A byline's text -> the name(s) in it, or None when it does not look like one."""
     t = _clean(text).lstrip("|•·>:-–— ")
     t = _BY_PREFIX_RE.sub("", t)
+    if t.strip(" .").lower() in _AGENCY_BYLINES:
+        return t.strip(" .")  # "By CP", "By the Associated Press": a wire agency, too short or lowercase for a name
     t = re.split(
         r"\s*(?:[|•·,;/(]|\s-\s|\s–\s|\s—\s|\s?--|\bposted\b|\bpublished\b|\bupdated\b|\bon\s+(?=[A-Z0-9])|\d"
         r"|\s(?:in|at|from|for|IN|AT|FROM|FOR)\s+(?=[A-Z0-9]))",  # "By Julian Linden in Sydney", "By Ben Grossman -- Broadcasting & Cable"

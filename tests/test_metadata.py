@@ -588,6 +588,9 @@ def test_yearless_month_name_dates_tell_an_ambiguous_dates_order(results, expect
         ("By Laura Clout and agencies", "Laura Clout"),
         ("By HERB KEINON AND AP", "HERB KEINON"),
         ("By Jane Roe and John Doe", "Jane Roe and John Doe"),
+        # a wire agency's short or lowercase byline
+        ("By CP", "CP"),
+        ("By the Associated Press", "the Associated Press"),
     ],
 )
 def test_agencies_credited_after_a_byline_name_are_cut(byline, author):
