@@ -12,12 +12,14 @@ inside `@graph` or arrays; author as a string, an object or a list of them), `<m
 path or query; then the page itself (its `<body>`, or its root when a cut page has none),
 read as lines near its headline: byline lines ("By ...", "Par ...", "Posted by ...", a name in
 capitals under the headline, "Author: ...") and byline elements (class or id naming a byline or
-author) — also when the metadata's author names an outlet ("ABC News"), a person's byline then wins;
+author) — also when the metadata's author names an outlet ("ABC News"), a person's byline then wins —,
+else a wire dateline's credit; when no headline is found, the page's only "By ..."/"Author: ..." line
+with the story's paragraph under it, else its only paragraph opening with a wire dateline;
 the date line or hinted date element nearest the headline (dates inside sentences and numeric dates of
 unknown day/month order are not used; month names in en/fr/de/es/it/pt/nl, year-month-day marked
 with 年月日/년월일), else a yearless date line with a weekday ("Fri Dec 28, 6:09 PM ET": the year around
 the page's copyright year that the weekday fits), else the one date a page's script sets outside JSON-LD
-(`pubtime: '...'`, `"publishDate": "..."`), else another CMS's date `<meta>` ("created", "NBDATE") with
+(`pubtime: '...'`, `"publishDate": "..."`, `setMetaData('apublished', '...')`), else another CMS's date `<meta>` ("created", "NBDATE") with
 a full date. Site name: the metadata's (app names included), else
 the title's end part when it is a domain or an outlet's name, else the host of the page's address. Language: `<html lang>` / `content-language` / `og:locale` / JSON-LD `inLanguage`,
 else `detect_language` on the text (py3langid, its model shipped in the package).
@@ -25,6 +27,7 @@ else `detect_language` on the text (py3langid, its model shipped in the package)
 
 from __future__ import annotations
 
+import calendar
 import functools
 import itertools
 import json
@@ -122,7 +125,7 @@ _COMPANY_WORDS = frozenset(
     "corp corporation hosting digital media limited gmbh communications services admin administrator editor editors "
     "staff newsroom desk team".split()
 )
-_AGENCIES = frozenset("reuters bloomberg xinhua interfax yonhap kyodo bernama tass ansa efe dpa apa belga anp tt ntb ria".split())
+_AGENCIES = frozenset("reuters bloomberg xinhua interfax yonhap kyodo bernama tass ansa efe dpa apa belga anp tt ntb ria cp upi afp pti ians".split())
 _NOT_AUTHOR_HINT_RE = re.compile(r"image|photo|caption|figure|gallery|picture|thumb", re.I)
 _NOT_BYLINE_TAGS = frozenset("script style noscript form input button select option head link meta textarea".split())
 _URL_DATE_RE = re.compile(r"[/=]((?:19|20)\d{2})[/_-]?([01]\d)[/_-]?([0-3]\d)(?:[/_.&-]|$)")  # path or query ("?a=20170309-...")
@@ -317,10 +320,15 @@ _COMPANY_SUFFIX_RE = re.compile(r"\b(?:Inc|Ltd|LLC|Corp|Corporation|GmbH|plc|S\.
 _SWALLOWED_RE = re.compile(r"</?(?:head|body|meta|link|title|html)\b", re.I)
 
 
+_AGENCY_BYLINES = frozenset(("cp", "ap", "afp", "upi", "pti", "ians", "the associated press", "the canadian press"))
+
+
 def _person(text: str) -> str | None:
     """A byline's text -> the name(s) in it, or None when it does not look like one."""
     t = _clean(text).lstrip("|•·>:-–— ")
     t = _BY_PREFIX_RE.sub("", t)
+    if t.strip(" .").lower() in _AGENCY_BYLINES:
+        return t.strip(" .")  # "By CP", "By the Associated Press": a wire agency, too short or lowercase for a name
     t = re.split(
         r"\s*(?:[|•·,;/(]|\s-\s|\s–\s|\s—\s|\s?--|\bposted\b|\bpublished\b|\bupdated\b|\bon\s+(?=[A-Z0-9])|\d"
         r"|\s(?:in|at|from|for|IN|AT|FROM|FOR)\s+(?=[A-Z0-9]))",  # "By Julian Linden in Sydney", "By Ben Grossman -- Broadcasting & Cable"
@@ -328,6 +336,7 @@ def _person(text: str) -> str | None:
         maxsplit=1,
     )[0]
     t = _TRAILING_DATE_WORD_RE.sub("", t).strip(" .:-–—")
+    t = _AND_AGENCIES_RE.sub("", t)  # "Laura Clout and agencies", "HERB KEINON AND AP"
     t = _strip_affiliation(_TRAILING_ROLE_RE.sub("", t).strip(" .:-–—"))
     if not (3 <= len(t) <= 60) or not _NAME_RE.match(t):
         return None
@@ -337,6 +346,7 @@ def _person(text: str) -> str | None:
     return t if _plausible_author(t) else None
 
 
+_AND_AGENCIES_RE = re.compile(r"\s+(?:and|&)\s+(?:agencies|wires|wire\s+services|(?:the\s+)?Associated\s+Press|AP|Reuters|AFP)$", re.I)
 # "Staff Writer", "AP Sports Writer", "Associated Press Writer" after a name
 _TRAILING_ROLE_RE = re.compile(
     r"(?:\s+(?:the\s+)?(?:AP|Associated\s+Press|Reuters|AFP|Staff|Senior|Sports|Entertainment|Business|Political|"
@@ -374,6 +384,14 @@ _OUTLET_WORDS = frozenset(
 )
 
 
+_CJK_NAME_RE = re.compile(r"[\u4e00-\u9fff]{2,4}|[\uac00-\ud7af]{2,4}")
+# role and placeholder words that stand where a name would: author, reporter, editor, source, anonymous, admin
+_CJK_NOT_NAMES = frozenset("作者 记者 記者 编辑 編輯 责任编辑 責任編輯 来源 來源 本报 本報 本站 佚名 管理员 管理員 网友 網友 기자 편집 작성자 관리자".split())
+_CJK_EDITOR_RE = re.compile(r"(?:责任编辑|責任編輯|责编|編輯|编辑|편집)\s*[:：]?\s*\0")
+# a name's contact after it: "Bradley M. Kuhn (http://ebb.org/bkuhn/)", "Jane Roe <jane@example.org>"
+_CONTACT_AFTER_RE = re.compile(r"\s*[(<]\s*(?:https?://|mailto:|[\w.+-]+@)[^)>]*[)>]\s*$", re.I)
+
+
 def _plausible_author(t: str) -> bool:
     """Not a web designer, a company or a site handle ("Vivid Interactive and Design", "calgarysun",
     "CBNNews"): one-word values only in capitals (agencies: "AFP", "REUTERS") or as a capitalised name."""
@@ -381,6 +399,8 @@ def _plausible_author(t: str) -> bool:
     if any(w.lower().strip(".,") in _COMPANY_WORDS for w in words) or re.fullmatch(r"[a-z0-9 ._-]+", t):
         return False
     if len(words) == 1:  # agencies only ("AFP", "REUTERS", "Reuters"): a lone capitalised word is a handle or a first name
+        if _CJK_NAME_RE.fullmatch(words[0]):  # "肖春芳", "김철수": a Chinese or Korean name is written as one word
+            return words[0] not in _CJK_NOT_NAMES
         return words[0].isupper() or words[0].lower() in _AGENCIES
     return words[-1].lower() not in ("and", "&", "with", "of")
 
@@ -582,11 +602,43 @@ def _resolve_order(
     # the page's dates written with month names ("Tue, January 15, 2008" in its header, "January 8" in
     # a list): the one reading within KNOWN_DATE_DAYS of one of them ("01.09.2008" -> January 9, not
     # September 1)
-    near = [r for r in readings.values() if any(abs((r - k).days) <= KNOWN_DATE_DAYS for k in known())]
+    near = [r for r in readings.values() if any(_days_apart(r, k) <= KNOWN_DATE_DAYS for k in known())]
     return near[0] if len(near) == 1 else None
 
 
+YEARLESS = 1  # the year of a known date the page writes without one ("Jan 17" in a list of results)
+
+
+def _days_apart(r: date, k: date) -> int:
+    """Days between a reading and a known date; a yearless known date is taken in the reading's year
+    or the ones next to it (a "Dec 29" next to a January story)."""
+    if k.year != YEARLESS:
+        return abs((r - k).days)
+    out = 10**6
+    for y in (r.year - 1, r.year, r.year + 1):
+        if k.month != 2 or k.day != 29 or calendar.isleap(y):
+            out = min(out, abs((r - date(y, k.month, k.day)).days))
+    return out
+
+
+# A date written with a month name but no year, a line's whole text or its start: "Jan 17", "17 January"
+_YEARLESS_DATE_RE = re.compile(
+    rf"^\W*(?:({_MON_RX})\.?\s+([0-3]?\d){_ORD}|([0-3]?\d){_ORD}\s+({_MON_RX})\.?)(?![\w/.-]|,?\s*(?:19|20)\d\d)", re.I
+)
+
+
+def _yearless_dates(ln: str) -> list[date]:
+    m = _YEARLESS_DATE_RE.match(ln)
+    if not m:
+        return []
+    try:
+        return [date(YEARLESS, _MONTH_NAMES[(m.group(1) or m.group(4)).lower()], int(m.group(2) or m.group(3)))]
+    except ValueError:
+        return []
+
+
 KNOWN_DATE_DAYS = 45
+YEARLESS_LINE_MAX_CHARS = 40  # "Jan 17", "Jan 17 | Nevada 82, San Jose St. 70": a list's line, not a sentence
 
 
 def _url_date(url: str | None) -> date | None:
@@ -674,6 +726,7 @@ def _page_date(lines: list[tuple[int, str]], start: int | None, hinted: list[tup
         lambda: frozenset(
             date(y, mo, d) for _, ln in lines if len(ln) <= DATELINE_MAX_CHARS for _, _, y, mo, d, amb in _dateline_dates(ln, False) if not amb
         )
+        | frozenset(k for _, ln in lines if len(ln) <= YEARLESS_LINE_MAX_CHARS for k in _yearless_dates(ln))
     )
     positions = [pos for pos, _ in lines]
     cands = [(bisect.bisect_left(positions, pos), d) for pos, d in hinted]  # line index, date
@@ -737,6 +790,30 @@ def _byline(lines: list[tuple[int, str]], start: int | None) -> str | None:
     return None
 
 
+# "By Jane Roe", "By the Associated Press", "Author: Luke Van Leuveren"; not "By posting you agree", "By sector"
+_BY_LINE_START_RE = re.compile(r"^(?:(?:by|par|von|por|door)[:\s]+|(?:author|autor|auteur)\s*:\s*)(?=(?-i:[A-Z\u00C0-\u024F]|the\s))", re.I)
+LONE_BYLINE_MAX_CHARS = 80
+LONE_BYLINE_PROSE_CHARS, LONE_BYLINE_PROSE_LINES = 120, 4
+
+
+def _lone_byline(lines: list[tuple[int, str]]) -> str | None:
+    """The author of a page whose headline is not found near a byline (a site-wide <title>, no <h1>):
+    the page's only "By ..." line, when it names a person (two words or more, or a known agency) and a
+    paragraph of the story follows within 4 lines; none when several lines start with "By" (a list of
+    other stories or posts: "By Lowery | Read Article", "By Charlie K | Read Article")."""
+    found = [i for i, (_, ln) in enumerate(lines) if len(ln) <= LONE_BYLINE_MAX_CHARS and _BY_LINE_START_RE.match(ln.lstrip("|•·>:-–— "))]
+    if len(found) != 1:
+        return None
+    i = found[0]
+    ln = lines[i][1].lstrip("|•·>:-–— ")
+    v = _person(ln[_BY_LINE_START_RE.match(ln).end() :])
+    if not v or (len(v.split()) < 2 and v.lower() not in _AGENCIES):
+        return None  # "BY HERALD REPORTER" -> "HERALD": the outlet, "POR AGENCIAS"
+    if not any(len(ln) >= LONE_BYLINE_PROSE_CHARS for _, ln in lines[i + 1 : i + 1 + LONE_BYLINE_PROSE_LINES]):
+        return None  # a columnist's link in a menu ("by Dan Di Sciullo", "- Past Articles"), not the story's byline
+    return v
+
+
 # A wire story's dateline credit: "WASHINGTON (Reuters) -", "MANILA, Nov. 24 (Xinhua) --", "TORONTO (AP) -",
 # "LAS VEGAS--(BUSINESS WIRE)--", "(CNN) --": the place (and date) in the line's first 60 characters, the
 # agency in parentheses, then a dash or colon and the story.
@@ -764,6 +841,24 @@ def _wire_credit(lines: list[tuple[int, str]], start: int | None) -> str | None:
             if not any(w.lower().strip(".") in _NOT_WIRE_WORDS for w in agency.split()) and not agency[:1].isdigit():
                 return agency
     return None
+
+
+LONE_CREDIT_MIN_CHARS = 150
+
+
+def _lone_wire_credit(lines: list[tuple[int, str]]) -> str | None:
+    """The agency credited by the page's only paragraph (a line of 150 characters or more) that opens
+    with a wire dateline ("TAIPEI, Taiwan (AP) - ...", "New Delhi (PTI): ..."), for a page whose
+    headline is not found: the story's first paragraph; none when several paragraphs open so (a list)."""
+    hits = set()
+    for _, ln in lines:
+        if len(ln) >= LONE_CREDIT_MIN_CHARS and (m := _WIRE_CREDIT_RE.match(ln.strip())) and m.start(1) <= 64:
+            hits.add(m.group(1).strip())
+    if len(hits) != 1:
+        return None
+    agency = hits.pop()
+    bad = any(w.lower().strip(".") in _NOT_WIRE_WORDS for w in agency.split()) or agency[:1].isdigit()
+    return None if bad else agency
 
 
 def _first_chars(lines: list[tuple[int, str]], n: int) -> list[tuple[int, str]]:
@@ -809,8 +904,11 @@ _WEEKDAY_NO_YEAR_RE = re.compile(
 
 # A publication date a page's script sets outside JSON-LD: `pubtime: '2016年10月14日07:17'`,
 # `"publishDate": "2017-03-09T10:00"`, `var pub_date = "..."` (a CMS's page variables).
+# Also a CMS's setter call, `setMetaData('apublished','2007-12-27T00:01:00')` (a name ending in
+# "published", the value the call's second argument).
 _SCRIPT_DATE_RE = re.compile(
-    r"""["']?\b(?:date_?published|publish(?:ed)?_?(?:date|time|at)|pub_?(?:date|time))["']?\s*[:=]\s*["']([^"'\n]{6,40})["']""",
+    r"""["']?\b(?:date_?published|publish(?:ed)?_?(?:date|time|at)|pub_?(?:date|time))["']?\s*[:=]\s*["']([^"'\n]{6,40})["']"""
+    r"""|\(\s*["']\w{0,3}published["']\s*,\s*["']([^"'\n]{6,40})["']\s*\)""",
     re.I,
 )
 
@@ -825,8 +923,9 @@ def _script_date(tree) -> date | None:
         text, low = el.text, el.text.lower()
         i = low.find("pub")  # every name the pattern knows has "pub": only around those is it tried
         while i >= 0:
-            m = _SCRIPT_DATE_RE.search(text, max(0, i - 6), i + 80)
-            if m and (d := _iso_date(m.group(1)) or _full_date(m.group(1))) and 1990 <= d.year <= 2099:
+            m = _SCRIPT_DATE_RE.search(text, max(0, i - 8), i + 80)
+            v = m and (m.group(1) or m.group(2))
+            if v and (d := _iso_date(v) or _full_date(v)) and 1990 <= d.year <= 2099:
                 found.add(d)
             i = low.find("pub", i + 3)
     return found.pop() if len(found) == 1 else None
@@ -1004,13 +1103,15 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
         start = _headline_line(tree, lines, split_title(merged.get("title"), merged.get("site_name")))
         page, hinted = _from_page(tree, order)
         if not merged.get("author"):
-            merged["author"] = _byline(lines, start) or page.get("author") or _wire_credit(lines, start) or ""
+            merged["author"] = _byline(lines, start) or page.get("author") or _wire_credit(lines, start) or _lone_byline(lines) or _lone_wire_credit(lines) or ""
         elif outlet_author and (v := _byline(lines, start)) and not _outlet_like(v):
             merged["author"] = v  # <meta name=author content="ABC News"> under a visible "By JESSICA MINTZ"
         if published is None:
             published = (
                 _page_date(lines, start, hinted) or _script_date(tree) or _parse_date(merged.get("meta_date")) or _parse_date(merged.get("modified"))
             )
+    if (a := merged.get("author")) and _CJK_NAME_RE.fullmatch(a) and _CJK_EDITOR_RE.search(" ".join(_body(tree).itertext()).replace(a, "\0")):
+        merged["author"] = ""  # <meta name=author> naming the one the page shows as "责任编辑：肖春芳", its editor
     site = merged.get("site_name")
     if site and _COMPANY_SUFFIX_RE.search(site):  # "Internet Broadcasting Systems, Inc.": the publisher's company
         site = _title_site(merged.get("title")) or site
@@ -1047,7 +1148,7 @@ def _personal_site(name: str, url: str | None) -> bool:
 def _person_list(v: str, site: str | None = None, url: str | None = None) -> str | None:
     """Structured author values: "By Jane Doe and John Roe" -> "Jane Doe and John Roe"; handles,
     URLs, the site's own name and company-like values dropped."""
-    t = _BY_PREFIX_RE.sub("", _clean(v)).strip(" .")
+    t = _BY_PREFIX_RE.sub("", _CONTACT_AFTER_RE.sub("", _clean(v))).strip(" .")
     t = _TRAILING_ROLE_RE.sub("", t.replace(",", " ,")).replace(" ,", ",").strip(" ,")  # "Jane Doe, Staff Writer"
     if not t or t.startswith("@") or "://" in t or len(t) > 120:
         return None

@@ -472,6 +472,9 @@ def test_a_full_date_line_wins_over_a_yearless_one():
         # not a publication date's name; an ambiguous numeric value
         ('var cfg = {"updateTime": "2017-03-09", "public": "2017-03-09"};', None),
         ("var pubdate = '01/12/2008';", None),
+        # a CMS's setter call; a robots expiry is not a publication date
+        ("setMetaData('aheadline','Council approves budget'); setMetaData('apublished','2007-12-27T00:01:00');", date(2007, 12, 27)),
+        ("setMetaData('unpublished_after','2008-02-12'); var robots = 'unavailable_after: 12-Feb-2008 16:26:00 PST';", None),
     ],
 )
 def test_publication_date_set_by_a_pages_script(script, expected):
@@ -501,3 +504,95 @@ def test_a_wire_storys_dateline_credit_is_its_author_when_no_byline_names_one(fi
 def test_a_byline_wins_over_the_wire_credit():
     body = "<h1>Council approves new budget after long debate</h1><div>By Jane Roe</div><p>WASHINGTON (Reuters) - The plan.</p>" + PROSE
     assert _page(body).author == "Jane Roe"
+
+
+NAV = "".join(f"<div>{w}</div>" for w in ("Home", "News", "Sport", "Business", "Opinion"))
+
+
+@pytest.mark.parametrize(
+    ("body", "author"),
+    [
+        # the headline is not found (a site-wide <title>, no <h1>): the page's only "By" line above the story
+        (NAV + "<div><b>Council approves new budget</b></div><div>By Jane Roe in Springfield</div>" + PROSE, "Jane Roe"),
+        (NAV + "<div>By THE ASSOCIATED PRESS</div>" + PROSE, "THE ASSOCIATED PRESS"),
+        # a list of other stories' bylines, a columnist's link in a menu, an outlet's one-word name
+        (NAV + PROSE + "<div>Other story</div><div>By Jane Roe | Read Article</div><div>By Corby | Read Article</div>", None),
+        (NAV + "<div>by Dan Smith</div><div>- Past Articles</div>" + NAV + PROSE, None),
+        (NAV + "<div>BY HERALD REPORTER</div>" + PROSE, None),
+        # lowercase "By ..." lines are not bylines and do not hide one; a labelled author line is one
+        (NAV + "<div>By LESLIE BREFELD</div>" + PROSE + "<div>By posting you agree to the terms</div><div>By sector</div>", "LESLIE BREFELD"),
+        (NAV + "<div>Author: Luke Van Leuveren</div><div>Published: 29 Dec, 2007</div>" + PROSE, "Luke Van Leuveren"),
+    ],
+)
+def test_the_pages_only_byline_line_when_no_headline_is_found(body, author):
+    assert _page(body, title="Springfield Herald - News, Sport and Weather").author == author
+
+
+LONG = "The opposition party surged to a landslide victory in the vote, officials said on Saturday. " * 2
+
+
+@pytest.mark.parametrize(
+    ("body", "author"),
+    [
+        # no headline found: the page's only paragraph opening with a wire dateline credits the story's agency
+        (NAV + f"<p>TAIPEI, Taiwan (AP) - {LONG}</p>" + PROSE, "AP"),
+        (NAV + f"<p>New Delhi (PTI): {LONG}</p>" + PROSE, "PTI"),
+        # several paragraphs credit different agencies (a list of stories): none is the page's
+        (NAV + f"<p>TAIPEI, Taiwan (AP) - {LONG}</p><p>BEIJING (Reuters) - {LONG}</p>", None),
+        # a short teaser line is not the story's first paragraph
+        (NAV + "<div>TAIPEI (AP) - Vote count begins</div>" + PROSE, None),
+    ],
+)
+def test_the_pages_only_wire_dateline_paragraph_when_no_headline_is_found(body, author):
+    assert _page(body, title="Springfield Herald - News, Sport and Weather").author == author
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "author"),
+    [
+        # a name's contact in parentheses or angle brackets is not part of it
+        ('<meta name="author" content="Bradley M. Kuhn (http://ebb.org/bkuhn/)">', BODY, "Bradley M. Kuhn"),
+        ('<meta name="author" content="Jane Roe &lt;jane@example.org&gt;">', BODY, "Jane Roe"),
+        # Chinese and Korean names are one word; role words standing for a name are not names
+        ('<meta name="author" content="王小明">', BODY, "王小明"),
+        ('<meta name="author" content="김철수">', BODY, "김철수"),
+        ('<meta name="author" content="作者">', BODY, None),
+        # the page shows the meta's name as its editor, not its writer
+        ('<meta name="author" content="王小明">', BODY + "<div>作者：</div><div>[责任编辑:王小明]</div>", None),
+    ],
+)
+def test_structured_author_contacts_and_cjk_names(head, body, author):
+    assert _md(head, body).author == author
+
+
+@pytest.mark.parametrize(
+    ("results", "expected"),
+    [
+        # "Release: 01/10/2008" with no weekday or zone; the page's results list "Jan 17" with no year: January 10
+        ("<ul><li>Jan 17</li><li>Jan 19</li></ul>", date(2008, 1, 10)),
+        ("<ul><li>17 Oct</li></ul>", date(2008, 10, 1)),
+        # a year-end list ("Dec 29") is near a January reading across the year
+        ("<ul><li>Dec 29</li></ul>", date(2008, 1, 10)),
+        # a month name inside a sentence tells nothing; nothing else does: no date rather than a guess
+        ("<p>The team plays again on Jan 17 at home, the coach said after the game on Thursday night.</p>", None),
+    ],
+)
+def test_yearless_month_name_dates_tell_an_ambiguous_dates_order(results, expected):
+    body = "<h1>Council approves new budget after long debate</h1><div>Release: 01/10/2008</div>" + PROSE + results
+    assert _page(body).published == expected
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        ("By Laura Clout and agencies", "Laura Clout"),
+        ("By HERB KEINON AND AP", "HERB KEINON"),
+        ("By Jane Roe and John Doe", "Jane Roe and John Doe"),
+        # a wire agency's short or lowercase byline
+        ("By CP", "CP"),
+        ("By the Associated Press", "the Associated Press"),
+    ],
+)
+def test_agencies_credited_after_a_byline_name_are_cut(byline, author):
+    body = f"<h1>Council approves new budget after long debate</h1><div>{byline}</div>" + PROSE
+    assert _page(body).author == author
