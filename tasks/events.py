@@ -816,6 +816,16 @@ def extract_mentions(
             actor_cache[i] = find_actors(text[sentences[i][0] : sentences[i][1]], gaz, ctx, use_tagger=False, tagged=tagged.get(i))
         return actor_cache[i]
 
+    later_cache: dict[int, list[Actor]] = {}
+
+    def tagged_actors_of(j: int) -> list[Actor]:
+        """Actors of sentence j with the tagger's spans, for a sentence after a trigger's (the name of
+        a common-noun subject, `_named_later`): tagged only when asked (rare), apart from `actors_of`."""
+        if j not in later_cache:
+            spans = tagged[j] if j in tagged else tag_sentences(text, [sentences[j]])[0]
+            later_cache[j] = find_actors(text[sentences[j][0] : sentences[j][1]], gaz, ctx, use_tagger=False, tagged=spans)
+        return later_cache[j]
+
     def sentence_actors(i: int, sentence: str) -> list[Actor]:
         """The sentence's actors; "Their/The two parties/..." or no named party: those of the last
         sentence (up to 3 back) that named an organisation or person."""
@@ -897,6 +907,12 @@ def extract_mentions(
             if etype == "statement" and not any(a.kind in ("person", "organisation") for a in ev_actors):
                 continue  # "a statement" with nobody making it is not an event
             source, target = _source_target(etype, [a for a in ev_actors if not in_dateline(i, a)], tstart, tend, sentence, headline=i == 0)
+            if etype in NAMED_LATER_TYPES and (source is None or target is None):
+                later = ((text[sentences[j][0] : sentences[j][1]], tagged_actors_of(j)) for j in range(i + 1, min(len(sentences), i + 1 + NAMED_LATER_SENTENCES)))
+                person = _named_later(sentence, tstart, ev_actors, later)
+                if person is not None:
+                    ev_actors = [*ev_actors, person]
+                    source, target = _source_target(etype, [a for a in ev_actors if not in_dateline(i, a)], tstart, tend, sentence, headline=i == 0)
             if not _has_evidence(etype, tcode, source, target):
                 continue
             if etype == "consult" and ttext[:5].lower() == "visit" and (target is None or target.kind == "location"):
@@ -1144,6 +1160,69 @@ OCCURRENCE_ATTRIBUTION_RE = re.compile(ATTRIBUTION_AFTER_RE.pattern + r"|\s+(?:s
 LOSER_TRIGGER_RE = re.compile(r"^(?:lost|los(?:e|es|ing)|beaten)\b", re.I)
 # Occurrence types whose actors are people and organisations: a place is where they happened, not who did it.
 PLACE_NO_ACTOR_TYPES = frozenset({"death", "accident", "disaster", "crime", "arrest", "trial", "launch", "product_release", "business_deal", "business_results", "appointment", "resignation"})
+# A place in a sport result's sentence that is where it was played, not the opponent: after "at/in/near"
+# ("a 2-2 draw at White Hart Lane") or inside the tournament's name ("crashed out of the Chennai Open").
+SPORT_EVENT_NAME_RE = re.compile(r"\s+(?:[\w.-]+\s+)?(?:open|cup|classic|masters|championships?|tournament|grand\s+prix|games)\b", re.I)
+# Two sides merged into one span by the tagger: "Tottenham and Reading served up a 2-2 draw".
+SIDES_RE = re.compile(r"^(?P<a>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})\s+(?:and|&)\s+(?P<b>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})$")
+UNDER_ARREST_RE = re.compile(r"\b(?:is|was|are|were|been|being|remains?|remained)\s+under\s+$", re.I)
+
+
+# A person first named by a common noun ("A driver from Pennsylvania is under arrest", "Amy Winehouse's husband
+# appeared in court") whose name a following sentence gives ("Artur Gaska, 39, faces charges", "Blake
+# Fielder-Civil is accused of ..."): news names the subject of an arrest, a trial or a death a few lines on.
+COMMON_PERSON_RE = re.compile(
+    r"\b(?P<noun>driver|motorist|man|woman|boy|girl|teenager|teen|youth|suspect|gunman|pilot|passenger|pedestrian|cyclist|"
+    r"student|husband|wife|son|daughter|mother|father|boyfriend|girlfriend|landlord|tenant|worker|resident|victim)\b(?!['’-])",
+    re.I,
+)
+COMMON_PERSON_BEFORE_RE = re.compile(r"(?:^\W*|\b(?:an?|the|his|her|their|its)\s+(?:[\w-]+\s+){0,2}|['’]s\s+(?:[\w-]+\s+)?)$", re.I)
+AGE_AFTER_RE = re.compile(r",\s*\d{1,3}\s*,")
+SPEAKER_AFTER_RE = re.compile(r"\s*(?:,\s*(?:an?|the)\s|said\b|says\b|told\b)", re.I)
+NAMED_LATER_TYPES = frozenset({"arrest", "trial", "crime", "death", "accident", "appointment", "resignation"})
+NAMED_LATER_SENTENCES = 4
+
+
+def _named_later(
+    sentence: str, tstart: int, actors: Sequence[Actor], later: Iterable[tuple[str, Sequence[Actor]]]
+) -> Actor | None:
+    """The person a common-noun subject before the trigger stands for (see COMMON_PERSON_RE), placed at
+    the noun: the first person of the `later` sentences (text, actors) who opens a sentence or is given
+    an age ("Artur Gaska, 39,"), not a speaker ("..., a police spokesman", "... said"). None when a
+    person or organisation is named before the trigger, or no such noun is."""
+    if any(0 <= a.end <= tstart and a.kind in ("person", "organisation") and not KIN_AFTER_RE.match(sentence, a.end) for a in actors):
+        return None
+    noun = next((m for m in COMMON_PERSON_RE.finditer(sentence, 0, tstart) if COMMON_PERSON_BEFORE_RE.search(sentence[max(0, m.start() - 40) : m.start()])), None)
+    if noun is None:
+        return None
+    kin = {a.name for a in actors if 0 <= a.end <= tstart and KIN_AFTER_RE.match(sentence, a.end)}  # not the husband's wife
+    for text, acts in later:
+        for a in acts:
+            if a.kind != "person" or a.start < 0 or a.name in kin or SPEAKER_AFTER_RE.match(text, a.end):
+                continue
+            if AGE_AFTER_RE.match(text, a.end) or not text[: a.start].strip(" \t\n\"'“‘"):
+                return replace(a, start=noun.start("noun"), end=noun.end("noun"))
+    return None
+
+
+def _sport_venue(sentence: str, a: Actor) -> bool:
+    """A place where a sport result happened, not a side of it (see SPORT_EVENT_NAME_RE); a country only
+    when it names the tournament ("the Australian Open"), since a country after "at/in" may be the team."""
+    if a.kind not in ("location", "country") or a.start < 0:
+        return False
+    if SPORT_EVENT_NAME_RE.match(sentence, a.end):
+        return True
+    return a.kind == "location" and bool(LOCATION_PREP_RE.search(sentence[max(0, a.start - 20) : a.start]))
+
+
+def _split_sides(a: Actor) -> tuple[Actor, Actor] | None:
+    """An organisation span naming two sides ("Tottenham and Reading"): the two, with their own offsets."""
+    m = SIDES_RE.match(a.name)
+    if a.kind != "organisation" or m is None:
+        return None
+    first = replace(a, name=m.group("a"), end=a.start + m.end("a") if a.start >= 0 else -1, aliases=(m.group("a"),))
+    second = replace(a, name=m.group("b"), start=a.start + m.start("b") if a.start >= 0 else -1, aliases=(m.group("b"),))
+    return first, second
 
 
 def _source_target(
@@ -1157,7 +1236,7 @@ def _source_target(
     "by", if any; so is a nominal trigger's patient after "of" ("the killing of X"). A result told
     by its loser ("lost to") has the winner as source."""
     if etype == "sport_result":
-        cands = list(actors)
+        cands = [a for a in actors if sentence is None or not _sport_venue(sentence, a)]
     elif etype in PLACE_NO_ACTOR_TYPES:
         cands = [a for a in actors if a.kind != "location"]
     else:
@@ -1182,6 +1261,7 @@ def _source_target(
         participle = word.lower().endswith(("ed", "en", "wn", "t", "d"))
         passive = participle and bool(PASSIVE_RE.search(sentence[max(0, tstart - 30) : tstart]))  # "were killed", not "are demanding"
         passive = passive or (headline and bool(HEADLINE_PASSIVE_RE.match(word)) and not after)
+        passive = passive or bool(UNDER_ARREST_RE.search(sentence[max(0, tstart - 30) : tstart]))  # "is under arrest"
         if passive:
             by = sentence[tstart:tend].lower().endswith(" by")  # the trigger holds the "by": "beaten by"
             agents = [a for a in after if a.start - tend <= 60 and (by or BY_AGENT_RE.search(sentence[tend : a.start]))]
@@ -1202,6 +1282,8 @@ def _source_target(
         others = [a for a in before + carried if (a.name, a.kind) != (source.name, source.kind) and a.kind in ("organisation", "person", "country", "group")]
         if others:
             target = max(others, key=lambda a: (a.kind == source.kind, a.end))
+    if etype == "sport_result" and source is not None and (sides := _split_sides(source)) is not None:
+        source, target = sides  # "Tottenham and Reading served up a 2-2 draw": the two sides, whoever follows
     if etype == "sport_result" and sentence is not None and target is not None and LOSER_TRIGGER_RE.match(sentence[tstart:tend]):
         source, target = target, source
     if etype == "death":  # one participant, the clause's subject: "Princess X, the sister of King Y, died"

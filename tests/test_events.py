@@ -451,3 +451,66 @@ def test_a_deliberation_is_the_mode_of_the_act_it_weighs():
     text = "Troops mulled\nThe Pentagon is weighing sending 500 troops to Iraq, officials said Tuesday."
     ms = extract_mentions("d", text, date(2008, 1, 10), True)
     assert [(m.event_type, m.mode) for m in ms if m.char_start > 0] == [("mobilize", "hypothetical")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the stadium is where the match was played; the tagger's "X and Y" span holds both sides
+        ("Arsenal and Everton played out a 1-1 draw at Goodison Park on Saturday.", ("Arsenal", "Everton")),
+        # a place inside the tournament's name is no opponent
+        ("Rafael Nadal beat Tommy Robredo at the Doha Open on Tuesday.", ("Rafael Nadal", "Tommy Robredo")),
+        # nor a country naming it ("Australian Open"): the loser told alone has no opponent here
+        ("Former Australian Open finalist Tom Weller crashed out of the Doha Open on Tuesday.", ("Tom Weller", None)),
+    ],
+)
+def test_a_sport_results_venue_is_not_its_opponent(text, expected):
+    ms = extract_mentions("d", text, date(2008, 1, 20), True)
+    m = next(m for m in ms if m.event_type == "sport_result")
+    got = (m.source and m.source.name, m.target and m.target.name)
+    assert got == expected or ("draw" in text and set(got) == set(expected)), got  # a draw has no winner
+
+
+def test_two_sides_in_one_span_are_split():
+    from tasks.events import _split_sides
+
+    a, b = _split_sides(Actor("Tottenham and Reading", "organisation", start=4, end=25))
+    assert (a.name, a.start, a.end, b.name, b.start, b.end) == ("Tottenham", 4, 13, "Reading", 18, 25)
+    assert _split_sides(Actor("Tottenham and Reading", "person", start=0, end=21)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "role", "name"),
+    [
+        # "is under arrest" is a passive: the driver is arrested; his name comes three sentences on
+        (
+            "A driver from Ohio is under arrest after his van hit a bus on Monday.\n"
+            "The bus was empty.\nThe road was closed for six hours.\nTomas Novak, 41, faces a charge of reckless driving.",
+            "target",
+            "Tomas Novak",
+        ),
+        # a kin word names the defendant; the next sentence names him
+        (
+            "Mary Clark's husband appeared in court on Friday to face charges of theft.\n"
+            "Peter Doyle is accused of stealing from his employer.",
+            "source",
+            "Peter Doyle",
+        ),
+    ],
+)
+def test_a_common_noun_subject_takes_the_name_given_a_few_sentences_later(text, role, name):
+    ms = extract_mentions("d", text, date(2008, 1, 20), True)
+    m = next(m for m in ms if m.char_start == 0)
+    assert m.event_type in ("arrest", "trial")
+    got = getattr(m, role)
+    assert got is not None and got.name == name, (m.event_type, m.source, m.target)
+
+
+def test_a_speaker_named_later_is_not_the_common_noun_subject():
+    text = (
+        "A man was arrested on Sunday after a fight outside a bar.\n"
+        "John Miller, a police spokesman, said the man was drunk."
+    )
+    ms = extract_mentions("d", text, date(2008, 1, 20), True)
+    m = next(m for m in ms if m.char_start == 0)
+    assert m.event_type == "arrest" and m.target is None and m.source is None
