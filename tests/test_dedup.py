@@ -371,5 +371,46 @@ def test_containment_by_order_of_signature_values():
     half = " ".join(base.split()[300:330]) + " " + others  # 30 of its words, 30 others
     entries = sign([DedupInput("long", base, None), DedupInput("inside", inside, None), DedupInput("half", half, None)], CFG)
     long_sig, in_sig, half_sig = (e.signature for e in entries)
-    got = contained_by_order(np.stack([in_sig, half_sig]), np.stack([long_sig, long_sig]), CFG.containment_threshold)
+    got = contained_by_order(np.stack([in_sig, half_sig]), np.stack([long_sig, long_sig]), CFG)
     assert got.tolist() == [True, False]
+
+
+def test_a_short_text_inside_two_unrelated_texts_joins_the_one_holding_it_best():
+    """D (a title and one sentence) is all inside A and mostly inside B, which shares only that sentence
+    with A: A and B are never one cluster, D is never the centre that pulls one of them in, and D joins
+    A (which holds all of it), not B (more like D by Jaccard, being shorter)."""
+    from tasks.dedup import estimated_jaccard
+
+    title, sent = _words_text(80, 7), _words_text(81, 45)
+    a = title + " " + sent + " " + _words_text(82, 150)
+    b = _words_text(83, 40) + " " + sent + " " + _words_text(84, 60)
+    d = title + " " + sent
+    entries = sign([DedupInput("A", a, None), DedupInput("B", b, None), DedupInput("D", d, None)], CFG)
+    sigs = {e.doc_id: e.signature for e in entries}
+    assert estimated_jaccard(sigs["D"], sigs["B"]) > estimated_jaccard(sigs["D"], sigs["A"])
+    rows, _ = dedup(entries, [], CFG)
+    by = {r.doc_id: r for r in rows}
+    assert by["A"].cluster_id != by["B"].cluster_id
+    assert by["D"].cluster_id == by["A"].cluster_id == "A" and by["D"].method == "near"
+    assert by["B"].method == "unique"
+
+
+def test_containment_by_order_finds_where_each_value_fell():
+    """Texts 60% inside a five-times longer one are refused by the order of the values (3 of these 40
+    pass), texts wholly inside are all accepted. Judged over every bin holding a value (densification
+    copies a short text's values into ~2 other bins each), 18 of the 40 passed: such over-estimates
+    (0.8-0.94) let two unrelated bases into one cluster at 100k realistic documents."""
+    from tasks.dedup import contained_by_order, order_containment
+
+    short, partial, long_ = [], [], []
+    for t in range(40):
+        big = _words_text(1000 + t, 250).split()
+        long_.append(" ".join(big))
+        short.append(" ".join(big[100:150]))
+        partial.append(" ".join(big[100:130]) + " " + _words_text(5000 + t, 20))
+    sig = lambda texts: np.stack([e.signature for e in sign([DedupInput(str(i), x, None) for i, x in enumerate(texts)], CFG)])  # noqa: E731
+    s, p, lg = sig(short), sig(partial), sig(long_)
+    assert contained_by_order(s, lg, CFG).all()
+    assert (order_containment(s, lg, CFG) == 1.0).all()
+    assert contained_by_order(p, lg, CFG).sum() <= 4
+    assert 0.5 <= np.median(order_containment(p, lg, CFG)) <= 0.75
