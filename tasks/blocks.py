@@ -938,23 +938,24 @@ def dump_model() -> dict:
 # train/blocks.py --ablate`, bench/RESULTS.md "Which rule overrides pay"); the shipped set keeps those
 # that paid or that the seeds' gold needs at a measured cost:
 #   duplicate       repeats of the article stay dropped
-#   precise_chrome  the chrome patterns, related lists, trailing chrome, comment chrome (neutral: the
-#                   model agrees; together -0.002 comment leak)
 #   repeats_chrome  a repeat of a chrome line, and a chrome line the page shows twice (a widget)
-#   metadata        byline, date and site lines stay out of the article (dragnet's gold keeps them,
-#                   the seeds' gold does not: -0.005 F1 on dragnet)
+#   metadata        byline, date and site lines up to the rules' first paragraph (under the title) stay
+#                   out of the article (dragnet's gold keeps them, the seeds' gold does not)
 #   short_header    header lines under `HEADER_SHORT_WORDS` words or with a link, and link-dense lines
 #                   (url_density) before the rules' first article line (breadcrumbs, menus)
 #   promotion_run   a run of >= `PROMOTION_RUN_LINES` promotion lines (an advertisement block; -0.002 F1)
 #   strong_thread   in a thread the rules found by two or more strong reply markers, the markers and prose
 #                   lines stay comment and the model's "article" is overruled
 # Not shipped (each cost article F1 when kept): title (0.007), header_chrome (0.007), promotion (0.031),
-# url_density after the header.
+# url_density after the header; with the page-balanced model (2026-12-02 ablation, site-grouped CV
+# through the cleaner): body_metadata (a date or byline line after the first paragraph, most often a
+# comment's header: comments P +0.002, R +0.008) and precise_chrome (the chrome patterns, related
+# lists, trailing chrome, comment chrome: F1 +0.002, comments P +0.006, R +0.004, leak +0.001).
 OVERRIDES = (
     "duplicate", "precise_chrome", "repeats_chrome", "metadata", "short_header", "promotion_run", "strong_thread",
-    "title", "header_chrome", "promotion", "url_density",
+    "title", "header_chrome", "promotion", "url_density", "body_metadata",
 )
-SHIPPED_OVERRIDES = frozenset([*OVERRIDES[:7], "title"])
+SHIPPED_OVERRIDES = frozenset(["duplicate", "repeats_chrome", "metadata", "short_header", "promotion_run", "strong_thread", "title"])
 PRECISE_CHROME = frozenset(
     [f"chrome_{name}" for name, _ in CHROME_PATTERNS]
     + ["chrome_cookie", "chrome_notice", "related_list", "trailing_chrome", "comment_chrome", "comments_heading", "site_boilerplate"]
@@ -979,18 +980,19 @@ def _promotion_runs(blocks: Sequence[_Block]) -> list[int]:
     return out
 
 
-def _override(b: _Block, repeated: bool, promotion_run: int, in_header: bool = False) -> str | None:
+def _override(b: _Block, repeated: bool, promotion_run: int, in_header: bool = False, in_body: bool = False) -> str | None:
     """The name of the override (`OVERRIDES`) that would keep the rules' label of a block, or None.
     `repeated`: the block's text occurs twice in the page; `promotion_run`: see `_promotion_runs`;
     `in_header`: the block comes before the rules' first article line (a link-dense line there is a
-    breadcrumb or menu: a linked header line, which stands like the others)."""
+    breadcrumb or menu: a linked header line, which stands like the others); `in_body`: the block comes
+    after the rules' first paragraph (a date or byline there is most often a comment's header)."""
     r = b.reason
     if b.label == "duplicate":
         return "duplicate"
     if b.label == "title":
         return "title"
     if b.label == "metadata":
-        return "metadata"
+        return "body_metadata" if in_body else "metadata"
     if b.label != "boilerplate":
         return None
     if r in PRECISE_CHROME:
@@ -1027,7 +1029,8 @@ def apply_line_model(res: TextResult, model: Mapping, overrides: frozenset[str] 
     runs = _promotion_runs(blocks)
     # Only the lines whose label the model may change are scored (the features still see every line).
     first_article = next((i for i, b in enumerate(blocks) if b.label in ("content", "title")), len(blocks))
-    todo = [i for i, b in enumerate(blocks) if _override(b, i in repeated, runs[i], i < first_article) not in overrides]
+    first_content = next((i for i, b in enumerate(blocks) if b.label == "content"), len(blocks))
+    todo = [i for i, b in enumerate(blocks) if _override(b, i in repeated, runs[i], i < first_article, i > first_content) not in overrides]
     rows = dump_line_features(blocks, res.repeats)
     pred = dict(zip(todo, segment_lines(line_scores(model, [rows[i] for i in todo]), model.get("thread_penalty", 0.0)), strict=True))
     new: list[tuple[str, str] | None] = []

@@ -570,3 +570,23 @@ def test_line_model_never_empties_a_dump():
     assert [(b.label, b.reason) for b in res.blocks] == before
     apply_line_model(res, _stump_model(0, 1e9, left=[0.0, 0.0, 5.0], right=[0.0, 0.0, 0.0]))  # all comment
     assert [(b.label, b.reason) for b in res.blocks] == before
+
+
+def test_line_model_decides_date_lines_after_the_first_paragraph():
+    """A byline and a date line under the title stay the rules' metadata; a date line after the first
+    paragraph (most often a comment's header) is the model's to label (issue 14.3 ablation)."""
+    import math
+
+    from tasks.blocks import apply_line_model, label_blocks
+
+    story = [f"Paragraph {i} of the story says the council met on Tuesday to vote on the new budget plan." for i in range(10)]
+    lines = ["Council Votes on the Budget", "By Jane Smith", "March 3, 2012", *story, "March 4, 2012", "Great piece, thanks for writing it up."]
+    res = label_blocks(split_blocks("\n".join(lines)), CFG)
+    labels = {b.text: b.label for b in res.blocks}
+    assert labels["By Jane Smith"] == labels["March 3, 2012"] == labels["March 4, 2012"] == "metadata"
+    # short lines (log_words <= log1p(8)) comment, long ones article
+    apply_line_model(res, _stump_model(0, math.log1p(8), left=[0.0, 0.0, 5.0], right=[0.0, 5.0, 0.0]))
+    labels = {b.text: b.label for b in res.blocks}
+    assert labels["By Jane Smith"] == labels["March 3, 2012"] == "metadata"
+    assert labels["March 4, 2012"] == "comment"
+    assert labels[story[0]] == "content"
