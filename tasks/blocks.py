@@ -938,6 +938,8 @@ def dump_model() -> dict:
 # train/blocks.py --ablate`, bench/RESULTS.md "Which rule overrides pay"); the shipped set keeps those
 # that paid or that the seeds' gold needs at a measured cost:
 #   duplicate       repeats of the article stay dropped
+#   precise_chrome  the chrome patterns, related lists, trailing chrome, comment chrome (neutral: the
+#                   model agrees; together -0.002 comment leak)
 #   repeats_chrome  a repeat of a chrome line, and a chrome line the page shows twice (a widget)
 #   metadata        byline, date and site lines up to the rules' first paragraph (under the title) stay
 #                   out of the article (dragnet's gold keeps them, the seeds' gold does not)
@@ -947,15 +949,13 @@ def dump_model() -> dict:
 #   strong_thread   in a thread the rules found by two or more strong reply markers, the markers and prose
 #                   lines stay comment and the model's "article" is overruled
 # Not shipped (each cost article F1 when kept): title (0.007), header_chrome (0.007), promotion (0.031),
-# url_density after the header; with the page-balanced model (2026-12-02 ablation, site-grouped CV
-# through the cleaner): body_metadata (a date or byline line after the first paragraph, most often a
-# comment's header: comments P +0.002, R +0.008) and precise_chrome (the chrome patterns, related
-# lists, trailing chrome, comment chrome: F1 +0.002, comments P +0.006, R +0.004, leak +0.001).
+# url_density after the header, body_metadata (a date or byline line after the first paragraph: most
+# often a comment's header, which the model labels comment; 2026-12-02 ablation).
 OVERRIDES = (
     "duplicate", "precise_chrome", "repeats_chrome", "metadata", "short_header", "promotion_run", "strong_thread",
     "title", "header_chrome", "promotion", "url_density", "body_metadata",
 )
-SHIPPED_OVERRIDES = frozenset(["duplicate", "repeats_chrome", "metadata", "short_header", "promotion_run", "strong_thread", "title"])
+SHIPPED_OVERRIDES = frozenset([*OVERRIDES[:7], "title"])
 PRECISE_CHROME = frozenset(
     [f"chrome_{name}" for name, _ in CHROME_PATTERNS]
     + ["chrome_cookie", "chrome_notice", "related_list", "trailing_chrome", "comment_chrome", "comments_heading", "site_boilerplate"]
