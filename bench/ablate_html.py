@@ -1,6 +1,6 @@
 """What each step of the HTML path does to article P/R/F1 on the labelled sets (one run, same pages).
 
-    python bench/ablate_html.py --data ../shared/datasets [--sets a,b] [--limit N] [--extract a,b] [--json OUT]
+    python bench/ablate_html.py --data DATASETS [--sets a,b] [--limit N] [--extract a,b] [--json OUT]
 
 Extraction variants (each reads every page once through `html_page.read_page` with that config):
 `precision`, `balanced`, `recall` (trafilatura's focus, fallbacks on), `precision_fast` (main pass,

@@ -1,7 +1,7 @@
 """Date tagging quality on TimeML gold (TempEval-3's TBAQ-cleaned: TimeBank + AQUAINT, 256 news documents):
 newslake's `find_dates` next to dateparser's `search_dates`, in one run, on the same documents.
 
-    python bench/bench_dates.py --data ../shared/datasets [--json OUT] [--errors N] [--no-baseline]
+    python bench/bench_dates.py --data DATASETS [--json OUT] [--errors N] [--no-baseline]
 
 `--data` is the data-set folder (its `timex/TBAQ-cleaned`) or a folder of `.tml` files itself.
 

@@ -304,6 +304,12 @@ def shingle_counts(sigs: np.ndarray, n_words: np.ndarray, cfg: DedupConfig) -> n
     return np.where(repeated, np.maximum(est, 1.0), counts)
 
 
+def estimated_containment(j: np.ndarray, na: np.ndarray, nb: np.ndarray) -> np.ndarray:
+    """Containment |A∩B| / min(|A|, |B|) from the estimated Jaccard `j` and the distinct shingle
+    counts: J(1 + r)/(1 + J), r = max/min."""
+    return j * (1 + np.maximum(na, nb) / np.minimum(na, nb)) / (1 + j)
+
+
 def verify_pairs(sigs: np.ndarray, sizes: np.ndarray, pairs: np.ndarray, cfg: DedupConfig, chunk: int = 65536, full: np.ndarray | None = None) -> np.ndarray:
     """Boolean mask of candidate pairs that are near duplicates, vectorised: estimated Jaccard >=
     `jaccard_threshold`, or the shorter text mostly inside the longer one (truncated copies, a comment
@@ -320,7 +326,7 @@ def verify_pairs(sigs: np.ndarray, sizes: np.ndarray, pairs: np.ndarray, cfg: De
         j = (sigs[p[:, 0]] == sigs[p[:, 1]]).mean(axis=1)
         na, nb = sizes[p[:, 0]], sizes[p[:, 1]]
         lo = np.minimum(na, nb)
-        containment = j * (1 + np.maximum(na, nb) / lo) / (1 + j)
+        containment = estimated_containment(j, na, nb)
         contained = (j >= cfg.containment_min_jaccard) & (containment >= cfg.containment_threshold) & (lo >= cfg.containment_min_shingles)
         similar = j >= cfg.jaccard_threshold
         if full is not None:
@@ -559,7 +565,7 @@ def related_pairs(sigs: np.ndarray, sizes: np.ndarray, pairs: np.ndarray, cfg: D
     complete-link under the star's verification), so a cluster never holds unrelated documents."""
     j = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
     na, nb = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
-    containment = j * (na + nb) / ((1 + j) * np.minimum(na, nb))
+    containment = estimated_containment(j, na, nb)
     return (j >= cfg.member_min_jaccard) | (containment >= cfg.member_min_containment)
 
 
@@ -610,7 +616,7 @@ def _held(g: int, rows: np.ndarray, low: np.ndarray, full: np.ndarray, sizes: np
     g_rows = np.full(len(rows), g, dtype=np.int64)
     j = (low[rows] == low[g]).mean(axis=1)
     na, nb = sizes[g_rows], sizes[rows]
-    containment = j * (1 + np.maximum(na, nb) / np.minimum(na, nb)) / (1 + j)
+    containment = estimated_containment(j, na, nb)
     g_short = na <= nb
     order = order_containment(full[np.where(g_short, g_rows, rows)], full[np.where(g_short, rows, g_rows)], cfg)
     return containment, order, j
@@ -721,6 +727,12 @@ def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
             continue  # no new document in it
         reps = sorted(reps)
         clusters: list[tuple[str, int, list[int]]] = []  # (canonical doc_id, centre row, member groups)
+
+        def start_cluster(clusters: list, g: int, joined: list[int]) -> None:
+            """A new cluster centred on group g (its earliest document the canonical), `joined` with it."""
+            c = min(doc_ids[m] for m in _earliest(groups[g], published))
+            clusters.append((c, next(m for m in groups[g] if doc_ids[m] == c), [g, *joined]))
+
         open_reps: list[int] = []
         stored_centres: dict[str, int] = {}
         for g in reps:
@@ -751,8 +763,7 @@ def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
         if len(open_reps) == 2 and not clusters:
             # two groups joined by one verified edge: a star already (no chain to cut)
             a, b = sorted(open_reps, key=lambda g: _priority_key(groups[g], doc_ids, published, 1 + len(groups[g]) - 1))
-            c = min(doc_ids[m] for m in _earliest(groups[a], published))
-            clusters.append((c, next(m for m in groups[a] if doc_ids[m] == c), [a, b]))
+            start_cluster(clusters, a, [b])
             open_reps = []
         if open_reps:
             bridges = _bridges(open_reps, adj, low, sizes, cfg) if len(open_reps) > 2 else set()
@@ -768,9 +779,7 @@ def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
                 cands = [x for x, o in zip(cands, ok.tolist(), strict=True) if o]
                 joined = _complete_link(g, sorted(cands, key=lambda x: (-sim(g, x), x)), low, sizes, cfg)
                 left.difference_update(joined)
-                members = groups[g]
-                c = min(doc_ids[m] for m in _earliest(members, published))
-                clusters.append((c, next(m for m in members if doc_ids[m] == c), [g, *joined]))
+                start_cluster(clusters, g, joined)
             for g in sorted(bridges):  # each joins the cluster whose centre holds it best, else stays alone
                 fits = [(k, centre) for k, (_, centre, _) in enumerate(clusters) if passing(centre, [g])[0]]
                 if len(fits) > 1:
@@ -783,9 +792,7 @@ def cluster(new: Index, stored: Index, cfg: DedupConfig) -> Clustering:
                         member_groups.append(g)
                         break
                 else:
-                    members = groups[g]
-                    c = min(doc_ids[m] for m in _earliest(members, published))
-                    clusters.append((c, next(m for m in members if doc_ids[m] == c), [g]))
+                    start_cluster(clusters, g, [])
         for c, centre, member_groups in clusters:
             rows = [m for gr in member_groups for m in groups[gr]]
             canon_hash = hashes[centre]
