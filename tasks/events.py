@@ -797,6 +797,8 @@ def extract_mentions(
     mode, location and evidence. The document's main event is flagged (`is_main`)."""
     gaz = load_gazetteer()
     dates = find_dates(text, reference_date, reference_is_publication=reference_is_publication, max_year_back=max_year_back)
+    if not reference_is_publication:
+        dates = undated_page_dates(dates, reference_date)
     sentences = split_sentences(text)
     if not dates and not reference_is_publication:
         return []
@@ -1640,10 +1642,12 @@ def extract_events(
     docs: Iterable[tuple[str, str, date | None]], run_date: date, max_year_back: int = 30
 ) -> list[Mention]:
     """Batch function: (doc_id, clean_text, published) -> mentions. Reference date = publication date
-    when known (bounded above by the run date), else the run date."""
+    when known (bounded above by the run date), else its dated dateline's day in the year the
+    document's own dates give (`document_anchor`), else the run date, against which only the
+    dates that carry their year (or take it from the document) are kept."""
     out: list[Mention] = []
     for doc_id, text, published in docs:
-        published = published or dateline_date(text, run_date)
+        published = published or dateline_date(text, run_date, document_anchor(text, run_date))
         ref = min(published, run_date) if published else run_date
         out.extend(extract_mentions(doc_id, text, ref, published is not None, max_year_back))
     return out
@@ -1659,25 +1663,82 @@ DATED_DATELINE_RE = re.compile(
 )
 
 
-def dateline_date(text: str, run_date: date, max_chars: int = 400) -> date | None:
-    """The day of a dated dateline in the article's first lines, in the latest year that puts it
-    on or before the run date: the publication date of a page that declares none (wire copy
-    names its filing day there). None when there is no such dateline."""
+def dateline_date(text: str, run_date: date, anchor: date | None, max_chars: int = 400) -> date | None:
+    """The day of a dated dateline in the article's first lines: the publication date of a page
+    that declares none (wire copy names its filing day there). The dateline names no year: it is
+    the first occurrence of that day on or after `anchor` (the document's latest explicit date,
+    `document_anchor`) and not after the run date. None when there is no such dateline, or no
+    anchor: the run date's year would be invented (a 2008 page read in 2026)."""
     m = DATED_DATELINE_RE.search(text[:max_chars])
-    if m is None:
+    if m is None or anchor is None:
         return None
     month = MONTHS.get((m.group("m1") or m.group("m2"))[:3].lower())
     day = int(m.group("d1") or m.group("d2"))
     if month is None or not 1 <= day <= 31:
         return None
-    for year in (run_date.year, run_date.year - 1):
+    for year in (anchor.year, anchor.year + 1):
         try:
             d = date(year, month, day)
         except ValueError:
             return None
-        if d <= run_date:
+        if anchor <= d <= run_date:
             return d
     return None
+
+
+YEAR_TEXT_RE = re.compile(r"\b[12]\d{3}\b")
+YEARLESS_RE = re.compile(r"(?i)^(?:(?:early|late|mid)[ -])?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?)?$|^\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?$")
+
+
+def _anchor(dates: Sequence[DateMention], run_date: date) -> date | None:
+    got = [d.date for d in dates if d.precision in ("day", "month") and YEAR_TEXT_RE.search(d.text) and d.date <= run_date]
+    return max(got, default=None)
+
+
+def _valid_day(y: int, m: int, d: int) -> bool:
+    try:
+        date(y, m, d)
+    except ValueError:
+        return False
+    return True
+
+
+def document_anchor(text: str, run_date: date) -> date | None:
+    """The latest explicit day- or month-precision date in `text` not after the run date (its year
+    written: "Dec. 28, 2007", "January 2008"): the document's own evidence of when it was written.
+    A bare year is none ("by 2012", "the 2018 World Cup" in a 2008 story). None when the text writes
+    no such date."""
+    return _anchor(find_dates(text, run_date, reference_is_publication=False), run_date)
+
+
+def undated_page_dates(dates: Sequence[DateMention], run_date: date) -> list[DateMention]:
+    """The date mentions of a page with no publication date that can date an event: those that
+    write their year ("March 4, 2008", "in 2007", "that year" after one), and yearless month days
+    and months ("on March 4", "in October") put in the year of the document's own latest explicit
+    date (`document_anchor`: the occurrence nearest it, not after the run date: "touched down on
+    June 22" in a story of "August 28, 2007" is 2007-06-22). The others
+    ("Tuesday", "last month", "tonight", a yearless date in a text with no explicit date) would be
+    resolved against the run date, i.e. invented: left out. A day named with its weekday
+    ("Tuesday, 13 January") is kept: the weekday tells the year."""
+    anchor = _anchor(dates, run_date)
+    out = []
+    for d in dates:
+        if YEAR_TEXT_RE.search(d.text) or (d.precision == "year" and "year_from_document" in d.flags):
+            out.append(d)
+        elif d.precision == "day" and "weekday_year" in d.flags:
+            # "Tuesday, 13 January": the weekday names the year, among the ones it fits the one
+            # nearest the document's own dates (else, as `find_dates` chose, nearest the run date)
+            fits = [g for y in range(anchor.year - 1, anchor.year + 2) if _valid_day(y, d.date.month, d.date.day) and (g := date(y, d.date.month, d.date.day)).weekday() == d.date.weekday() and g <= run_date] if anchor else []
+            out.append(replace(d, value=fits[0].isoformat(), after_reference=False) if fits else d)
+        elif anchor is not None and d.precision in ("day", "month") and YEARLESS_RE.match(d.text.strip()):
+            m, day = d.date.month, (d.date.day if d.precision == "day" else 1)
+            low = anchor if d.precision == "day" else anchor.replace(day=1)
+            near = [got for y in (anchor.year - 1, anchor.year, anchor.year + 1) if _valid_day(y, m, day) and (got := date(y, m, day)) <= run_date]
+            if near:
+                got = min(near, key=lambda g: (abs((g - low).days), g < low))
+                value = got.isoformat() if d.precision == "day" else got.isoformat()[:7]
+                out.append(replace(d, value=value, confidence=min(d.confidence, 0.75), flags=tuple(dict.fromkeys((*d.flags, "year_from_document"))), after_reference=False))
+    return out
 
 
 # --- rows for the warehouse --------------------------------------------------------------------

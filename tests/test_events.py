@@ -396,26 +396,68 @@ def test_a_background_happening_is_not_the_main_event():
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("text", "anchor", "expected"),
     [
-        ("Al-Qaeda claims attack\nNaciriya, 2 Jan. (AKI) - Al-Qaeda has claimed the attack.", date(2008, 1, 2)),
-        ("Draft pick arrested\nSALMON, Idaho, Jan 17 (Reuters) - A man was arrested.", date(2008, 1, 17)),
-        ("NBA result\nOAKLAND, Calif., Dec. 29 Two free throws decided it.", date(2007, 12, 29)),  # the latest year not after the run
-        ("Bomber kills 30\nBAGHDAD (Reuters) - A suicide bomber blew himself up.", None),  # a dateline with no day
-        ("Council meets\nOn Monday, May 5 the council met.", None),  # a date in a sentence is no dateline
+        ("Al-Qaeda claims attack\nNaciriya, 2 Jan. (AKI) - Al-Qaeda has claimed the attack.", date(2007, 12, 28), date(2008, 1, 2)),
+        ("Draft pick arrested\nSALMON, Idaho, Jan 17 (Reuters) - A man was arrested.", date(2008, 1, 10), date(2008, 1, 17)),
+        ("NBA result\nOAKLAND, Calif., Dec. 29 Two free throws decided it.", date(2007, 12, 1), date(2007, 12, 29)),
+        # no date in the text to take the year from: the run date's year would be invented
+        ("Draft pick arrested\nSALMON, Idaho, Jan 17 (Reuters) - A man was arrested.", None, None),
+        ("NBA result\nOAKLAND, Calif., Dec. 29 Two free throws decided it.", date(2007, 12, 30), None),  # the first Dec 29 after it is after the run
+        ("Bomber kills 30\nBAGHDAD (Reuters) - A suicide bomber blew himself up.", date(2008, 1, 2), None),  # a dateline with no day
+        ("Council meets\nOn Monday, May 5 the council met.", date(2008, 1, 2), None),  # a date in a sentence is no dateline
     ],
 )
-def test_dateline_date_of_an_undated_page(text, expected):
+def test_dateline_date_of_an_undated_page(text, anchor, expected):
     from tasks.events import dateline_date
 
-    assert dateline_date(text, date(2008, 1, 20)) == expected
+    assert dateline_date(text, date(2008, 1, 20), anchor) == expected
 
 
-def test_an_undated_page_is_dated_by_its_dateline():
-    text = "Al-Qaeda claims attack\nNaciriya, 2 Jan. (AKI) - Al-Qaeda in the Islamic Maghreb has claimed Wednesday's deadly bomb attack against a police station."
-    ms = extract_events([("d", text, None)], date(2008, 1, 20))
-    main = [m for m in ms if m.is_main]
-    assert main and main[0].event_type == "assault" and main[0].date_value == "2008-01-02", [(m.event_type, m.date_value) for m in ms]
+UNDATED_ATTACK = (
+    "Al-Qaeda claims attack\nNaciriya, 2 Jan. (AKI) - Al-Qaeda in the Islamic Maghreb has claimed Wednesday's deadly bomb attack against a police station."
+)
+
+
+def test_an_undated_page_is_dated_by_its_dateline_in_the_year_of_its_own_dates():
+    text = UNDATED_ATTACK + " It was the second attack on the station since Dec. 28, 2007."
+    for run in (date(2008, 1, 20), date(2026, 12, 2)):  # the same dates whenever it is read
+        ms = extract_events([("d", text, None)], run)
+        main = [m for m in ms if m.is_main]
+        assert main and main[0].event_type == "assault" and main[0].date_value == "2008-01-02", [(m.event_type, m.date_value) for m in ms]
+
+
+def test_an_undated_page_without_a_year_gets_no_date_from_the_run_date():
+    for run in (date(2008, 1, 20), date(2026, 12, 2)):
+        ms = extract_events([("d", UNDATED_ATTACK, None)], run)
+        assert not ms, [(m.event_type, m.date_value, m.date_text) for m in ms]
+        ms = extract_events([("d", "Police arrested John Smith in Leeds on March 4.\nHe was charged on Tuesday.", None)], run)
+        assert not ms, [(m.event_type, m.date_value, m.date_text) for m in ms]
+
+
+def test_an_undated_page_takes_a_yearless_date_s_year_from_its_own_dates():
+    text = "The inquiry opened on February 20, 2008.\nPolice arrested John Smith in Leeds on March 4.\nHe was charged on Tuesday."
+    ms = extract_events([("d", text, None)], date(2026, 12, 2))
+    assert [(m.event_type, m.date_value, m.date_text) for m in ms if m.event_type == "arrest"] == [("arrest", "2008-03-04", "March 4")]
+    assert not [m for m in ms if m.date_value.startswith("2026")]  # "Tuesday" is left undated
+
+
+def test_undated_page_dates_take_the_year_nearest_the_document_s_dates():
+    from tasks.dates import find_dates
+    from tasks.events import undated_page_dates
+
+    text = "Water runs over the icecap, August 28, 2007. A tornado touched down on June 22. They met in October. The storm hit on Tuesday."
+    run = date(2026, 12, 2)
+    got = [(d.text, d.value) for d in undated_page_dates(find_dates(text, run, reference_is_publication=False), run)]
+    assert got == [("August 28, 2007", "2007-08-28"), ("June 22", "2007-06-22"), ("October", "2007-10")]
+
+
+def test_an_old_page_s_undated_lede_is_its_publication_day_whenever_it_is_read():
+    text = "Tram derails in Croydon\nA tram derailed in Croydon, injuring seven passengers, police said."
+    for run in (date(2008, 2, 1), date(2026, 12, 2)):
+        ms = extract_events([("d", text, date(2008, 1, 14))], run)
+        main = [m for m in ms if m.is_main]
+        assert main and (main[0].date_value, main[0].date_precision, main[0].date_text) == ("2008-01-14", "day", ""), [(m.event_type, m.date_value) for m in ms]
 
 
 @pytest.mark.parametrize(
