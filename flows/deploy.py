@@ -476,7 +476,12 @@ def serve_temporary_api(port: int, parent_pid: int, linger_s: float = 0.0, key: 
     otherwise it records itself for later runs (`<PREFECT_HOME>/newslake-api/server-KEY.json`) and
     stops after `linger_s` seconds without a live run's lease. SIGINT is ignored: Ctrl-C in a
     terminal reaches the whole process group, and the run still reports its end to this API."""
+    import gc
     import signal
+
+    # The collector is paused while the server imports and starts (as `newslake run`'s start-up:
+    # flows.cli.StartUpGc), then frozen and back on for the serving.
+    gc.disable()
 
     import uvicorn
 
@@ -484,6 +489,11 @@ def serve_temporary_api(port: int, parent_pid: int, linger_s: float = 0.0, key: 
         def handle_exit(self, sig: int, frame: object) -> None:
             if sig != signal.SIGINT:
                 super().handle_exit(sig, frame)
+
+        async def startup(self, *args: object, **kwargs: object) -> None:
+            await super().startup(*args, **kwargs)
+            gc.freeze()
+            gc.enable()
 
     config = uvicorn.Config(
         "prefect.server.api.server:create_app", factory=True, host="127.0.0.1", port=port, log_level="error", lifespan="on"
