@@ -413,6 +413,13 @@ class TemporaryApi:
             lines = (self.proc.stderr.read() or b"").decode(errors="replace").strip().splitlines() if self.proc and self.proc.stderr else []
         return lines[-1] if lines else "no message"
 
+    def answers(self) -> bool:
+        """Whether the API answers /health now (one short check; a started server that has not
+        answered yet is left to `wait_ready`)."""
+        if not self.ready and self.proc is not None and self.proc.poll() is None:
+            self.ready = _health(self.api_url, timeout_s=0.5)
+        return self.ready
+
     def wait_ready(self, timeout_s: float = API_START_TIMEOUT_S) -> None:
         """Block until the API answers /health (restarting on another port if this one was taken)."""
         import time
