@@ -232,6 +232,22 @@ def _clean_and_extract(
     return doc, mentions
 
 
+def stage_loaders() -> list[Callable[[], object]]:
+    """The steps that load what `process_batch` needs in a process, in order (each 0.1-0.5 s): the
+    event and dedup stages, then their resources (`events.load_resources`). Done once per process;
+    `newslake run` takes them while its Prefect API boots."""
+
+    def stages() -> None:
+        from tasks import dedup, events  # noqa: F401
+
+    def resources() -> None:
+        from tasks import events
+
+        events.load_resources()
+
+    return [stages, resources]
+
+
 def process_batch(
     raws: list[RawDoc],
     fingerprints: dict[str, frozenset[str]],

@@ -374,8 +374,13 @@ class TemporaryApi:
         key = _server_key()
         if _database_migrated(key):
             # the Prefect home's database was migrated by an earlier server of this install: Prefect's
-            # migration check on start (alembic loading every revision) is skipped
+            # migration check on start (alembic loading every revision) is skipped, and so is its block
+            # registration, which that server did: even when memoized it first imports every installed
+            # Prefect collection to hash their block types (prefect-dask and dask.distributed: 0.4-0.7 s
+            # of a ~4.5 s boot, idle machine)
             env["PREFECT_API_DATABASE_MIGRATE_ON_START"] = "false"
+            env["PREFECT_SERVER_REGISTER_BLOCKS_ON_START"] = "false"
+            env["PREFECT_SERVER_MEMOIZE_BLOCK_AUTO_REGISTRATION"] = "false"
         stderr = subprocess.PIPE
         if self.linger_s > 0:
             with _StateLock(self.state_dir):
@@ -407,6 +412,13 @@ class TemporaryApi:
         else:
             lines = (self.proc.stderr.read() or b"").decode(errors="replace").strip().splitlines() if self.proc and self.proc.stderr else []
         return lines[-1] if lines else "no message"
+
+    def answers(self) -> bool:
+        """Whether the API answers /health now (one short check; a started server that has not
+        answered yet is left to `wait_ready`)."""
+        if not self.ready and self.proc is not None and self.proc.poll() is None:
+            self.ready = _health(self.api_url, timeout_s=0.5)
+        return self.ready
 
     def wait_ready(self, timeout_s: float = API_START_TIMEOUT_S) -> None:
         """Block until the API answers /health (restarting on another port if this one was taken)."""
@@ -476,7 +488,12 @@ def serve_temporary_api(port: int, parent_pid: int, linger_s: float = 0.0, key: 
     otherwise it records itself for later runs (`<PREFECT_HOME>/newslake-api/server-KEY.json`) and
     stops after `linger_s` seconds without a live run's lease. SIGINT is ignored: Ctrl-C in a
     terminal reaches the whole process group, and the run still reports its end to this API."""
+    import gc
     import signal
+
+    # The collector is paused while the server imports and starts (as `newslake run`'s start-up:
+    # flows.cli.StartUpGc), then frozen and back on for the serving.
+    gc.disable()
 
     import uvicorn
 
@@ -484,6 +501,11 @@ def serve_temporary_api(port: int, parent_pid: int, linger_s: float = 0.0, key: 
         def handle_exit(self, sig: int, frame: object) -> None:
             if sig != signal.SIGINT:
                 super().handle_exit(sig, frame)
+
+        async def startup(self, *args: object, **kwargs: object) -> None:
+            await super().startup(*args, **kwargs)
+            gc.freeze()
+            gc.enable()
 
     config = uvicorn.Config(
         "prefect.server.api.server:create_app", factory=True, host="127.0.0.1", port=port, log_level="error", lifespan="on"

@@ -80,6 +80,65 @@ def test_errors_come_before_prefect_is_imported(tmp_path):
     assert len(out.stderr.strip().splitlines()) == 3 and "Traceback" not in out.stderr
 
 
+@pytest.mark.parametrize(
+    ("argv", "code", "stream", "text"),
+    [
+        (["--version"], 0, "stdout", "newslake "),
+        (["run", "--input", "{tmp}/nope.jsonl"], 1, "stderr", "newslake: --input {tmp}/nope.jsonl: no such file"),
+        (["run", "--bogus"], 2, "stderr", "unrecognized arguments: --bogus"),
+        (["tables", "--warehouse", "{tmp}/wh"], 0, "stdout", "documents"),
+    ],
+)
+def test_the_program_exits_fast_with_its_code_and_output(argv, code, stream, text, tmp_path, wh_dir):
+    """`python -m flows.cli` ends without the interpreter's teardown (os._exit from the last exit
+    handler): the exit code and everything printed still come out."""
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    out = subprocess.run([sys.executable, "-m", "flows.cli", *argv], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == code, out.stdout + out.stderr
+    assert text.replace("{tmp}", str(tmp_path)) in getattr(out, stream), out.stdout + out.stderr
+
+
+def test_start_up_gc_pauses_the_collector_and_freezes_what_start_up_built():
+    import gc
+
+    from flows.cli import StartUpGc
+
+    assert gc.isenabled()
+    with StartUpGc() as start_up:
+        assert not gc.isenabled()
+        frozen = gc.get_freeze_count()
+        kept = [[i] for i in range(1000)]  # noqa: F841 - objects start-up builds
+        start_up.done()
+        assert gc.isenabled() and gc.get_freeze_count() >= frozen + 1000
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), StartUpGc():
+        raise RuntimeError("start-up failed")
+    assert gc.isenabled()
+    gc.unfreeze()
+
+
+def test_stages_load_while_the_api_boots_and_stop_once_it_answers(monkeypatch):
+    import flows.batch
+    from flows.cli import _load_stages_while_booting
+
+    done: list[int] = []
+    monkeypatch.setattr(flows.batch, "stage_loaders", lambda: [lambda: done.append(1), lambda: done.append(2), lambda: done.append(3)])
+
+    class Api:
+        def __init__(self, up_after: int) -> None:
+            self.checks, self.up_after = 0, up_after
+
+        def answers(self) -> bool:
+            self.checks += 1
+            return self.checks > self.up_after
+
+    _load_stages_while_booting(Api(up_after=2))
+    assert done == [1, 2]  # the API answered before the third step
+    done.clear()
+    _load_stages_while_booting(Api(up_after=0))
+    assert done == []
+
+
 def test_version(capsys):
     with pytest.raises(SystemExit) as info:
         main(["--version"])
