@@ -2,7 +2,7 @@
 
   pip install -e '.[train]'
   python train/blocks.py --data ../shared/datasets [--out tasks/data/dump_lines.json] [--folds 5] [--every 1]
-                         [--ablate] [--no-write]
+                         [--ablate] [--no-write] [--thread-starts]
 
 In:  `<data>/dragnet-dev/dumps/<id>.txt` (a page's visible blocks, one a line) and `gold.jsonl` (the page's
      article and reader comments). Each dump is read as `clean_dump_text` reads it (known chrome set
@@ -331,6 +331,47 @@ def grid(pages: list[dict], fold_models: list[dict], fold_of: list[int]) -> None
             print(f"grid article bias {ba:+.1f} comment bias {bm:+.2f} penalty {pen:.0f}: {fmt(score(pages, preds))} | halves F1 {h[0]['F1']:.3f}/{h[1]['F1']:.3f} cR {h[0]['cR']:.3f}/{h[1]['cR']:.3f}", flush=True)
 
 
+def thread_starts(pages: list[dict]) -> None:
+    """Model-free: where the rules' comment-thread start (first line they call comment) falls, and the gold
+    labels of the words the rules put in comments after it, by the long-line (>= 10 words) words before
+    the start and by the start's place against the main run of long lines (the run with most words, gaps
+    of up to 2 short lines). Pages whose rules find no thread are left out."""
+    bins = {}
+    for p in pages:
+        blocks = label_blocks(split_blocks(p["rest"]), CleanConfig()).blocks
+        start = next((i for i, b in enumerate(blocks) if b.label == "comment"), None)
+        if start is None:
+            continue
+        words = [b.words for b in blocks]
+        runs: list[list[int]] = []
+        gap = 99
+        for i, w in enumerate(words):
+            if w >= 10:
+                if gap > 2 or not runs:
+                    runs.append([i, i, 0])
+                runs[-1][1], runs[-1][2], gap = i, runs[-1][2] + w, 0
+            else:
+                gap += 1
+        main = max(runs, key=lambda r: (r[2], -r[0])) if runs else [0, 0, 0]
+        before = sum(w for w in words[:start] if w >= 10)
+        after = [0, 0, 0]
+        for b, y in zip(blocks, p["y"], strict=True):
+            if b.label == "comment":
+                after[y] += b.words
+        gold_article = sum(b.words for b, y in zip(blocks, p["y"], strict=True) if y == ARTICLE)
+        place = "before" if start <= main[0] else "inside" if start <= main[1] else "after"
+        lo = max(e for e in (0, 20, 50, 100, 200, 400) if before >= e)
+        for key in (f"main run: start {place} it", f"long-line words before start >= {lo}"):
+            row = bins.setdefault(key, [0, 0, 0, 0, 0])
+            row[0] += 1
+            row[1:4] = [a + b for a, b in zip(row[1:4], after, strict=True)]
+            row[4] += after[ARTICLE] > 0.5 * gold_article
+    print("rules' thread start (pages | words the rules call comment after it, by gold chrome / article / comment | pages with most of their gold article in it):")
+    for key in sorted(bins, key=lambda k: (not k.startswith("main"), int(k.split()[-1]) if k[-1].isdigit() else 0, k)):
+        r = bins[key]
+        print(f"  {key:<38} {r[0]:5d} | {r[1]:7d} {r[2]:7d} {r[3]:7d} | {r[4]:4d}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, required=True)
@@ -341,6 +382,7 @@ def main() -> int:
     ap.add_argument("--ablate", action="store_true", help="also score the cleaner with each rule override on/off, fold models (slow)")
     ap.add_argument("--no-write", action="store_true", help="do not fit on all pages nor write the model")
     ap.add_argument("--cv", action="store_true", help="the site-grouped CV figures only (the honest forecast): same as --no-write")
+    ap.add_argument("--thread-starts", action="store_true", help="only the model-free report of where the rules' comment-thread start falls")
     ap.add_argument("--grid", action="store_true", help="also score article biases x comment-region penalties on the CV predictions")
     a = ap.parse_args()
     a.no_write = a.no_write or a.cv
@@ -348,6 +390,9 @@ def main() -> int:
     oracle = score(pages, [p["y"] for p in pages])
     print(f"{len(pages)} pages, {len({p['site'] for p in pages})} sites, {sum(len(p['y']) for p in pages)} lines")
     print(f"oracle (gold line labels): {fmt(oracle)}")
+    if a.thread_starts:
+        thread_starts(pages)
+        return 0
     if not a.no_cv:
         preds: list[np.ndarray | None] = [None] * len(pages)
         fold_models: list[dict] = []
