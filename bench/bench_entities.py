@@ -2,7 +2,7 @@
 capitalised-words floor, in one run: micro P / R / F1 with exact character spans over person,
 organisation and location (MISC is neither scored nor counted as an error), per label, and tokens/s.
 
-    python bench/bench_entities.py --data ../shared/datasets [--json OUT] [--errors N]
+    python bench/bench_entities.py --data DATASETS [--json OUT] [--errors N]
 
 Each CoNLL document becomes raw text the way a news page reads: tokens joined with CoNLL's spacing
 undone ("Trump 's" -> "Trump's", "( AP )" -> "(AP)"), sentences that end in . ! ? run on in one

@@ -1,6 +1,6 @@
 """Events and actors on real labelled data, and the events stage's throughput, in one run.
 
-    python bench/bench_events.py --data ../shared/datasets [--out metrics.json] [--previous REV]
+    python bench/bench_events.py --data DATASETS [--out metrics.json] [--previous REV]
 
 Prints, each figure naming its data:
 1. Event types on 5 held-apart folds of the labelled records (train/events.py): the PLOVER gold
@@ -197,7 +197,7 @@ def speed(docs, previous: str) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, required=True, help="../shared/datasets")
+    ap.add_argument("--data", type=Path, required=True, help="the development data-set folder (DATASETS)")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--previous", default="0fc74dd", help="git revision of the previous events stage")
     ap.add_argument("--no-speed", action="store_true")

@@ -1,6 +1,6 @@
 """Already-clean article text through the plain-text cleaner: how much of each article comes out.
 
-    python bench/eval_clean_text.py --data ../shared/datasets [--every N] [--worst N] [--json OUT]
+    python bench/eval_clean_text.py --data DATASETS [--every N] [--worst N] [--json OUT]
 
 In:  the gold article texts of every `DATA/*/gold.jsonl` (as bench/make_corpus.py's realistic mode takes
      them: >= 25 words, near-identical articles dropped; the title line first when the gold has none),

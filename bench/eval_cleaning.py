@@ -1,6 +1,6 @@
 """Cleaning quality on real labelled pages: newslake next to trafilatura, every set, one run, one table.
 
-    python bench/eval_cleaning.py --data ../shared/datasets [--sets a,b] [--kinds html,comments,dumps]
+    python bench/eval_cleaning.py --data DATASETS [--sets a,b] [--kinds html,comments,dumps]
                                   [--limit N] [--worst N] [--json OUT]
 
 For every set in DATA that has a gold.jsonl (`<set>/html/<id>.html`, optionally `<set>/dumps/<id>.txt`):

@@ -2,7 +2,7 @@
 google-news gold articles (publication dates from the pages' metadata, as `bench/bench_events.py`
 reads them), and a proxy of how often a merge joins unrelated articles.
 
-    python bench/eval_merge.py --data ../shared/datasets [--show]
+    python bench/eval_merge.py --data DATASETS [--show]
 
 The set has no story labels, so the proxy is lexical: for every pair of documents that one event
 joins, the Jaccard overlap of the two articles' capitalised words (names, places); pairs under
@@ -66,7 +66,7 @@ def merge_figures(docs: list[tuple[str, str, object]], show: bool = False) -> di
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, required=True, help="../shared/datasets")
+    ap.add_argument("--data", type=Path, required=True, help="the development data-set folder (DATASETS)")
     ap.add_argument("--show", action="store_true", help="print every multi-document event for judging")
     args = ap.parse_args()
     docs = google_news_docs(args.data / "google-news")

@@ -1,7 +1,7 @@
 """Page metadata coverage on real HTML pages: newslake's `tasks.metadata` (after) next to the old
 `html_metadata` (before, kept here as it was) and trafilatura's `extract_metadata`, in one run.
 
-    python bench/eval_metadata.py --data ../shared/datasets [--sets google-news,readability] [--json OUT]
+    python bench/eval_metadata.py --data DATASETS [--sets google-news,readability] [--json OUT]
                                   [--sample N] [--no-baseline]
 
 For every page of each set's `html/` (decoded as newslake's ingest does, no URL given to anyone):
@@ -112,7 +112,7 @@ def lingua_detector():
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", required=True, type=Path, help="the data-set folder (../shared/datasets)")
+    ap.add_argument("--data", required=True, type=Path, help="the development data-set folder (DATASETS)")
     ap.add_argument("--sets", default="google-news,readability", help="comma-separated sets with html/ and gold.jsonl")
     ap.add_argument("--json", type=Path, help="write a flat metric -> number object here (for bench/gate.py)")
     ap.add_argument("--sample", type=int, default=0, help="print N random pages' values per set (seed 0)")

@@ -1,7 +1,7 @@
 """Quality gate on the real labelled data sets: run every evaluation named in bench/floors.json and fail
 when a figure falls below its floor (or rises above its ceiling).
 
-    python bench/gate.py --data ../shared/datasets [--only cleaning,entities] [--show]
+    python bench/gate.py --data DATASETS [--only cleaning,entities] [--show]
 
 bench/floors.json holds one section per evaluation:
 
@@ -64,7 +64,7 @@ def run_section(name: str, spec: dict, data: Path) -> tuple[dict[str, float], li
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, required=True, help="the data-set folder (../shared/datasets)")
+    ap.add_argument("--data", type=Path, required=True, help="the development data-set folder (DATASETS)")
     ap.add_argument("--only", default="", help="comma-separated section names (default: all)")
     ap.add_argument("--floors", type=Path, default=FLOORS)
     ap.add_argument("--show", action="store_true", help="print every metric, not only the failures")

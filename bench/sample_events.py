@@ -1,6 +1,6 @@
 """Print the events of a random sample of google-news gold articles, for judging by a reader.
 
-    python bench/sample_events.py --data ../shared/datasets [--n 30] [--seed 16] [--all] [--brief] [--verdicts FILE]
+    python bench/sample_events.py --data DATASETS [--n 30] [--seed 16] [--all] [--brief] [--verdicts FILE]
 
 For each sampled article (gold text, publication date from the page's metadata, as
 `bench/bench_events.py` reads them): its headline, lead sentence and main event (type, mode, date,
@@ -71,7 +71,7 @@ def event_line(m) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, required=True, help="../shared/datasets")
+    ap.add_argument("--data", type=Path, required=True, help="the development data-set folder (DATASETS)")
     ap.add_argument("--n", type=int, default=30)
     ap.add_argument("--seed", type=int, default=16)
     ap.add_argument("--all", action="store_true", help="every article, not a sample")

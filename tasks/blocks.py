@@ -474,7 +474,7 @@ def _comment_start(blocks: list[_Block], body_start: int, repeats: Mapping[int, 
 STRONG_MARKERS = ("at_mention", "says_header")  # reply markers that alone mark a comment thread
 
 # Already-clean text against page dumps (the page's shape, read off the data): the 1,753 gold article
-# texts of ../shared/datasets fed as plain text against the 1,071 dragnet-dev dumps. A dump has page chrome
+# texts of the development data sets (DATASETS) fed as plain text against the 1,071 dragnet-dev dumps. A dump has page chrome
 # (menus, share and login lines: chrome patterns, link-dense lines) and long runs of short lines; an
 # article has at most an isolated chrome-like line ("Related:", a copyright line) and short runs of short
 # lines (a title, a dateline and a byline; a list; a subheading). A depth-3 tree over such page features

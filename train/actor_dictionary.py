@@ -1,6 +1,6 @@
 """Build tasks/data/petrarch2/actors.tsv: the actor dictionary newslake vendors from PETRARCH2 (MIT).
 
-    python train/actor_dictionary.py ../shared/datasets/events/petrarch2
+    python train/actor_dictionary.py DATASETS/events/petrarch2
 
 Reads Phoenix.Countries.actors.txt (countries, their demonyms, cities and provinces, national
 institutions, office-holders with dated roles), Phoenix.International.actors.txt (IGOs, NGOs and
@@ -221,7 +221,7 @@ def build(src: Path) -> list[tuple[str, str, str, str, str]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("petrarch2", type=Path, help="the petrarch2 folder of ../shared/datasets/events")
+    ap.add_argument("petrarch2", type=Path, help="the petrarch2 folder of DATASETS/events")
     args = ap.parse_args()
     rows = build(args.petrarch2)
     OUT.mkdir(parents=True, exist_ok=True)

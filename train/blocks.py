@@ -1,7 +1,7 @@
 """Train the dump line model (tasks/data/dump_lines.json) from the labelled plain-text dumps.
 
   pip install -e '.[train]'
-  python train/blocks.py --data ../shared/datasets [--out tasks/data/dump_lines.json] [--folds 5] [--every 1]
+  python train/blocks.py --data DATASETS [--out tasks/data/dump_lines.json] [--folds 5] [--every 1]
                          [--ablate] [--no-write] [--thread-starts]
 
 In:  `<data>/dragnet-dev/dumps/<id>.txt` (a page's visible blocks, one a line) and `gold.jsonl` (the page's

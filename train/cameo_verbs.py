@@ -5,7 +5,7 @@ compact form newslake's trigger finder reads (three kinds of lines, tab separate
     P  block number  CAMEO code  words before the verb  words after the verb  verb the pattern was written for
     S  &SET  word|word|...   (a synonym set a pattern names, e.g. &WEAPON)
 
-    python train/cameo_verbs.py ../shared/datasets/events/petrarch2
+    python train/cameo_verbs.py DATASETS/events/petrarch2
 
 From CAMEO.2.0.txt (verb synonym blocks, their codes and their patterns) it writes one line per
 (verb form, pattern):

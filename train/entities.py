@@ -1,7 +1,7 @@
 """Train newslake's entity tagger (`tasks/data/ner_model.npz`) on CoNLL++ train and score it on dev.
 
     pip install -e '.[train]'
-    python train/entities.py --data ../shared/datasets [--out tasks/data/ner_model.npz]
+    python train/entities.py --data DATASETS [--out tasks/data/ner_model.npz]
 
 A linear-chain CRF (CRFsuite, L-BFGS with L1 + L2 penalties) over the features of `tasks/tagger.py`;
 the attributes that keep a non-zero weight, their weights and the transitions are written as plain

@@ -1,6 +1,6 @@
 """Train the sentence event-type classifier shipped as tasks/data/event_types.npz.
 
-    python train/events.py --data ../shared/datasets [--folds 5] [--l2 0.5]
+    python train/events.py --data DATASETS [--folds 5] [--l2 0.5]
 
 Data (development sets, read from `--data`, never copied into the repository):
 - events/plover-gsr/PLOVER_GSR_CAMEO.txt: 322 gold sentences, PLOVER v0.5 categories mapped to the
@@ -294,7 +294,7 @@ def report(records: list, preds: dict[str, list]) -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, required=True, help="../shared/datasets")
+    ap.add_argument("--data", type=Path, required=True, help="the development data-set folder (DATASETS)")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--l2", type=float, default=DEFAULT_L2)
     ap.add_argument("--out", type=Path, default=ROOT / "tasks" / MODEL_FILE)
