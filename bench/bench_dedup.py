@@ -11,7 +11,7 @@ jobs) for:
   (round-tripped through the `dedup_index` row format), which must be as precise as one run.
 
     python bench/bench_dedup.py --docs 10000 [--docs 100000]
-    python bench/bench_dedup.py --realistic ../shared/datasets --docs 10000 [--out metrics.json]
+    python bench/bench_dedup.py --realistic DATASETS --docs 10000 [--out metrics.json]
 
 `--realistic DATA` uses `make_corpus.realistic_pages` (real article texts of DATA/*/gold.jsonl on shared
 site templates, half the records without URL) and cleans them as a run does: boilerplate learned over
@@ -229,6 +229,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="time each system this many times, in turns, keep the best of each (a noisy shared machine)")
     ap.add_argument("--clean-cache", type=Path, metavar="DIR", help="realistic: keep the cleaned corpus in DIR (pickle per size/seed/split) and reuse it; clear DIR when cleaning changes")
     ap.add_argument("--out", type=Path, help="write the metrics of the last size as flat JSON (for bench/gate.py)")
+    ap.add_argument("--show-mixed", action="store_true", help="print every predicted cluster holding more than one base: its members' base, variant, words and text start")
     args = ap.parse_args()
     cfg = DedupConfig()
     metrics: dict[str, float] = {}
@@ -299,6 +300,14 @@ def main() -> None:
         metrics["min_purity_top5"] = round(min(q for _, _, q in top), 4) if top else 1.0
         metrics["mixed_clusters"] = sum(1 for m in ours.values() if len({cluster_of[d] for d in m}) > 1)
         print(f"predicted clusters holding more than one base: {metrics['mixed_clusters']}")
+        if args.show_mixed:
+            text_of = {d.doc_id: d.text for d in docs}
+            for canonical, m in ours.items():
+                if len({cluster_of[d] for d in m}) > 1:
+                    print(f"  cluster of {canonical}:")
+                    for d in sorted(m):
+                        words = text_of[d].split()
+                        print(f"    {d} base {cluster_of[d]} {variant_of[d]:<10} {len(words):>5} words  {' '.join(words[:40])[:240]}")
     if args.out:
         args.out.write_text(json.dumps(metrics, indent=1, sort_keys=True) + "\n")
 
