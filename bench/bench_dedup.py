@@ -229,9 +229,21 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="time each system this many times, in turns, keep the best of each (a noisy shared machine)")
     ap.add_argument("--clean-cache", type=Path, metavar="DIR", help="realistic: keep the cleaned corpus in DIR (pickle per size/seed/split) and reuse it; clear DIR when cleaning changes")
     ap.add_argument("--out", type=Path, help="write the metrics of the last size as flat JSON (for bench/gate.py)")
+    ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", help="override a DedupConfig field for this run (repeatable), e.g. --set containment_threshold=0.85")
     ap.add_argument("--show-mixed", action="store_true", help="print every predicted cluster holding more than one base: its members' base, variant, words and text start")
     args = ap.parse_args()
-    cfg = DedupConfig()
+    import dataclasses
+
+    fields = {f.name: f for f in dataclasses.fields(DedupConfig)}
+    overrides = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        if key not in fields:
+            ap.error(f"--set {item}: DedupConfig has no field {key!r} (fields: {', '.join(fields)})")
+        overrides[key] = type(getattr(DedupConfig(), key))(value)
+    cfg = DedupConfig(**overrides)
+    if overrides:
+        print(f"DedupConfig overrides: {overrides}")
     metrics: dict[str, float] = {}
     for n in args.docs or [10000]:
         t = time.process_time()

@@ -115,10 +115,17 @@ def _clean_plain(
     (the third value: those lines, which dedup does not sign)."""
     rest, set_aside = _set_aside(text, site_fingerprints, shared_fingerprints)
     res = clean_text_dump(rest, cfg, known_title=known_title)
-    if set_aside and not res.texts("content"):
-        # no article without the set-aside lines: the document keeps them, dedup does not sign them
+    if set_aside and _too_short(res, cfg):
+        # no article without the set-aside lines (or less than a document's minimum: a short real
+        # article whose sentences recur in ten other documents of the run, one line left): the
+        # document keeps them, dedup does not sign them
         return clean_text_dump(text, cfg, known_title=known_title), {}, {t for t, _ in set_aside.values()}
     return res, set_aside, set()
+
+
+def _too_short(res: TextResult, cfg: CleanConfig) -> bool:
+    """Whether a result holds less article text than a document needs (`min_clean_chars`)."""
+    return len(" ".join(res.texts("content"))) < cfg.min_clean_chars
 
 
 def _signed(clean: str, body: list[str], unsigned: set[str]) -> str | None:
@@ -153,7 +160,7 @@ def clean_document(
                 raise Rejected("pathological_html", f"{raw.source_id}: {why}")
             learned = site_fingerprints | shared_fingerprints if shared_fingerprints else site_fingerprints
             res = clean_html(raw.text, cfg, learned)
-            if learned and not res.texts("content"):
+            if learned and _too_short(res, cfg):
                 res = clean_html(raw.text, cfg)
             else:
                 _apply_learned(res, shared_fingerprints, site_fingerprints)

@@ -58,6 +58,7 @@ class DedupConfig:
     bands: int = 64  # LSH bands (rows per band = num_perm / bands)
     jaccard_threshold: float = 0.45  # estimated Jaccard a candidate pair must reach to be a near duplicate
     containment_threshold: float = 0.8  # ... or this share of the shorter text inside the longer (truncated copies, comments appended)
+    order_containment_threshold: float = 0.95  # a pair verified by containment alone must also show this share of the shorter text's values inside the longer by their order (`order_containment`: exact for a text wholly inside; a title and one sentence of which only the sentence is inside, true 0.86, estimated 0.88 median, passed 0.8 39 times in 40, 0.95 3 times)
     containment_min_jaccard: float = 0.18  # containment is only considered above this estimated Jaccard (24 of 128 values; 0.15 let a 53-shingle text whose true containment was 0.64 in (estimated 0.85))
     containment_min_shingles: int = 45  # ... and when the shorter text has this many distinct shingles
     member_min_jaccard: float = 0.2  # every two members of a cluster reach this estimated Jaccard ...

@@ -340,13 +340,13 @@ def verify_pairs(sigs: np.ndarray, sizes: np.ndarray, pairs: np.ndarray, cfg: De
 
 
 def contained_by_order(short: np.ndarray, long_: np.ndarray, cfg: DedupConfig) -> np.ndarray:
-    """Rows where the shorter text's signature is consistent with containment >= `containment_threshold`
+    """Rows where the shorter text's signature is consistent with containment >= `order_containment_threshold`
     in the longer one, judged by the order of the values (`order_containment`) rather than the size
     ratio (whose estimate multiplies the error of the Jaccard estimate by r: at 100k realistic documents
     short cleaned texts of 47-87 shingles with a true containment of 0.48-0.63 in another were estimated
     at 0.82-0.94). In: (n, num_perm) full uint32 signatures of the shorter and the longer text of each
     pair."""
-    return order_containment(short, long_, cfg) >= cfg.containment_threshold
+    return order_containment(short, long_, cfg) >= cfg.order_containment_threshold
 
 
 @functools.lru_cache(maxsize=4)

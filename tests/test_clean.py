@@ -362,6 +362,29 @@ def test_learned_boilerplate_never_empties_a_document():
     assert lines[1] not in doc.clean_text and {(s.text, s.reason) for s in doc.segments} >= {(lines[1], "shared_boilerplate")}
 
 
+def test_learned_boilerplate_never_leaves_a_document_under_its_minimum():
+    """A short real article whose paragraphs all recur across the run (a wire brief whose sentences
+    ten other documents carry) but whose headline does not: with the learned lines set aside only the
+    35-character headline is left, under `min_clean_chars`; the article is kept whole instead of
+    quarantined as empty_after_clean (bench_dedup --realistic at 100k lost one such article)."""
+    from tasks.clean import block_fingerprint
+
+    title = "John Cleese and wife No. 3 split up"
+    paras = [
+        "LONDON, Jan. 10 British actor and Monty Python icon John Cleese is reportedly splitting up with his third wife.",
+        "A close friend of the couple confirmed to The Daily Telegraph that they are ending their marriage.",
+        "The source emphasized there was no third party involved in their decision to part.",
+    ]
+    raw = RawDoc("d" * 16, "r1", None, "text/plain", "0" * 64, "\n\n".join([title, *paras]), "utf-8", "s")
+    assert len(title) < CFG.min_clean_chars
+    shared = frozenset(block_fingerprint(x) for x in paras)
+    doc = clean_document(raw, CFG, frozenset(), shared)
+    assert all(p in doc.clean_text for p in paras)
+    # one learned line among article lines is still set aside
+    doc = clean_document(raw, CFG, frozenset(), frozenset({block_fingerprint(paras[2])}))
+    assert paras[2] not in doc.clean_text and paras[0] in doc.clean_text
+
+
 # --- already-clean text and briefs (issue 14 item 4) ---------------------------------------------
 
 ONE_LINE_ARTICLE = (
