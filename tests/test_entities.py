@@ -1,0 +1,95 @@
+"""Entity labels from the whole document (issue 15, sixth pass: judged google-news samples, seeds
+3131 and 3232): given names, venues and natural features, websites, titles alone. Handwritten
+sentences only (no data-set text)."""
+
+from __future__ import annotations
+
+from tasks import tagger as tg
+from tasks.entities import (
+    document_evidence,
+    find_actors,
+    given_name_evidence,
+    learn_document,
+    load_gazetteer,
+    organisation_evidence,
+    venue_labels,
+)
+
+
+def _actors(text: str) -> dict[tuple[str, str], object]:
+    gaz = load_gazetteer()
+    ctx = learn_document(text, gaz)
+    return {(a.name, a.kind): a for a in find_actors(text, gaz, ctx)}
+
+
+def _label(text: str, spans: list[tuple[int, int, str]], surface: str) -> str:
+    return next(label for s, e, label in spans if text[s:e] == surface)
+
+
+# --- given names ----------------------------------------------------------------------------------
+
+
+def test_a_one_word_place_the_text_writes_after_a_given_name_is_that_person():
+    text = "Club president Ramon Calderon wants a star. The report says Calderon is keen."
+    at = text.rindex("Calderon")
+    spans = given_name_evidence(text, [(at, at + 8, tg.LOCATION)])
+    assert spans == [(at, at + 8, tg.PERSON)]
+    # no given name before it anywhere: the tagger's label stays
+    text = "The report says Calderon is keen."
+    at = text.index("Calderon")
+    assert given_name_evidence(text, [(at, at + 8, tg.LOCATION)]) == [(at, at + 8, tg.LOCATION)]
+
+
+def test_a_two_word_place_starting_with_a_given_name_is_a_person_but_known_places_stay():
+    text = "Negi defeated Ukraine's Anna Ushenina in the C group."
+    at = text.index("Anna")
+    assert given_name_evidence(text, [(at, at + 13, tg.LOCATION)])[0][2] == tg.PERSON
+    text = "The ship sailed from San Jose to Santa Clara."
+    spans = [(text.index("San Jose"), text.index("San Jose") + 8, tg.LOCATION), (text.index("Santa"), len(text) - 1, tg.LOCATION)]
+    assert given_name_evidence(text, spans) == spans
+    # a known place after a given name stays a place ("George Washington" does not make Washington a person)
+    text = "George Washington was born in Virginia. Washington is far from it."
+    at = text.rindex("Washington")
+    assert given_name_evidence(text, [(at, at + 10, tg.LOCATION)])[0][2] == tg.LOCATION
+
+
+# --- venues and natural features ------------------------------------------------------------------
+
+
+def test_a_venue_is_a_place_and_an_organisation_noun_after_a_river_does_not_make_it_an_organisation():
+    text = "He lost on the centre court of the Nungambakkam Tennis Stadium on Monday."
+    at = text.index("Nungambakkam")
+    assert venue_labels(text, [(at, at + 27, tg.ORGANISATION)])[0][2] == tg.LOCATION
+    text = "Gunmen shot at vessels in the Bonny River channel on Wednesday."
+    at = text.index("Bonny")
+    assert organisation_evidence(text, [(at, at + 11, tg.LOCATION)])[0][2] == tg.LOCATION
+    # an organisation noun after another place name still makes an organisation
+    text = "A reporter for the Gazeta channel said so. Gazeta is owned by a bank."
+    spans = [(text.index("Gazeta"), text.index("Gazeta") + 6, tg.LOCATION), (text.rindex("Gazeta"), text.rindex("Gazeta") + 6, tg.LOCATION)]
+    assert [label for _, _, label in organisation_evidence(text, spans)] == [tg.ORGANISATION, tg.ORGANISATION]
+
+
+# --- websites -------------------------------------------------------------------------------------
+
+
+def test_a_name_written_as_a_web_address_or_before_site_is_an_organisation():
+    text = "A court dismissed the suit, according to a report on ChinaCourt.org on Monday."
+    at = text.index("ChinaCourt")
+    assert document_evidence(text, [(at, at + 10, tg.LOCATION)])[0][2] == tg.ORGANISATION
+    text = "Users are linked to the Wikipedia site with his biography."
+    at = text.index("Wikipedia")
+    assert organisation_evidence(text, [(at, at + 9, tg.LOCATION)])[0][2] == tg.ORGANISATION
+    # a full stop that ends a sentence is no web address
+    text = "They flew to Tromso. Comments were closed."
+    at = text.index("Tromso")
+    assert document_evidence(text, [(at, at + 6, tg.LOCATION)])[0][2] == tg.LOCATION
+
+
+# --- titles ---------------------------------------------------------------------------------------
+
+
+def test_a_title_alone_is_no_person():
+    text = "Prime Minister Helen Clark who returned from Europe yesterday announced the funeral."
+    got = _actors(text)
+    assert ("Helen Clark", "person") in got and got[("Helen Clark", "person")].role == "Prime Minister", got
+    assert not any(kind == "person" and name in ("Prime Minister", "Minister") for name, kind in got), got
