@@ -35,9 +35,39 @@ def find_entities(text: str) -> list[tuple[int, int, str]]:
 
 
 def document_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """The tagger's spans relabelled by what the whole document says about them (labels only, never
-    extents): `organisation_evidence`, `given_name_evidence`, `venue_labels`."""
-    return venue_labels(text, given_name_evidence(text, organisation_evidence(text, spans)))
+    """The tagger's spans relabelled by what the whole document says about them: `team_names` (the
+    one extent it changes), `organisation_evidence`, `given_name_evidence`, `venue_labels`."""
+    return venue_labels(text, given_name_evidence(text, organisation_evidence(text, team_names(text, spans))))
+
+
+# plural last words of places, not of teams: "Golan Heights", "Niagara Falls", "Virgin Islands"
+_PLURAL_PLACE_HEADS = frozenset(
+    "islands isles mountains hills falls heights springs rapids plains highlands lowlands lakes keys woods "
+    "fields gardens docks downs flats sands shores narrows alps glades meadows lands territories states "
+    "provinces regions emirates".split()
+)
+_PLURAL_DAYS = frozenset("mondays tuesdays wednesdays thursdays fridays saturdays sundays".split())
+_PLURAL_AFTER = re.compile(r" ([A-Z][a-z]{2,}s)\b(?![-'’]\w)(?! +[A-Z])")
+
+
+def team_names(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A place span followed by one capitalised plural word that the tagger left out and running text
+    does not write in lower case is one organisation with it: a team, a paper, an airline by its
+    place ("the New Jersey Nets", "New Orleans Saints", "Los Angeles Times", "Kenya Airways"; not
+    "Golan Heights", "the West Indies", nor a word before another capitalised one)."""
+    lexicon = tagger.load_tagger().lexicon
+    out: list[tuple[int, int, str]] = []
+    for k, (s, e, label) in enumerate(spans):
+        if label == tagger.LOCATION:
+            m = _PLURAL_AFTER.match(text, e)
+            nxt = spans[k + 1][0] if k + 1 < len(spans) else len(text)
+            if m is not None and m.end() <= nxt:
+                w = m.group(1).lower()
+                if w not in _PLURAL_PLACE_HEADS and lexicon.get(w) != 0 and w not in _PLURAL_DAYS:
+                    out.append((s, m.end(), tagger.ORGANISATION))
+                    continue
+        out.append((s, e, label))
+    return out
 
 
 # lower-case nouns that, written right after a name, say the name is an organisation: "Newsweek
@@ -638,6 +668,8 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
             pass  # "the Raiders", "Intellectual Deep South Watch": a name, not the agent (titles are capitalised)
         elif entry.kind == "group" and " " not in surface.strip() and tagger.is_title_or_modifier(surface):
             pass  # "deputy", "chief" alone: a word of a title ("deputy prime minister", "bin Laden's deputy")
+        elif entry.kind == "group" and _modifies_noun(sentence, surface, e):
+            pass  # "the U.N. refugee agency", "its business customer subsidiary": an agent word as a modifier
         elif entry.kind == "group":
             surface = strip_possessive(surface)  # "his mother's memorial": the agent is "mother"
             singles.append(Actor(surface.lower(), "group", "participant", s, e, None, entry.sector, (surface,)))
@@ -653,6 +685,23 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
             singles.append(Actor(name, entry.kind, "participant", s, e, entry.country, entry.sector, (surface,)))
         j += 1
     return composites, singles
+
+
+# institution nouns an agent word in the singular may modify: "the refugee agency", "a customer
+# subsidiary" (not agents: "police officers" is the police; not places: "a police station" is)
+_MODIFIED_NOUNS = _ORG_NOUNS | frozenset(
+    "agency agencies office unit division department commission council committee organisation organization "
+    "association program programme service services fund charity".split()
+)
+
+
+def _modifies_noun(sentence: str, surface: str, end: int) -> bool:
+    """Is the one-word agent `surface` (ending at `end`) a singular modifier of an institution noun
+    right after it ("refugee agency")? Plurals and possessives are agents ("workers union" aside)."""
+    if " " in surface.strip() or surface.endswith(("s", "'", "’")):
+        return False
+    nxt = _NEXT_WORD.match(sentence, end)
+    return nxt is not None and nxt.start() == end and nxt.group(1) in _MODIFIED_NOUNS
 
 
 def _weak_alias(surface: str, canon: str, kind: str) -> bool:

@@ -93,3 +93,36 @@ def test_a_title_alone_is_no_person():
     got = _actors(text)
     assert ("Helen Clark", "person") in got and got[("Helen Clark", "person")].role == "Prime Minister", got
     assert not any(kind == "person" and name in ("Prime Minister", "Minister") for name, kind in got), got
+
+
+# --- agent words as modifiers ---------------------------------------------------------------------
+
+
+def test_a_singular_agent_word_before_an_institution_noun_is_no_actor_but_agent_phrases_stay():
+    got = _actors("The U.N. refugee agency said 2,000 people had fled across the border.")
+    assert not any(kind == "group" and name == "refugee" for name, kind in got), got
+    got = _actors("Its business customer subsidiary posted a loss on Monday.")
+    assert not any(kind == "group" and name == "customer" for name, kind in got), got
+    got = _actors("Police officers arrested 12 protesters outside the embassy, and refugees fled.")
+    names = {name for name, kind in got if kind == "group"}
+    assert {"protesters", "refugees"} <= names and any("police" in n for n in names), got
+
+
+# --- teams and papers named by their place --------------------------------------------------------
+
+
+def test_a_place_followed_by_a_capitalised_plural_is_one_organisation():
+    from tasks.entities import team_names
+
+    text = "They will host the New Jersey Nets on Sunday."
+    at = text.index("New")
+    assert team_names(text, [(at, at + 10, tg.LOCATION)]) == [(at, at + 15, tg.ORGANISATION)]
+    # plural place heads, a word before another capitalised one, a weekday: the place stays
+    for text, place in (
+        ("Troops left the Golan Heights on Monday.", "Golan"),
+        ("He flew to Jamaica Sundays and back.", "Jamaica"),
+        ("Port Elizabeth Indians Club won.", "Port Elizabeth"),
+    ):
+        at = text.index(place)
+        spans = [(at, at + len(place), tg.LOCATION)]
+        assert team_names(text, spans) == spans, text
