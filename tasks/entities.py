@@ -37,7 +37,33 @@ def find_entities(text: str) -> list[tuple[int, int, str]]:
 def document_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """The tagger's spans relabelled by what the whole document says about them: `team_names` (the
     one extent it changes), `organisation_evidence`, `given_name_evidence`, `venue_labels`."""
-    return venue_labels(text, given_name_evidence(text, organisation_evidence(text, team_names(text, spans))))
+    spans = organisation_evidence(text, team_names(text, spans))
+    return acronym_labels(text, venue_labels(text, given_name_evidence(text, spans)))
+
+
+_ACRONYM = re.compile(r"[A-Z]{2,5}")
+
+
+def acronym_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A one-word acronym tagged a place in mixed-case text that the place lists do not know is an
+    organisation ("the first $100 million deal in NHL history"; "US", "UAE" and a caps dateline's
+    "LONDON" stay places)."""
+    t = tagger.load_tagger()
+    out: list[tuple[int, int, str]] = []
+    for s, e, label in spans:
+        if label == tagger.LOCATION and _ACRONYM.fullmatch(text, s, e):
+            key = (tagger.norm_word(text[s:e]),)
+            a, b = text.rfind("\n", 0, s) + 1, text.find("\n", e)
+            line = text[a : b if b != -1 else len(text)]
+            if (
+                key not in t.places
+                and key not in t.names
+                and sum(c.islower() for c in line) > sum(c.isupper() for c in line)
+                and tagger.state_abbreviation(text, s, e) is None  # "Quincy, MA 02269": Massachusetts
+            ):
+                label = tagger.ORGANISATION
+        out.append((s, e, label))
+    return out
 
 
 # plural last words of places, not of teams: "Golan Heights", "Niagara Falls", "Virgin Islands"
@@ -913,7 +939,7 @@ _TEAM_STRONG_AFTER = re.compile(
     r"striker|goalkeeper|midfielder|defender|quarterback|fans|supporters)\b"
 )
 _TEAM_WEAK_AFTER = re.compile(
-    r"(?:['’]s)?\s+(?:won|lost|drew|held|scored|trailed|led|leads|made|rallied|attack|defence|defense|offense|"
+    r"(?:['’]s)?\s+(?:won|lost|drew|held|scored|trailed|led|leads|made|rallied|attack|defence|defense|offense|winning|losing|"
     r"offence|players|squad|side|win|victory|defeat|loss)\b"
 )
 

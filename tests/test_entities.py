@@ -126,3 +126,23 @@ def test_a_place_followed_by_a_capitalised_plural_is_one_organisation():
         at = text.index(place)
         spans = [(at, at + len(place), tg.LOCATION)]
         assert team_names(text, spans) == spans, text
+
+
+# --- acronyms -------------------------------------------------------------------------------------
+
+
+def test_an_unknown_acronym_tagged_a_place_in_running_text_is_an_organisation():
+    from tasks.entities import acronym_labels
+
+    text = "It is the first $100 million deal in NHL history, he said on Thursday."
+    at = text.index("NHL")
+    assert acronym_labels(text, [(at, at + 3, tg.LOCATION)])[0][2] == tg.ORGANISATION
+    # known places, a caps line, a state abbreviation after a place: places
+    for text, word in (
+        ("Troops from the US arrived on Monday.", "US"),
+        ("TORONTO AND NHL TALKS FAIL", "NHL"),
+        ("Write to 400 Crown Drive, Quincy, MA 02269 for tickets.", "MA"),
+    ):
+        at = text.index(word)
+        spans = [(at, at + len(word), tg.LOCATION)]
+        assert acronym_labels(text, spans) == spans, text
