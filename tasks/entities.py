@@ -76,6 +76,12 @@ _PLURAL_DAYS = frozenset("mondays tuesdays wednesdays thursdays fridays saturday
 _PLURAL_AFTER = re.compile(r" ([A-Z][a-z]{2,}s)\b(?![-'’]\w)(?! +[A-Z])")
 
 
+# "St James' Park", "St Mary's Hospital": a possessive's apostrophe the tagger stopped at, then the
+# head word of a place or an institution
+_POSSESSIVE_HEAD = re.compile(r"(?:['’]s?) (Park|Street|Road|Square|Bridge|Gate|Lane|Field|Church|Cathedral|Hospital|College|School)\b")
+_INSTITUTION_HEADS = frozenset(["Hospital", "College", "School"])
+
+
 def team_names(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """A place span followed by one capitalised plural word that the tagger left out and running text
     does not write in lower case is one organisation with it: a team, a paper, an airline by its
@@ -84,9 +90,15 @@ def team_names(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, 
     lexicon = tagger.load_tagger().lexicon
     out: list[tuple[int, int, str]] = []
     for k, (s, e, label) in enumerate(spans):
+        nxt = spans[k + 1][0] if k + 1 < len(spans) else len(text)
+        m = _POSSESSIVE_HEAD.match(text, e) if label in (tagger.LOCATION, tagger.PERSON, tagger.ORGANISATION) else None
+        if m is not None and m.end() <= nxt and text[s:e].split()[0].rstrip(".") in ("St", "Saint", "Ste"):
+            # the saint's place: "St James' Park" (a stadium), "St Mary's Hospital"
+            head = m.group(1)
+            out.append((s, m.end(), tagger.ORGANISATION if head in _INSTITUTION_HEADS else tagger.LOCATION))
+            continue
         if label == tagger.LOCATION:
             m = _PLURAL_AFTER.match(text, e)
-            nxt = spans[k + 1][0] if k + 1 < len(spans) else len(text)
             if m is not None and m.end() <= nxt:
                 w = m.group(1).lower()
                 if w not in _PLURAL_PLACE_HEADS and lexicon.get(w) != 0 and w not in _PLURAL_DAYS:
@@ -621,7 +633,8 @@ def _token_key(tok: str) -> tuple[str, bool]:
 
 # Titles -> sector of the person holding them (first match wins).
 TITLE_SECTORS = (
-    (re.compile(r"(?<!director )(?<!secretary )(?<!attorney )(?<!director-)(?<!secretary-)\bgeneral\b(?! manager| secretary)|commander|admiral|colonel|major|lieutenant|captain|sergeant|marshal", re.I), "military"),
+    (re.compile(r"(?<!director )(?<!secretary )(?<!attorney )(?<!director-)(?<!secretary-)\bgeneral\b(?! manager| secretary)|commander|admiral|colonel|major|lieutenant|sergeant|marshal"
+                r"|(?:army|navy|naval|marine|air force|military)\s+captain|\b(?-i:Captain|Capt)\b", re.I), "military"),
     (re.compile(r"police|sheriff|constable|detective", re.I), "police"),
     (re.compile(r"judge|justice|prosecutor|attorney", re.I), "judiciary"),
     (re.compile(r"senator|lawmaker|congress|\bMP\b|speaker|representative|deputy", re.I), "legislature"),
@@ -912,7 +925,9 @@ def find_actors(
         if a.kind == "group" and a.country is not None and k is not None and tagger.is_title_or_modifier(sentence[a.start : a.end].split()[-1]):
             # "Pakistani President" before "Pervez Musharraf": the person's title, country and sector
             p = found[k]
-            found[k] = replace(p, role=p.role if p.role != "participant" else sentence[a.start : a.end], country=p.country or a.country, sector=p.sector or a.sector)
+            # (the title's own sector first: "Pakistan captain" is a player, the dictionary's agent "captain" an officer)
+            title = sentence[a.start : a.end]
+            found[k] = replace(p, role=p.role if p.role != "participant" else title, country=p.country or a.country, sector=p.sector or title_sector(title) or a.sector)
     person_starts = set(person_at)
     out: dict[tuple[str, str], Actor] = {}
     for a in sorted(found, key=lambda a: a.start):

@@ -146,3 +146,27 @@ def test_an_unknown_acronym_tagged_a_place_in_running_text_is_an_organisation():
         at = text.index(word)
         spans = [(at, at + len(word), tg.LOCATION)]
         assert acronym_labels(text, spans) == spans, text
+
+
+# --- a saint's place, a sports captain ------------------------------------------------------------
+
+
+def test_a_saints_possessive_place_is_one_name():
+    from tasks.entities import team_names
+
+    text = "Newcastle closed in on their man at St James' Park on Monday."
+    at = text.index("St")
+    assert team_names(text, [(at, at + 8, tg.LOCATION)]) == [(at, at + 14, tg.LOCATION)]
+    text = "She was taken to St Mary's Hospital."
+    at = text.index("St")
+    assert team_names(text, [(at, at + 7, tg.LOCATION)]) == [(at, at + 18, tg.ORGANISATION)]
+
+
+def test_a_country_and_captain_before_a_player_is_no_military_title():
+    from tasks.entities import title_sector
+
+    got = _actors("The Test was awarded to England after Pakistan captain Inzamam-ul Haq refused to take the field.")
+    person = got[("Inzamam-ul Haq", "person")]
+    assert person.country == "PAK" and person.sector == "civilian", person
+    assert title_sector("Captain") == "military" and title_sector("army captain") == "military"
+    assert title_sector("police captain") == "police" and title_sector("England captain") == "civilian"
