@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tasks.entities import find_entities, organisation_evidence, tag_sentences  # noqa: E402
+from tasks.entities import document_evidence, find_entities, tag_sentences  # noqa: E402
 from tasks.records import split_sentences  # noqa: E402
 from tasks.tagger import (  # noqa: E402
     LABEL_OF,
@@ -218,7 +218,7 @@ def fresh_tagger() -> Tagger:
 
 def find_entities_with(model: Tagger):
     """`find_entities` with another loaded copy of the model (its own, cold type cache)."""
-    return lambda text: organisation_evidence(text, model.tag(text))
+    return lambda text: document_evidence(text, model.tag(text))
 
 
 def score(gold: list[set], pred: list[set]) -> dict[str, float]:

@@ -1,0 +1,172 @@
+"""Entity labels from the whole document (issue 15, sixth pass: judged google-news samples, seeds
+3131 and 3232): given names, venues and natural features, websites, titles alone. Handwritten
+sentences only (no data-set text)."""
+
+from __future__ import annotations
+
+from tasks import tagger as tg
+from tasks.entities import (
+    document_evidence,
+    find_actors,
+    given_name_evidence,
+    learn_document,
+    load_gazetteer,
+    organisation_evidence,
+    venue_labels,
+)
+
+
+def _actors(text: str) -> dict[tuple[str, str], object]:
+    gaz = load_gazetteer()
+    ctx = learn_document(text, gaz)
+    return {(a.name, a.kind): a for a in find_actors(text, gaz, ctx)}
+
+
+def _label(text: str, spans: list[tuple[int, int, str]], surface: str) -> str:
+    return next(label for s, e, label in spans if text[s:e] == surface)
+
+
+# --- given names ----------------------------------------------------------------------------------
+
+
+def test_a_one_word_place_the_text_writes_after_a_given_name_is_that_person():
+    text = "Club president Ramon Calderon wants a star. The report says Calderon is keen."
+    at = text.rindex("Calderon")
+    spans = given_name_evidence(text, [(at, at + 8, tg.LOCATION)])
+    assert spans == [(at, at + 8, tg.PERSON)]
+    # no given name before it anywhere: the tagger's label stays
+    text = "The report says Calderon is keen."
+    at = text.index("Calderon")
+    assert given_name_evidence(text, [(at, at + 8, tg.LOCATION)]) == [(at, at + 8, tg.LOCATION)]
+
+
+def test_a_two_word_place_starting_with_a_given_name_is_a_person_but_known_places_stay():
+    text = "Negi defeated Ukraine's Anna Ushenina in the C group."
+    at = text.index("Anna")
+    assert given_name_evidence(text, [(at, at + 13, tg.LOCATION)])[0][2] == tg.PERSON
+    text = "The ship sailed from San Jose to Santa Clara."
+    spans = [(text.index("San Jose"), text.index("San Jose") + 8, tg.LOCATION), (text.index("Santa"), len(text) - 1, tg.LOCATION)]
+    assert given_name_evidence(text, spans) == spans
+    # a known place after a given name stays a place ("George Washington" does not make Washington a person)
+    text = "George Washington was born in Virginia. Washington is far from it."
+    at = text.rindex("Washington")
+    assert given_name_evidence(text, [(at, at + 10, tg.LOCATION)])[0][2] == tg.LOCATION
+
+
+# --- venues and natural features ------------------------------------------------------------------
+
+
+def test_a_venue_is_a_place_and_an_organisation_noun_after_a_river_does_not_make_it_an_organisation():
+    text = "He lost on the centre court of the Nungambakkam Tennis Stadium on Monday."
+    at = text.index("Nungambakkam")
+    assert venue_labels(text, [(at, at + 27, tg.ORGANISATION)])[0][2] == tg.LOCATION
+    text = "Gunmen shot at vessels in the Bonny River channel on Wednesday."
+    at = text.index("Bonny")
+    assert organisation_evidence(text, [(at, at + 11, tg.LOCATION)])[0][2] == tg.LOCATION
+    # an organisation noun after another place name still makes an organisation
+    text = "A reporter for the Gazeta channel said so. Gazeta is owned by a bank."
+    spans = [(text.index("Gazeta"), text.index("Gazeta") + 6, tg.LOCATION), (text.rindex("Gazeta"), text.rindex("Gazeta") + 6, tg.LOCATION)]
+    assert [label for _, _, label in organisation_evidence(text, spans)] == [tg.ORGANISATION, tg.ORGANISATION]
+
+
+# --- websites -------------------------------------------------------------------------------------
+
+
+def test_a_name_written_as_a_web_address_or_before_site_is_an_organisation():
+    text = "A court dismissed the suit, according to a report on ChinaCourt.org on Monday."
+    at = text.index("ChinaCourt")
+    assert document_evidence(text, [(at, at + 10, tg.LOCATION)])[0][2] == tg.ORGANISATION
+    text = "Users are linked to the Wikipedia site with his biography."
+    at = text.index("Wikipedia")
+    assert organisation_evidence(text, [(at, at + 9, tg.LOCATION)])[0][2] == tg.ORGANISATION
+    # a full stop that ends a sentence is no web address
+    text = "They flew to Tromso. Comments were closed."
+    at = text.index("Tromso")
+    assert document_evidence(text, [(at, at + 6, tg.LOCATION)])[0][2] == tg.LOCATION
+
+
+# --- titles ---------------------------------------------------------------------------------------
+
+
+def test_a_title_alone_is_no_person():
+    text = "Prime Minister Helen Clark who returned from Europe yesterday announced the funeral."
+    got = _actors(text)
+    assert ("Helen Clark", "person") in got and got[("Helen Clark", "person")].role == "Prime Minister", got
+    assert not any(kind == "person" and name in ("Prime Minister", "Minister") for name, kind in got), got
+
+
+# --- agent words as modifiers ---------------------------------------------------------------------
+
+
+def test_a_singular_agent_word_before_an_institution_noun_is_no_actor_but_agent_phrases_stay():
+    got = _actors("The U.N. refugee agency said 2,000 people had fled across the border.")
+    assert not any(kind == "group" and name == "refugee" for name, kind in got), got
+    got = _actors("Its business customer subsidiary posted a loss on Monday.")
+    assert not any(kind == "group" and name == "customer" for name, kind in got), got
+    got = _actors("Police officers arrested 12 protesters outside the embassy, and refugees fled.")
+    names = {name for name, kind in got if kind == "group"}
+    assert {"protesters", "refugees"} <= names and any("police" in n for n in names), got
+
+
+# --- teams and papers named by their place --------------------------------------------------------
+
+
+def test_a_place_followed_by_a_capitalised_plural_is_one_organisation():
+    from tasks.entities import team_names
+
+    text = "They will host the New Jersey Nets on Sunday."
+    at = text.index("New")
+    assert team_names(text, [(at, at + 10, tg.LOCATION)]) == [(at, at + 15, tg.ORGANISATION)]
+    # plural place heads, a word before another capitalised one, a weekday: the place stays
+    for text, place in (
+        ("Troops left the Golan Heights on Monday.", "Golan"),
+        ("He flew to Jamaica Sundays and back.", "Jamaica"),
+        ("Port Elizabeth Indians Club won.", "Port Elizabeth"),
+    ):
+        at = text.index(place)
+        spans = [(at, at + len(place), tg.LOCATION)]
+        assert team_names(text, spans) == spans, text
+
+
+# --- acronyms -------------------------------------------------------------------------------------
+
+
+def test_an_unknown_acronym_tagged_a_place_in_running_text_is_an_organisation():
+    from tasks.entities import acronym_labels
+
+    text = "It is the first $100 million deal in NHL history, he said on Thursday."
+    at = text.index("NHL")
+    assert acronym_labels(text, [(at, at + 3, tg.LOCATION)])[0][2] == tg.ORGANISATION
+    # known places, a caps line, a state abbreviation after a place: places
+    for text, word in (
+        ("Troops from the US arrived on Monday.", "US"),
+        ("TORONTO AND NHL TALKS FAIL", "NHL"),
+        ("Write to 400 Crown Drive, Quincy, MA 02269 for tickets.", "MA"),
+    ):
+        at = text.index(word)
+        spans = [(at, at + len(word), tg.LOCATION)]
+        assert acronym_labels(text, spans) == spans, text
+
+
+# --- a saint's place, a sports captain ------------------------------------------------------------
+
+
+def test_a_saints_possessive_place_is_one_name():
+    from tasks.entities import team_names
+
+    text = "Newcastle closed in on their man at St James' Park on Monday."
+    at = text.index("St")
+    assert team_names(text, [(at, at + 8, tg.LOCATION)]) == [(at, at + 14, tg.LOCATION)]
+    text = "She was taken to St Mary's Hospital."
+    at = text.index("St")
+    assert team_names(text, [(at, at + 7, tg.LOCATION)]) == [(at, at + 18, tg.ORGANISATION)]
+
+
+def test_a_country_and_captain_before_a_player_is_no_military_title():
+    from tasks.entities import title_sector
+
+    got = _actors("The Test was awarded to England after Pakistan captain Inzamam-ul Haq refused to take the field.")
+    person = got[("Inzamam-ul Haq", "person")]
+    assert person.country == "PAK" and person.sector == "civilian", person
+    assert title_sector("Captain") == "military" and title_sector("army captain") == "military"
+    assert title_sector("police captain") == "police" and title_sector("England captain") == "civilian"
