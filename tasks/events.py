@@ -898,7 +898,7 @@ def extract_mentions(
             seen.add(key)
             if actors is None:
                 actors = sentence_actors(i, sentence)
-            ev_actors = _event_actors(etype, sentence, tstart, treg, regions, actors)
+            ev_actors = _teams(sentence, _event_actors(etype, sentence, tstart, treg, regions, actors))
             mode = event_mode(sentence, tstart, ddate > reference_date)
             if mode != "planned" and FUTURE_CUES.search(sentence[max(0, tstart - 60) : tend + 40]) and etype in ("launch", "mission_milestone", "consult"):
                 mode = "planned"
@@ -1168,6 +1168,15 @@ SPORT_EVENT_NAME_RE = re.compile(r"\s+(?:[\w.-]+\s+)?(?:open|cup|classic|masters
 # Two sides merged into one span by the tagger: "Tottenham and Reading served up a 2-2 draw".
 SIDES_RE = re.compile(r"^(?P<a>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})\s+(?:and|&)\s+(?P<b>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})$")
 UNDER_ARREST_RE = re.compile(r"\b(?:is|was|are|were|been|being|remains?|remained)\s+under\s+$", re.I)
+# An accident's object owned by its subject is not a second party: "A police officer crashed his cruiser".
+OWN_OBJECT_RE = re.compile(r"\b(?:his|her|its|their)\s+(?:[\w-]+\s+){0,2}$", re.I)
+# A clause break between an occurrence's trigger and a later actor: "Robinson retired in November ..., winning an
+# OBE", "..., while Ashton ...": the actor belongs to another happening of the sentence.
+CLAUSE_BREAK_RE = re.compile(r"[,;]\s+(?:[a-z]+ing|while|whereas|but|although|though|which|who|whose)\b|\s-+\s")
+# A place followed by a capitalised plural names a team or a club that stands for it: "the Washington Capitals",
+# "The Portland Trail Blazers", "the Los Angeles Kings" (the tagger finds only the place).
+TEAM_AFTER_PLACE_RE = re.compile(r"\s+(?:[A-Z][a-z]+\s+)?(?:[A-Z][a-z]*[a-rt-z]s|\d+ers)\b(?!['’.-]\w)")
+NOT_TEAM_WORDS = frozenset("mondays tuesdays wednesdays thursdays fridays saturdays sundays".split())
 
 
 # A person first named by a common noun ("A driver from Pennsylvania is under arrest", "Amy Winehouse's husband
@@ -1217,6 +1226,21 @@ def _sport_venue(sentence: str, a: Actor) -> bool:
     return a.kind == "location" and bool(LOCATION_PREP_RE.search(sentence[max(0, a.start - 20) : a.start]))
 
 
+def _teams(sentence: str, actors: Sequence[Actor]) -> list[Actor]:
+    """The actors with each place that opens a team's name (see TEAM_AFTER_PLACE_RE) turned into that
+    team, an organisation spanning the whole name; a place followed by another actor stays a place."""
+    starts = {a.start for a in actors if a.start >= 0}
+    out = []
+    for a in actors:
+        m = TEAM_AFTER_PLACE_RE.match(sentence, a.end) if a.kind == "location" and a.start >= 0 else None
+        if m is None or m.group(0).split()[-1].lower() in NOT_TEAM_WORDS or any(a.end < s < m.end() for s in starts):
+            out.append(a)
+            continue
+        name = sentence[a.start : m.end()]
+        out.append(replace(a, name=name, kind="organisation", end=m.end(), role="participant", aliases=(name,)))
+    return out
+
+
 def _split_sides(a: Actor) -> tuple[Actor, Actor] | None:
     """An organisation span naming two sides ("Tottenham and Reading"): the two, with their own offsets."""
     m = SIDES_RE.match(a.name)
@@ -1257,6 +1281,10 @@ def _source_target(
     if sentence is not None:  # "..., CTV News has learned": the outlet that reports it, not the target
         attribution = ATTRIBUTION_AFTER_RE if etype in PLOVER_CODED else OCCURRENCE_ATTRIBUTION_RE
         after = [a for a in after if not attribution.match(sentence, a.end)]
+        if etype not in PLOVER_CODED:  # an occurrence's second party is in the trigger's clause
+            after = [a for a in after if not CLAUSE_BREAK_RE.search(sentence, tend, a.start)]
+        if etype == "accident":  # "crashed his cruiser": the subject's own vehicle
+            after = [a for a in after if not OWN_OBJECT_RE.search(sentence[max(tend, a.start - 40) : a.start])]
     carried = [a for a in cands if a.start < 0]
     if sentence is not None and etype in PASSIVE_TYPES:
         word = sentence[tstart:tend].split()[0]
