@@ -1162,6 +1162,8 @@ OCCURRENCE_ATTRIBUTION_RE = re.compile(ATTRIBUTION_AFTER_RE.pattern + r"|\s+(?:s
 LOSER_TRIGGER_RE = re.compile(r"^(?:lost|los(?:e|es|ing)|beaten)\b", re.I)
 # Occurrence types whose actors are people and organisations: a place is where they happened, not who did it.
 PLACE_NO_ACTOR_TYPES = frozenset({"death", "accident", "disaster", "crime", "arrest", "trial", "launch", "product_release", "business_deal", "business_results", "appointment", "resignation"})
+# Happenings with no country as a party: a country after "in/at/near" is where they happened.
+PLACE_ONLY_TYPES = frozenset({"death", "accident", "disaster", "crime", "arrest", "trial"})
 # A place in a sport result's sentence that is where it was played, not the opponent: after "at/in/near"
 # ("a 2-2 draw at White Hart Lane") or inside the tournament's name ("crashed out of the Chennai Open").
 SPORT_EVENT_NAME_RE = re.compile(r"\s+(?:[\w.-]+\s+)?(?:open|cup|classic|masters|championships?|tournament|grand\s+prix|games)\b", re.I)
@@ -1171,8 +1173,8 @@ UNDER_ARREST_RE = re.compile(r"\b(?:is|was|are|were|been|being|remains?|remained
 # An accident's object owned by its subject is not a second party: "A police officer crashed his cruiser".
 OWN_OBJECT_RE = re.compile(r"\b(?:his|her|its|their)\s+(?:[\w-]+\s+){0,2}$", re.I)
 # A clause break between an occurrence's trigger and a later actor: "Robinson retired in November ..., winning an
-# OBE", "..., while Ashton ...": the actor belongs to another happening of the sentence.
-CLAUSE_BREAK_RE = re.compile(r"[,;]\s+(?:[a-z]+ing|while|whereas|but|although|though|which|who|whose)\b|\s-+\s")
+# OBE", "..., while Ashton ...", "..., said the Aguilas Cibaenas": the actor belongs to another clause.
+CLAUSE_BREAK_RE = re.compile(r"[,;]\s+(?:[a-z]+ing|while|whereas|but|although|though|which|who|whose|said|says|according\s+to)\b|\s-+\s")
 # A place followed by a capitalised plural names a team or a club that stands for it: "the Washington Capitals",
 # "The Portland Trail Blazers", "the Los Angeles Kings" (the tagger finds only the place).
 TEAM_AFTER_PLACE_RE = re.compile(r"\s+(?:[A-Z][a-z]+\s+)?(?:[A-Z][a-z]*[a-rt-z]s|\d+ers)\b(?!['’.-]\w)")
@@ -1190,6 +1192,9 @@ COMMON_PERSON_RE = re.compile(
 COMMON_PERSON_BEFORE_RE = re.compile(r"(?:^\W*|\b(?:an?|the|his|her|their|its)\s+(?:[\w-]+\s+){0,2}|['’]s\s+(?:[\w-]+\s+)?)$", re.I)
 AGE_AFTER_RE = re.compile(r",\s*\d{1,3}\s*,")
 SPEAKER_AFTER_RE = re.compile(r"\s*(?:,\s*(?:an?|the)\s|said\b|says\b|told\b)", re.I)
+# An office of an organisation as a subject, "Starbucks founder back at helm": the person holding it, named
+# later with the title ("said Founder and Chairman Howard Schultz will ..."), not the organisation.
+ROLE_AFTER_ORG_RE = re.compile(r"\s+(?P<noun>founder|co-founder|chief|boss|chairman|chairwoman|ceo|owner|president)\b(?!['’-])", re.I)
 NAMED_LATER_TYPES = frozenset({"arrest", "trial", "crime", "death", "accident", "appointment", "resignation"})
 NAMED_LATER_SENTENCES = 4
 
@@ -1201,15 +1206,23 @@ def _named_later(
     the noun: the first person of the `later` sentences (text, actors) who opens a sentence or is given
     an age ("Artur Gaska, 39,"), not a speaker ("..., a police spokesman", "... said"). None when a
     person or organisation is named before the trigger, or no such noun is."""
-    if any(0 <= a.end <= tstart and a.kind in ("person", "organisation") and not KIN_AFTER_RE.match(sentence, a.end) for a in actors):
+    offices = {a.end: m for a in actors if a.kind == "organisation" and 0 <= a.end <= tstart and (m := ROLE_AFTER_ORG_RE.match(sentence, a.end, tstart))}
+    if any(0 <= a.end <= tstart and a.kind in ("person", "organisation") and not KIN_AFTER_RE.match(sentence, a.end) and a.end not in offices for a in actors):
         return None
     noun = next((m for m in COMMON_PERSON_RE.finditer(sentence, 0, tstart) if COMMON_PERSON_BEFORE_RE.search(sentence[max(0, m.start() - 40) : m.start()])), None)
-    if noun is None:
+    office = next(iter(offices.values()), None) if noun is None else None
+    if noun is None and office is None:
         return None
+    noun = noun or office
+    title = re.compile(rf"\b{re.escape(office.group('noun'))}\b[^,;.]{{0,30}}$", re.I) if office is not None else None
     kin = {a.name for a in actors if 0 <= a.end <= tstart and KIN_AFTER_RE.match(sentence, a.end)}  # not the husband's wife
     for text, acts in later:
         for a in acts:
             if a.kind != "person" or a.start < 0 or a.name in kin or SPEAKER_AFTER_RE.match(text, a.end):
+                continue
+            if title is not None:  # the office's holder: named with its title
+                if title.search(text, max(0, a.start - 40), a.start):
+                    return replace(a, start=noun.start("noun"), end=noun.end("noun"))
                 continue
             if AGE_AFTER_RE.match(text, a.end) or not text[: a.start].strip(" \t\n\"'“‘"):
                 return replace(a, start=noun.start("noun"), end=noun.end("noun"))
@@ -1264,7 +1277,8 @@ def _source_target(
     if etype == "sport_result":
         cands = [a for a in actors if sentence is None or not _sport_venue(sentence, a)]
     elif etype in PLACE_NO_ACTOR_TYPES:
-        cands = [a for a in actors if a.kind != "location"]
+        # a country after "in/at/near" is where it happened: "killed in a motorcycle accident in the Dominican Republic"
+        cands = [a for a in actors if a.kind != "location" and not (a.kind == "country" and etype in PLACE_ONLY_TYPES and sentence is not None and a.start >= 0 and LOCATION_PREP_RE.search(sentence[max(0, a.start - 20) : a.start]))]
     else:
         cands = [a for a in actors if a.kind != "location"] or list(actors)
     if sentence is not None:  # the agency of a dateline, "CALGARY, Alberta (AP) -", is no actor of the event
