@@ -26,6 +26,7 @@ from importlib import resources
 from tasks.dates import FUTURE_CUES, DateMention, _iso, find_dates
 from tasks.entities import (
     PRONOUN_SUBJECT_RE,
+    TITLE_WORDS,
     Actor,
     DocContext,
     Gazetteer,
@@ -1169,6 +1170,7 @@ PLACE_ONLY_TYPES = frozenset({"death", "accident", "disaster", "crime", "arrest"
 SPORT_EVENT_NAME_RE = re.compile(r"\s+(?:[\w.-]+\s+)?(?:open|cup|classic|masters|championships?|tournament|grand\s+prix|games)\b", re.I)
 # Two sides merged into one span by the tagger: "Tottenham and Reading served up a 2-2 draw".
 SIDES_RE = re.compile(r"^(?P<a>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})\s+(?:and|&)\s+(?P<b>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})$")
+OFFICE_GAP_RE = re.compile(rf"\s+(?:[A-Z][\w'’-]*\s+)?{TITLE_WORDS}\s+")
 UNDER_ARREST_RE = re.compile(r"\b(?:is|was|are|were|been|being|remains?|remained)\s+under\s+$", re.I)
 # An accident's object owned by its subject is not a second party: "A police officer crashed his cruiser".
 OWN_OBJECT_RE = re.compile(r"\b(?:his|her|its|their)\s+(?:[\w-]+\s+){0,2}$", re.I)
@@ -1288,6 +1290,10 @@ def _source_target(
         # interactions keep the country: its codebook codes "U.S. negotiator Paul Nitze" as the United States)
         people = [a for a in cands if a.kind == "person" and a.start >= 0]
         cands = [a for a in cands if not (a.kind == "country" and a.start >= 0 and any(0 <= p.start - a.end <= 25 and DEMONYM_GAP_RE.fullmatch(sentence, a.end, p.start) for p in people))]
+    if sentence is not None:
+        # "National Police Commissioner Jackie Selebi": the office's holder, not a fragment of the office
+        people = [a for a in cands if a.kind == "person" and a.start >= 0]
+        cands = [a for a in cands if not (a.kind == "organisation" and a.start >= 0 and any(0 < p.start - a.end <= 40 and OFFICE_GAP_RE.fullmatch(sentence, a.end, p.start) for p in people))]
     before = [a for a in cands if 0 <= a.end <= tstart]
     if sentence is not None:  # "Amy Winehouse's husband appeared in court": the husband, not Amy Winehouse
         before = [a for a in before if not KIN_AFTER_RE.match(sentence, a.end)]

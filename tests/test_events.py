@@ -592,3 +592,10 @@ def test_an_organisations_office_as_subject_is_its_holder_named_later():
     ms = extract_mentions("d", text, date(2008, 1, 8), True)
     m = next(m for m in ms if m.char_start == 0)
     assert m.event_type == "appointment" and m.source is not None and m.source.name == "John Ward", (m.source, m.target)
+
+
+def test_an_office_before_its_holders_name_is_the_holder():
+    text = "Prosecutors said on Tuesday their investigation against National Police Commissioner John Dube goes on."
+    ms = extract_mentions("d", text, date(2008, 1, 20), True)
+    m = next(m for m in ms if m.event_type == "accuse")
+    assert m.target is not None and m.target.name == "John Dube", (m.source, m.target)
