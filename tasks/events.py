@@ -1176,11 +1176,11 @@ UNDER_ARREST_RE = re.compile(r"\b(?:is|was|are|were|been|being|remains?|remained
 OWN_OBJECT_RE = re.compile(r"\b(?:his|her|its|their)\s+(?:[\w-]+\s+){0,2}$", re.I)
 # A clause break between an occurrence's trigger and a later actor: "Robinson retired in November ..., winning an
 # OBE", "..., while Ashton ...", "..., said the Aguilas Cibaenas": the actor belongs to another clause.
-CLAUSE_BREAK_RE = re.compile(r"[,;]\s+(?:[a-z]+ing|while|whereas|but|although|though|which|who|whose|said|says|according\s+to)\b|\s-+\s")
+CLAUSE_BREAK_RE = re.compile(r"[,;]\s+(?:[a-z]+ing|while|whereas|but|although|though|which|who|whose|said|says|according\s+to)\b|\s(?:--+|[–—])\s")
 # A place followed by a capitalised plural names a team or a club that stands for it: "the Washington Capitals",
 # "The Portland Trail Blazers", "the Los Angeles Kings" (the tagger finds only the place).
 TEAM_AFTER_PLACE_RE = re.compile(r"\s+(?:[A-Z][a-z]+\s+)?(?:[A-Z][a-z]*[a-rt-z]s|\d+ers)\b(?!['’.-]\w)")
-NOT_TEAM_WORDS = frozenset("mondays tuesdays wednesdays thursdays fridays saturdays sundays".split())
+NOT_TEAM_WORDS = frozenset("mondays tuesdays wednesdays thursdays fridays saturdays sundays games olympics championships".split())
 
 
 # A person first named by a common noun ("A driver from Pennsylvania is under arrest", "Amy Winehouse's husband

@@ -8,6 +8,7 @@ from quality import norm_name
 from tasks.dates import find_dates
 from tasks.entities import Actor, load_gazetteer
 from tasks.events import (
+    CLAUSE_BREAK_RE,
     event_key,
     extract_events,
     extract_mentions,
@@ -599,3 +600,11 @@ def test_an_office_before_its_holders_name_is_the_holder():
     ms = extract_mentions("d", text, date(2008, 1, 20), True)
     m = next(m for m in ms if m.event_type == "accuse")
     assert m.target is not None and m.target.name == "John Dube", (m.source, m.target)
+
+
+
+def test_team_names_stop_at_event_names_and_a_scores_dash_is_no_clause_break():
+    ms = extract_mentions("d", "Activists plan to protest on Sunday against the 2008 Beijing Olympic Games.", date(2008, 1, 20), True)
+    assert {a.kind for m in ms for a in m.actors if a.name.startswith("Beijing")} <= {"location"}
+    assert not CLAUSE_BREAK_RE.search("Lawmakers voted 238 - 204 on Saturday to back the government of Donald Tusk")
+    assert CLAUSE_BREAK_RE.search("life -- be they joyous or tragic -- while circling Earth")
