@@ -1170,6 +1170,7 @@ PLACE_ONLY_TYPES = frozenset({"death", "accident", "disaster", "crime", "arrest"
 SPORT_EVENT_NAME_RE = re.compile(r"\s+(?:[\w.-]+\s+)?(?:open|cup|classic|masters|championships?|tournament|grand\s+prix|games)\b", re.I)
 # Two sides merged into one span by the tagger: "Tottenham and Reading served up a 2-2 draw".
 SIDES_RE = re.compile(r"^(?P<a>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})\s+(?:and|&)\s+(?P<b>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})$")
+BARE_PLACE_PREP_RE = re.compile(r"\b(?:in|at|into|from|out\s+of)\s+$", re.I)
 OFFICE_GAP_RE = re.compile(rf"\s+(?:[A-Z][\w'’-]*\s+)?{TITLE_WORDS}\s+")
 UNDER_ARREST_RE = re.compile(r"\b(?:is|was|are|were|been|being|remains?|remained)\s+under\s+$", re.I)
 # An accident's object owned by its subject is not a second party: "A police officer crashed his cruiser".
@@ -1286,6 +1287,9 @@ def _source_target(
     if sentence is not None:  # the agency of a dateline, "CALGARY, Alberta (AP) -", is no actor of the event
         cands = [a for a in cands if not (a.start > 0 and sentence[a.start - 1] == "(" and DATELINE_END_RE.match(sentence, a.end))]
     if sentence is not None and etype not in PLOVER_CODED:
+        # "appeared in court", "four years in prison", "died in hospital", "in police custody": a bare group word
+        # after "in/at" is a place or a state, not a party of the happening
+        cands = [a for a in cands if not (a.kind == "group" and a.start >= 0 and BARE_PLACE_PREP_RE.search(sentence, max(0, a.start - 12), a.start))]
         # "Austrian Jurgen Melzer", "Russian qualifier Alexandre Kudryavtsev": the person, not the country (PLOVER's
         # interactions keep the country: its codebook codes "U.S. negotiator Paul Nitze" as the United States)
         people = [a for a in cands if a.kind == "person" and a.start >= 0]

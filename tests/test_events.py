@@ -608,3 +608,18 @@ def test_team_names_stop_at_event_names_and_a_scores_dash_is_no_clause_break():
     assert {a.kind for m in ms for a in m.actors if a.name.startswith("Beijing")} <= {"location"}
     assert not CLAUSE_BREAK_RE.search("Lawmakers voted 238 - 204 on Saturday to back the government of Donald Tusk")
     assert CLAUSE_BREAK_RE.search("life -- be they joyous or tragic -- while circling Earth")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A man appeared in court on Friday to face charges of theft.",
+        "Former player Rob Hall was sentenced yesterday to four years in prison for the crash that killed a man.",
+        "The man died in hospital on Friday, police said.",
+        "A suspect is in police custody after he was arrested on Friday.",
+    ],
+)
+def test_a_bare_institution_after_in_is_no_party(text):
+    ms = extract_mentions("d", text, date(2008, 1, 20), True)
+    sides = [a.name for m in ms for a in (m.source, m.target) if a is not None]
+    assert ms and not {"court", "prison", "hospital", "police"} & set(sides), [(m.event_type, m.source, m.target) for m in ms]
