@@ -1170,6 +1170,7 @@ PLACE_ONLY_TYPES = frozenset({"death", "accident", "disaster", "crime", "arrest"
 SPORT_EVENT_NAME_RE = re.compile(r"\s+(?:[\w.-]+\s+)?(?:open|cup|classic|masters|championships?|tournament|grand\s+prix|games)\b", re.I)
 # Two sides merged into one span by the tagger: "Tottenham and Reading served up a 2-2 draw".
 SIDES_RE = re.compile(r"^(?P<a>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})\s+(?:and|&)\s+(?P<b>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})$")
+POSSESSOR_BEFORE_RE = re.compile(r"(?:\b(?P<pron>his|her|their)|['’]s?)\s+(?:[\w.-]+\s+){0,3}$", re.I)
 BARE_PLACE_PREP_RE = re.compile(r"\b(?:in|at|into|from|out\s+of)\s+$", re.I)
 OFFICE_GAP_RE = re.compile(rf"\s+(?:[A-Z][\w'’-]*\s+)?{TITLE_WORDS}\s+")
 UNDER_ARREST_RE = re.compile(r"\b(?:is|was|are|were|been|being|remains?|remained)\s+under\s+$", re.I)
@@ -1320,6 +1321,14 @@ def _source_target(
             by = sentence[tstart:tend].lower().endswith(" by")  # the trigger holds the "by": "beaten by"
             agents = [a for a in after if a.start - tend <= 60 and (by or BY_AGENT_RE.search(sentence[tend : a.start]))]
             return (agents[0] if agents else None), (max(before, key=lambda a: a.end) if before else None)
+        if etype in ("arrest", "trial") and not word.lower().endswith("ed") and (pm := POSSESSOR_BEFORE_RE.search(sentence, max(0, tstart - 40), tstart)):
+            # "since her Dec. 1 arrest", "Simpson's trial": the possessor is who was arrested or tried
+            if pm.group("pron"):
+                holder = max((a for a in before if a.kind in ("person", "organisation") and a.end <= pm.start()), key=lambda a: a.end, default=None)
+            else:
+                holder = next((a for a in before if a.end == pm.start()), None)
+            if holder is not None:
+                return None, holder
         if etype not in RECIPROCAL_TYPES and _noun_position(sentence, tstart):
             patient = next((a for a in after if a.start - tend <= 40 and NOMINAL_OF_RE.match(sentence[tend : a.start])), None)
             if patient is not None:

@@ -623,3 +623,21 @@ def test_a_bare_institution_after_in_is_no_party(text):
     ms = extract_mentions("d", text, date(2008, 1, 20), True)
     sides = [a.name for m in ms for a in (m.source, m.target) if a is not None]
     assert ms and not {"court", "prison", "hospital", "police"} & set(sides), [(m.event_type, m.source, m.target) for m in ms]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Jane Sierra has been sitting in a Florida jail since her Dec. 1 arrest.", "Jane Sierra"),
+        ("Crowds gathered outside on Friday for Tom Simpson's trial.", "Tom Simpson"),
+    ],
+)
+def test_the_possessor_of_an_arrest_or_a_trial_is_its_target(text, name):
+    ms = extract_mentions("d", text, date(2008, 1, 20), True)
+    m = next(m for m in ms if m.event_type in ("arrest", "trial"))
+    assert m.source is None and m.target is not None and m.target.name == name, (m.source, m.target)
+
+
+def test_police_confirming_an_arrest_stay_its_source():
+    ms = extract_mentions("d", "Police confirmed her arrest on Friday.", date(2008, 1, 20), True)
+    assert [(m.source and m.source.name, m.target) for m in ms if m.event_type == "arrest"] == [("police", None)]
