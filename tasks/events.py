@@ -26,6 +26,7 @@ from importlib import resources
 from tasks.dates import FUTURE_CUES, DateMention, _iso, find_dates
 from tasks.entities import (
     PRONOUN_SUBJECT_RE,
+    TITLE_WORDS,
     Actor,
     DocContext,
     Gazetteer,
@@ -898,7 +899,7 @@ def extract_mentions(
             seen.add(key)
             if actors is None:
                 actors = sentence_actors(i, sentence)
-            ev_actors = _event_actors(etype, sentence, tstart, treg, regions, actors)
+            ev_actors = _teams(sentence, _event_actors(etype, sentence, tstart, treg, regions, actors))
             mode = event_mode(sentence, tstart, ddate > reference_date)
             if mode != "planned" and FUTURE_CUES.search(sentence[max(0, tstart - 60) : tend + 40]) and etype in ("launch", "mission_milestone", "consult"):
                 mode = "planned"
@@ -1162,12 +1163,26 @@ OCCURRENCE_ATTRIBUTION_RE = re.compile(ATTRIBUTION_AFTER_RE.pattern + r"|\s+(?:s
 LOSER_TRIGGER_RE = re.compile(r"^(?:lost|los(?:e|es|ing)|beaten)\b", re.I)
 # Occurrence types whose actors are people and organisations: a place is where they happened, not who did it.
 PLACE_NO_ACTOR_TYPES = frozenset({"death", "accident", "disaster", "crime", "arrest", "trial", "launch", "product_release", "business_deal", "business_results", "appointment", "resignation"})
+# Happenings with no country as a party: a country after "in/at/near" is where they happened.
+PLACE_ONLY_TYPES = frozenset({"death", "accident", "disaster", "crime", "arrest", "trial"})
 # A place in a sport result's sentence that is where it was played, not the opponent: after "at/in/near"
 # ("a 2-2 draw at White Hart Lane") or inside the tournament's name ("crashed out of the Chennai Open").
 SPORT_EVENT_NAME_RE = re.compile(r"\s+(?:[\w.-]+\s+)?(?:open|cup|classic|masters|championships?|tournament|grand\s+prix|games)\b", re.I)
 # Two sides merged into one span by the tagger: "Tottenham and Reading served up a 2-2 draw".
 SIDES_RE = re.compile(r"^(?P<a>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})\s+(?:and|&)\s+(?P<b>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})$")
+POSSESSOR_BEFORE_RE = re.compile(r"(?:\b(?P<pron>his|her|their)|['’]s?)\s+(?:[\w.-]+\s+){0,3}$", re.I)
+BARE_PLACE_PREP_RE = re.compile(r"\b(?:in|at|into|from|out\s+of)\s+$", re.I)
+OFFICE_GAP_RE = re.compile(rf"\s+(?:[A-Z][\w'’-]*\s+)?{TITLE_WORDS}\s+")
 UNDER_ARREST_RE = re.compile(r"\b(?:is|was|are|were|been|being|remains?|remained)\s+under\s+$", re.I)
+# An accident's object owned by its subject is not a second party: "A police officer crashed his cruiser".
+OWN_OBJECT_RE = re.compile(r"\b(?:his|her|its|their)\s+(?:[\w-]+\s+){0,2}$", re.I)
+# A clause break between an occurrence's trigger and a later actor: "Robinson retired in November ..., winning an
+# OBE", "..., while Ashton ...", "..., said the Aguilas Cibaenas": the actor belongs to another clause.
+CLAUSE_BREAK_RE = re.compile(r"[,;]\s+(?:[a-z]+ing|while|whereas|but|although|though|which|who|whose|said|says|according\s+to)\b|\s(?:--+|[–—])\s")
+# A place followed by a capitalised plural names a team or a club that stands for it: "the Washington Capitals",
+# "The Portland Trail Blazers", "the Los Angeles Kings" (the tagger finds only the place).
+TEAM_AFTER_PLACE_RE = re.compile(r"\s+(?:[A-Z][a-z]+\s+)?(?:[A-Z][a-z]*[a-rt-z]s|\d+ers)\b(?!['’.-]\w)")
+NOT_TEAM_WORDS = frozenset("mondays tuesdays wednesdays thursdays fridays saturdays sundays games olympics championships".split())
 
 
 # A person first named by a common noun ("A driver from Pennsylvania is under arrest", "Amy Winehouse's husband
@@ -1181,6 +1196,9 @@ COMMON_PERSON_RE = re.compile(
 COMMON_PERSON_BEFORE_RE = re.compile(r"(?:^\W*|\b(?:an?|the|his|her|their|its)\s+(?:[\w-]+\s+){0,2}|['’]s\s+(?:[\w-]+\s+)?)$", re.I)
 AGE_AFTER_RE = re.compile(r",\s*\d{1,3}\s*,")
 SPEAKER_AFTER_RE = re.compile(r"\s*(?:,\s*(?:an?|the)\s|said\b|says\b|told\b)", re.I)
+# An office of an organisation as a subject, "Starbucks founder back at helm": the person holding it, named
+# later with the title ("said Founder and Chairman Howard Schultz will ..."), not the organisation.
+ROLE_AFTER_ORG_RE = re.compile(r"\s+(?P<noun>founder|co-founder|chief|boss|chairman|chairwoman|ceo|owner|president)\b(?!['’-])", re.I)
 NAMED_LATER_TYPES = frozenset({"arrest", "trial", "crime", "death", "accident", "appointment", "resignation"})
 NAMED_LATER_SENTENCES = 4
 
@@ -1192,15 +1210,23 @@ def _named_later(
     the noun: the first person of the `later` sentences (text, actors) who opens a sentence or is given
     an age ("Artur Gaska, 39,"), not a speaker ("..., a police spokesman", "... said"). None when a
     person or organisation is named before the trigger, or no such noun is."""
-    if any(0 <= a.end <= tstart and a.kind in ("person", "organisation") and not KIN_AFTER_RE.match(sentence, a.end) for a in actors):
+    offices = {a.end: m for a in actors if a.kind == "organisation" and 0 <= a.end <= tstart and (m := ROLE_AFTER_ORG_RE.match(sentence, a.end, tstart))}
+    if any(0 <= a.end <= tstart and a.kind in ("person", "organisation") and not KIN_AFTER_RE.match(sentence, a.end) and a.end not in offices for a in actors):
         return None
     noun = next((m for m in COMMON_PERSON_RE.finditer(sentence, 0, tstart) if COMMON_PERSON_BEFORE_RE.search(sentence[max(0, m.start() - 40) : m.start()])), None)
-    if noun is None:
+    office = next(iter(offices.values()), None) if noun is None else None
+    if noun is None and office is None:
         return None
+    noun = noun or office
+    title = re.compile(rf"\b{re.escape(office.group('noun'))}\b[^,;.]{{0,30}}$", re.I) if office is not None else None
     kin = {a.name for a in actors if 0 <= a.end <= tstart and KIN_AFTER_RE.match(sentence, a.end)}  # not the husband's wife
     for text, acts in later:
         for a in acts:
             if a.kind != "person" or a.start < 0 or a.name in kin or SPEAKER_AFTER_RE.match(text, a.end):
+                continue
+            if title is not None:  # the office's holder: named with its title
+                if title.search(text, max(0, a.start - 40), a.start):
+                    return replace(a, start=noun.start("noun"), end=noun.end("noun"))
                 continue
             if AGE_AFTER_RE.match(text, a.end) or not text[: a.start].strip(" \t\n\"'“‘"):
                 return replace(a, start=noun.start("noun"), end=noun.end("noun"))
@@ -1215,6 +1241,21 @@ def _sport_venue(sentence: str, a: Actor) -> bool:
     if SPORT_EVENT_NAME_RE.match(sentence, a.end):
         return True
     return a.kind == "location" and bool(LOCATION_PREP_RE.search(sentence[max(0, a.start - 20) : a.start]))
+
+
+def _teams(sentence: str, actors: Sequence[Actor]) -> list[Actor]:
+    """The actors with each place that opens a team's name (see TEAM_AFTER_PLACE_RE) turned into that
+    team, an organisation spanning the whole name; a place followed by another actor stays a place."""
+    starts = {a.start for a in actors if a.start >= 0}
+    out = []
+    for a in actors:
+        m = TEAM_AFTER_PLACE_RE.match(sentence, a.end) if a.kind == "location" and a.start >= 0 else None
+        if m is None or m.group(0).split()[-1].lower() in NOT_TEAM_WORDS or any(a.end < s < m.end() for s in starts):
+            out.append(a)
+            continue
+        name = sentence[a.start : m.end()]
+        out.append(replace(a, name=name, kind="organisation", end=m.end(), role="participant", aliases=(name,)))
+    return out
 
 
 def _split_sides(a: Actor) -> tuple[Actor, Actor] | None:
@@ -1240,16 +1281,24 @@ def _source_target(
     if etype == "sport_result":
         cands = [a for a in actors if sentence is None or not _sport_venue(sentence, a)]
     elif etype in PLACE_NO_ACTOR_TYPES:
-        cands = [a for a in actors if a.kind != "location"]
+        # a country after "in/at/near" is where it happened: "killed in a motorcycle accident in the Dominican Republic"
+        cands = [a for a in actors if a.kind != "location" and not (a.kind == "country" and etype in PLACE_ONLY_TYPES and sentence is not None and a.start >= 0 and LOCATION_PREP_RE.search(sentence[max(0, a.start - 20) : a.start]))]
     else:
         cands = [a for a in actors if a.kind != "location"] or list(actors)
     if sentence is not None:  # the agency of a dateline, "CALGARY, Alberta (AP) -", is no actor of the event
         cands = [a for a in cands if not (a.start > 0 and sentence[a.start - 1] == "(" and DATELINE_END_RE.match(sentence, a.end))]
     if sentence is not None and etype not in PLOVER_CODED:
+        # "appeared in court", "four years in prison", "died in hospital", "in police custody": a bare group word
+        # after "in/at" is a place or a state, not a party of the happening
+        cands = [a for a in cands if not (a.kind == "group" and a.start >= 0 and BARE_PLACE_PREP_RE.search(sentence, max(0, a.start - 12), a.start))]
         # "Austrian Jurgen Melzer", "Russian qualifier Alexandre Kudryavtsev": the person, not the country (PLOVER's
         # interactions keep the country: its codebook codes "U.S. negotiator Paul Nitze" as the United States)
         people = [a for a in cands if a.kind == "person" and a.start >= 0]
         cands = [a for a in cands if not (a.kind == "country" and a.start >= 0 and any(0 <= p.start - a.end <= 25 and DEMONYM_GAP_RE.fullmatch(sentence, a.end, p.start) for p in people))]
+    if sentence is not None:
+        # "National Police Commissioner Jackie Selebi": the office's holder, not a fragment of the office
+        people = [a for a in cands if a.kind == "person" and a.start >= 0]
+        cands = [a for a in cands if not (a.kind == "organisation" and a.start >= 0 and any(0 < p.start - a.end <= 40 and OFFICE_GAP_RE.fullmatch(sentence, a.end, p.start) for p in people))]
     before = [a for a in cands if 0 <= a.end <= tstart]
     if sentence is not None:  # "Amy Winehouse's husband appeared in court": the husband, not Amy Winehouse
         before = [a for a in before if not KIN_AFTER_RE.match(sentence, a.end)]
@@ -1257,6 +1306,10 @@ def _source_target(
     if sentence is not None:  # "..., CTV News has learned": the outlet that reports it, not the target
         attribution = ATTRIBUTION_AFTER_RE if etype in PLOVER_CODED else OCCURRENCE_ATTRIBUTION_RE
         after = [a for a in after if not attribution.match(sentence, a.end)]
+        if etype not in PLOVER_CODED:  # an occurrence's second party is in the trigger's clause
+            after = [a for a in after if not CLAUSE_BREAK_RE.search(sentence, tend, a.start)]
+        if etype == "accident":  # "crashed his cruiser": the subject's own vehicle
+            after = [a for a in after if not OWN_OBJECT_RE.search(sentence[max(tend, a.start - 40) : a.start])]
     carried = [a for a in cands if a.start < 0]
     if sentence is not None and etype in PASSIVE_TYPES:
         word = sentence[tstart:tend].split()[0]
@@ -1268,6 +1321,14 @@ def _source_target(
             by = sentence[tstart:tend].lower().endswith(" by")  # the trigger holds the "by": "beaten by"
             agents = [a for a in after if a.start - tend <= 60 and (by or BY_AGENT_RE.search(sentence[tend : a.start]))]
             return (agents[0] if agents else None), (max(before, key=lambda a: a.end) if before else None)
+        if etype in ("arrest", "trial") and not word.lower().endswith("ed") and (pm := POSSESSOR_BEFORE_RE.search(sentence, max(0, tstart - 40), tstart)):
+            # "since her Dec. 1 arrest", "Simpson's trial": the possessor is who was arrested or tried
+            if pm.group("pron"):
+                holder = max((a for a in before if a.kind in ("person", "organisation") and a.end <= pm.start()), key=lambda a: a.end, default=None)
+            else:
+                holder = next((a for a in before if a.end == pm.start()), None)
+            if holder is not None:
+                return None, holder
         if etype not in RECIPROCAL_TYPES and _noun_position(sentence, tstart):
             patient = next((a for a in after if a.start - tend <= 40 and NOMINAL_OF_RE.match(sentence[tend : a.start])), None)
             if patient is not None:

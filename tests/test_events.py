@@ -8,6 +8,7 @@ from quality import norm_name
 from tasks.dates import find_dates
 from tasks.entities import Actor, load_gazetteer
 from tasks.events import (
+    CLAUSE_BREAK_RE,
     event_key,
     extract_events,
     extract_mentions,
@@ -319,8 +320,8 @@ def test_dateline_agency_is_no_actor_and_emergency_landing_is_an_accident():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        # teams named by their city are a sport result's actors; the winner is the source
-        ("The Portland Trail Blazers won on Sunday with a crushing 97-72 win over the Philadelphia 76ers.", ("sport_result", "Portland", "Philadelphia")),
+        # teams named by their city are a sport result's actors (the place and its team's plural name, one organisation); the winner is the source
+        ("The Portland Trail Blazers won on Sunday with a crushing 97-72 win over the Philadelphia 76ers.", ("sport_result", "Portland Trail Blazers", "Philadelphia")),
         # told by the loser: the winner is still the source
         ("Lleyton Hewitt lost to Chris Guccione in Sydney on Tuesday.", ("sport_result", "Chris Guccione", "Lleyton Hewitt")),
         # a nominal trigger's patient after "of" is the target, and the speaker is not the killer
@@ -556,3 +557,87 @@ def test_a_speaker_named_later_is_not_the_common_noun_subject():
     ms = extract_mentions("d", text, date(2008, 1, 20), True)
     m = next(m for m in ms if m.char_start == 0)
     assert m.event_type == "arrest" and m.target is None and m.source is None
+
+
+@pytest.mark.parametrize(
+    ("text", "etype", "source", "target"),
+    [
+        # a place opening a team's plural name is the team, an organisation (not the place)
+        ("Jonas Berg signed a five-year contract extension on Thursday with the Seattle Mariners.", "agree", "Jonas Berg", "Seattle Mariners"),
+        ("The Denver Nuggets beat the Golden State Warriors 110-98 on Friday.", "sport_result", "Denver Nuggets", "Golden State Warriors"),
+        # an accident's own vehicle is no second party
+        ("A soldier crashed his police cruiser into a wall on Monday.", "accident", "soldier", None),
+        # an occurrence's second party is in the trigger's clause
+        ("Tom Baker retired in March after a long career at sea, winning a medal, while Anna Webb stayed on.", "resignation", "Tom Baker", None),
+        # a country after "in" is where an accident happened; the teller after ", said" is not in it
+        ("His brother, Luis, was killed Tuesday in a car accident in the Dominican Republic, said the Tigres del Licey.", "accident", "Luis", None),
+    ],
+)
+def test_places_own_objects_and_other_clauses_are_no_sides(text, etype, source, target):
+    ms = extract_mentions("d", text, date(2008, 1, 20), True)
+    m = next(m for m in ms if m.event_type == etype)
+    assert (m.source and m.source.name, m.target and m.target.name) == (source, target)
+
+
+def test_a_place_before_a_singular_word_stays_a_place():
+    ms = extract_mentions("d", "Mark Hill won the Portland Open on Sunday.", date(2008, 1, 20), True)
+    assert [(a.name, a.kind) for m in ms for a in m.actors if a.name.startswith("Portland")] == [("Portland", "location")]
+
+
+def test_an_organisations_office_as_subject_is_its_holder_named_later():
+    text = (
+        "Acme founder back at helm as sales fall\n"
+        "NEW YORK -- Acme Corp on Monday said Founder and Chairman John Ward will take back the helm from Bill Ross.\n"
+        "Ward said the company had lost its way."
+    )
+    ms = extract_mentions("d", text, date(2008, 1, 8), True)
+    m = next(m for m in ms if m.char_start == 0)
+    assert m.event_type == "appointment" and m.source is not None and m.source.name == "John Ward", (m.source, m.target)
+
+
+def test_an_office_before_its_holders_name_is_the_holder():
+    text = "Prosecutors said on Tuesday their investigation against National Police Commissioner John Dube goes on."
+    ms = extract_mentions("d", text, date(2008, 1, 20), True)
+    m = next(m for m in ms if m.event_type == "accuse")
+    assert m.target is not None and m.target.name == "John Dube", (m.source, m.target)
+
+
+
+def test_team_names_stop_at_event_names_and_a_scores_dash_is_no_clause_break():
+    ms = extract_mentions("d", "Activists plan to protest on Sunday against the 2008 Beijing Olympic Games.", date(2008, 1, 20), True)
+    assert {a.kind for m in ms for a in m.actors if a.name.startswith("Beijing")} <= {"location"}
+    assert not CLAUSE_BREAK_RE.search("Lawmakers voted 238 - 204 on Saturday to back the government of Donald Tusk")
+    assert CLAUSE_BREAK_RE.search("life -- be they joyous or tragic -- while circling Earth")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A man appeared in court on Friday to face charges of theft.",
+        "Former player Rob Hall was sentenced yesterday to four years in prison for the crash that killed a man.",
+        "The man died in hospital on Friday, police said.",
+        "A suspect is in police custody after he was arrested on Friday.",
+    ],
+)
+def test_a_bare_institution_after_in_is_no_party(text):
+    ms = extract_mentions("d", text, date(2008, 1, 20), True)
+    sides = [a.name for m in ms for a in (m.source, m.target) if a is not None]
+    assert ms and not {"court", "prison", "hospital", "police"} & set(sides), [(m.event_type, m.source, m.target) for m in ms]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Jane Sierra has been sitting in a Florida jail since her Dec. 1 arrest.", "Jane Sierra"),
+        ("Crowds gathered outside on Friday for Tom Simpson's trial.", "Tom Simpson"),
+    ],
+)
+def test_the_possessor_of_an_arrest_or_a_trial_is_its_target(text, name):
+    ms = extract_mentions("d", text, date(2008, 1, 20), True)
+    m = next(m for m in ms if m.event_type in ("arrest", "trial"))
+    assert m.source is None and m.target is not None and m.target.name == name, (m.source, m.target)
+
+
+def test_police_confirming_an_arrest_stay_its_source():
+    ms = extract_mentions("d", "Police confirmed her arrest on Friday.", date(2008, 1, 20), True)
+    assert [(m.source and m.source.name, m.target) for m in ms if m.event_type == "arrest"] == [("police", None)]
