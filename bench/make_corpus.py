@@ -525,6 +525,21 @@ def realistic_pages(data: Path, n_docs: int, seed: int = 1, split: str = "all", 
     windows = _thread_windows(r, threads)
     lines = [x for t in threads for x in t]
     produced = cluster_no = n_threads = 0
+    written: set[str] = set()
+
+    def fresh_comment(line: str) -> bool:
+        """Whether a comment line is new to the corpus: lines of 8 words or more whose word 5-grams
+        are half in earlier appended comments are left out (the gold threads repeat comments, one
+        page's thread holds a comment as one long line and again as its paragraphs: two windows of it
+        appended to two unrelated bases made them share 60% of their text, a mixed cluster at 10k,
+        seed 11). No random draw depends on it: the corpus is otherwise the same."""
+        ws = line.lower().split()
+        if len(ws) < 8:
+            return True
+        grams = {" ".join(ws[i : i + 5]) for i in range(len(ws) - 4)}
+        new = len(grams - written) * 2 > len(grams)
+        written.update(grams)
+        return new
 
     def render(site: SiteTemplate, title: str, body: list[str], comments: list[str], with_url: bool, doc_id: str) -> RealPage:
         lines = [*site.header, title, *body, *site.footer]
@@ -562,6 +577,7 @@ def realistic_pages(data: Path, n_docs: int, seed: int = 1, split: str = "all", 
                 vbody = _spin(body, r.uniform(0.05, 0.15), r, vocab)
             elif kind == "comments":
                 vcomments = windows[n_threads] if n_threads < len(windows) else r.sample(lines, r.randint(4, 20))
+                vcomments = [x for x in vcomments if fresh_comment(x)]
                 n_threads += 1
             elif kind == "repeated":
                 k = r.randrange(len(body))
