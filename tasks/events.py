@@ -764,9 +764,45 @@ SPEAKER_KINDS = frozenset({"person", "organisation", "country"})  # not a common
 SUBJECT_GAP_RE = re.compile(r"(?:['’]s?)?\s*")
 
 
-def _lead_statement(sentence: str, news: Sequence[tuple[str, int, int, str, str]]) -> tuple[str, int, int, str, str] | None:
-    """The statement trigger of a headline or lead sentence (`LEAD_STATEMENT_RE`), or None: not when
-    a trigger of the sentence already stands on the verb."""
+# A wire headline's "Speaker: what was said" or "What was said: Speaker" ("Erekat: Exceptions to
+# Israeli settlement freeze not to be accepted", "NATO Intervention in Pakistan: Dion"): the colon
+# stands for the speech verb. The said side has a lower-case word or three words: no section label
+# ("OP-ED: John Esposito") nor score line ("NBA: Denver 124, Golden State 120").
+HEADLINE_SPEAKER_RE = re.compile(
+    r"^\W*(?P<a>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,2})\s*(?P<colon>:)\s+(?P<said>\S.*)$|^(?P<said2>.*\S)\s*(?P<colon2>:)\s*(?P<b>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,2})\s*$"
+)
+SAID_RE = re.compile(r"\b[a-z]{2,}\b|(?:\S+\s+){3}")
+COLON_SPEAKER_KINDS = frozenset({"person", "country"})
+
+
+def _headline_speaker(sentence: str) -> tuple[str, int, int, str, str] | None:
+    """The colon of a headline's "Speaker: what was said" (`HEADLINE_SPEAKER_RE`) as a statement trigger, or None."""
+    m = HEADLINE_SPEAKER_RE.match(sentence)
+    if m is None:
+        return None
+    said, colon = ("said", "colon") if m.group("colon") else ("said2", "colon2")
+    if not SAID_RE.search(m.group(said)) or re.search(r"\d", m.group(said)):
+        return None
+    return ("statement", m.start(colon), m.end(colon), ":", EVENT_ONTOLOGY["statement"][1])
+
+
+def _colon_speaker(sentence: str, actors: Sequence[Actor]) -> Actor | None:
+    """The speaker of a headline's colon statement: the actor inside the speaker's words, a person
+    or (before the colon: "Israel: ...") a country; "...message to Europe: Leave Afghanistan" has none."""
+    m = HEADLINE_SPEAKER_RE.match(sentence)
+    if m is None:
+        return None
+    before = m.group("colon") is not None
+    lo, hi = m.span("a" if before else "b")
+    kinds = COLON_SPEAKER_KINDS if before else {"person"}
+    return next((a for a in actors if a.kind in kinds and lo <= a.start and a.end <= hi), None)
+
+
+def _lead_statement(sentence: str, news: Sequence[tuple[str, int, int, str, str]], headline: bool = False) -> tuple[str, int, int, str, str] | None:
+    """The statement trigger of a headline or lead sentence (`LEAD_STATEMENT_RE`; a headline's
+    "Speaker:", `_headline_speaker`), or None: not when a trigger of the sentence already stands on the verb."""
+    if headline and not news and (said := _headline_speaker(sentence)) is not None:
+        return said
     m = LEAD_STATEMENT_RE.search(sentence)
     if m is None or any(t[1] < m.end("verb") and m.start("verb") < t[2] for t in news):
         return None
@@ -883,7 +919,7 @@ def extract_mentions(
             continue
         sentence = text[s_start:s_end]
         lists = _trigger_lists(sentence, _names_mission(sentence, gaz))
-        said = _lead_statement(sentence, lists[1]) if reference_is_publication and i < LEAD_SENTENCES else None
+        said = _lead_statement(sentence, lists[1], headline=i == 0) if reference_is_publication and i < LEAD_SENTENCES else None
         if said is not None:
             lead_said[i] = said[1:3]
         if not lists[1] and said is None:
@@ -949,7 +985,14 @@ def extract_mentions(
                     source, target = _source_target(etype, [a for a in ev_actors if not in_dateline(i, a)], tstart, tend, sentence, headline=i == 0)
             if not _has_evidence(etype, tcode, source, target):
                 continue
-            if dm is None and etype == "statement" and (
+            if dm is None and etype == "statement" and ttext == ":":
+                # a headline's "Speaker:" / ": Speaker": the speaker is the name next to the colon
+                source = _colon_speaker(sentence, ev_actors)
+                if source is None:
+                    continue
+                target = None if target is source or (target is not None and target.country is not None and target.country == source.country) else target
+                mode = "actual"  # "Extremists must not kill ...: Brown": the said words' negation is not the statement's
+            elif dm is None and etype == "statement" and (
                 source is None or source.kind not in SPEAKER_KINDS or source.start < 0 or not SUBJECT_GAP_RE.fullmatch(sentence[source.end : tstart])
             ):
                 continue  # a lead statement is its speaker's: the name right before the verb

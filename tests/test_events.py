@@ -651,6 +651,12 @@ def test_police_confirming_an_arrest_stay_its_source():
         ("Food safety\nBEIJING (AP) - China reports it is making progress against tainted food.", [("statement", "China", "2007-12-31")]),
         ("Pakistan\nLiberal leader Stephane Dion suggests a diplomatic solution is needed.", [("statement", "Stephane Dion", "2007-12-31")]),
         # a common noun is no speaker to code; a reporting verb later in the article stays the mode of another event
+        # a wire headline's "Speaker: what was said" and "What was said: Speaker"
+        ("Erekat: Exceptions to Israeli settlement freeze not to be accepted\nChief Palestinian negotiator Saeb Erekat spoke.", [("statement", "Saeb Erekat", "2007-12-31")]),
+        ("NATO Intervention in Pakistan: Dion\nLiberal leader Stephane Dion spoke on Sunday.", [("statement", "Stephane Dion", "2007-12-31")]),
+        # no section label or score line; no place said to as a speaker
+        ("NBA: Denver 124, Golden State 120\nThe Nuggets won.", []),
+        ("Purported bin Laden message to Europe: Leave Afghanistan\nThe tape was aired.", []),
         ("Woman says she was traumatized\nThe case goes on.", []),
         ("Weather\nIt rained.\nIt was cold.\nIt was wet.\nRosie O'Donnell says she is annoying.", []),
     ],
