@@ -224,7 +224,10 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\borbit(?:al)?\s+insertion\b",
         r"\bsplash(?:ed)?\s*down\b",
     ),
-    "business_deal": (r"\bacquir(?:ed|es|e)\b|\bacquisition\b", r"\bmerger\b|\bmerg(?:ed|e)\s+with\b", r"\btakeover\b", r"\b(?:bought|buys|sold|sells)\s+" + _W + r"{0,4}(?:stake|company|business|unit|division|firm|shares)\b", r"\bdeal\s+(?:worth|valued)\b", r"\b(?:licensing|distribution|sponsorship|supply|content|streaming|rental|movie|broadcast(?:ing)?)\s+deal\b", r"\b(?:IPO|initial\s+public\s+offering)\b", r"\binvest(?:ed|s)\s+\$?[\d.]+", r"\bcontract\s+(?:worth|with|to)\b"),
+    "business_deal": (r"\bacquir(?:ed|es|e)\b|\bacquisition\b", r"\bmerger\b|\bmerg(?:ed|e)\s+with\b", r"\btakeover\b", r"\b(?:bought|buys|sold|sells)\s+" + _W + r"{0,4}(?:stake|company|business|unit|division|firm|shares)\b", r"\bdeal\s+(?:worth|valued)\b", r"\b(?:licensing|distribution|sponsorship|supply|content|streaming|rental|movie|broadcast(?:ing)?)\s+deal\b", r"\b(?:IPO|initial\s+public\s+offering)\b", r"\binvest(?:ed|s)\s+\$?[\d.]+", r"\bcontract\s+(?:worth|with|to)\b",
+                      # a player's contract: "close to new deal", "a three-year contract extension"
+                      r"\b(?:new|fresh|improved|extended|long-term|multi-year|lucrative|(?:one|two|three|four|five|six|\d{1,2}(?:\.\d)?)-year)\s+(?:contract|deal)\b",
+                      r"\bcontract\s+extension\b"),
     "business_results": (r"\b(?:net\s+)?(?:profits?|losses|loss|revenues?|earnings|sales)\s+(?:rose|fell|jumped|dropped|grew|declined|increased|decreased|climbed|slumped|surged|of)\b", r"\breport(?:ed|s)\s+(?:a\s+)?(?:quarterly\s+)?(?:net\s+)?(?:profit|loss|revenue|earnings|sales|results)\b", r"\bshares\s+(?:rose|fell|jumped|dropped|plunged|surged|slid|tumbled|climbed|gained)\b", r"\bquarterly\s+(?:results|earnings|profit)\b",
                          r"\b(?:cut(?:s|ting)?|slash(?:es|ed|ing)?|eliminat(?:e|es|ed|ing)|shed(?:s|ding)?|ax(?:e|es|ed|ing)|lay(?:s|ing)?\s+off|laid\s+off)\s+(?:up\s+to\s+|about\s+|some\s+|nearly\s+|almost\s+|more\s+than\s+|around\s+)?[\d,.]+(?:\s+(?:million|thousand))?\s+(?:jobs|workers|employees|staff|positions)\b",
                          r"\bjob\s+cuts\b|\blayoffs\b"),
@@ -746,6 +749,64 @@ LOCATION_RE = re.compile(r"\b(?:in|at|near|outside)\s+(?:the\s+)?(?P<loc>[A-Z][\
 LOCATION_PREP_RE = re.compile(r"\b(?:in|at|near|outside|off)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,1}$")
 ACTOR_ORDER = {"organisation": 0, "person": 1, "group": 2, "mission": 3, "country": 4, "location": 5}
 LEDE_SENTENCES = 3  # title + first sentences: an undated trigger here is dated by the publication date
+# A statement the headline or lead sentence reports as its news ("Rosie O'Donnell Admits She Is
+# Annoying", "China reports it is making progress", "Dion suggests a diplomatic solution"): a
+# speech verb in the present (or present perfect) right after a capitalised name, its subject.
+# Elsewhere a reporting verb is the mode of another event, and an undated lede statement is left
+# out (`extract_mentions`); here it is the happening, dated by the publication.
+LEAD_STATEMENT_RE = re.compile(
+    r"(?<=[A-Za-z.'’)])\s+(?P<verb>(?:(?:has|have)\s+(?:come\s+out\s+and\s+)?(?:stated|said|admitted|confirmed|revealed|insisted|claimed))"
+    r"|(?:admits|states|says|insists|confirms|suggests|reports|reveals|claims|stresses|maintains))\b",
+    re.I,
+)
+LEAD_SENTENCES = 2  # the headline and the first sentence
+SPEAKER_KINDS = frozenset({"person", "organisation", "country"})  # not a common noun ("Woman says ...")
+SUBJECT_GAP_RE = re.compile(r"(?:['’]s?)?\s*")
+
+
+# A wire headline's "Speaker: what was said" or "What was said: Speaker" ("Erekat: Exceptions to
+# Israeli settlement freeze not to be accepted", "NATO Intervention in Pakistan: Dion"): the colon
+# stands for the speech verb. The said side has a lower-case word or three words: no section label
+# ("OP-ED: John Esposito") nor score line ("NBA: Denver 124, Golden State 120").
+HEADLINE_SPEAKER_RE = re.compile(
+    r"^\W*(?P<a>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,2})\s*(?P<colon>:)\s+(?P<said>\S.*)$|^(?P<said2>.*\S)\s*(?P<colon2>:)\s*(?P<b>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,2})\s*$"
+)
+SAID_RE = re.compile(r"\b[a-z]{2,}\b|(?:\S+\s+){3}")
+COLON_SPEAKER_KINDS = frozenset({"person", "country"})
+
+
+def _headline_speaker(sentence: str) -> tuple[str, int, int, str, str] | None:
+    """The colon of a headline's "Speaker: what was said" (`HEADLINE_SPEAKER_RE`) as a statement trigger, or None."""
+    m = HEADLINE_SPEAKER_RE.match(sentence)
+    if m is None:
+        return None
+    said, colon = ("said", "colon") if m.group("colon") else ("said2", "colon2")
+    if not SAID_RE.search(m.group(said)) or re.search(r"\d", m.group(said)):
+        return None
+    return ("statement", m.start(colon), m.end(colon), ":", EVENT_ONTOLOGY["statement"][1])
+
+
+def _colon_speaker(sentence: str, actors: Sequence[Actor]) -> Actor | None:
+    """The speaker of a headline's colon statement: the actor inside the speaker's words, a person
+    or (before the colon: "Israel: ...") a country; "...message to Europe: Leave Afghanistan" has none."""
+    m = HEADLINE_SPEAKER_RE.match(sentence)
+    if m is None:
+        return None
+    before = m.group("colon") is not None
+    lo, hi = m.span("a" if before else "b")
+    kinds = COLON_SPEAKER_KINDS if before else {"person"}
+    return next((a for a in actors if a.kind in kinds and lo <= a.start and a.end <= hi), None)
+
+
+def _lead_statement(sentence: str, news: Sequence[tuple[str, int, int, str, str]], headline: bool = False) -> tuple[str, int, int, str, str] | None:
+    """The statement trigger of a headline or lead sentence (`LEAD_STATEMENT_RE`; a headline's
+    "Speaker:", `_headline_speaker`), or None: not when a trigger of the sentence already stands on the verb."""
+    if headline and not news and (said := _headline_speaker(sentence)) is not None:
+        return said
+    m = LEAD_STATEMENT_RE.search(sentence)
+    if m is None or any(t[1] < m.end("verb") and m.start("verb") < t[2] for t in news):
+        return None
+    return ("statement", m.start("verb"), m.end("verb"), m.group("verb"), EVENT_ONTOLOGY["statement"][1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -842,6 +903,7 @@ def extract_mentions(
         return actors
 
     todo: list[tuple[int, bool, list, list, list]] = []  # sentence, lede?, triggers, regions, each trigger's date
+    lead_said: dict[int, tuple[int, int]] = {}  # sentence -> span of its lead statement (`LEAD_STATEMENT_RE`)
     di = 0
     for i, (s_start, s_end) in enumerate(sentences):
         while di < len(dates) and dates[di].start < s_start:
@@ -857,7 +919,10 @@ def extract_mentions(
             continue
         sentence = text[s_start:s_end]
         lists = _trigger_lists(sentence, _names_mission(sentence, gaz))
-        if not lists[1]:
+        said = _lead_statement(sentence, lists[1], headline=i == 0) if reference_is_publication and i < LEAD_SENTENCES else None
+        if said is not None:
+            lead_said[i] = said[1:3]
+        if not lists[1] and said is None:
             continue
         regions = _regions(sentence)
         # a trigger's date depends on its position and words only, and the classifier keeps the
@@ -866,12 +931,14 @@ def extract_mentions(
         news_dates = {t[1:4]: _trigger_date(sentence, s_start, t, sdates, regions, reference_date) for t in lists[1]}
         if not lede and not any(news_dates.values()):
             continue
-        triggers = _classifier_typed(sentence, *lists)
+        triggers = _classifier_typed(sentence, *lists) if lists[1] else []
         tdates = [news_dates[t[1:4]] for t in triggers]
+        if said is not None and not any(t[1] < said[2] and said[1] < t[2] for t in triggers):
+            triggers, tdates = [*triggers, said], [*tdates, None]
         # only sentences that will give a mention are tagged (the tagger is most of the stage's time)
         if lede and not all(tdates):
             triggers, tdates = _without_weak_undated(sentence, triggers, tdates)
-        if any(d is not None or (lede and t[0] != "statement") for t, d in zip(triggers, tdates, strict=True)):
+        if any(d is not None or (lede and (t[0] != "statement" or lead_said.get(i) == t[1:3])) for t, d in zip(triggers, tdates, strict=True)):
             todo.append((i, lede, triggers, regions, tdates))
     candidates = {i for i, *_rest in todo}
     dateline = _dateline(text, sentences)
@@ -889,7 +956,7 @@ def extract_mentions(
             treg = _region_of(tstart, regions)
             if dm is not None:
                 value, precision, dtext, dconf, ddate = dm.value, dm.precision, dm.text, dm.confidence, dm.date
-            elif lede and etype != "statement":
+            elif lede and (etype != "statement" or lead_said.get(i) == (tstart, tend)):
                 value, precision, dtext, dconf, ddate = reference_date.isoformat(), "day", "", 0.85, reference_date
             else:
                 continue
@@ -918,6 +985,17 @@ def extract_mentions(
                     source, target = _source_target(etype, [a for a in ev_actors if not in_dateline(i, a)], tstart, tend, sentence, headline=i == 0)
             if not _has_evidence(etype, tcode, source, target):
                 continue
+            if dm is None and etype == "statement" and ttext == ":":
+                # a headline's "Speaker:" / ": Speaker": the speaker is the name next to the colon
+                source = _colon_speaker(sentence, ev_actors)
+                if source is None:
+                    continue
+                target = None if target is source or (target is not None and target.country is not None and target.country == source.country) else target
+                mode = "actual"  # "Extremists must not kill ...: Brown": the said words' negation is not the statement's
+            elif dm is None and etype == "statement" and (
+                source is None or source.kind not in SPEAKER_KINDS or source.start < 0 or not SUBJECT_GAP_RE.fullmatch(sentence[source.end : tstart])
+            ):
+                continue  # a lead statement is its speaker's: the name right before the verb
             if etype == "consult" and ttext[:5].lower() == "visit" and (target is None or target.kind == "location"):
                 continue  # "a visit to Ottawa" (a road game), "visiting a spine specialist": nobody met
             location, loc_country = _location(sentence, tstart, ev_actors, gaz)
@@ -1024,6 +1102,9 @@ def _trigger_date(
 
 PAST_TRIGGER_RE = re.compile(r"(?:ed|\bmet|\bheld|\btook|\bwon|\bbeat|\bfought|\bshot|\bstole|\bdrew|\blost|\bsought|\bwithdrew|\bsaid)$", re.I)
 INFINITIVE_RE = re.compile(r"\bto\s+[a-z]+\b")
+TERM_END_BEFORE_RE = re.compile(r"\b(?:through|thru|until|till|expir(?:es|ing|y)(?:\s+(?:in|on))?)\s+(?:the\s+end\s+of\s+)?(?:the\s+)?$", re.I)
+DELAYED_TO_RE = re.compile(r"\b(?:postpon\w*|delay\w*|put\s+off|pushed\s+back|adjourn\w*|deferr?\w*)\b", re.I)
+TERM_END_AFTER_RE = re.compile(r"\s+expir(?:y|ation|es)\b", re.I)
 
 
 def _date_fits(sentence: str, tstart: int, tend: int, ttext: str, d: DateMention, s_start: int, reference: date) -> bool:
@@ -1032,6 +1113,10 @@ def _date_fits(sentence: str, tstart: int, tend: int, ttext: str, d: DateMention
     date for a past-tense trigger with no future cue ("welcomed ... the launch date, June 2022")."""
     ds = d.start - s_start
     if ds > tend and INFINITIVE_RE.search(sentence, tend, ds):
+        return False
+    if (TERM_END_BEFORE_RE.search(sentence[max(0, ds - 30) : ds]) and not DELAYED_TO_RE.search(sentence[max(0, ds - 60) : ds])) or TERM_END_AFTER_RE.match(sentence, d.end - s_start):
+        # the end of a term ("a contract that runs through 2014", "before its June 30 expiry") dates no
+        # happening; a delay's "until" names the new date ("the delay of elections until February 18")
         return False
     return not (d.date > reference and PAST_TRIGGER_RE.search(ttext) and not PLANNED_RE.search(sentence[max(0, tstart - 60) : tstart]))
 

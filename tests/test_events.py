@@ -641,3 +641,50 @@ def test_the_possessor_of_an_arrest_or_a_trial_is_its_target(text, name):
 def test_police_confirming_an_arrest_stay_its_source():
     ms = extract_mentions("d", "Police confirmed her arrest on Friday.", date(2008, 1, 20), True)
     assert [(m.source and m.source.name, m.target) for m in ms if m.event_type == "arrest"] == [("police", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a headline's or lead's statement is the news: its speaker right before the verb, the publication's date
+        ("Annoying\nBoston (eCanadaNow) - Rosie O'Donnell has come out and stated that she is annoying, responding to a report.", [("statement", "Rosie O'Donnell", "2007-12-31")]),
+        ("Food safety\nBEIJING (AP) - China reports it is making progress against tainted food.", [("statement", "China", "2007-12-31")]),
+        ("Pakistan\nLiberal leader Stephane Dion suggests a diplomatic solution is needed.", [("statement", "Stephane Dion", "2007-12-31")]),
+        # a common noun is no speaker to code; a reporting verb later in the article stays the mode of another event
+        # a wire headline's "Speaker: what was said" and "What was said: Speaker"
+        ("Erekat: Exceptions to Israeli settlement freeze not to be accepted\nChief Palestinian negotiator Saeb Erekat spoke.", [("statement", "Saeb Erekat", "2007-12-31")]),
+        ("NATO Intervention in Pakistan: Dion\nLiberal leader Stephane Dion spoke on Sunday.", [("statement", "Stephane Dion", "2007-12-31")]),
+        # no section label or score line; no place said to as a speaker
+        ("NBA: Denver 124, Golden State 120\nThe Nuggets won.", []),
+        ("Purported bin Laden message to Europe: Leave Afghanistan\nThe tape was aired.", []),
+        ("Woman says she was traumatized\nThe case goes on.", []),
+        ("Weather\nIt rained.\nIt was cold.\nIt was wet.\nRosie O'Donnell says she is annoying.", []),
+    ],
+)
+def test_a_lead_statement_is_its_speakers_happening(text, expected):
+    ms = extract_mentions("d", text, date(2007, 12, 31), True)
+    assert [(m.event_type, m.source and m.source.name, m.date_value) for m in ms if m.event_type == "statement"][:1] == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Laursen close to new deal", "Alex Ovechkin signed a 13-year contract extension with the Washington Capitals.", "Rays Lock Up Pena With 3-year Deal"],
+)
+def test_a_players_contract_is_a_business_deal(sentence):
+    from tasks.events import typed_triggers
+
+    assert "business_deal" in [t[0] for t in typed_triggers(sentence)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the end of a contract's term is not the day it was signed
+        ("Deal\nHe will sign a contract extension through 2011 on Friday.", "2008-01-18"),
+        # a delay's "until" is the new date of what is delayed
+        ("Vote\nThe elections, postponed until February 18, will be held.", "2008-02-18"),
+    ],
+)
+def test_the_end_of_a_term_dates_no_happening(text, expected):
+    ms = extract_mentions("d", text, date(2008, 1, 14), True)
+    assert expected in {m.date_value for m in ms if m.char_start > 0}, [(m.event_type, m.date_value) for m in ms]
