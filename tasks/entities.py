@@ -37,8 +37,27 @@ def find_entities(text: str) -> list[tuple[int, int, str]]:
 def document_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """The tagger's spans relabelled by what the whole document says about them: `team_names` (the
     one extent it changes), `organisation_evidence`, `given_name_evidence`, `venue_labels`."""
-    spans = organisation_evidence(text, team_names(text, spans))
+    spans = organisation_evidence(text, team_names(text, weekday_trimmed(text, spans)))
     return acronym_labels(text, venue_labels(text, given_name_evidence(text, spans)))
+
+
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+
+
+def weekday_trimmed(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A span of two or more words ending in a weekday loses it ("a 1-0 win over Mali Thursday": no
+    name ends in a weekday); what is left, one word the place lists know, is that place."""
+    t = tagger.load_tagger()
+    out: list[tuple[int, int, str]] = []
+    for s, e, label in spans:
+        words = text[s:e].split()
+        if len(words) >= 2 and words[-1].lower() in _WEEKDAYS:
+            e = s + text[s:e].rstrip().rfind(words[-1])  # the weekday's start
+            e = s + len(text[s:e].rstrip())  # and the space before it
+            if len(words) == 2 and (tagger.norm_word(words[0]),) in t.places:
+                label = tagger.LOCATION
+        out.append((s, e, label))
+    return out
 
 
 _ACRONYM = re.compile(r"[A-Z]{2,5}")
@@ -229,11 +248,16 @@ def given_name_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tu
 
 def venue_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """A tagged organisation of two or more words ending in a venue word is a place
-    ("Nungambakkam Tennis Stadium", "Staples Center" excepted: "center" also ends institutions)."""
-    return [
-        (s, e, tagger.LOCATION) if label == tagger.ORGANISATION and " " in text[s:e] and text[s:e].split()[-1].lower() in _VENUE_HEADS else (s, e, label)
-        for s, e, label in spans
-    ]
+    ("Nungambakkam Tennis Stadium", "Staples Center" excepted: "center" also ends institutions); so
+    is a tagged person of three or more ("Rod Laver Arena": a venue named after a person; "Bruce
+    Arena" stays a person)."""
+    out = []
+    for s, e, label in spans:
+        words = text[s:e].split()
+        if len(words) >= 2 and words[-1].lower() in _VENUE_HEADS and (label == tagger.ORGANISATION or (label == tagger.PERSON and len(words) >= 3)):
+            label = tagger.LOCATION
+        out.append((s, e, label))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
