@@ -438,6 +438,34 @@ def test_already_clean_text_comes_out_as_that_text(text):
     assert doc.clean_text.split() == text.split()
 
 
+# A report quoting its speakers ("Name said: <the quote>") and a text made of short lines (a poem, a list,
+# a results table) with no chrome-like line at all: both are articles as they stand.
+QUOTED_REPORT = "\n".join(
+    [
+        "Coach Praises Young Side After Cup Win",
+        "The home side beat the league leaders 3-1 on Saturday, their first win over them in eleven years.",
+        'Moreno said: "They played with courage from the first minute and never stopped running for each other."',
+        'Garcia said: "We knew the pitch would be heavy, so we kept the ball low and waited for our chances."',
+        "The two sides meet again in the league next month.",
+    ]
+)
+SHORT_LINES_TEXT = "\n".join(
+    ["Minecraft 1.8 - The Bountiful Update", *[f"+ Added block number {i}" for i in range(12)], "Download it from the launcher today."]
+)
+
+
+@pytest.mark.parametrize("text", [QUOTED_REPORT, SHORT_LINES_TEXT])
+def test_quotes_and_runs_of_short_lines_without_chrome_stay_whole(text):
+    from tasks.blocks import is_clean_prose
+    from tasks.clean import clean_dump_text
+
+    assert is_clean_prose(split_blocks(text), CFG)
+    assert clean_dump_text(text)["article"].split() == text.split()
+    # one chrome line taken out before (a consent banner) puts the short-line text back to the rules
+    assert is_clean_prose(split_blocks(QUOTED_REPORT), CFG, chrome_seen=1)
+    assert not is_clean_prose(split_blocks(SHORT_LINES_TEXT), CFG, chrome_seen=1)
+
+
 def test_brief_in_a_jsonl_record_is_a_document(tmp_path):
     p = tmp_path / "briefs.jsonl"
     p.write_text(json.dumps({"id": "b1", "text": BRIEF}) + "\n" + json.dumps({"id": "b2", "text": ONE_LINE_ARTICLE}) + "\n")
