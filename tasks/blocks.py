@@ -78,7 +78,8 @@ CHROME_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("comments_prompt", r"^(leave a (comment|reply)|add (a )?comment|post a comment|no comments( yet)?|comments? (are )?closed|\d+\s+(comments?|responses?|replies)|join the (discussion|conversation)|comments?)\s*[:.!]?$"),
         ("share", r"^(share( this( article| story| post)?)?( on)?|tweet|pin it|email|print|whatsapp|facebook|twitter|linkedin|reddit|copy link)([\s,|/·•]+(share|tweet|pin it|email|print|whatsapp|facebook|twitter|linkedin|reddit|telegram|copy link|x))*\s*:?$"),
         ("tags", r"^(filed under|tags?|tagged( with)?|topics?|categories|category|posted in|related topics)\s*:?[\s,]*[\w\s,&'’-]*$"),
-        ("copyright", r"(©|\(c\)|copyright\b|all rights reserved)"),
+        # "Ã©" is "é" read as Latin-1 (mojibake in real pages: "AndrÃ© Kvakkestad"), not a copyright sign
+        ("copyright", r"((?<!Ã)©|\(c\)|copyright\b|all rights reserved)"),
         ("subscribe", r"\b(subscribe|newsletter|sign up for|get the latest|follow us)\b"),
         ("related", r"^(related( articles| posts| stories| coverage)?|read more|more from|you may also like|recommended|see also|trending|most popular|popular posts|next article|previous article|previous post|next post)\b"),
         ("advertisement", r"^(advertisement|sponsored( content)?|ad|promoted|paid content)\s*:?$"),

@@ -641,3 +641,11 @@ def test_line_model_decides_date_lines_after_the_first_paragraph():
     assert labels["By Jane Smith"] == labels["March 3, 2012"] == "metadata"
     assert labels["March 4, 2012"] == "comment"
     assert labels[story[0]] == "content"
+
+
+def test_mojibake_e_acute_is_no_copyright_sign():
+    from tasks.blocks import chrome_reason
+
+    assert chrome_reason("AndrÃ© Kvakkestad, Geert Lambert, Jean-Marie Le Guen", 7) is None  # "é" read as Latin-1
+    assert chrome_reason("Â© 2008 The Associated Press", 5) == "copyright"  # "©" read as Latin-1 still is
+    assert chrome_reason("© 2008 The Associated Press", 5) == "copyright"
