@@ -488,7 +488,10 @@ STRONG_MARKERS = ("at_mention", "says_header")  # reply markers that alone mark 
 # split on the chrome lines, the longest run of short lines and the share of short lines; the thresholds
 # below are its splits, taken to the safe side: none of the 1,071 dumps passes (bench/RESULTS.md). With no
 # chrome-like line at all, short lines are not limited (2026-12-03: one dump of the 1,071 has none, and is a
-# clean blog post; the gold articles' lists, poems and tables kept whole: bench/RESULTS.md).
+# clean blog post; the gold articles' lists, poems and tables kept whole: bench/RESULTS.md), unless chrome
+# lines were set aside before (what is left of a page dump).
+CLEAN_MAX_SHORT_RUN = 6  # longest run of consecutive short lines (under `min_content_words`)
+CLEAN_MAX_SHORT_SHARE = 0.6  # share of the lines that are short
 CLEAN_ONE_CHROME_MAX_SHORT_RUN = 3  # with one chrome-pattern line, runs of short lines (under `min_content_words`) must be this short
 CLEAN_ONE_CHROME_MAX_SHORT_SHARE = 0.4
 CLEAN_MAX_MARKED = 1  # lines with a strong reply marker (@name, "X says:"); short reply lines ("Reply", "12 points")
@@ -508,19 +511,20 @@ def _after_colon_words(text: str) -> int:
     return len(words_of(text.split(":", 1)[1])) if ":" in text else 0
 
 
-def is_clean_prose(blocks: Sequence[_Block], cfg: CleanConfig, chrome_seen: int = 0) -> bool:
+def is_clean_prose(blocks: Sequence[_Block], cfg: CleanConfig, lines_set_aside: bool = False) -> bool:
     """True when a text is already article text (a JSONL record's `text`, a pasted article, a brief, an
     interview with "Name: ..." turns, an article with a list or subheadings): at most one chrome-pattern,
     link-dense or menu line, at most `CLEAN_MAX_MARKED` strong reply markers ("X said: <a quoted paragraph>" is
     none) and short reply lines, and, when there is one chrome-like line, short lines only in short runs and as
     a minority (`CLEAN_*` thresholds). Such a text is kept whole: a page dump has chrome, link lines and runs
-    of short lines (menus), and goes to the rules and the line model. `chrome_seen`: chrome lines already
-    taken out of the text (consent banners, learned boilerplate: `tasks.clean`), counted as found here."""
+    of short lines (menus), and goes to the rules and the line model. `lines_set_aside`: chrome lines were
+    taken out of the text before (consent banners, learned boilerplate: `tasks.clean`); what is left of a
+    page then has no chrome-like line, and the short-line limits apply to it as well."""
     if not blocks:
         return False
     if len(blocks) == 1:
         return blocks[0].words >= cfg.min_content_words  # one line of prose: a page dump has many lines
-    n_chrome, n_strong, n_reply = chrome_seen, 0, 0
+    n_chrome = n_strong = n_reply = 0
     run = max_run = n_short = 0
     for b in blocks:
         t = b.text
@@ -538,10 +542,12 @@ def is_clean_prose(blocks: Sequence[_Block], cfg: CleanConfig, chrome_seen: int 
     if max(n_strong, n_reply) > CLEAN_MAX_MARKED:
         return False
     if not n_chrome:
-        # no chrome-pattern, link-dense or menu line at all: runs of short lines are the article's own
-        # (a list, a poem, a results table, Q&A); of the 1,071 dragnet-dev page dumps one has no such
-        # line, and it is an already-clean blog post
-        return True
+        if not lines_set_aside:
+            # no chrome-like line at all: runs of short lines are the article's own (a list, a poem, a
+            # results table, Q&A); of the 1,071 dragnet-dev page dumps one has no such line, and it is an
+            # already-clean blog post
+            return True
+        return max_run <= CLEAN_MAX_SHORT_RUN and n_short / len(blocks) <= CLEAN_MAX_SHORT_SHARE
     return max_run <= CLEAN_ONE_CHROME_MAX_SHORT_RUN and n_short / len(blocks) <= CLEAN_ONE_CHROME_MAX_SHORT_SHARE
 
 
@@ -551,17 +557,17 @@ def clean_text_dump(
     site_fingerprints: frozenset[str] = frozenset(),
     known_title: str | None = None,
     use_model: bool = True,
-    chrome_seen: int = 0,
+    lines_set_aside: bool = False,
 ) -> TextResult:
     """Plain-text dump -> labelled blocks and metadata (no Prefect, no disk).
 
     Already-clean text (`is_clean_prose`) is kept whole; anything else goes to the hand rules
     (`label_blocks`: title, metadata, repeats, known chrome), then the learned line model decides which
     lines are article, chrome or reader comment (`apply_line_model`; `use_model=False`: rules only).
-    `chrome_seen`: chrome lines the caller already took out of `text` (`is_clean_prose`).
+    `lines_set_aside`: the caller took chrome lines out of `text` (`is_clean_prose`).
     """
     blocks = split_blocks(text)
-    if is_clean_prose(blocks, cfg, chrome_seen):
+    if is_clean_prose(blocks, cfg, lines_set_aside):
         res = TextResult(blocks=blocks)
         for i, b in enumerate(blocks):
             if i == 0 and len(blocks) > 1 and b.words < cfg.min_content_words and _title_candidate(b):

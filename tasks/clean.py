@@ -114,12 +114,12 @@ def _clean_plain(
     set aside, then the block cleaner; without the set-aside lines when they would leave no article
     (the third value: those lines, which dedup does not sign)."""
     rest, set_aside = _set_aside(text, site_fingerprints, shared_fingerprints)
-    res = clean_text_dump(rest, cfg, known_title=known_title, chrome_seen=len(set_aside))
+    res = clean_text_dump(rest, cfg, known_title=known_title, lines_set_aside=bool(set_aside))
     if set_aside and _too_short(res, cfg):
         # no article without the set-aside lines (or less than a document's minimum: a short real
         # article whose sentences recur in ten other documents of the run, one line left): the
         # document keeps them, dedup does not sign them
-        return clean_text_dump(text, cfg, known_title=known_title, chrome_seen=len(set_aside)), {}, {t for t, _ in set_aside.values()}
+        return clean_text_dump(text, cfg, known_title=known_title, lines_set_aside=bool(set_aside)), {}, {t for t, _ in set_aside.values()}
     return res, set_aside, set()
 
 
