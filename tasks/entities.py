@@ -38,7 +38,64 @@ def document_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tupl
     """The tagger's spans relabelled by what the whole document says about them: `team_names` (the
     one extent it changes), `organisation_evidence`, `given_name_evidence`, `venue_labels`."""
     spans = organisation_evidence(text, team_names(text, weekday_trimmed(text, spans)))
-    return acronym_labels(text, venue_labels(text, given_name_evidence(text, spans)))
+    spans = acronym_labels(text, venue_labels(text, given_name_evidence(text, spans)))
+    return determiner_labels(text, initial_labels(text, spans))
+
+
+# last words of street names: a span ending in one is an address's street, a place ("995 Peter
+# Robertson Blvd.", tagged a person), whatever its other words
+_STREET_HEADS = frozenset("street st. avenue ave. ave blvd. blvd boulevard road rd. drive lane highway parkway".split())
+# a given name, a one-letter middle initial written without its full stop, a surname: "Elan V McAllister"
+_INITIAL_NAME = re.compile(r"[A-Z][a-z]+ [A-Z]\.? (?:Mc|Mac|O['’])?[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
+
+
+def initial_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Labels a span's shape says: one of two or more words ending in a street word is a place (an
+    address: "Peter Robertson Blvd."); an organisation or place of three words with a one-letter
+    middle initial is a person ("producers Adam Epstein, Allan S Gordon and Elan V McAllister"), unless
+    the tagger's lists know it."""
+    t = tagger.load_tagger()
+    out: list[tuple[int, int, str]] = []
+    for s, e, label in spans:
+        surface = text[s:e]
+        words = surface.split()
+        if len(words) >= 2 and words[-1].lower() in _STREET_HEADS and label in (tagger.PERSON, tagger.ORGANISATION):
+            label = tagger.LOCATION
+        elif label in (tagger.ORGANISATION, tagger.LOCATION) and _INITIAL_NAME.fullmatch(surface):
+            key = tuple(tagger.norm_word(w) for w in words)
+            if key not in t.places and key not in t.names:
+                label = tagger.PERSON
+        out.append((s, e, label))
+    return out
+
+
+_DETERMINER_BEFORE = re.compile(r"(?:^|\W)(?:the|her|his|their|its|our|my|your) $")
+
+
+def determiner_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A one-word span tagged a person that the document writes after a determiner or possessive
+    before a punctuation mark or "and"/"or" ("her Grammys.", "to the Grammys and Oscars": an award,
+    a thing; not "the Clinton administration", "the Bush White House", where it modifies a name or a
+    noun) is no person: it becomes
+    `misc`, every span of that word."""
+    not_person: dict[str, bool] = {}
+    for s, e, label in spans:
+        surface = text[s:e]
+        if label != tagger.PERSON or " " in surface or surface in not_person:
+            continue
+        not_person[surface] = False
+        i = text.find(surface)
+        while i != -1:
+            j = i + len(surface)
+            if not _is_name_char(text[j : j + 1] or " ") and _DETERMINER_BEFORE.search(text, max(0, i - 7), i):
+                nxt = _NEXT_WORD.match(text, j)
+                if nxt is None or nxt.group(1) in ("and", "or"):  # punctuation or the text's end next
+                    not_person[surface] = True
+                    break
+            i = text.find(surface, i + 1)
+    if not any(not_person.values()):
+        return spans
+    return [(s, e, tagger.MISC if label == tagger.PERSON and not_person.get(text[s:e]) else label) for s, e, label in spans]
 
 
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
@@ -318,15 +375,18 @@ TITLE_WORDS = (
     r"Representative|Ambassador|Premier|Prime Minister|Professor|Dr\.?|Mr\.?|Ms\.?|Mrs\.?|Commander|Astronaut|astronaut|International Relations Administrator)"
 )
 _NAME_TOKEN = r"[A-Z][a-zà-ÿ]+(?:[-'’][A-Z]?[a-zà-ÿ]+)*"
-NAME = rf"{_NAME_TOKEN}(?:\s+(?:(?:Le|La|De|Van|Von|Da|Di|de|van|von|der|le|la|bin|al)\s+)?{_NAME_TOKEN}){{1,3}}"
+# a name and its title never run over a line break ("Today's Leader Post\n\nLatest News\n\nAustin
+# leaves": page furniture, not the title "Leader" before a person "Post Latest News Austin")
+_SP = r"[^\S\n]+"
+NAME = rf"{_NAME_TOKEN}(?:{_SP}(?:(?:Le|La|De|Van|Von|Da|Di|de|van|von|der|le|la|bin|al){_SP})?{_NAME_TOKEN}){{1,3}}"
 PERSON_PATTERNS = (
     # ESA Director General Josef Aschbacher / CNSA Leader Zhang Kejian
     # (the lookahead lists every possible first letter: a quick fail at most positions, 2.3x faster)
-    re.compile(rf"(?=[A-Znfadvt])(?P<title>(?:(?:[A-Z]{{2,}}['’]?s?|[A-Z][a-z]+)\s+)?{TITLE_WORDS})\s+(?P<name>{NAME})"),
+    re.compile(rf"(?=[A-Znfadvt])(?P<title>(?:(?:[A-Z]{{2,}}['’]?s?|[A-Z][a-z]+){_SP})?{TITLE_WORDS}){_SP}(?P<name>{NAME})"),
     # Zhang Kejian, Administrator of the CNSA / Karl Bergquist, ESA’s International Relations Administrator
     re.compile(rf"(?P<name>{NAME}),\s+(?:the\s+)?(?P<title>(?:[A-Z][\w’']*\s+){{0,3}}{TITLE_WORDS}(?:\s+(?:of|at)\s+(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)?)"),
     # Name said / tweeted / told
-    re.compile(rf"(?P<name>{NAME})\s+(?:said|says|told|tweeted|stated|noted|explained|added|announced)\b"),
+    re.compile(rf"(?P<name>{NAME}){_SP}(?:said|says|told|tweeted|stated|noted|explained|added|announced)\b"),
 )
 NOT_PERSON_WORDS = frozenset(
     ["The", "This", "That", "These", "Those", "Their", "They", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Space", "Agency", "Administration", "National", "Station", "Mission", "Program", "Programme", "Plan", "Earth", "Moon", "Mars", "Lunar", "Research", "International", "European", "Chinese", "China", "Europe", "President", "Republic", "Joint", "Declaration", "Cooperation", "Director", "General", "Leader", "Source", "Link", "On", "In", "At", "By", "For", "With", "From", "Of", "And", "But", "As", "Some", "What", "When", "Where", "Who", "How", "Apparently", "Under", "Finally", "Additionally"]
@@ -721,8 +781,23 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
         nxt = hits[j + 1] if j + 1 < len(hits) else None
         surface = sentence[s:e]
         if entry.kind == "country" and nxt and nxt[4].kind == "group" and nxt[0] == tn:
-            text = sentence[s : nxt[3]]
-            composites.append(Actor(text, "group", "participant", s, nxt[3], entry.country, nxt[4].sector, (text,)))
+            end = nxt[3]
+            more = _NAME_AFTER.match(sentence, end)
+            agent = sentence[nxt[2] : end]
+            if more is not None and agent[:1].isupper() and not _may_capitalise(sentence, s) and not tagger.is_title_or_modifier(strip_possessive(agent)):
+                # a capitalised agent word before more capitalised words is a word of a longer name,
+                # no agent: an organisation of the country where the name ends in an institution's
+                # head ("the centrist Polish People's Party", "South African Police Service"), else
+                # left to the tagger ("Australian Women's Hardcourt championships", "British Airways
+                # Flight 38")
+                text = sentence[s : more.end()]
+                last = text.split()[-1]
+                if tagger.is_name_head(last) or last.lower() in _COMPOSITE_NAME_HEADS:
+                    composites.append(Actor(text, "organisation", "participant", s, more.end(), entry.country, _agent_sector(text, dic), (text,)))
+                j += 2
+                continue
+            text = sentence[s:end]
+            composites.append(Actor(text, "group", "participant", s, end, entry.country, nxt[4].sector, (text,)))
             j += 2
             continue
         if entry.kind == "group" and entry.sector not in STANDALONE_SECTORS:
@@ -750,11 +825,14 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
     return composites, singles
 
 
+_COMPOSITE_NAME_HEADS = frozenset("service front movement union congress alliance forces army force".split())
+_NAME_AFTER = re.compile(r"(?:[^\S\n]+[A-Z][a-z][\w'’-]*)+")  # capitalised words after a name's start
+
 # institution nouns an agent word in the singular may modify: "the refugee agency", "a customer
 # subsidiary" (not agents: "police officers" is the police; not places: "a police station" is)
 _MODIFIED_NOUNS = _ORG_NOUNS | frozenset(
     "agency agencies office unit division department commission council committee organisation organization "
-    "association program programme service services fund charity".split()
+    "association program programme service services fund charity outfit team side squad".split()
 )
 
 
@@ -862,9 +940,12 @@ def find_actors(
             continue
         add(a)
     persons_tagged = {(s, e) for s, e, label in spans if label == tagger.PERSON}
+    misc_tagged = [(s, e) for s, e, label in spans if label == tagger.MISC]
     for a in singles:
         if a.kind == "location" and (a.start, a.end) in persons_tagged:
             continue  # "Murray left for the Czech Republic": the tagger's person, not the river
+        if a.kind == "location" and any(s <= a.start and a.end <= e for s, e in misc_tagged) and _is_nationality(sentence[a.start : a.end]):
+            continue  # "the former Welsh International", "The Spaniard": a nationality, no place
         inside = longer_name(a) if a.kind in NAMED_KINDS else None
         if inside is not None:
             # a longer name wins: "Murray" (a river) inside "Andy Murray", "Bharat" inside "Bharat
@@ -943,6 +1024,21 @@ def find_actors(
             # not "a court in Liverpool", "TORONTO (AP) -", "Ontario Premier Dalton McGuinty"): a club
             # named by its city, a government by its capital; it keeps the place's country
             found[i] = replace(a, kind="organisation", sector=None)
+    t = tagger.load_tagger()
+    for i, a in enumerate(found):
+        if a.kind != "location" or " " in sentence[a.start : a.end]:
+            continue
+        for b in found:
+            between = sentence[b.end : a.start] if b.end <= a.start else sentence[a.end : b.start]
+            if (
+                b.kind == "organisation"
+                and between in (" and ", " or ", " & ", " vs ", " vs. ", " v ")
+                and " " not in sentence[b.start : b.end]
+                and (tagger.norm_word(sentence[b.start : b.end]),) in t.places
+            ):
+                # "when Pittsburgh and Buffalo meet": a place joined to a team named by its place is one too
+                found[i] = replace(a, kind="organisation", sector=None)
+                break
     person_at = {a.start: i for i, a in enumerate(found) if a.kind == "person"}
     for a in list(found):
         k = person_at.get(a.end + 1, person_at.get(a.end))
@@ -961,6 +1057,12 @@ def find_actors(
             continue  # "Director General" of "ESA Director General Josef Aschbacher": a title, not an actor
         out.setdefault((a.name, a.kind), a)
     return list(out.values())
+
+
+def _is_nationality(surface: str) -> bool:
+    """Is a one-word dictionary place a nationality word by the tagger's training names ("Welsh",
+    "Briton", "Spaniard": MISC there; not "Portland")?"""
+    return " " not in surface and tagger.load_tagger().names.get((tagger.norm_word(surface),)) == "MISC"
 
 
 # sports results: a score ("2-0", "106-98"; not years, times or dates) and the words next to a

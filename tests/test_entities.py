@@ -187,3 +187,81 @@ def test_a_venue_named_after_a_person_is_a_place():
     assert ("Rod Laver Arena", "location") in [(text[s:e], label) for s, e, label in find_entities(text)]
     text = "US coach Bruce Arena said the team was ready."
     assert ("Bruce Arena", "person") in [(text[s:e], label) for s, e, label in find_entities(text)]
+
+
+# --- seventh pass (helper ents4: judged google-news samples, seeds 9393, 9494, 9595) ---------------
+
+
+def test_a_titled_name_does_not_run_over_a_line_break():
+    """Page furniture ("Today's Leader Post" / "Latest News" / a headline) is no title and person:
+    "Leader" + "Post Latest News Austin" was learned as a person, and "Austin" resolved to it."""
+    gaz = load_gazetteer()
+    text = "Today's Leader Post\n\nLatest News\n\nAustin leaves for alma mater\n\nKent Austin resigned as head coach on Wednesday."
+    assert not any("News" in name for name in learn_document(text, gaz).persons)
+    # on one line the title still makes a person
+    assert "Helen Clark" in learn_document("The visit of Prime Minister Helen Clark ended.", gaz).persons
+
+
+def test_a_name_ending_in_a_street_word_is_an_address_place():
+    from tasks.entities import initial_labels
+
+    text = "Clinics: Chinguacousy Wellness Centre 995 Peter Robertson Blvd. 10:00 am."
+    at = text.index("Peter")
+    assert initial_labels(text, [(at, at + len("Peter Robertson Blvd."), tg.PERSON)])[0][2] == tg.LOCATION
+    at = text.index("Chinguacousy")  # no street word: as tagged
+    spans = [(at, at + len("Chinguacousy Wellness Centre"), tg.ORGANISATION)]
+    assert initial_labels(text, spans) == spans
+
+
+def test_a_name_with_a_one_letter_middle_initial_is_a_person():
+    from tasks.entities import initial_labels
+
+    text = "It opens in April, producers Adam Epstein, Allan S Gordon and Elan V McAllister announced."
+    at = text.index("Elan")
+    assert initial_labels(text, [(at, at + len("Elan V McAllister"), tg.ORGANISATION)])[0][2] == tg.PERSON
+    text = "Shares of Johnson Controls rose."  # two words, no initial: as tagged
+    at = text.index("Johnson")
+    assert initial_labels(text, [(at, at + 16, tg.ORGANISATION)])[0][2] == tg.ORGANISATION
+
+
+def test_a_word_after_a_determiner_and_before_no_noun_is_no_person():
+    """"her Grammys.", "to the Grammys and Oscars": an award; "the Clinton administration": a name
+    that modifies a noun (a person still)."""
+    from tasks.entities import determiner_labels
+
+    text = "Imagine Mary J. Blige having to hand over her Grammys. Union might keep writers from Grammys."
+    spans = [(m, m + 7, tg.PERSON) for m in (text.index("Grammys"), text.rindex("Grammys"))]
+    assert [label for _s, _e, label in determiner_labels(text, spans)] == [tg.MISC, tg.MISC]
+    text = "The Clinton administration said Clinton would go."
+    spans = [(text.rindex("Clinton"), text.rindex("Clinton") + 7, tg.PERSON)]
+    assert determiner_labels(text, spans) == spans
+
+
+def test_a_country_and_capitalised_agent_inside_a_longer_name_is_that_organisation():
+    got = _actors("Lawmakers voted to support the coalition of Civic Platform and the centrist Polish People's Party.")
+    assert ("Polish People's Party", "organisation") in got and got[("Polish People's Party", "organisation")].country == "POL"
+    assert ("Polish People's", "group") not in got
+    got = _actors("Investigators will focus on the engine problem on British Airways Flight 38.")
+    assert not any(kind == "group" for _name, kind in got), got  # left to the tagger, no agent
+    got = _actors("Israeli soldiers shot two men.")  # a composite of an agent in lower case stays one
+    assert got[("Israeli soldiers", "group")].sector == "military"
+
+
+def test_an_agent_word_before_a_team_noun_is_a_modifier():
+    got = _actors("The takeover was met by protests and the formation of rebel outfit FC United.")
+    assert not any(kind == "group" for _name, kind in got), got
+    assert ("rebel", "group") in _actors("Another woman said she was assaulted by a rebel.")
+
+
+def test_a_dictionary_place_inside_a_tagged_nationality_or_event_is_no_place():
+    """"the former Welsh International" (the tagger's misc span) names no place Welsh; "The Spaniard"
+    is a person's nationality."""
+    got = _actors("Sunderland failed to sign the 33-year-old former Welsh International on Monday.")
+    assert ("Welsh", "location") not in got, got
+
+
+def test_a_place_joined_to_a_team_named_by_its_place_is_a_team():
+    got = _actors("The National Hockey League announced rule changes Saturday when Pittsburgh and Buffalo meet.")
+    assert got[("Buffalo", "organisation")].country == "USA", got
+    got = _actors("Flights between London and Paris resumed on Monday.")
+    assert ("London", "location") in got and ("Paris", "location") in got
