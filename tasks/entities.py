@@ -39,7 +39,32 @@ def document_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tupl
     one extent it changes), `organisation_evidence`, `given_name_evidence`, `venue_labels`."""
     spans = organisation_evidence(text, team_names(text, weekday_trimmed(text, spans)))
     spans = acronym_labels(text, venue_labels(text, given_name_evidence(text, spans)))
-    return determiner_labels(text, initial_labels(text, spans))
+    return determiner_labels(text, initial_labels(text, lower_word_cut(text, spans)))
+
+
+# lower-case words that stand inside names ("Bank of England", "Ludwig van Beethoven", "Rock and Roll")
+_NAME_CONNECTORS = frozenset(
+    "of and the for on in at upon to a an de du des da di do dos das del della van von der den el la le al bin ibn y e et und".split()
+)
+
+
+def lower_word_cut(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A span holding a lower-case word that names do not hold (not "of", "de", "van", ...) is a
+    headline or a page line glued to a name: it keeps the capitalised words after the last such word
+    ("Rupee at 39.28 against US dollar Press Trust of India" -> "Press Trust of India"), where two
+    or more words are left."""
+    out: list[tuple[int, int, str]] = []
+    for s, e, label in spans:
+        surface = text[s:e]
+        if " " in surface and any(c.islower() for c in surface):
+            words = list(re.finditer(r"\S+", surface))
+            cut = max((k for k, m in enumerate(words[:-1]) if m.group().isalpha() and m.group().islower() and m.group() not in _NAME_CONNECTORS), default=-1)
+            if cut >= 0:
+                rest = words[cut + 1 :]
+                if len(rest) >= 2 and rest[0].group()[:1].isupper():  # (one word left: "UConn visits No.")
+                    s = s + rest[0].start()
+        out.append((s, e, label))
+    return out
 
 
 # last words of street names: a span ending in one is an address's street, a place ("995 Peter
@@ -717,7 +742,7 @@ def _token_key(tok: str) -> tuple[str, bool]:
 
 # Titles -> sector of the person holding them (first match wins).
 TITLE_SECTORS = (
-    (re.compile(r"(?<!director )(?<!secretary )(?<!attorney )(?<!director-)(?<!secretary-)\bgeneral\b(?! manager| secretary)|commander|admiral|colonel|major|lieutenant|sergeant|marshal"
+    (re.compile(r"(?<!director )(?<!secretary )(?<!attorney )(?<!director-)(?<!secretary-)\bgeneral\b(?! manager| secretary)|commander|admiral|colonel|\bmajor\b|lieutenant|sergeant|marshal"
                 r"|(?:army|navy|naval|marine|air force|military)\s+captain|\b(?-i:Captain|Capt)\b", re.I), "military"),
     (re.compile(r"police|sheriff|constable|detective", re.I), "police"),
     (re.compile(r"judge|justice|prosecutor|attorney", re.I), "judiciary"),
@@ -1042,7 +1067,7 @@ def find_actors(
     person_at = {a.start: i for i, a in enumerate(found) if a.kind == "person"}
     for a in list(found):
         k = person_at.get(a.end + 1, person_at.get(a.end))
-        if a.kind == "group" and a.country is not None and k is not None and tagger.is_title_or_modifier(sentence[a.start : a.end].split()[-1]):
+        if a.kind in ("group", "organisation") and a.country is not None and k is not None and tagger.is_title_or_modifier(sentence[a.start : a.end].split()[-1]):
             # "Pakistani President" before "Pervez Musharraf": the person's title, country and sector
             p = found[k]
             # (the title's own sector first: "Pakistan captain" is a player, the dictionary's agent "captain" an officer)
@@ -1055,6 +1080,8 @@ def find_actors(
             a.country is None or tagger.is_title_or_modifier(sentence[a.start : a.end].split()[-1])
         ):
             continue  # "Director General" of "ESA Director General Josef Aschbacher": a title, not an actor
+        if a.kind == "organisation" and (a.end + 1 in person_starts or a.end in person_starts) and tagger.is_title_or_modifier(sentence[a.start : a.end].split()[-1]):
+            continue  # "Homeland Security Secretary Michael Chertoff": the dictionary's office is his title
         out.setdefault((a.name, a.kind), a)
     return list(out.values())
 

@@ -265,3 +265,30 @@ def test_a_place_joined_to_a_team_named_by_its_place_is_a_team():
     assert got[("Buffalo", "organisation")].country == "USA", got
     got = _actors("Flights between London and Paris resumed on Monday.")
     assert ("London", "location") in got and ("Paris", "location") in got
+
+
+def test_a_dictionary_office_right_before_a_person_is_his_title():
+    got = _actors("Homeland Security Secretary Michael Chertoff called him on Tuesday.")
+    assert not any(kind == "organisation" for _name, kind in got), got
+    assert got[("Michael Chertoff", "person")].country == "USA"
+    # an organisation before a title and a person stays an actor
+    assert ("Microsoft", "organisation") in _actors("Microsoft Chief Executive Steve Ballmer spoke.")
+
+
+def test_a_majority_leader_is_no_military_title():
+    from tasks.entities import title_sector
+
+    assert title_sector("Majority Leader") != "military"
+    assert title_sector("Major") == "military" and title_sector("Major General") == "military"
+
+
+def test_a_lower_case_word_inside_a_span_cuts_a_glued_line_off():
+    from tasks.entities import lower_word_cut
+
+    text = "Rupee at 39.28 against US dollar Press Trust of India Monday"
+    at = text.index("US")
+    spans = lower_word_cut(text, [(at, text.index(" Monday"), tg.ORGANISATION)])
+    assert [(text[s:e], label) for s, e, label in spans] == [("Press Trust of India", tg.ORGANISATION)]
+    for text, name in (("The Bank of England raised rates.", "Bank of England"), ("He played Ludwig van Beethoven.", "Ludwig van Beethoven")):
+        spans = [(text.index(name), text.index(name) + len(name), tg.ORGANISATION)]
+        assert lower_word_cut(text, spans) == spans
