@@ -38,7 +38,7 @@ def document_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tupl
     """The tagger's spans relabelled by what the whole document says about them: `team_names` (the
     one extent it changes), `organisation_evidence`, `given_name_evidence`, `venue_labels`."""
     spans = organisation_evidence(text, team_names(text, weekday_trimmed(text, spans)))
-    spans = acronym_labels(text, venue_labels(text, given_name_evidence(text, spans)))
+    spans = acronym_labels(text, venue_labels(text, given_name_evidence(text, apposition_evidence(text, spans))))
     return determiner_labels(text, initial_labels(text, lower_word_cut(text, spans)))
 
 
@@ -326,6 +326,35 @@ def given_name_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tu
             is_person = False
         out.append((s, e, tagger.PERSON if is_person else label))
     return out
+
+
+# ", the head coach at ...", ", a former minister": an apposition of a person's title after a name
+_APPOSITION = re.compile(r",[^\S\n]+(?:(?:the|a|an|his|her|its|their|former|then|now)[^\S\n]+)*((?:[a-z][\w-]*[^\S\n]+){0,2}[a-z][\w-]*)")
+
+
+def apposition_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A two-word span tagged a place, starting with a place the lists know but unknown as a whole,
+    that the document writes before an apposition naming a person's title is that person ("Austin
+    and Houston Nutt, the head coach at Ole Miss": not Houston, a place); every span of it."""
+    t = tagger.load_tagger()
+    cand: dict[str, bool] = {}
+    for s, e, label in spans:
+        words = text[s:e].split()
+        if label != tagger.LOCATION or len(words) != 2 or not all(w[:1].isupper() and not w.isupper() for w in words):
+            continue
+        key = tuple(tagger.norm_word(w) for w in words)
+        if key not in t.places and key[:1] in t.places and key[1:] not in t.places and not tagger.is_name_head(words[1]) and key[1] not in _PLACE_LAST:
+            cand.setdefault(text[s:e], False)
+    for surface in cand:
+        i = text.find(surface)
+        while i != -1 and not cand[surface]:
+            m = _APPOSITION.match(text, i + len(surface))
+            if m is not None and any(tagger.is_title_or_modifier(w) for w in m.group(1).split()):
+                cand[surface] = True
+            i = text.find(surface, i + 1)
+    if not any(cand.values()):
+        return spans
+    return [(s, e, tagger.PERSON if cand.get(text[s:e]) else label) for s, e, label in spans]
 
 
 def venue_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

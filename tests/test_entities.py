@@ -292,3 +292,19 @@ def test_a_lower_case_word_inside_a_span_cuts_a_glued_line_off():
     for text, name in (("The Bank of England raised rates.", "Bank of England"), ("He played Ludwig van Beethoven.", "Ludwig van Beethoven")):
         spans = [(text.index(name), text.index(name) + len(name), tg.ORGANISATION)]
         assert lower_word_cut(text, spans) == spans
+
+
+def test_a_place_and_surname_before_a_titled_apposition_is_a_person():
+    """"Austin and Houston Nutt, the head coach at Ole Miss": the tagger's place "Houston Nutt" is a
+    person (the dictionary's Houston was the row); a place before an apposition without a title stays."""
+    from tasks.entities import apposition_evidence
+
+    text = "Austin and Houston Nutt, the head coach at Ole Miss, reached an agreement on Tuesday."
+    at = text.index("Houston")
+    assert apposition_evidence(text, [(at, at + 12, tg.LOCATION)]) == [(at, at + 12, tg.PERSON)]
+    got = _actors(text)
+    assert ("Houston", "location") not in got
+    text = "Flooding hit Houston Heights, the old district, on Monday."
+    at = text.index("Houston")
+    spans = [(at, at + 16, tg.LOCATION)]
+    assert apposition_evidence(text, spans) == spans
