@@ -495,6 +495,8 @@ def _is_title_word(word: str) -> bool:
     agent of the PETRARCH2 dictionary ("minister", "spokesman", "police")."""
     if tagger.is_title_or_modifier(word):
         return True
+    if "-" in word.strip("-") and all(tagger.is_title_or_modifier(p) for p in word.split("-")):
+        return True  # "Secretary-General", "Director-General" (not "Ki-moon", "Jean-Marie")
     entry = load_dictionary().single.get(_token_key(word)[0])
     return entry is not None and entry.kind == "group"
 
@@ -617,6 +619,9 @@ def full_name(ctx: DocContext, word: str) -> str | None:
                 forms.add(f"{m.group(1)} {word}")
         else:
             after = m.group(2).split()
+            poss = next((k for k, w in enumerate(after) if strip_possessive(w) != w), None)
+            if poss is not None:  # "Harbhajan Singh's suspension": the name ends at the possessive
+                after = [*after[:poss], strip_possessive(after[poss])]
             if name_word(after[0]):
                 after = after if len(after) < 2 or name_word(after[1]) else after[:1]
                 forms.add(" ".join([word, *after]))
@@ -886,7 +891,7 @@ _NAME_AFTER = re.compile(r"(?:[^\S\n]+[A-Z][a-z][\w'’-]*)+")  # capitalised wo
 # subsidiary" (not agents: "police officers" is the police; not places: "a police station" is)
 _MODIFIED_NOUNS = _ORG_NOUNS | frozenset(
     "agency agencies office unit division department commission council committee organisation organization "
-    "association program programme service services fund charity outfit team side squad".split()
+    "association program programme service services fund charity outfit team side squad attack attacks".split()
 )
 
 
@@ -1093,6 +1098,20 @@ def find_actors(
                 # "when Pittsburgh and Buffalo meet": a place joined to a team named by its place is one too
                 found[i] = replace(a, kind="organisation", sector=None)
                 break
+    by_start = sorted(found, key=lambda a: a.start)
+    for k in range(1, len(by_start) - 1):
+        left, a, right = by_start[k - 1], by_start[k], by_start[k + 1]
+        if (
+            a.kind in ("organisation", "person")
+            and a.country is None
+            and a.sector is None
+            and left.kind == right.kind == "location"
+            and sentence[left.end : a.start] in (", ", " and ")
+            and sentence[a.end : right.start] in (", ", " and ")
+        ):
+            # "provinces of Catanduanes, Camarines Norte and Polillo Island": a name listed between
+            # places is one (the tagger read an organisation or a person)
+            found[found.index(a)] = replace(a, kind="location")
     person_at = {a.start: i for i, a in enumerate(found) if a.kind == "person"}
     for a in list(found):
         k = person_at.get(a.end + 1, person_at.get(a.end))

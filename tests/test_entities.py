@@ -308,3 +308,30 @@ def test_a_place_and_surname_before_a_titled_apposition_is_a_person():
     at = text.index("Houston")
     spans = [(at, at + 16, tg.LOCATION)]
     assert apposition_evidence(text, spans) == spans
+
+
+def test_a_hyphenated_title_is_no_part_of_a_name():
+    from tasks.entities import _split_title
+
+    assert _split_title("Secretary-General Ban Ki-moon") == ("Secretary-General", "Ban Ki-moon")
+    assert _split_title("Jean-Marie Le Pen")[1] == "Jean-Marie Le Pen"
+
+
+def test_a_full_name_ends_at_a_possessive():
+    from tasks.entities import full_name
+
+    text = "India protested after Harbhajan Singh's ban. Harbhajan was banned for three Tests."
+    assert full_name(learn_document(text, load_gazetteer()), "Harbhajan") == "Harbhajan Singh"
+
+
+def test_an_agent_word_before_attacks_is_a_modifier():
+    assert not any(kind == "group" for _name, kind in _actors("He praised the Sept. 11 terrorist attacks on Monday."))
+    assert ("terrorist", "group") in _actors("A terrorist attacked the hotel.")
+
+
+def test_a_name_listed_between_places_is_a_place():
+    text = "Storm signals remained over the provinces of Catanduanes, Camarines Norte and Polillo Island."
+    got = _actors(text)
+    assert ("Camarines Norte", "location") in got, got
+    got = _actors("Talks between Paris, Interpol and the European Union went on.")  # no places on both sides
+    assert ("Interpol", "location") not in got
