@@ -450,6 +450,16 @@ ACRONYM_DEF_RE = re.compile(r"(?P<full>(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the
 ACRONYM_AFTER_RE = re.compile(r"\b(?P<acr>[A-Z][A-Z0-9&]{1,9})\s+\((?P<full>(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|de|du|in)\s+)*){1,8}[A-Z][\w'’-]*)\)")
 _ACRONYM_HINT_RE = re.compile(r"\s\([A-Z]")  # in every definition of both kinds
 ORG_HEAD_RE = re.compile(r"\b(Agency|Administration|Institute|Institution|Organi[sz]ation|Cent(?:er|re)|Office|Ministry|Academy|University|Corporation|Company|Council|Commission|Authority|Laborator(?:y|ies)|Observatory|Society|Association|Bureau|Department|Foundation|Group|Federation)\b")
+_HEAD_ENDS = re.compile(r"$|\s+(?:of|for|on|in|and)\b")  # after an institution's head word
+
+
+def _has_org_head(full: str) -> bool:
+    """Does a defined acronym's full name end in an institution's head word, or hold one before
+    "of"/"for"... ("Aircraft Crashes Record Office", "University of Mississippi", "Office of
+    Management and Budget"; not "Office Open XML", a document format)?"""
+    return any(_HEAD_ENDS.match(full, m.end()) for m in ORG_HEAD_RE.finditer(full))
+
+
 PRONOUN_SUBJECT_RE = re.compile(r"^\W*(?:Their|They|Them|The two (?:parties|agencies|sides|leaders|heads|organi[sz]ations)|Both (?:agencies|parties|sides|leaders)|The parties|The agencies|The leaders)\b")
 
 
@@ -549,7 +559,7 @@ def learn_document(text: str, gaz: Gazetteer) -> DocContext:
     for full, acr in defs:
         full = full.strip()
         full = re.sub(r"^(?:The|the|of|and)\s+", "", full)
-        if gaz.lookup(acr) is None and gaz.lookup(full) is None and ORG_HEAD_RE.search(full):
+        if gaz.lookup(acr) is None and gaz.lookup(full) is None and _has_org_head(full):
             ctx.acronyms[acr] = full
     for rx in PERSON_PATTERNS:
         for m in rx.finditer(text):

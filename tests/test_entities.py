@@ -335,3 +335,13 @@ def test_a_name_listed_between_places_is_a_place():
     assert ("Camarines Norte", "location") in got, got
     got = _actors("Talks between Paris, Interpol and the European Union went on.")  # no places on both sides
     assert ("Interpol", "location") not in got
+
+
+def test_an_acronym_defined_by_a_name_without_an_institution_head_at_its_end_is_no_organisation():
+    gaz = load_gazetteer()
+    text = "Schools should avoid Microsoft's OOXML (Office Open XML) document format."
+    assert "OOXML" not in learn_document(text, gaz).acronyms
+    text = "The Aircraft Crashes Record Office (ACRO) said 965 people died."
+    assert learn_document(text, gaz).acronyms == {"ACRO": "Aircraft Crashes Record Office"}
+    text = "The Office of Management and Budget (OMB) said so."
+    assert "OMB" in learn_document(text, gaz).acronyms
