@@ -39,7 +39,26 @@ def document_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tupl
     one extent it changes), `organisation_evidence`, `given_name_evidence`, `venue_labels`."""
     spans = organisation_evidence(text, team_names(text, weekday_trimmed(text, spans)))
     spans = acronym_labels(text, venue_labels(text, given_name_evidence(text, apposition_evidence(text, spans))))
-    return determiner_labels(text, initial_labels(text, lower_word_cut(text, spans)))
+    return storm_labels(text, determiner_labels(text, initial_labels(text, lower_word_cut(text, spans))))
+
+
+_STORM_NAMED = re.compile(r"\b(?:[Tt]yphoon|[Hh]urricane|[Cc]yclone|[Tt]ropical [Ss]torm|[Tt]ropical [Dd]epression|[Ss]uper [Tt]yphoon)[^\S\n]+([A-Z][a-z]+)\b")
+
+
+def storm_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A storm's name is no person or place: a span the document writes after "Typhoon",
+    "Hurricane", "Cyclone", "Tropical Storm" ("the threat of Mitag" where the text has "typhoon
+    Mitag"), or one starting with such a word ("Cyclone Sidr"), is `misc`."""
+    if not _STORM_NAMED.search(text):
+        return spans
+    names = {m.group(1) for m in _STORM_NAMED.finditer(text)}
+    out: list[tuple[int, int, str]] = []
+    for s, e, label in spans:
+        words = text[s:e].split()
+        if label != tagger.MISC and (text[s:e] in names or (len(words) >= 2 and words[-1] in names and _STORM_NAMED.fullmatch(" ".join(words)))):
+            label = tagger.MISC
+        out.append((s, e, label))
+    return out
 
 
 # lower-case words that stand inside names ("Bank of England", "Ludwig van Beethoven", "Rock and Roll")

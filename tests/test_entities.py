@@ -345,3 +345,17 @@ def test_an_acronym_defined_by_a_name_without_an_institution_head_at_its_end_is_
     assert learn_document(text, gaz).acronyms == {"ACRO": "Aircraft Crashes Record Office"}
     text = "The Office of Management and Budget (OMB) said so."
     assert "OMB" in learn_document(text, gaz).acronyms
+
+
+def test_a_storms_name_is_no_person_or_place():
+    from tasks.entities import storm_labels
+
+    text = "Typhoon Mitag hit Luzon. Troops shifted to disaster response due to the threat of Mitag."
+    spans = [(text.index("Luzon"), text.index("Luzon") + 5, tg.LOCATION), (text.rindex("Mitag"), text.rindex("Mitag") + 5, tg.LOCATION)]
+    assert [label for _s, _e, label in storm_labels(text, spans)] == [tg.LOCATION, tg.MISC]
+    text = "In Atlantic Canada the big story was the passage of Hurricane Noel in November."
+    spans = [(text.index("Hurricane"), text.index(" in Nov"), tg.PERSON)]
+    assert storm_labels(text, spans)[0][2] == tg.MISC
+    text = "Noel Gallagher said the storm was over."  # no storm named: as tagged
+    spans = [(0, 14, tg.PERSON)]
+    assert storm_labels(text, spans) == spans
