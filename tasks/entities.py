@@ -39,17 +39,85 @@ def document_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tupl
     one extent it changes), `organisation_evidence`, `given_name_evidence`, `venue_labels`."""
     spans = organisation_evidence(text, team_names(text, weekday_trimmed(text, spans)))
     spans = acronym_labels(text, venue_labels(text, given_name_evidence(text, apposition_evidence(text, spans))))
-    return storm_labels(text, determiner_labels(text, initial_labels(text, lower_word_cut(text, spans))))
+    spans = caps_split(text, lower_word_cut(text, spans))
+    return storm_labels(text, determiner_labels(text, initial_labels(text, spans)))
+
+
+def _caps_word(word: str) -> bool:
+    return word.isupper() and sum(c.isalpha() for c in word) >= 2
+
+
+_MONTH_NAMES = frozenset("january february march april may june july august september october november december".split())
+
+
+def caps_split(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A span of a mixed-case line whose words switch between capitals and mixed case is a byline
+    or a dateline glued to a name: one span per run ("By CP TORONTO --": CP, and TORONTO, a place
+    the lists know; "By LESLIE BREFELD Summit Daily News January 17": the writer (a person, after
+    "By") and the paper, its month cut off; "Tacoma News Tribune ELAINE THOMPSON ...": a photo
+    credit, a person between names); an all-caps span ending in a place the lists know, not
+    known as a whole, is a name and a caps dateline ("CP TORONTO"). A time's "PM" ("10:23 PM
+    TORONTO") is dropped. Lines in capitals or Title Case are left alone."""
+    t = tagger.load_tagger()
+    out: list[tuple[int, int, str]] = []
+    for s, e, label in spans:
+        plain = text[s:e].split()
+        if label == tagger.MISC or len(plain) < 2 or not any(map(_caps_word, plain)):
+            out.append((s, e, label))
+            continue
+        words = list(re.finditer(r"\S+", text[s:e]))
+        caps = [_caps_word(w.group()) for w in words]
+        all_caps = all(caps)
+        if all_caps:
+            # "CP TORONTO": a caps name and a caps dateline's place (the lists know the place, not the whole)
+            whole = tuple(tagger.norm_word(w.group()) for w in words)
+            if (tagger.norm_word(words[-1].group()),) not in t.places or whole in t.places or whole in t.names:
+                out.append((s, e, label))
+                continue
+            caps[-1] = False  # the place is a run of its own
+        elif not any(caps[k] and caps[k + 1] for k in range(len(caps) - 1)):
+            out.append((s, e, label))  # one caps word in a name: "US Army", "BBC News", "UN Security Council"
+            continue
+        byline = text[max(0, s - 3) : s] in ("By ", "by ")
+        if caps[0] and not byline and not all_caps:
+            out.append((s, e, label))  # a brand in capitals opening a name: "NAMCO BANDAI Games America Inc"
+            continue
+        a, b = text.rfind("\n", 0, s) + 1, text.find("\n", e)
+        if tagger.is_caps_sentence(text[a : b if b != -1 else len(text)].split(), t.lexicon):
+            out.append((s, e, label))
+            continue
+        start = 0
+        for k in range(1, len(words) + 1):
+            if k < len(words) and caps[k] == caps[k - 1]:
+                continue
+            run = words[start:k]
+            if not caps[start] and len(run) >= 2 and run[-1].group().lower() in _MONTH_NAMES:
+                run = run[:-1]  # "Summit Daily News January 17"
+            key = tuple(tagger.norm_word(w.group()) for w in run)
+            rs, re_ = s + run[0].start(), s + run[-1].end()
+            if key in t.places:
+                out.append((rs, re_, tagger.LOCATION))
+            elif len(run) == 1 and len(run[0].group()) <= 2 and re.search(r"\d\s*$", text[max(0, rs - 4) : rs]):
+                pass  # "10:23 PM": a time's
+            elif caps[start] and 2 <= len(run) <= 3 and (byline or start > 0):
+                out.append((rs, re_, tagger.PERSON))  # a byline's writer, a photo credit between names
+            else:
+                out.append((rs, re_, label))
+            start = k
+    return out
 
 
 _STORM_NAMED = re.compile(r"\b(?:[Tt]yphoon|[Hh]urricane|[Cc]yclone|[Tt]ropical [Ss]torm|[Tt]ropical [Dd]epression|[Ss]uper [Tt]yphoon)[^\S\n]+([A-Z][a-z]+)\b")
+
+
+_STORM_WORDS = ("yphoon", "urricane", "yclone", "ropical")
 
 
 def storm_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """A storm's name is no person or place: a span the document writes after "Typhoon",
     "Hurricane", "Cyclone", "Tropical Storm" ("the threat of Mitag" where the text has "typhoon
     Mitag"), or one starting with such a word ("Cyclone Sidr"), is `misc`."""
-    if not _STORM_NAMED.search(text):
+    if not any(w in text for w in _STORM_WORDS) or not _STORM_NAMED.search(text):  # (a plain search first: most texts name no storm)
         return spans
     names = {m.group(1) for m in _STORM_NAMED.finditer(text)}
     out: list[tuple[int, int, str]] = []
@@ -75,7 +143,8 @@ def lower_word_cut(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[i
     out: list[tuple[int, int, str]] = []
     for s, e, label in spans:
         surface = text[s:e]
-        if " " in surface and any(c.islower() for c in surface):
+        plain = surface.split()
+        if len(plain) > 2 and any(w.islower() and w.isalpha() and w not in _NAME_CONNECTORS for w in plain[:-2]):
             words = list(re.finditer(r"\S+", surface))
             cut = max((k for k, m in enumerate(words[:-1]) if m.group().isalpha() and m.group().islower() and m.group() not in _NAME_CONNECTORS), default=-1)
             if cut >= 0:
@@ -105,7 +174,7 @@ def initial_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[i
         words = surface.split()
         if len(words) >= 2 and words[-1].lower() in _STREET_HEADS and label in (tagger.PERSON, tagger.ORGANISATION):
             label = tagger.LOCATION
-        elif label in (tagger.ORGANISATION, tagger.LOCATION) and _INITIAL_NAME.fullmatch(surface):
+        elif len(words) == 3 and label in (tagger.ORGANISATION, tagger.LOCATION) and _INITIAL_NAME.fullmatch(surface):
             key = tuple(tagger.norm_word(w) for w in words)
             if key not in t.places and key not in t.names:
                 label = tagger.PERSON

@@ -359,3 +359,21 @@ def test_a_storms_name_is_no_person_or_place():
     text = "Noel Gallagher said the storm was over."  # no storm named: as tagged
     spans = [(0, 14, tg.PERSON)]
     assert storm_labels(text, spans) == spans
+
+
+def test_a_byline_glued_to_names_is_cut_at_the_change_of_case():
+    def tags(text: str) -> list[tuple[str, str]]:
+        return [(text[s:e], label) for s, e, label in find_entities(text)]
+
+    got = tags("Claims of song plagiarism dropped By CP TORONTO -- Punky pop star Avril Lavigne has reached a settlement.")
+    assert ("CP TORONTO", "organisation") not in got and ("TORONTO", "location") in got, got
+    got = tags("Graceful girl in a similar world By LESLIE BREFELD Summit Daily News January 17, 2008 Comments Print")
+    assert ("LESLIE BREFELD", "person") in got and ("Summit Daily News", "organisation") in got, got
+    # one word in capitals inside a name, or a brand in capitals opening it: one name
+    for text, name in (("He joined the US Army in May.", "US Army"), ("The BBC News said the UN Security Council met.", "UN Security Council")):
+        assert (name, "organisation") in tags(text)
+    from tasks.entities import caps_split
+
+    text = "Press Release (C) 2008 NAMCO BANDAI Games America Inc. said so."
+    spans = [(text.index("NAMCO"), text.index("Inc") + 3, tg.ORGANISATION)]
+    assert caps_split(text, spans) == spans
