@@ -38,7 +38,177 @@ def document_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tupl
     """The tagger's spans relabelled by what the whole document says about them: `team_names` (the
     one extent it changes), `organisation_evidence`, `given_name_evidence`, `venue_labels`."""
     spans = organisation_evidence(text, team_names(text, weekday_trimmed(text, spans)))
-    return acronym_labels(text, venue_labels(text, given_name_evidence(text, spans)))
+    spans = acronym_labels(text, venue_labels(text, given_name_evidence(text, apposition_evidence(text, spans))))
+    spans = caps_split(text, lower_word_cut(text, spans))
+    return storm_labels(text, determiner_labels(text, initial_labels(text, spans)))
+
+
+def _caps_word(word: str) -> bool:
+    return word.isupper() and sum(c.isalpha() for c in word) >= 2
+
+
+_MONTH_NAMES = frozenset("january february march april may june july august september october november december".split())
+
+
+def caps_split(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A span of a mixed-case line whose words switch between capitals and mixed case is a byline
+    or a dateline glued to a name: one span per run ("By CP TORONTO --": CP, and TORONTO, a place
+    the lists know; "By LESLIE BREFELD Summit Daily News January 17": the writer (a person, after
+    "By") and the paper, its month cut off; "Tacoma News Tribune ELAINE THOMPSON ...": a photo
+    credit, a person between names); an all-caps span ending in a place the lists know, not
+    known as a whole, is a name and a caps dateline ("CP TORONTO"). A time's "PM" ("10:23 PM
+    TORONTO") is dropped. Lines in capitals or Title Case are left alone."""
+    t = tagger.load_tagger()
+    out: list[tuple[int, int, str]] = []
+    for s, e, label in spans:
+        plain = text[s:e].split()
+        if label == tagger.MISC or len(plain) < 2 or not any(map(_caps_word, plain)):
+            out.append((s, e, label))
+            continue
+        words = list(re.finditer(r"\S+", text[s:e]))
+        caps = [_caps_word(w.group()) for w in words]
+        all_caps = all(caps)
+        if all_caps:
+            # "CP TORONTO": a caps name and a caps dateline's place (the lists know the place, not the whole)
+            whole = tuple(tagger.norm_word(w.group()) for w in words)
+            if (tagger.norm_word(words[-1].group()),) not in t.places or whole in t.places or whole in t.names:
+                out.append((s, e, label))
+                continue
+            caps[-1] = False  # the place is a run of its own
+        elif not any(caps[k] and caps[k + 1] for k in range(len(caps) - 1)):
+            out.append((s, e, label))  # one caps word in a name: "US Army", "BBC News", "UN Security Council"
+            continue
+        byline = text[max(0, s - 3) : s] in ("By ", "by ")
+        if caps[0] and not byline and not all_caps:
+            out.append((s, e, label))  # a brand in capitals opening a name: "NAMCO BANDAI Games America Inc"
+            continue
+        a, b = text.rfind("\n", 0, s) + 1, text.find("\n", e)
+        if tagger.is_caps_sentence(text[a : b if b != -1 else len(text)].split(), t.lexicon):
+            out.append((s, e, label))
+            continue
+        start = 0
+        for k in range(1, len(words) + 1):
+            if k < len(words) and caps[k] == caps[k - 1]:
+                continue
+            run = words[start:k]
+            if not caps[start] and len(run) >= 2 and run[-1].group().lower() in _MONTH_NAMES:
+                run = run[:-1]  # "Summit Daily News January 17"
+            key = tuple(tagger.norm_word(w.group()) for w in run)
+            rs, re_ = s + run[0].start(), s + run[-1].end()
+            if key in t.places:
+                out.append((rs, re_, tagger.LOCATION))
+            elif len(run) == 1 and len(run[0].group()) <= 2 and re.search(r"\d\s*$", text[max(0, rs - 4) : rs]):
+                pass  # "10:23 PM": a time's
+            elif caps[start] and 2 <= len(run) <= 3 and (byline or start > 0):
+                out.append((rs, re_, tagger.PERSON))  # a byline's writer, a photo credit between names
+            else:
+                out.append((rs, re_, label))
+            start = k
+    return out
+
+
+_STORM_NAMED = re.compile(r"\b(?:[Tt]yphoon|[Hh]urricane|[Cc]yclone|[Tt]ropical [Ss]torm|[Tt]ropical [Dd]epression|[Ss]uper [Tt]yphoon)[^\S\n]+([A-Z][a-z]+)\b")
+
+
+_STORM_WORDS = ("yphoon", "urricane", "yclone", "ropical")
+
+
+def storm_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A storm's name is no person or place: a span the document writes after "Typhoon",
+    "Hurricane", "Cyclone", "Tropical Storm" ("the threat of Mitag" where the text has "typhoon
+    Mitag"), or one starting with such a word ("Cyclone Sidr"), is `misc`."""
+    if not any(w in text for w in _STORM_WORDS) or not _STORM_NAMED.search(text):  # (a plain search first: most texts name no storm)
+        return spans
+    names = {m.group(1) for m in _STORM_NAMED.finditer(text)}
+    out: list[tuple[int, int, str]] = []
+    for s, e, label in spans:
+        words = text[s:e].split()
+        if label != tagger.MISC and (text[s:e] in names or (len(words) >= 2 and words[-1] in names and _STORM_NAMED.fullmatch(" ".join(words)))):
+            label = tagger.MISC
+        out.append((s, e, label))
+    return out
+
+
+# lower-case words that stand inside names ("Bank of England", "Ludwig van Beethoven", "Rock and Roll")
+_NAME_CONNECTORS = frozenset(
+    "of and the for on in at upon to a an de du des da di do dos das del della van von der den el la le al bin ibn y e et und".split()
+)
+
+
+def lower_word_cut(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A span holding a lower-case word that names do not hold (not "of", "de", "van", ...) is a
+    headline or a page line glued to a name: it keeps the capitalised words after the last such word
+    ("Rupee at 39.28 against US dollar Press Trust of India" -> "Press Trust of India"), where two
+    or more words are left."""
+    out: list[tuple[int, int, str]] = []
+    for s, e, label in spans:
+        surface = text[s:e]
+        plain = surface.split()
+        if len(plain) > 2 and any(w.islower() and w.isalpha() and w not in _NAME_CONNECTORS for w in plain[:-2]):
+            words = list(re.finditer(r"\S+", surface))
+            cut = max((k for k, m in enumerate(words[:-1]) if m.group().isalpha() and m.group().islower() and m.group() not in _NAME_CONNECTORS), default=-1)
+            if cut >= 0:
+                rest = words[cut + 1 :]
+                if len(rest) >= 2 and rest[0].group()[:1].isupper():  # (one word left: "UConn visits No.")
+                    s = s + rest[0].start()
+        out.append((s, e, label))
+    return out
+
+
+# last words of street names: a span ending in one is an address's street, a place ("995 Peter
+# Robertson Blvd.", tagged a person), whatever its other words
+_STREET_HEADS = frozenset("street st. avenue ave. ave blvd. blvd boulevard road rd. drive lane highway parkway".split())
+# a given name, a one-letter middle initial written without its full stop, a surname: "Elan V McAllister"
+_INITIAL_NAME = re.compile(r"[A-Z][a-z]+ [A-Z]\.? (?:Mc|Mac|O['’])?[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
+
+
+def initial_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Labels a span's shape says: one of two or more words ending in a street word is a place (an
+    address: "Peter Robertson Blvd."); an organisation or place of three words with a one-letter
+    middle initial is a person ("producers Adam Epstein, Allan S Gordon and Elan V McAllister"), unless
+    the tagger's lists know it."""
+    t = tagger.load_tagger()
+    out: list[tuple[int, int, str]] = []
+    for s, e, label in spans:
+        surface = text[s:e]
+        words = surface.split()
+        if len(words) >= 2 and words[-1].lower() in _STREET_HEADS and label in (tagger.PERSON, tagger.ORGANISATION):
+            label = tagger.LOCATION
+        elif len(words) == 3 and label in (tagger.ORGANISATION, tagger.LOCATION) and _INITIAL_NAME.fullmatch(surface):
+            key = tuple(tagger.norm_word(w) for w in words)
+            if key not in t.places and key not in t.names:
+                label = tagger.PERSON
+        out.append((s, e, label))
+    return out
+
+
+_DETERMINER_BEFORE = re.compile(r"(?:^|\W)(?:the|her|his|their|its|our|my|your) $")
+
+
+def determiner_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A one-word span tagged a person that the document writes after a determiner or possessive
+    before a punctuation mark or "and"/"or" ("her Grammys.", "to the Grammys and Oscars": an award,
+    a thing; not "the Clinton administration", "the Bush White House", where it modifies a name or a
+    noun) is no person: it becomes
+    `misc`, every span of that word."""
+    not_person: dict[str, bool] = {}
+    for s, e, label in spans:
+        surface = text[s:e]
+        if label != tagger.PERSON or " " in surface or surface in not_person:
+            continue
+        not_person[surface] = False
+        i = text.find(surface)
+        while i != -1:
+            j = i + len(surface)
+            if not _is_name_char(text[j : j + 1] or " ") and _DETERMINER_BEFORE.search(text, max(0, i - 7), i):
+                nxt = _NEXT_WORD.match(text, j)
+                if nxt is None or nxt.group(1) in ("and", "or"):  # punctuation or the text's end next
+                    not_person[surface] = True
+                    break
+            i = text.find(surface, i + 1)
+    if not any(not_person.values()):
+        return spans
+    return [(s, e, tagger.MISC if label == tagger.PERSON and not_person.get(text[s:e]) else label) for s, e, label in spans]
 
 
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
@@ -246,6 +416,35 @@ def given_name_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tu
     return out
 
 
+# ", the head coach at ...", ", a former minister": an apposition of a person's title after a name
+_APPOSITION = re.compile(r",[^\S\n]+(?:(?:the|a|an|his|her|its|their|former|then|now)[^\S\n]+)*((?:[a-z][\w-]*[^\S\n]+){0,2}[a-z][\w-]*)")
+
+
+def apposition_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A two-word span tagged a place, starting with a place the lists know but unknown as a whole,
+    that the document writes before an apposition naming a person's title is that person ("Austin
+    and Houston Nutt, the head coach at Ole Miss": not Houston, a place); every span of it."""
+    t = tagger.load_tagger()
+    cand: dict[str, bool] = {}
+    for s, e, label in spans:
+        words = text[s:e].split()
+        if label != tagger.LOCATION or len(words) != 2 or not all(w[:1].isupper() and not w.isupper() for w in words):
+            continue
+        key = tuple(tagger.norm_word(w) for w in words)
+        if key not in t.places and key[:1] in t.places and key[1:] not in t.places and not tagger.is_name_head(words[1]) and key[1] not in _PLACE_LAST:
+            cand.setdefault(text[s:e], False)
+    for surface in cand:
+        i = text.find(surface)
+        while i != -1 and not cand[surface]:
+            m = _APPOSITION.match(text, i + len(surface))
+            if m is not None and any(tagger.is_title_or_modifier(w) for w in m.group(1).split()):
+                cand[surface] = True
+            i = text.find(surface, i + 1)
+    if not any(cand.values()):
+        return spans
+    return [(s, e, tagger.PERSON if cand.get(text[s:e]) else label) for s, e, label in spans]
+
+
 def venue_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """A tagged organisation of two or more words ending in a venue word is a place
     ("Nungambakkam Tennis Stadium", "Staples Center" excepted: "center" also ends institutions); so
@@ -318,15 +517,18 @@ TITLE_WORDS = (
     r"Representative|Ambassador|Premier|Prime Minister|Professor|Dr\.?|Mr\.?|Ms\.?|Mrs\.?|Commander|Astronaut|astronaut|International Relations Administrator)"
 )
 _NAME_TOKEN = r"[A-Z][a-zà-ÿ]+(?:[-'’][A-Z]?[a-zà-ÿ]+)*"
-NAME = rf"{_NAME_TOKEN}(?:\s+(?:(?:Le|La|De|Van|Von|Da|Di|de|van|von|der|le|la|bin|al)\s+)?{_NAME_TOKEN}){{1,3}}"
+# a name and its title never run over a line break ("Today's Leader Post\n\nLatest News\n\nAustin
+# leaves": page furniture, not the title "Leader" before a person "Post Latest News Austin")
+_SP = r"[^\S\n]+"
+NAME = rf"{_NAME_TOKEN}(?:{_SP}(?:(?:Le|La|De|Van|Von|Da|Di|de|van|von|der|le|la|bin|al){_SP})?{_NAME_TOKEN}){{1,3}}"
 PERSON_PATTERNS = (
     # ESA Director General Josef Aschbacher / CNSA Leader Zhang Kejian
     # (the lookahead lists every possible first letter: a quick fail at most positions, 2.3x faster)
-    re.compile(rf"(?=[A-Znfadvt])(?P<title>(?:(?:[A-Z]{{2,}}['’]?s?|[A-Z][a-z]+)\s+)?{TITLE_WORDS})\s+(?P<name>{NAME})"),
+    re.compile(rf"(?=[A-Znfadvt])(?P<title>(?:(?:[A-Z]{{2,}}['’]?s?|[A-Z][a-z]+){_SP})?{TITLE_WORDS}){_SP}(?P<name>{NAME})"),
     # Zhang Kejian, Administrator of the CNSA / Karl Bergquist, ESA’s International Relations Administrator
     re.compile(rf"(?P<name>{NAME}),\s+(?:the\s+)?(?P<title>(?:[A-Z][\w’']*\s+){{0,3}}{TITLE_WORDS}(?:\s+(?:of|at)\s+(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)?)"),
     # Name said / tweeted / told
-    re.compile(rf"(?P<name>{NAME})\s+(?:said|says|told|tweeted|stated|noted|explained|added|announced)\b"),
+    re.compile(rf"(?P<name>{NAME}){_SP}(?:said|says|told|tweeted|stated|noted|explained|added|announced)\b"),
 )
 NOT_PERSON_WORDS = frozenset(
     ["The", "This", "That", "These", "Those", "Their", "They", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Space", "Agency", "Administration", "National", "Station", "Mission", "Program", "Programme", "Plan", "Earth", "Moon", "Mars", "Lunar", "Research", "International", "European", "Chinese", "China", "Europe", "President", "Republic", "Joint", "Declaration", "Cooperation", "Director", "General", "Leader", "Source", "Link", "On", "In", "At", "By", "For", "With", "From", "Of", "And", "But", "As", "Some", "What", "When", "Where", "Who", "How", "Apparently", "Under", "Finally", "Additionally"]
@@ -336,6 +538,16 @@ ACRONYM_DEF_RE = re.compile(r"(?P<full>(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the
 ACRONYM_AFTER_RE = re.compile(r"\b(?P<acr>[A-Z][A-Z0-9&]{1,9})\s+\((?P<full>(?:[A-Z][\w'’-]*\s+(?:(?:of|for|and|the|de|du|in)\s+)*){1,8}[A-Z][\w'’-]*)\)")
 _ACRONYM_HINT_RE = re.compile(r"\s\([A-Z]")  # in every definition of both kinds
 ORG_HEAD_RE = re.compile(r"\b(Agency|Administration|Institute|Institution|Organi[sz]ation|Cent(?:er|re)|Office|Ministry|Academy|University|Corporation|Company|Council|Commission|Authority|Laborator(?:y|ies)|Observatory|Society|Association|Bureau|Department|Foundation|Group|Federation)\b")
+_HEAD_ENDS = re.compile(r"$|\s+(?:of|for|on|in|and)\b")  # after an institution's head word
+
+
+def _has_org_head(full: str) -> bool:
+    """Does a defined acronym's full name end in an institution's head word, or hold one before
+    "of"/"for"... ("Aircraft Crashes Record Office", "University of Mississippi", "Office of
+    Management and Budget"; not "Office Open XML", a document format)?"""
+    return any(_HEAD_ENDS.match(full, m.end()) for m in ORG_HEAD_RE.finditer(full))
+
+
 PRONOUN_SUBJECT_RE = re.compile(r"^\W*(?:Their|They|Them|The two (?:parties|agencies|sides|leaders|heads|organi[sz]ations)|Both (?:agencies|parties|sides|leaders)|The parties|The agencies|The leaders)\b")
 
 
@@ -381,6 +593,8 @@ def _is_title_word(word: str) -> bool:
     agent of the PETRARCH2 dictionary ("minister", "spokesman", "police")."""
     if tagger.is_title_or_modifier(word):
         return True
+    if "-" in word.strip("-") and all(tagger.is_title_or_modifier(p) for p in word.split("-")):
+        return True  # "Secretary-General", "Director-General" (not "Ki-moon", "Jean-Marie")
     entry = load_dictionary().single.get(_token_key(word)[0])
     return entry is not None and entry.kind == "group"
 
@@ -433,7 +647,7 @@ def learn_document(text: str, gaz: Gazetteer) -> DocContext:
     for full, acr in defs:
         full = full.strip()
         full = re.sub(r"^(?:The|the|of|and)\s+", "", full)
-        if gaz.lookup(acr) is None and gaz.lookup(full) is None and ORG_HEAD_RE.search(full):
+        if gaz.lookup(acr) is None and gaz.lookup(full) is None and _has_org_head(full):
             ctx.acronyms[acr] = full
     for rx in PERSON_PATTERNS:
         for m in rx.finditer(text):
@@ -503,6 +717,9 @@ def full_name(ctx: DocContext, word: str) -> str | None:
                 forms.add(f"{m.group(1)} {word}")
         else:
             after = m.group(2).split()
+            poss = next((k for k, w in enumerate(after) if strip_possessive(w) != w), None)
+            if poss is not None:  # "Harbhajan Singh's suspension": the name ends at the possessive
+                after = [*after[:poss], strip_possessive(after[poss])]
             if name_word(after[0]):
                 after = after if len(after) < 2 or name_word(after[1]) else after[:1]
                 forms.add(" ".join([word, *after]))
@@ -657,7 +874,7 @@ def _token_key(tok: str) -> tuple[str, bool]:
 
 # Titles -> sector of the person holding them (first match wins).
 TITLE_SECTORS = (
-    (re.compile(r"(?<!director )(?<!secretary )(?<!attorney )(?<!director-)(?<!secretary-)\bgeneral\b(?! manager| secretary)|commander|admiral|colonel|major|lieutenant|sergeant|marshal"
+    (re.compile(r"(?<!director )(?<!secretary )(?<!attorney )(?<!director-)(?<!secretary-)\bgeneral\b(?! manager| secretary)|commander|admiral|colonel|\bmajor\b|lieutenant|sergeant|marshal"
                 r"|(?:army|navy|naval|marine|air force|military)\s+captain|\b(?-i:Captain|Capt)\b", re.I), "military"),
     (re.compile(r"police|sheriff|constable|detective", re.I), "police"),
     (re.compile(r"judge|justice|prosecutor|attorney", re.I), "judiciary"),
@@ -721,8 +938,23 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
         nxt = hits[j + 1] if j + 1 < len(hits) else None
         surface = sentence[s:e]
         if entry.kind == "country" and nxt and nxt[4].kind == "group" and nxt[0] == tn:
-            text = sentence[s : nxt[3]]
-            composites.append(Actor(text, "group", "participant", s, nxt[3], entry.country, nxt[4].sector, (text,)))
+            end = nxt[3]
+            more = _NAME_AFTER.match(sentence, end)
+            agent = sentence[nxt[2] : end]
+            if more is not None and agent[:1].isupper() and not _may_capitalise(sentence, s) and not tagger.is_title_or_modifier(strip_possessive(agent)):
+                # a capitalised agent word before more capitalised words is a word of a longer name,
+                # no agent: an organisation of the country where the name ends in an institution's
+                # head ("the centrist Polish People's Party", "South African Police Service"), else
+                # left to the tagger ("Australian Women's Hardcourt championships", "British Airways
+                # Flight 38")
+                text = sentence[s : more.end()]
+                last = text.split()[-1]
+                if tagger.is_name_head(last) or last.lower() in _COMPOSITE_NAME_HEADS:
+                    composites.append(Actor(text, "organisation", "participant", s, more.end(), entry.country, _agent_sector(text, dic), (text,)))
+                j += 2
+                continue
+            text = sentence[s:end]
+            composites.append(Actor(text, "group", "participant", s, end, entry.country, nxt[4].sector, (text,)))
             j += 2
             continue
         if entry.kind == "group" and entry.sector not in STANDALONE_SECTORS:
@@ -750,11 +982,14 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
     return composites, singles
 
 
+_COMPOSITE_NAME_HEADS = frozenset("service front movement union congress alliance forces army force".split())
+_NAME_AFTER = re.compile(r"(?:[^\S\n]+[A-Z][a-z][\w'’-]*)+")  # capitalised words after a name's start
+
 # institution nouns an agent word in the singular may modify: "the refugee agency", "a customer
 # subsidiary" (not agents: "police officers" is the police; not places: "a police station" is)
 _MODIFIED_NOUNS = _ORG_NOUNS | frozenset(
     "agency agencies office unit division department commission council committee organisation organization "
-    "association program programme service services fund charity".split()
+    "association program programme service services fund charity outfit team side squad attack attacks".split()
 )
 
 
@@ -862,9 +1097,12 @@ def find_actors(
             continue
         add(a)
     persons_tagged = {(s, e) for s, e, label in spans if label == tagger.PERSON}
+    misc_tagged = [(s, e) for s, e, label in spans if label == tagger.MISC]
     for a in singles:
         if a.kind == "location" and (a.start, a.end) in persons_tagged:
             continue  # "Murray left for the Czech Republic": the tagger's person, not the river
+        if a.kind == "location" and any(s <= a.start and a.end <= e for s, e in misc_tagged) and _is_nationality(sentence[a.start : a.end]):
+            continue  # "the former Welsh International", "The Spaniard": a nationality, no place
         inside = longer_name(a) if a.kind in NAMED_KINDS else None
         if inside is not None:
             # a longer name wins: "Murray" (a river) inside "Andy Murray", "Bharat" inside "Bharat
@@ -943,10 +1181,39 @@ def find_actors(
             # not "a court in Liverpool", "TORONTO (AP) -", "Ontario Premier Dalton McGuinty"): a club
             # named by its city, a government by its capital; it keeps the place's country
             found[i] = replace(a, kind="organisation", sector=None)
+    t = tagger.load_tagger()
+    for i, a in enumerate(found):
+        if a.kind != "location" or " " in sentence[a.start : a.end]:
+            continue
+        for b in found:
+            between = sentence[b.end : a.start] if b.end <= a.start else sentence[a.end : b.start]
+            if (
+                b.kind == "organisation"
+                and between in (" and ", " or ", " & ", " vs ", " vs. ", " v ")
+                and " " not in sentence[b.start : b.end]
+                and (tagger.norm_word(sentence[b.start : b.end]),) in t.places
+            ):
+                # "when Pittsburgh and Buffalo meet": a place joined to a team named by its place is one too
+                found[i] = replace(a, kind="organisation", sector=None)
+                break
+    by_start = sorted(found, key=lambda a: a.start)
+    for k in range(1, len(by_start) - 1):
+        left, a, right = by_start[k - 1], by_start[k], by_start[k + 1]
+        if (
+            a.kind in ("organisation", "person")
+            and a.country is None
+            and a.sector is None
+            and left.kind == right.kind == "location"
+            and sentence[left.end : a.start] in (", ", " and ")
+            and sentence[a.end : right.start] in (", ", " and ")
+        ):
+            # "provinces of Catanduanes, Camarines Norte and Polillo Island": a name listed between
+            # places is one (the tagger read an organisation or a person)
+            found[found.index(a)] = replace(a, kind="location")
     person_at = {a.start: i for i, a in enumerate(found) if a.kind == "person"}
     for a in list(found):
         k = person_at.get(a.end + 1, person_at.get(a.end))
-        if a.kind == "group" and a.country is not None and k is not None and tagger.is_title_or_modifier(sentence[a.start : a.end].split()[-1]):
+        if a.kind in ("group", "organisation") and a.country is not None and k is not None and tagger.is_title_or_modifier(sentence[a.start : a.end].split()[-1]):
             # "Pakistani President" before "Pervez Musharraf": the person's title, country and sector
             p = found[k]
             # (the title's own sector first: "Pakistan captain" is a player, the dictionary's agent "captain" an officer)
@@ -959,8 +1226,16 @@ def find_actors(
             a.country is None or tagger.is_title_or_modifier(sentence[a.start : a.end].split()[-1])
         ):
             continue  # "Director General" of "ESA Director General Josef Aschbacher": a title, not an actor
+        if a.kind == "organisation" and (a.end + 1 in person_starts or a.end in person_starts) and tagger.is_title_or_modifier(sentence[a.start : a.end].split()[-1]):
+            continue  # "Homeland Security Secretary Michael Chertoff": the dictionary's office is his title
         out.setdefault((a.name, a.kind), a)
     return list(out.values())
+
+
+def _is_nationality(surface: str) -> bool:
+    """Is a one-word dictionary place a nationality word by the tagger's training names ("Welsh",
+    "Briton", "Spaniard": MISC there; not "Portland")?"""
+    return " " not in surface and tagger.load_tagger().names.get((tagger.norm_word(surface),)) == "MISC"
 
 
 # sports results: a score ("2-0", "106-98"; not years, times or dates) and the words next to a

@@ -187,3 +187,193 @@ def test_a_venue_named_after_a_person_is_a_place():
     assert ("Rod Laver Arena", "location") in [(text[s:e], label) for s, e, label in find_entities(text)]
     text = "US coach Bruce Arena said the team was ready."
     assert ("Bruce Arena", "person") in [(text[s:e], label) for s, e, label in find_entities(text)]
+
+
+# --- seventh pass (helper ents4: judged google-news samples, seeds 9393, 9494, 9595) ---------------
+
+
+def test_a_titled_name_does_not_run_over_a_line_break():
+    """Page furniture ("Today's Leader Post" / "Latest News" / a headline) is no title and person:
+    "Leader" + "Post Latest News Austin" was learned as a person, and "Austin" resolved to it."""
+    gaz = load_gazetteer()
+    text = "Today's Leader Post\n\nLatest News\n\nAustin leaves for alma mater\n\nKent Austin resigned as head coach on Wednesday."
+    assert not any("News" in name for name in learn_document(text, gaz).persons)
+    # on one line the title still makes a person
+    assert "Helen Clark" in learn_document("The visit of Prime Minister Helen Clark ended.", gaz).persons
+
+
+def test_a_name_ending_in_a_street_word_is_an_address_place():
+    from tasks.entities import initial_labels
+
+    text = "Clinics: Chinguacousy Wellness Centre 995 Peter Robertson Blvd. 10:00 am."
+    at = text.index("Peter")
+    assert initial_labels(text, [(at, at + len("Peter Robertson Blvd."), tg.PERSON)])[0][2] == tg.LOCATION
+    at = text.index("Chinguacousy")  # no street word: as tagged
+    spans = [(at, at + len("Chinguacousy Wellness Centre"), tg.ORGANISATION)]
+    assert initial_labels(text, spans) == spans
+
+
+def test_a_name_with_a_one_letter_middle_initial_is_a_person():
+    from tasks.entities import initial_labels
+
+    text = "It opens in April, producers Adam Epstein, Allan S Gordon and Elan V McAllister announced."
+    at = text.index("Elan")
+    assert initial_labels(text, [(at, at + len("Elan V McAllister"), tg.ORGANISATION)])[0][2] == tg.PERSON
+    text = "Shares of Johnson Controls rose."  # two words, no initial: as tagged
+    at = text.index("Johnson")
+    assert initial_labels(text, [(at, at + 16, tg.ORGANISATION)])[0][2] == tg.ORGANISATION
+
+
+def test_a_word_after_a_determiner_and_before_no_noun_is_no_person():
+    """"her Grammys.", "to the Grammys and Oscars": an award; "the Clinton administration": a name
+    that modifies a noun (a person still)."""
+    from tasks.entities import determiner_labels
+
+    text = "Imagine Mary J. Blige having to hand over her Grammys. Union might keep writers from Grammys."
+    spans = [(m, m + 7, tg.PERSON) for m in (text.index("Grammys"), text.rindex("Grammys"))]
+    assert [label for _s, _e, label in determiner_labels(text, spans)] == [tg.MISC, tg.MISC]
+    text = "The Clinton administration said Clinton would go."
+    spans = [(text.rindex("Clinton"), text.rindex("Clinton") + 7, tg.PERSON)]
+    assert determiner_labels(text, spans) == spans
+
+
+def test_a_country_and_capitalised_agent_inside_a_longer_name_is_that_organisation():
+    got = _actors("Lawmakers voted to support the coalition of Civic Platform and the centrist Polish People's Party.")
+    assert ("Polish People's Party", "organisation") in got and got[("Polish People's Party", "organisation")].country == "POL"
+    assert ("Polish People's", "group") not in got
+    got = _actors("Investigators will focus on the engine problem on British Airways Flight 38.")
+    assert not any(kind == "group" for _name, kind in got), got  # left to the tagger, no agent
+    got = _actors("Israeli soldiers shot two men.")  # a composite of an agent in lower case stays one
+    assert got[("Israeli soldiers", "group")].sector == "military"
+
+
+def test_an_agent_word_before_a_team_noun_is_a_modifier():
+    got = _actors("The takeover was met by protests and the formation of rebel outfit FC United.")
+    assert not any(kind == "group" for _name, kind in got), got
+    assert ("rebel", "group") in _actors("Another woman said she was assaulted by a rebel.")
+
+
+def test_a_dictionary_place_inside_a_tagged_nationality_or_event_is_no_place():
+    """"the former Welsh International" (the tagger's misc span) names no place Welsh; "The Spaniard"
+    is a person's nationality."""
+    got = _actors("Sunderland failed to sign the 33-year-old former Welsh International on Monday.")
+    assert ("Welsh", "location") not in got, got
+
+
+def test_a_place_joined_to_a_team_named_by_its_place_is_a_team():
+    got = _actors("The National Hockey League announced rule changes Saturday when Pittsburgh and Buffalo meet.")
+    assert got[("Buffalo", "organisation")].country == "USA", got
+    got = _actors("Flights between London and Paris resumed on Monday.")
+    assert ("London", "location") in got and ("Paris", "location") in got
+
+
+def test_a_dictionary_office_right_before_a_person_is_his_title():
+    got = _actors("Homeland Security Secretary Michael Chertoff called him on Tuesday.")
+    assert not any(kind == "organisation" for _name, kind in got), got
+    assert got[("Michael Chertoff", "person")].country == "USA"
+    # an organisation before a title and a person stays an actor
+    assert ("Microsoft", "organisation") in _actors("Microsoft Chief Executive Steve Ballmer spoke.")
+
+
+def test_a_majority_leader_is_no_military_title():
+    from tasks.entities import title_sector
+
+    assert title_sector("Majority Leader") != "military"
+    assert title_sector("Major") == "military" and title_sector("Major General") == "military"
+
+
+def test_a_lower_case_word_inside_a_span_cuts_a_glued_line_off():
+    from tasks.entities import lower_word_cut
+
+    text = "Rupee at 39.28 against US dollar Press Trust of India Monday"
+    at = text.index("US")
+    spans = lower_word_cut(text, [(at, text.index(" Monday"), tg.ORGANISATION)])
+    assert [(text[s:e], label) for s, e, label in spans] == [("Press Trust of India", tg.ORGANISATION)]
+    for text, name in (("The Bank of England raised rates.", "Bank of England"), ("He played Ludwig van Beethoven.", "Ludwig van Beethoven")):
+        spans = [(text.index(name), text.index(name) + len(name), tg.ORGANISATION)]
+        assert lower_word_cut(text, spans) == spans
+
+
+def test_a_place_and_surname_before_a_titled_apposition_is_a_person():
+    """"Austin and Houston Nutt, the head coach at Ole Miss": the tagger's place "Houston Nutt" is a
+    person (the dictionary's Houston was the row); a place before an apposition without a title stays."""
+    from tasks.entities import apposition_evidence
+
+    text = "Austin and Houston Nutt, the head coach at Ole Miss, reached an agreement on Tuesday."
+    at = text.index("Houston")
+    assert apposition_evidence(text, [(at, at + 12, tg.LOCATION)]) == [(at, at + 12, tg.PERSON)]
+    got = _actors(text)
+    assert ("Houston", "location") not in got
+    text = "Flooding hit Houston Heights, the old district, on Monday."
+    at = text.index("Houston")
+    spans = [(at, at + 16, tg.LOCATION)]
+    assert apposition_evidence(text, spans) == spans
+
+
+def test_a_hyphenated_title_is_no_part_of_a_name():
+    from tasks.entities import _split_title
+
+    assert _split_title("Secretary-General Ban Ki-moon") == ("Secretary-General", "Ban Ki-moon")
+    assert _split_title("Jean-Marie Le Pen")[1] == "Jean-Marie Le Pen"
+
+
+def test_a_full_name_ends_at_a_possessive():
+    from tasks.entities import full_name
+
+    text = "India protested after Harbhajan Singh's ban. Harbhajan was banned for three Tests."
+    assert full_name(learn_document(text, load_gazetteer()), "Harbhajan") == "Harbhajan Singh"
+
+
+def test_an_agent_word_before_attacks_is_a_modifier():
+    assert not any(kind == "group" for _name, kind in _actors("He praised the Sept. 11 terrorist attacks on Monday."))
+    assert ("terrorist", "group") in _actors("A terrorist attacked the hotel.")
+
+
+def test_a_name_listed_between_places_is_a_place():
+    text = "Storm signals remained over the provinces of Catanduanes, Camarines Norte and Polillo Island."
+    got = _actors(text)
+    assert ("Camarines Norte", "location") in got, got
+    got = _actors("Talks between Paris, Interpol and the European Union went on.")  # no places on both sides
+    assert ("Interpol", "location") not in got
+
+
+def test_an_acronym_defined_by_a_name_without_an_institution_head_at_its_end_is_no_organisation():
+    gaz = load_gazetteer()
+    text = "Schools should avoid Microsoft's OOXML (Office Open XML) document format."
+    assert "OOXML" not in learn_document(text, gaz).acronyms
+    text = "The Aircraft Crashes Record Office (ACRO) said 965 people died."
+    assert learn_document(text, gaz).acronyms == {"ACRO": "Aircraft Crashes Record Office"}
+    text = "The Office of Management and Budget (OMB) said so."
+    assert "OMB" in learn_document(text, gaz).acronyms
+
+
+def test_a_storms_name_is_no_person_or_place():
+    from tasks.entities import storm_labels
+
+    text = "Typhoon Mitag hit Luzon. Troops shifted to disaster response due to the threat of Mitag."
+    spans = [(text.index("Luzon"), text.index("Luzon") + 5, tg.LOCATION), (text.rindex("Mitag"), text.rindex("Mitag") + 5, tg.LOCATION)]
+    assert [label for _s, _e, label in storm_labels(text, spans)] == [tg.LOCATION, tg.MISC]
+    text = "In Atlantic Canada the big story was the passage of Hurricane Noel in November."
+    spans = [(text.index("Hurricane"), text.index(" in Nov"), tg.PERSON)]
+    assert storm_labels(text, spans)[0][2] == tg.MISC
+    text = "Noel Gallagher said the storm was over."  # no storm named: as tagged
+    spans = [(0, 14, tg.PERSON)]
+    assert storm_labels(text, spans) == spans
+
+
+def test_a_byline_glued_to_names_is_cut_at_the_change_of_case():
+    def tags(text: str) -> list[tuple[str, str]]:
+        return [(text[s:e], label) for s, e, label in find_entities(text)]
+
+    got = tags("Claims of song plagiarism dropped By CP TORONTO -- Punky pop star Avril Lavigne has reached a settlement.")
+    assert ("CP TORONTO", "organisation") not in got and ("TORONTO", "location") in got, got
+    got = tags("Graceful girl in a similar world By LESLIE BREFELD Summit Daily News January 17, 2008 Comments Print")
+    assert ("LESLIE BREFELD", "person") in got and ("Summit Daily News", "organisation") in got, got
+    # one word in capitals inside a name, or a brand in capitals opening it: one name
+    for text, name in (("He joined the US Army in May.", "US Army"), ("The BBC News said the UN Security Council met.", "UN Security Council")):
+        assert (name, "organisation") in tags(text)
+    from tasks.entities import caps_split
+
+    text = "Press Release (C) 2008 NAMCO BANDAI Games America Inc. said so."
+    spans = [(text.index("NAMCO"), text.index("Inc") + 3, tg.ORGANISATION)]
+    assert caps_split(text, spans) == spans
