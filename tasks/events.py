@@ -904,6 +904,8 @@ def extract_mentions(
 
     todo: list[tuple[int, bool, list, list, list]] = []  # sentence, lede?, triggers, regions, each trigger's date
     lead_said: dict[int, tuple[int, int]] = {}  # sentence -> span of its lead statement (`LEAD_STATEMENT_RE`)
+    lead_dates: dict[int, list[DateMention]] = {}  # the lede's sentences -> their date mentions (`_lead_day`)
+    lead_days: dict[int, DateMention] = {}  # mention (index in `out`) dated by the publication -> the lede's day for it
     di = 0
     for i, (s_start, s_end) in enumerate(sentences):
         while di < len(dates) and dates[di].start < s_start:
@@ -914,6 +916,8 @@ def extract_mentions(
             if dates[k].end <= s_end:
                 sdates.append(dates[k])
             k += 1
+        if reference_is_publication and i <= LEDE_SENTENCES:
+            lead_dates[i] = sdates
         lede = reference_is_publication and i < LEDE_SENTENCES
         if not sdates and not lede:
             continue
@@ -1007,6 +1011,11 @@ def extract_mentions(
                 # reported from; an interaction (a call, an accusation) may not have (the seeds' PARIS video call),
                 # nor a happening of actors of another country (LONDON (Reuters) - ... the killing of Pakistan's Bhutto)
                 location, loc_country = dateline[0], dateline[1]
+            if dm is None and mode != "planned" and not (etype == "statement" and ttext != ":"):
+                # a lead statement's present tense ("says") is the publication's; a headline's colon is not
+                day = _lead_day(i, tstart, sentences, text, lead_dates, reference_date, regions)
+                if day is not None:
+                    lead_days[len(out)] = day
             out.append(
                 Mention(
                     doc_id=doc_id,
@@ -1033,7 +1042,10 @@ def extract_mentions(
             )
     lede_end = sentences[min(LEDE_SENTENCES, len(sentences)) - 1][1] if sentences else 0
     lead_end = sentences[min(2, len(sentences)) - 1][1] if sentences else 0  # the headline and first sentence
-    return _flag_main(_redate_lede(out, reference_date), lede_end, reference_date if reference_is_publication else None, lead_end)
+    flagged = _flag_main(_redate_lede(out, reference_date), lede_end, reference_date if reference_is_publication else None, lead_end)
+    # the lede's day after the main event is chosen: a day inferred from the lede is no evidence that
+    # the mention is the news ("Tram derails in Croydon, killing seven": the derailment stays the main event)
+    return _with_lead_days(flagged, lead_days)
 
 
 # A dateline at the start of a line of the lead: "BAGHDAD (Reuters) -", "CHENNAI, India (AFP) ?", "OTTAWA --",
@@ -1061,6 +1073,12 @@ def _dateline(text: str, sentences: Sequence[tuple[int, int]]) -> tuple[str, str
     return None
 
 
+def _with_lead_days(ms: list[Mention], lead_days: Mapping[int, DateMention]) -> list[Mention]:
+    """Mentions still dated by the publication alone (an empty `date_text`) take the day their lede
+    names for them (`lead_days`, by index, from `_lead_day`: "..., officials said Monday")."""
+    return [replace(m, date_value=lead_days[n].value, date_text=lead_days[n].text) if n in lead_days and m.date_text == "" else m for n, m in enumerate(ms)]
+
+
 def _redate_lede(ms: list[Mention], reference: date, days_back: int = 7) -> list[Mention]:
     """A headline or lede dated only by the publication date ("Tram derails in Croydon") usually
     reports the happening the body dates ("on Wednesday"): take the body's date when the same
@@ -1077,6 +1095,45 @@ def _redate_lede(ms: list[Mention], reference: date, days_back: int = 7) -> list
                 m = replace(m, date_value=x.date_value, date_text=x.date_text, location=loc[0], location_country=loc[1])
         out.append(m)
     return out
+
+
+RELATIVE_DAY_RE = re.compile(r"^\D*$")  # "Monday", "last night", "yesterday": a day named the way a body dates its news
+
+
+def _lead_day(
+    i: int, tstart: int, sentences: Sequence[tuple[int, int]], text: str, lead_dates: Mapping[int, list[DateMention]], reference: date,
+    regions: list[tuple[int, int, bool]], days_back: int = 7,
+) -> DateMention | None:
+    """The day the lede names for an undated lede trigger of sentence `i`: a day of the week before
+    publication in its own sentence ("PSV beat NAC Breda 2-0 to go top ... on Sunday", "...,
+    media reports said Wednesday"), for the headline in the first sentence after it ("Nicole
+    Pratt retires" / "... broke down last night after announcing her immediate retirement"); a
+    weekday or relative word before an absolute date (a dateline's "Jan. 8" is the publication's),
+    the nearest to the trigger in its own sentence, in its clause or the main clause (not "India accused
+    Australia ..., which ended here on Sunday"); None when the lede names no such day (the publication
+    day stays: the most likely single day, `bench/event_dates.py`; a "today" is that day). A repeated
+    headline is the headline."""
+    s_start = sentences[i][0]
+    sentence = text[s_start : sentences[i][1]]
+    treg = _region_of(tstart, regions)
+
+    def days(j: int) -> list[DateMention]:
+        return [
+            d for d in lead_dates.get(j, ())
+            if d.precision == "day" and 0 < (reference - d.date).days <= days_back
+            and not TERM_END_BEFORE_RE.search(text[max(0, d.start - 30) : d.start])
+        ]
+
+    own = [d for d in days(i) if _region_of(d.start - s_start, regions) in (treg, -1)]
+    if own:
+        return min(own, key=lambda d: (not RELATIVE_DAY_RE.match(d.text), abs(d.start - s_start - tstart)))
+    headline = text[sentences[0][0] : sentences[0][1]].strip()
+    if i != 0 and sentence.strip() != headline:
+        return None
+    # the first sentence after the headline (a repeated headline skipped)
+    j = next((j for j in range(i + 1, min(len(sentences), LEDE_SENTENCES + 1)) if text[sentences[j][0] : sentences[j][1]].strip() != headline), None)
+    later = days(j) if j is not None else []
+    return min(later, key=lambda d: (not RELATIVE_DAY_RE.match(d.text), d.start)) if later else None
 
 
 def _without_weak_undated(sentence: str, triggers: list, tdates: list) -> tuple[list, list]:
@@ -1285,6 +1342,9 @@ SPEAKER_AFTER_RE = re.compile(r"\s*(?:,\s*(?:an?|the)\s|said\b|says\b|told\b)", 
 # later with the title ("said Founder and Chairman Howard Schultz will ..."), not the organisation.
 ROLE_AFTER_ORG_RE = re.compile(r"\s+(?P<noun>founder|co-founder|chief|boss|chairman|chairwoman|ceo|owner|president)\b(?!['’-])", re.I)
 NAMED_LATER_TYPES = frozenset({"arrest", "trial", "crime", "death", "accident", "appointment", "resignation"})
+# Before a party of a one-participant happening (an arrest, a death, a resignation, ...), a subordinator opening
+# another happening: "retires after loss to Nadia Petrova", "died following a crash with".
+ANOTHER_HAPPENING_RE = re.compile(r"\b(?:after|following|amid|before)\s", re.I)
 NAMED_LATER_SENTENCES = 4
 
 
@@ -1393,6 +1453,8 @@ def _source_target(
         after = [a for a in after if not attribution.match(sentence, a.end)]
         if etype not in PLOVER_CODED:  # an occurrence's second party is in the trigger's clause
             after = [a for a in after if not CLAUSE_BREAK_RE.search(sentence, tend, a.start)]
+        if etype in NAMED_LATER_TYPES:  # "Pratt retires after loss to Petrova": the opponent is the loss's, not the retirement's
+            after = [a for a in after if not ANOTHER_HAPPENING_RE.search(sentence, tend, a.start)]
         if etype == "accident":  # "crashed his cruiser": the subject's own vehicle
             after = [a for a in after if not OWN_OBJECT_RE.search(sentence[max(tend, a.start - 40) : a.start])]
     carried = [a for a in cands if a.start < 0]
