@@ -1294,7 +1294,7 @@ HEADLINE_PASSIVE_RE = re.compile(r"^[A-Z][\w'’.-]*(?:ed|en|wn)$")
 # A nominal trigger with its patient after "of": "condemned the killing of Benazir Bhutto", "the arrest of two men".
 NOMINAL_OF_RE = re.compile(r"^\s+of\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}$", re.I)
 PLOVER_CODED = frozenset(t for t, (plover, _c) in EVENT_ONTOLOGY.items() if plover)
-DEMONYM_GAP_RE = re.compile(r"\s+(?:[\w.-]+\s+){0,3}")
+DEMONYM_GAP_RE = re.compile(r"(?:['’]s)?\s+(?:[\w.-]+\s+){0,3}")  # "Austrian Jurgen Melzer", "Italy's Simone Bolelli"
 # A person named by kinship or counsel to an actor is not that actor.
 KIN_AFTER_RE = re.compile(r"['’]s?\s+(?:(?:older|younger|elder|former|estranged|late|ex-)\s*)?(?:husband|wife|son|daughter|brother|sister|father|mother|boyfriend|girlfriend|fianc[ée]e?|partner|lawyer|attorney|nephew|niece|cousin|widow|uncle|aunt)\b", re.I)
 ATTRIBUTION_AFTER_RE = re.compile(r"\s+(?:has\s+|have\s+)(?:learned|learnt|reported)\b|\s+reports?\b", re.I)
@@ -1303,6 +1303,11 @@ ATTRIBUTION_AFTER_RE = re.compile(r"\s+(?:has\s+|have\s+)(?:learned|learnt|repor
 OCCURRENCE_ATTRIBUTION_RE = re.compile(ATTRIBUTION_AFTER_RE.pattern + r"|\s+(?:said|says|told|confirmed)\b", re.I)
 # Sport results told from the loser's side: "Hewitt lost to Guccione", "were beaten by".
 LOSER_TRIGGER_RE = re.compile(r"^(?:lost|los(?:e|es|ing)|beaten)\b", re.I)
+# ... or as a noun with the winner after "to/by/against": "suffering a crushing 6-1 6-3 loss to Nadia Petrova".
+LOSER_NOUN_RE = re.compile(r"\b(?:loss|defeat)$", re.I)
+LOSER_NOUN_AFTER_RE = re.compile(r"\s+(?:to|by|against)\b", re.I)
+# A result's trigger that holds its opponent: "past the Timberwolves, 105-98", "over the New York Knicks, 101-92".
+OBJECT_IN_TRIGGER_RE = re.compile(r"^(?:over|past|downed|topped|double\s+up)\s", re.I)
 # Occurrence types whose actors are people and organisations: a place is where they happened, not who did it.
 PLACE_NO_ACTOR_TYPES = frozenset({"death", "accident", "disaster", "crime", "arrest", "trial", "launch", "product_release", "business_deal", "business_results", "appointment", "resignation"})
 # Happenings with no country as a party: a country after "in/at/near" is where they happened.
@@ -1448,6 +1453,9 @@ def _source_target(
     if sentence is not None:  # "Amy Winehouse's husband appeared in court": the husband, not Amy Winehouse
         before = [a for a in before if not KIN_AFTER_RE.match(sentence, a.end)]
     after = [a for a in cands if a.start >= tend]
+    if etype == "sport_result" and sentence is not None and OBJECT_IN_TRIGGER_RE.match(sentence[tstart:tend]):
+        # "sailed past Italy's Simone Bolelli 6-1": the opponent inside the trigger is its target
+        after = [a for a in cands if tstart < a.start and a.end <= tend] + after
     if sentence is not None:  # "..., CTV News has learned": the outlet that reports it, not the target
         attribution = ATTRIBUTION_AFTER_RE if etype in PLOVER_CODED else OCCURRENCE_ATTRIBUTION_RE
         after = [a for a in after if not attribution.match(sentence, a.end)]
@@ -1483,7 +1491,8 @@ def _source_target(
                 return (agents[0] if agents else None), patient
     source = max(before, key=lambda a: (a.kind != "country" or len(before) == 1, a.end)) if before else (carried[0] if carried else None)
     target = min(after, key=lambda a: a.start) if after else None
-    if source is None and target is not None and etype in ("accident", "disaster", "sport_result", "election", "launch", "mission_milestone", "death"):
+    inside = target is not None and target.start < tend  # the opponent held in the trigger: no subject after it
+    if source is None and target is not None and not inside and etype in ("accident", "disaster", "sport_result", "election", "launch", "mission_milestone", "death"):
         source, target = target, None  # "a crash of a tram", "the launch of Chang'e-5": the subject follows
     if target is not None and source is not None and (target.name, target.kind) == (source.name, source.kind):
         target = None
@@ -1494,7 +1503,9 @@ def _source_target(
             target = max(others, key=lambda a: (a.kind == source.kind, a.end))
     if etype == "sport_result" and source is not None and (sides := _split_sides(source)) is not None:
         source, target = sides  # "Tottenham and Reading served up a 2-2 draw": the two sides, whoever follows
-    if etype == "sport_result" and sentence is not None and target is not None and LOSER_TRIGGER_RE.match(sentence[tstart:tend]):
+    if etype == "sport_result" and sentence is not None and target is not None and (
+        LOSER_TRIGGER_RE.match(sentence[tstart:tend]) or (LOSER_NOUN_RE.search(sentence[tstart:tend]) and LOSER_NOUN_AFTER_RE.match(sentence, tend))
+    ):
         source, target = target, source
     if etype == "death":  # one participant, the clause's subject: "Princess X, the sister of King Y, died"
         return (min(before, key=lambda a: a.start) if before else source), None

@@ -734,3 +734,21 @@ def test_a_party_after_a_subordinator_belongs_to_another_happening(text, etype, 
     ms = extract_mentions("d", text, date(2008, 1, 20), True)
     m = next(m for m in ms if m.event_type == etype)
     assert (m.target and m.target.name) == target
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "target"),
+    [
+        # the opponent held inside the trigger is its target (not the next name after it); a country's possessive
+        # before a person is the person's nationality
+        ("Novak Djokovic sailed past Italy's Simone Bolelli 6-1 6-2 6-2 on Thursday.", "Novak Djokovic", "Simone Bolelli"),
+        ("The Golden State Warriors ran past the Timberwolves, 105-98, on Tuesday as Baron Davis scored 30.", "Golden State Warriors", "Timberwolves"),
+        # a loss told as a noun with the winner after "to": the winner is the source
+        ("Nicole Pratt retired after suffering a crushing 6-1 6-3 loss to Russian Nadia Petrova on Tuesday.", "Nadia Petrova", "Nicole Pratt"),
+        ("Arsenal's 2-0 defeat of Chelsea on Sunday was their first.", "Arsenal", "Chelsea"),
+    ],
+)
+def test_a_results_opponent_inside_the_trigger_and_a_loss_told_as_a_noun(text, source, target):
+    ms = extract_mentions("d", text, date(2008, 1, 20), True)
+    m = next(m for m in ms if m.event_type == "sport_result")
+    assert (m.source and m.source.name, m.target and m.target.name) == (source, target)
