@@ -895,6 +895,12 @@ def extract_mentions(
         sentence (up to 3 back) that named an organisation or person."""
         actors = actors_of(i)
         pronoun = bool(PRONOUN_SUBJECT_RE.search(sentence))
+        if i > 0 and PLAYER_SUBJECT_RE.match(sentence):
+            # "The third seed sailed past ...", "The Serb beat ...": the player the sentence before named
+            # (tagged when asked, as for `_named_later`: a sentence with no trigger is not tagged)
+            prev = next((tagged_actors_of(j) for j in range(i - 1, max(-1, i - 3), -1) if any(a.kind == "person" for a in tagged_actors_of(j))), [])
+            have = {(x.name, x.kind) for x in actors}
+            return actors + [replace(a, start=-1, end=-1) for a in prev if a.kind == "person" and (a.name, a.kind) not in have][:1]
         if pronoun or not any(a.kind in ("organisation", "person") for a in actors):
             prev = next((actors_of(j) for j in range(i - 1, max(-1, i - 4), -1) if any(a.kind in ("organisation", "person") for a in actors_of(j))), [])
             if pronoun or not any(a.kind in ("country", "group") for a in actors):
@@ -1346,6 +1352,12 @@ SPEAKER_AFTER_RE = re.compile(r"\s*(?:,\s*(?:an?|the)\s|said\b|says\b|told\b)", 
 # An office of an organisation as a subject, "Starbucks founder back at helm": the person holding it, named
 # later with the title ("said Founder and Chairman Howard Schultz will ..."), not the organisation.
 ROLE_AFTER_ORG_RE = re.compile(r"\s+(?P<noun>founder|co-founder|chief|boss|chairman|chairwoman|ceo|owner|president)\b(?!['’-])", re.I)
+# A player named by a common noun as the sentence's subject, the name given a sentence before ("Novak Djokovic
+# is making sure ... / The third seed sailed past Italy's Simone Bolelli"): `sentence_actors` carries the name.
+PLAYER_SUBJECT_RE = re.compile(
+    r"^\W*The\s+(?:[\w.-]+\s+){0,3}?(?:seed|champion|titleholder|title-holder|defending\s+champion|favou?rite|veteran|teenager"
+    r"|youngster|qualifier|wildcard|wild-card|finalist|world\s+number\s+\w+|Serb|Swiss|Spaniard|Briton|Frenchman|Swede|Scot|Dane|Czech|Croat|Argentine)\s+[a-z]"
+)
 NAMED_LATER_TYPES = frozenset({"arrest", "trial", "crime", "death", "accident", "appointment", "resignation"})
 # Before a party of a one-participant happening (an arrest, a death, a resignation, ...), a subordinator opening
 # another happening: "retires after loss to Nadia Petrova", "died following a crash with".

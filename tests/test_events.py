@@ -752,3 +752,16 @@ def test_a_results_opponent_inside_the_trigger_and_a_loss_told_as_a_noun(text, s
     ms = extract_mentions("d", text, date(2008, 1, 20), True)
     m = next(m for m in ms if m.event_type == "sport_result")
     assert (m.source and m.source.name, m.target and m.target.name) == (source, target)
+
+
+def test_a_player_named_by_a_common_noun_is_the_one_named_a_sentence_before():
+    text = (
+        "Djokovic strong and healthy\nMELBOURNE (Reuters) - Exhaustion ruined his season but Novak Djokovic is making sure"
+        " energy will not be an issue.\nThe third seed sailed past Italy's Simone Bolelli 6-1 6-2 6-2 to reach the third round."
+    )
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 17), True) if m.event_type == "sport_result")
+    assert (m.source and m.source.name, m.target and m.target.name) == ("Novak Djokovic", "Simone Bolelli")
+    # a common noun that is no player ("The tram") carries nobody
+    text = "Tram crash\nJohn Smith was on board.\nThe tram derailed in Croydon on Wednesday."
+    m = next(m for m in extract_mentions("d", text, date(2016, 11, 10), True) if m.event_type == "accident")
+    assert m.source is None or m.source.name != "John Smith"
