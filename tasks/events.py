@@ -987,7 +987,13 @@ def extract_mentions(
             if etype == "statement" and not any(a.kind in ("person", "organisation") for a in ev_actors):
                 continue  # "a statement" with nobody making it is not an event
             source, target = _source_target(etype, [a for a in ev_actors if not in_dateline(i, a)], tstart, tend, sentence, headline=i == 0)
-            if etype in NAMED_LATER_TYPES and (source is None or target is None):
+            if etype == "death" and BODY_TRIGGER_RE.search(ttext):
+                # "Police recovered the body of a 60-year-old man": the finders are no party; the dead is after "of"
+                # (named, or a common noun named a few sentences on: "Ilia Vaxman was found on Tuesday")
+                later = ((text[sentences[j][0] : sentences[j][1]], tagged_actors_of(j)) for j in range(i + 1, min(len(sentences), i + 1 + NAMED_LATER_SENTENCES)))
+                source, target = _body_of(sentence, tend, ev_actors, later), None
+                ev_actors = [a for a in ev_actors if a.start < 0 or a.start >= tend] + ([source] if source is not None and source.start < tend else [])
+            elif etype in NAMED_LATER_TYPES and (source is None or target is None):
                 later = ((text[sentences[j][0] : sentences[j][1]], tagged_actors_of(j)) for j in range(i + 1, min(len(sentences), i + 1 + NAMED_LATER_SENTENCES)))
                 person = _named_later(sentence, tstart, ev_actors, later)
                 if person is not None:
@@ -1391,6 +1397,29 @@ def _named_later(
                     return replace(a, start=noun.start("noun"), end=noun.end("noun"))
                 continue
             if AGE_AFTER_RE.match(text, a.end) or not text[: a.start].strip(" \t\n\"'“‘"):
+                return replace(a, start=noun.start("noun"), end=noun.end("noun"))
+    return None
+
+
+BODY_TRIGGER_RE = re.compile(r"\bbod(?:y|ies)\b", re.I)  # "recovered the body", "found the bodies"
+BODY_OF_RE = re.compile(r"^(?:\s+of)?\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,4}?$", re.I)
+
+
+def _body_of(sentence: str, tend: int, actors: Sequence[Actor], later: Iterable[tuple[str, Sequence[Actor]]]) -> Actor | None:
+    """The dead of a body found or recovered: the person right after the trigger ("the body of John Smith"),
+    else, after a common noun ("the body of a 60-year-old Toronto man"), the person opening one of the `later`
+    sentences or given an age, placed at the noun (as `_named_later`); None when neither is."""
+    near = next((a for a in sorted(actors, key=lambda a: a.start) if a.kind == "person" and a.start >= tend and BODY_OF_RE.match(sentence[tend : a.start])), None)
+    if near is not None:
+        return near
+    noun = COMMON_PERSON_RE.search(sentence, tend, tend + 60)
+    if noun is None or not BODY_OF_RE.match(sentence[tend : noun.start()]):
+        return None
+    for text, acts in later:
+        for a in acts:
+            if a.kind == "person" and a.start >= 0 and not SPEAKER_AFTER_RE.match(text, a.end) and (
+                AGE_AFTER_RE.match(text, a.end) or not text[: a.start].strip(" \t\n\"'“‘")
+            ):
                 return replace(a, start=noun.start("noun"), end=noun.end("noun"))
     return None
 

@@ -765,3 +765,17 @@ def test_a_player_named_by_a_common_noun_is_the_one_named_a_sentence_before():
     text = "Tram crash\nJohn Smith was on board.\nThe tram derailed in Croydon on Wednesday."
     m = next(m for m in extract_mentions("d", text, date(2016, 11, 10), True) if m.event_type == "accident")
     assert m.source is None or m.source.name != "John Smith"
+
+
+@pytest.mark.parametrize(
+    ("text", "dead"),
+    [
+        # the finders of a body are no party of the death; the dead is after "of", named or named a sentence on
+        ("Police recovered the body of John Smith from the river on Tuesday.", "John Smith"),
+        ("Body found\nPolice recovered the body of a 60-year-old man from the lake on Tuesday.\nJohn Smith was found near the shore, police said.", "John Smith"),
+        ("Police recovered the body of a man from the lake on Tuesday.", None),
+    ],
+)
+def test_the_finders_of_a_body_are_not_the_deaths_participant(text, dead):
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 10), True) if m.event_type == "death")
+    assert (m.source and m.source.name, m.target) == (dead, None)
