@@ -895,6 +895,12 @@ def extract_mentions(
         sentence (up to 3 back) that named an organisation or person."""
         actors = actors_of(i)
         pronoun = bool(PRONOUN_SUBJECT_RE.search(sentence))
+        if i > 0 and PLAYER_SUBJECT_RE.match(sentence):
+            # "The third seed sailed past ...", "The Serb beat ...": the player the sentence before named
+            # (tagged when asked, as for `_named_later`: a sentence with no trigger is not tagged)
+            prev = next((tagged_actors_of(j) for j in range(i - 1, max(-1, i - 3), -1) if any(a.kind == "person" for a in tagged_actors_of(j))), [])
+            have = {(x.name, x.kind) for x in actors}
+            return actors + [replace(a, start=-1, end=-1) for a in prev if a.kind == "person" and (a.name, a.kind) not in have][:1]
         if pronoun or not any(a.kind in ("organisation", "person") for a in actors):
             prev = next((actors_of(j) for j in range(i - 1, max(-1, i - 4), -1) if any(a.kind in ("organisation", "person") for a in actors_of(j))), [])
             if pronoun or not any(a.kind in ("country", "group") for a in actors):
@@ -904,6 +910,8 @@ def extract_mentions(
 
     todo: list[tuple[int, bool, list, list, list]] = []  # sentence, lede?, triggers, regions, each trigger's date
     lead_said: dict[int, tuple[int, int]] = {}  # sentence -> span of its lead statement (`LEAD_STATEMENT_RE`)
+    lead_dates: dict[int, list[DateMention]] = {}  # the lede's sentences -> their date mentions (`_lead_day`)
+    lead_days: dict[int, DateMention] = {}  # mention (index in `out`) dated by the publication -> the lede's day for it
     di = 0
     for i, (s_start, s_end) in enumerate(sentences):
         while di < len(dates) and dates[di].start < s_start:
@@ -914,6 +922,8 @@ def extract_mentions(
             if dates[k].end <= s_end:
                 sdates.append(dates[k])
             k += 1
+        if reference_is_publication and i <= LEDE_SENTENCES:
+            lead_dates[i] = sdates
         lede = reference_is_publication and i < LEDE_SENTENCES
         if not sdates and not lede:
             continue
@@ -977,7 +987,13 @@ def extract_mentions(
             if etype == "statement" and not any(a.kind in ("person", "organisation") for a in ev_actors):
                 continue  # "a statement" with nobody making it is not an event
             source, target = _source_target(etype, [a for a in ev_actors if not in_dateline(i, a)], tstart, tend, sentence, headline=i == 0)
-            if etype in NAMED_LATER_TYPES and (source is None or target is None):
+            if etype == "death" and BODY_TRIGGER_RE.search(ttext):
+                # "Police recovered the body of a 60-year-old man": the finders are no party; the dead is after "of"
+                # (named, or a common noun named a few sentences on: "Ilia Vaxman was found on Tuesday")
+                later = ((text[sentences[j][0] : sentences[j][1]], tagged_actors_of(j)) for j in range(i + 1, min(len(sentences), i + 1 + NAMED_LATER_SENTENCES)))
+                source, target = _body_of(sentence, tend, ev_actors, later), None
+                ev_actors = [a for a in ev_actors if a.start < 0 or a.start >= tend] + ([source] if source is not None and source.start < tend else [])
+            elif etype in NAMED_LATER_TYPES and (source is None or target is None):
                 later = ((text[sentences[j][0] : sentences[j][1]], tagged_actors_of(j)) for j in range(i + 1, min(len(sentences), i + 1 + NAMED_LATER_SENTENCES)))
                 person = _named_later(sentence, tstart, ev_actors, later)
                 if person is not None:
@@ -1007,6 +1023,11 @@ def extract_mentions(
                 # reported from; an interaction (a call, an accusation) may not have (the seeds' PARIS video call),
                 # nor a happening of actors of another country (LONDON (Reuters) - ... the killing of Pakistan's Bhutto)
                 location, loc_country = dateline[0], dateline[1]
+            if dm is None and mode != "planned" and not (etype == "statement" and ttext != ":"):
+                # a lead statement's present tense ("says") is the publication's; a headline's colon is not
+                day = _lead_day(i, tstart, sentences, text, lead_dates, reference_date, regions)
+                if day is not None:
+                    lead_days[len(out)] = day
             out.append(
                 Mention(
                     doc_id=doc_id,
@@ -1033,7 +1054,10 @@ def extract_mentions(
             )
     lede_end = sentences[min(LEDE_SENTENCES, len(sentences)) - 1][1] if sentences else 0
     lead_end = sentences[min(2, len(sentences)) - 1][1] if sentences else 0  # the headline and first sentence
-    return _flag_main(_redate_lede(out, reference_date), lede_end, reference_date if reference_is_publication else None, lead_end)
+    flagged = _flag_main(_redate_lede(out, reference_date), lede_end, reference_date if reference_is_publication else None, lead_end)
+    # the lede's day after the main event is chosen: a day inferred from the lede is no evidence that
+    # the mention is the news ("Tram derails in Croydon, killing seven": the derailment stays the main event)
+    return _with_lead_days(flagged, lead_days)
 
 
 # A dateline at the start of a line of the lead: "BAGHDAD (Reuters) -", "CHENNAI, India (AFP) ?", "OTTAWA --",
@@ -1061,6 +1085,12 @@ def _dateline(text: str, sentences: Sequence[tuple[int, int]]) -> tuple[str, str
     return None
 
 
+def _with_lead_days(ms: list[Mention], lead_days: Mapping[int, DateMention]) -> list[Mention]:
+    """Mentions still dated by the publication alone (an empty `date_text`) take the day their lede
+    names for them (`lead_days`, by index, from `_lead_day`: "..., officials said Monday")."""
+    return [replace(m, date_value=lead_days[n].value, date_text=lead_days[n].text) if n in lead_days and m.date_text == "" else m for n, m in enumerate(ms)]
+
+
 def _redate_lede(ms: list[Mention], reference: date, days_back: int = 7) -> list[Mention]:
     """A headline or lede dated only by the publication date ("Tram derails in Croydon") usually
     reports the happening the body dates ("on Wednesday"): take the body's date when the same
@@ -1077,6 +1107,45 @@ def _redate_lede(ms: list[Mention], reference: date, days_back: int = 7) -> list
                 m = replace(m, date_value=x.date_value, date_text=x.date_text, location=loc[0], location_country=loc[1])
         out.append(m)
     return out
+
+
+RELATIVE_DAY_RE = re.compile(r"^\D*$")  # "Monday", "last night", "yesterday": a day named the way a body dates its news
+
+
+def _lead_day(
+    i: int, tstart: int, sentences: Sequence[tuple[int, int]], text: str, lead_dates: Mapping[int, list[DateMention]], reference: date,
+    regions: list[tuple[int, int, bool]], days_back: int = 7,
+) -> DateMention | None:
+    """The day the lede names for an undated lede trigger of sentence `i`: a day of the week before
+    publication in its own sentence ("PSV beat NAC Breda 2-0 to go top ... on Sunday", "...,
+    media reports said Wednesday"), for the headline in the first sentence after it ("Nicole
+    Pratt retires" / "... broke down last night after announcing her immediate retirement"); a
+    weekday or relative word before an absolute date (a dateline's "Jan. 8" is the publication's),
+    the nearest to the trigger in its own sentence, in its clause or the main clause (not "India accused
+    Australia ..., which ended here on Sunday"); None when the lede names no such day (the publication
+    day stays: the most likely single day, `bench/event_dates.py`; a "today" is that day). A repeated
+    headline is the headline."""
+    s_start = sentences[i][0]
+    sentence = text[s_start : sentences[i][1]]
+    treg = _region_of(tstart, regions)
+
+    def days(j: int) -> list[DateMention]:
+        return [
+            d for d in lead_dates.get(j, ())
+            if d.precision == "day" and 0 < (reference - d.date).days <= days_back
+            and not TERM_END_BEFORE_RE.search(text[max(0, d.start - 30) : d.start])
+        ]
+
+    own = [d for d in days(i) if _region_of(d.start - s_start, regions) in (treg, -1)]
+    if own:
+        return min(own, key=lambda d: (not RELATIVE_DAY_RE.match(d.text), abs(d.start - s_start - tstart)))
+    headline = text[sentences[0][0] : sentences[0][1]].strip()
+    if i != 0 and sentence.strip() != headline:
+        return None
+    # the first sentence after the headline (a repeated headline skipped)
+    j = next((j for j in range(i + 1, min(len(sentences), LEDE_SENTENCES + 1)) if text[sentences[j][0] : sentences[j][1]].strip() != headline), None)
+    later = days(j) if j is not None else []
+    return min(later, key=lambda d: (not RELATIVE_DAY_RE.match(d.text), d.start)) if later else None
 
 
 def _without_weak_undated(sentence: str, triggers: list, tdates: list) -> tuple[list, list]:
@@ -1237,7 +1306,7 @@ HEADLINE_PASSIVE_RE = re.compile(r"^[A-Z][\w'’.-]*(?:ed|en|wn)$")
 # A nominal trigger with its patient after "of": "condemned the killing of Benazir Bhutto", "the arrest of two men".
 NOMINAL_OF_RE = re.compile(r"^\s+of\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}$", re.I)
 PLOVER_CODED = frozenset(t for t, (plover, _c) in EVENT_ONTOLOGY.items() if plover)
-DEMONYM_GAP_RE = re.compile(r"\s+(?:[\w.-]+\s+){0,3}")
+DEMONYM_GAP_RE = re.compile(r"(?:['’]s)?\s+(?:[\w.-]+\s+){0,3}")  # "Austrian Jurgen Melzer", "Italy's Simone Bolelli"
 # A person named by kinship or counsel to an actor is not that actor.
 KIN_AFTER_RE = re.compile(r"['’]s?\s+(?:(?:older|younger|elder|former|estranged|late|ex-)\s*)?(?:husband|wife|son|daughter|brother|sister|father|mother|boyfriend|girlfriend|fianc[ée]e?|partner|lawyer|attorney|nephew|niece|cousin|widow|uncle|aunt)\b", re.I)
 ATTRIBUTION_AFTER_RE = re.compile(r"\s+(?:has\s+|have\s+)(?:learned|learnt|reported)\b|\s+reports?\b", re.I)
@@ -1246,6 +1315,11 @@ ATTRIBUTION_AFTER_RE = re.compile(r"\s+(?:has\s+|have\s+)(?:learned|learnt|repor
 OCCURRENCE_ATTRIBUTION_RE = re.compile(ATTRIBUTION_AFTER_RE.pattern + r"|\s+(?:said|says|told|confirmed)\b", re.I)
 # Sport results told from the loser's side: "Hewitt lost to Guccione", "were beaten by".
 LOSER_TRIGGER_RE = re.compile(r"^(?:lost|los(?:e|es|ing)|beaten)\b", re.I)
+# ... or as a noun with the winner after "to/by/against": "suffering a crushing 6-1 6-3 loss to Nadia Petrova".
+LOSER_NOUN_RE = re.compile(r"\b(?:loss|defeat)$", re.I)
+LOSER_NOUN_AFTER_RE = re.compile(r"\s+(?:to|by|against)\b", re.I)
+# A result's trigger that holds its opponent: "past the Timberwolves, 105-98", "over the New York Knicks, 101-92".
+OBJECT_IN_TRIGGER_RE = re.compile(r"^(?:over|past|downed|topped|double\s+up)\s", re.I)
 # Occurrence types whose actors are people and organisations: a place is where they happened, not who did it.
 PLACE_NO_ACTOR_TYPES = frozenset({"death", "accident", "disaster", "crime", "arrest", "trial", "launch", "product_release", "business_deal", "business_results", "appointment", "resignation"})
 # Happenings with no country as a party: a country after "in/at/near" is where they happened.
@@ -1284,7 +1358,16 @@ SPEAKER_AFTER_RE = re.compile(r"\s*(?:,\s*(?:an?|the)\s|said\b|says\b|told\b)", 
 # An office of an organisation as a subject, "Starbucks founder back at helm": the person holding it, named
 # later with the title ("said Founder and Chairman Howard Schultz will ..."), not the organisation.
 ROLE_AFTER_ORG_RE = re.compile(r"\s+(?P<noun>founder|co-founder|chief|boss|chairman|chairwoman|ceo|owner|president)\b(?!['’-])", re.I)
+# A player named by a common noun as the sentence's subject, the name given a sentence before ("Novak Djokovic
+# is making sure ... / The third seed sailed past Italy's Simone Bolelli"): `sentence_actors` carries the name.
+PLAYER_SUBJECT_RE = re.compile(
+    r"^\W*The\s+(?:[\w.-]+\s+){0,3}?(?:seed|champion|titleholder|title-holder|defending\s+champion|favou?rite|veteran|teenager"
+    r"|youngster|qualifier|wildcard|wild-card|finalist|world\s+number\s+\w+|Serb|Swiss|Spaniard|Briton|Frenchman|Swede|Scot|Dane|Czech|Croat|Argentine)\s+[a-z]"
+)
 NAMED_LATER_TYPES = frozenset({"arrest", "trial", "crime", "death", "accident", "appointment", "resignation"})
+# Before a party of a one-participant happening (an arrest, a death, a resignation, ...), a subordinator opening
+# another happening: "retires after loss to Nadia Petrova", "died following a crash with".
+ANOTHER_HAPPENING_RE = re.compile(r"\b(?:after|following|amid|before)\s", re.I)
 NAMED_LATER_SENTENCES = 4
 
 
@@ -1314,6 +1397,29 @@ def _named_later(
                     return replace(a, start=noun.start("noun"), end=noun.end("noun"))
                 continue
             if AGE_AFTER_RE.match(text, a.end) or not text[: a.start].strip(" \t\n\"'“‘"):
+                return replace(a, start=noun.start("noun"), end=noun.end("noun"))
+    return None
+
+
+BODY_TRIGGER_RE = re.compile(r"\bbod(?:y|ies)\b", re.I)  # "recovered the body", "found the bodies"
+BODY_OF_RE = re.compile(r"^(?:\s+of)?\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,4}?$", re.I)
+
+
+def _body_of(sentence: str, tend: int, actors: Sequence[Actor], later: Iterable[tuple[str, Sequence[Actor]]]) -> Actor | None:
+    """The dead of a body found or recovered: the person right after the trigger ("the body of John Smith"),
+    else, after a common noun ("the body of a 60-year-old Toronto man"), the person opening one of the `later`
+    sentences or given an age, placed at the noun (as `_named_later`); None when neither is."""
+    near = next((a for a in sorted(actors, key=lambda a: a.start) if a.kind == "person" and a.start >= tend and BODY_OF_RE.match(sentence[tend : a.start])), None)
+    if near is not None:
+        return near
+    noun = COMMON_PERSON_RE.search(sentence, tend, tend + 60)
+    if noun is None or not BODY_OF_RE.match(sentence[tend : noun.start()]):
+        return None
+    for text, acts in later:
+        for a in acts:
+            if a.kind == "person" and a.start >= 0 and not SPEAKER_AFTER_RE.match(text, a.end) and (
+                AGE_AFTER_RE.match(text, a.end) or not text[: a.start].strip(" \t\n\"'“‘")
+            ):
                 return replace(a, start=noun.start("noun"), end=noun.end("noun"))
     return None
 
@@ -1388,11 +1494,16 @@ def _source_target(
     if sentence is not None:  # "Amy Winehouse's husband appeared in court": the husband, not Amy Winehouse
         before = [a for a in before if not KIN_AFTER_RE.match(sentence, a.end)]
     after = [a for a in cands if a.start >= tend]
+    if etype == "sport_result" and sentence is not None and OBJECT_IN_TRIGGER_RE.match(sentence[tstart:tend]):
+        # "sailed past Italy's Simone Bolelli 6-1": the opponent inside the trigger is its target
+        after = [a for a in cands if tstart < a.start and a.end <= tend] + after
     if sentence is not None:  # "..., CTV News has learned": the outlet that reports it, not the target
         attribution = ATTRIBUTION_AFTER_RE if etype in PLOVER_CODED else OCCURRENCE_ATTRIBUTION_RE
         after = [a for a in after if not attribution.match(sentence, a.end)]
         if etype not in PLOVER_CODED:  # an occurrence's second party is in the trigger's clause
             after = [a for a in after if not CLAUSE_BREAK_RE.search(sentence, tend, a.start)]
+        if etype in NAMED_LATER_TYPES:  # "Pratt retires after loss to Petrova": the opponent is the loss's, not the retirement's
+            after = [a for a in after if not ANOTHER_HAPPENING_RE.search(sentence, tend, a.start)]
         if etype == "accident":  # "crashed his cruiser": the subject's own vehicle
             after = [a for a in after if not OWN_OBJECT_RE.search(sentence[max(tend, a.start - 40) : a.start])]
     carried = [a for a in cands if a.start < 0]
@@ -1421,7 +1532,8 @@ def _source_target(
                 return (agents[0] if agents else None), patient
     source = max(before, key=lambda a: (a.kind != "country" or len(before) == 1, a.end)) if before else (carried[0] if carried else None)
     target = min(after, key=lambda a: a.start) if after else None
-    if source is None and target is not None and etype in ("accident", "disaster", "sport_result", "election", "launch", "mission_milestone", "death"):
+    inside = target is not None and target.start < tend  # the opponent held in the trigger: no subject after it
+    if source is None and target is not None and not inside and etype in ("accident", "disaster", "sport_result", "election", "launch", "mission_milestone", "death"):
         source, target = target, None  # "a crash of a tram", "the launch of Chang'e-5": the subject follows
     if target is not None and source is not None and (target.name, target.kind) == (source.name, source.kind):
         target = None
@@ -1432,7 +1544,9 @@ def _source_target(
             target = max(others, key=lambda a: (a.kind == source.kind, a.end))
     if etype == "sport_result" and source is not None and (sides := _split_sides(source)) is not None:
         source, target = sides  # "Tottenham and Reading served up a 2-2 draw": the two sides, whoever follows
-    if etype == "sport_result" and sentence is not None and target is not None and LOSER_TRIGGER_RE.match(sentence[tstart:tend]):
+    if etype == "sport_result" and sentence is not None and target is not None and (
+        LOSER_TRIGGER_RE.match(sentence[tstart:tend]) or (LOSER_NOUN_RE.search(sentence[tstart:tend]) and LOSER_NOUN_AFTER_RE.match(sentence, tend))
+    ):
         source, target = target, source
     if etype == "death":  # one participant, the clause's subject: "Princess X, the sister of King Y, died"
         return (min(before, key=lambda a: a.start) if before else source), None

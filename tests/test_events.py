@@ -653,7 +653,8 @@ def test_police_confirming_an_arrest_stay_its_source():
         # a common noun is no speaker to code; a reporting verb later in the article stays the mode of another event
         # a wire headline's "Speaker: what was said" and "What was said: Speaker"
         ("Erekat: Exceptions to Israeli settlement freeze not to be accepted\nChief Palestinian negotiator Saeb Erekat spoke.", [("statement", "Saeb Erekat", "2007-12-31")]),
-        ("NATO Intervention in Pakistan: Dion\nLiberal leader Stephane Dion spoke on Sunday.", [("statement", "Stephane Dion", "2007-12-31")]),
+        # (the lede names the day he spoke: Sunday, not the publication's Monday; `_lead_day`)
+        ("NATO Intervention in Pakistan: Dion\nLiberal leader Stephane Dion spoke on Sunday.", [("statement", "Stephane Dion", "2007-12-30")]),
         # no section label or score line; no place said to as a speaker
         ("NBA: Denver 124, Golden State 120\nThe Nuggets won.", []),
         ("Purported bin Laden message to Europe: Leave Afghanistan\nThe tape was aired.", []),
@@ -688,3 +689,93 @@ def test_a_players_contract_is_a_business_deal(sentence):
 def test_the_end_of_a_term_dates_no_happening(text, expected):
     ms = extract_mentions("d", text, date(2008, 1, 14), True)
     assert expected in {m.date_value for m in ms if m.char_start > 0}, [(m.event_type, m.date_value) for m in ms]
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        # an undated lede trigger takes the day its own sentence names, even in a reporting clause or past a "to"
+        ("Ministers weigh new force\nThe government is considering sending 500 troops to the border region to help"
+         " the police there, local newspapers reported Wednesday.", date(2008, 1, 10), ("mobilize", "2008-01-09", "Wednesday")),
+        ("United beat City to go top\nUnited beat City 2-0 to go top of the league on Sunday.", date(2008, 1, 14), ("sport_result", "2008-01-13", "Sunday")),
+        # a headline's trigger takes the first sentence's day
+        ("Jane Smith retires after loss to Mary Jones\nAN EMOTIONAL Jane Smith broke down last night after announcing"
+         " her retirement from tennis.", date(2008, 1, 16), ("resignation", "2008-01-15", "last night")),
+        # no day named: the publication day stays, marked by an empty date text; so for a planned trigger and a
+        # lead statement's present tense
+        ("Acme to unveil new truck at show\nDETROIT - Acme Motors, which reported losses on Monday, will show a concept"
+         " truck.", date(2008, 1, 10), ("product_release", "2008-01-10", "")),
+        ("Tom Brown says he is innocent\nThe case was heard on Monday.", date(2008, 1, 10), ("statement", "2008-01-10", "")),
+    ],
+)
+def test_an_undated_lede_trigger_takes_the_day_its_lede_names(text, published, expected):
+    ms = extract_mentions("d", text, published, True)
+    assert (ms[0].event_type, ms[0].date_value, ms[0].date_text) == expected, [(m.event_type, m.date_value, m.date_text) for m in ms]
+
+
+def test_the_lede_day_does_not_choose_the_main_event():
+    text = "Tram derails in Croydon, killing seven\n\nA tram derailed in Croydon on Wednesday, killing seven passengers, police said."
+    ms = extract_mentions("d", text, date(2016, 11, 10), True)
+    main = next(m for m in ms if m.is_main)
+    assert (main.event_type, main.trigger) == ("accident", "derailed")
+    assert {m.date_value for m in ms} == {"2016-11-09"}
+
+
+@pytest.mark.parametrize(
+    ("text", "etype", "target"),
+    [
+        ("Tom Brown resigned after a row with Peter Green on Friday.", "resignation", None),
+        ("Jane Smith retires after loss to Mary Jones\nAN EMOTIONAL Jane Smith broke down last night.", "resignation", None),
+        # the arrested before the subordinator stays the target
+        ("Police arrested Tom Brown on Friday after a fight with Peter Green.", "arrest", "Tom Brown"),
+    ],
+)
+def test_a_party_after_a_subordinator_belongs_to_another_happening(text, etype, target):
+    ms = extract_mentions("d", text, date(2008, 1, 20), True)
+    m = next(m for m in ms if m.event_type == etype)
+    assert (m.target and m.target.name) == target
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "target"),
+    [
+        # the opponent held inside the trigger is its target (not the next name after it); a country's possessive
+        # before a person is the person's nationality
+        ("Novak Djokovic sailed past Italy's Simone Bolelli 6-1 6-2 6-2 on Thursday.", "Novak Djokovic", "Simone Bolelli"),
+        ("The Golden State Warriors ran past the Timberwolves, 105-98, on Tuesday as Baron Davis scored 30.", "Golden State Warriors", "Timberwolves"),
+        # a loss told as a noun with the winner after "to": the winner is the source
+        ("Nicole Pratt retired after suffering a crushing 6-1 6-3 loss to Russian Nadia Petrova on Tuesday.", "Nadia Petrova", "Nicole Pratt"),
+        ("Arsenal's 2-0 defeat of Chelsea on Sunday was their first.", "Arsenal", "Chelsea"),
+    ],
+)
+def test_a_results_opponent_inside_the_trigger_and_a_loss_told_as_a_noun(text, source, target):
+    ms = extract_mentions("d", text, date(2008, 1, 20), True)
+    m = next(m for m in ms if m.event_type == "sport_result")
+    assert (m.source and m.source.name, m.target and m.target.name) == (source, target)
+
+
+def test_a_player_named_by_a_common_noun_is_the_one_named_a_sentence_before():
+    text = (
+        "Djokovic strong and healthy\nMELBOURNE (Reuters) - Exhaustion ruined his season but Novak Djokovic is making sure"
+        " energy will not be an issue.\nThe third seed sailed past Italy's Simone Bolelli 6-1 6-2 6-2 to reach the third round."
+    )
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 17), True) if m.event_type == "sport_result")
+    assert (m.source and m.source.name, m.target and m.target.name) == ("Novak Djokovic", "Simone Bolelli")
+    # a common noun that is no player ("The tram") carries nobody
+    text = "Tram crash\nJohn Smith was on board.\nThe tram derailed in Croydon on Wednesday."
+    m = next(m for m in extract_mentions("d", text, date(2016, 11, 10), True) if m.event_type == "accident")
+    assert m.source is None or m.source.name != "John Smith"
+
+
+@pytest.mark.parametrize(
+    ("text", "dead"),
+    [
+        # the finders of a body are no party of the death; the dead is after "of", named or named a sentence on
+        ("Police recovered the body of John Smith from the river on Tuesday.", "John Smith"),
+        ("Body found\nPolice recovered the body of a 60-year-old man from the lake on Tuesday.\nJohn Smith was found near the shore, police said.", "John Smith"),
+        ("Police recovered the body of a man from the lake on Tuesday.", None),
+    ],
+)
+def test_the_finders_of_a_body_are_not_the_deaths_participant(text, dead):
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 10), True) if m.event_type == "death")
+    assert (m.source and m.source.name, m.target) == (dead, None)
