@@ -242,6 +242,15 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:crash(?:ed|es)?|knocked|bow(?:ed|s))\s+out\s+(?:of|in|to)\b",
         # "lead the Houston Rockets over the New York Knicks, 101-92": a team's name then the score
         r"\b(?:over|past|downed|topped|double\s+up)\s+(?:the\s+)?(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*,?\s+\d{1,3}-\d{1,3}\b",
+
+        # the score before the opponent: "a rare victory in Vancouver, 4-3 over the Canucks"; a score won by: "to win 72-51"
+        r"\b\d{1,3}-\d{1,3}\s+(?:over|past)\s+(?:the\s+)?(?-i:(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*)",
+        r"\b(?:won|wins|win)\s+\d{1,3}-\d{1,3}\b",
+        # a winner's verb that needs a score: "they crushed 10-man Scunthorpe 5-0", "hammered Arsenal 4-0"
+        r"\b(?:crushed|hammered|thumped|trounced|demolished|whipped|drubbed|walloped|battered|pummell?ed|mauled|blanked|stunned|shocked|upset|humbled|outclassed|outplayed|outlasted|overcame|overcome|dispatched|dumped|eliminated|swept|swept\s+aside|knocked\s+off|saw\s+off|eased\s+past|cruised\s+past)\s+(?:the\s+)?(?:[\w.'’-]+\s+){0,4}?(?-i:[A-Z])[\w.'’-]*,?\s+\d{1,3}-\d{1,3}\b",
+        # a golf round: "for a 5-under 65 and a two-shot lead", "shot a 68 to lead", "carded a 3-under-par 69"
+        r"\bfor\s+an?\s+\d{1,2}-(?:under|over)(?:-par)?\s+\d{2}\b",
+        r"\b(?:shot|shoots|carded|cards|fired|fires|posted|posts)\s+(?:a|an)\s+(?:\d{1,2}-(?:under|over)(?:-par)?\s+)?(?:6\d|7\d)\b(?=\s+(?:on|to|for|in|and|at|Thursday|Friday|Saturday|Sunday|Monday|Tuesday|Wednesday)\b|[,.;])",
     ),
 }
 # What a "launch" of something else is (tried before the launch patterns of rockets and missions).
@@ -987,6 +996,12 @@ def extract_mentions(
             if etype == "statement" and not any(a.kind in ("person", "organisation") for a in ev_actors):
                 continue  # "a statement" with nobody making it is not an event
             source, target = _source_target(etype, [a for a in ev_actors if not in_dateline(i, a)], tstart, tend, sentence, headline=i == 0)
+            if etype == "sport_result" and source is not None and source.kind == "person" and THEY_BEFORE_RE.search(sentence, 0, tstart):
+                source = None  # "Tony Mowbray hailed ... his side after they crushed 10-man Scunthorpe 5-0": "they" is no one person
+            if etype == "sport_result" and i > 0 and source is None and HE_SHE_BEFORE_RE.search(sentence, 0, tstart):
+                # "On Friday, he closed with three straight birdies for a 5-under 65": the player the sentences before named
+                prev = next((p for j in range(i - 1, max(-1, i - 3), -1) for p in tagged_actors_of(j) if p.kind == "person"), None)
+                source = replace(prev, start=-1, end=-1) if prev is not None else None
             if etype == "death" and BODY_TRIGGER_RE.search(ttext):
                 # "Police recovered the body of a 60-year-old man": the finders are no party; the dead is after "of"
                 # (named, or a common noun named a few sentences on: "Ilia Vaxman was found on Tuesday")
@@ -999,6 +1014,12 @@ def extract_mentions(
                 if person is not None:
                     ev_actors = [*ev_actors, person]
                     source, target = _source_target(etype, [a for a in ev_actors if not in_dateline(i, a)], tstart, tend, sentence, headline=i == 0)
+            if etype == "sport_result" and source is not None and source.kind == "person" and THEY_BEFORE_RE.search(sentence, 0, tstart):
+                source = None  # "Tony Mowbray hailed ... his side after they crushed 10-man Scunthorpe 5-0": "they" is no one person
+            if etype == "sport_result" and i > 0 and source is None and HE_SHE_BEFORE_RE.search(sentence, 0, tstart):
+                # "On Friday, he closed with three straight birdies for a 5-under 65": the player the sentences before named
+                prev = next((p for j in range(i - 1, max(-1, i - 3), -1) for p in tagged_actors_of(j) if p.kind == "person"), None)
+                source = replace(prev, start=-1, end=-1) if prev is not None else None
             if not _has_evidence(etype, tcode, source, target):
                 continue
             if dm is None and etype == "statement" and ttext == ":":
@@ -1319,7 +1340,7 @@ LOSER_TRIGGER_RE = re.compile(r"^(?:lost|los(?:e|es|ing)|beaten)\b", re.I)
 LOSER_NOUN_RE = re.compile(r"\b(?:loss|defeat)$", re.I)
 LOSER_NOUN_AFTER_RE = re.compile(r"\s+(?:to|by|against)\b", re.I)
 # A result's trigger that holds its opponent: "past the Timberwolves, 105-98", "over the New York Knicks, 101-92".
-OBJECT_IN_TRIGGER_RE = re.compile(r"^(?:over|past|downed|topped|double\s+up)\s", re.I)
+OBJECT_IN_TRIGGER_RE = re.compile(r"^(?:over|past|downed|topped|double\s+up|\d{1,3}-\d{1,3}\s+(?:over|past)|crushed|hammered|thumped|trounced|demolished|whipped|drubbed|walloped|battered|pummell?ed|mauled|blanked|stunned|shocked|upset|humbled|outclassed|outplayed|outlasted|overcame|overcome|dispatched|dumped|eliminated|swept|swept\s+aside|knocked\s+off|saw\s+off|eased\s+past|cruised\s+past)\s", re.I)
 # Occurrence types whose actors are people and organisations: a place is where they happened, not who did it.
 PLACE_NO_ACTOR_TYPES = frozenset({"death", "accident", "disaster", "crime", "arrest", "trial", "launch", "product_release", "business_deal", "business_results", "appointment", "resignation"})
 # Happenings with no country as a party: a country after "in/at/near" is where they happened.
@@ -1327,6 +1348,13 @@ PLACE_ONLY_TYPES = frozenset({"death", "accident", "disaster", "crime", "arrest"
 # A place in a sport result's sentence that is where it was played, not the opponent: after "at/in/near"
 # ("a 2-2 draw at White Hart Lane") or inside the tournament's name ("crashed out of the Chennai Open").
 SPORT_EVENT_NAME_RE = re.compile(r"\s+(?:[\w.-]+\s+)?(?:open|cup|classic|masters|championships?|tournament|grand\s+prix|games)\b", re.I)
+# A ground's name: "the Lawlor Events Center", "Madison Square Garden" (after "at/in": where, not who).
+SPORT_GROUND_RE = re.compile(r"\b(?:Center|Centre|Arena|Stadium|Field|Park|Garden|Dome|Coliseum|Colosseum|Hall|Bowl|Oval|Ground)$")
+# A golf round's trigger: a round has no opponent ("for a 5-under 65 and a two-shot lead in the Sony Open").
+GOLF_ROUND_RE = re.compile(r"^(?:for\s+an?\s+\d|(?:shot|shoots|carded|cards|fired|fires|posted|posts)\s+an?\s+(?:\d{1,2}-|[67]\d\b))", re.I)
+# "On Friday, he closed with ...": a clause whose subject is "he/she" just before a result's trigger.
+THEY_BEFORE_RE = re.compile(r"\b(?:they|we)\s+$", re.I)
+HE_SHE_BEFORE_RE = re.compile(r"(?:^|[,;:]\s+|\band\s+)(?:[Hh]e|[Ss]he)\s+(?:[\w'’-]+\s+){0,6}$")
 # Two sides merged into one span by the tagger: "Tottenham and Reading served up a 2-2 draw".
 SIDES_RE = re.compile(r"^(?P<a>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})\s+(?:and|&)\s+(?P<b>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})$")
 POSSESSOR_BEFORE_RE = re.compile(r"(?:\b(?P<pron>his|her|their)|['’]s?)\s+(?:[\w.-]+\s+){0,3}$", re.I)
@@ -1427,10 +1455,14 @@ def _body_of(sentence: str, tend: int, actors: Sequence[Actor], later: Iterable[
 def _sport_venue(sentence: str, a: Actor) -> bool:
     """A place where a sport result happened, not a side of it (see SPORT_EVENT_NAME_RE); a country only
     when it names the tournament ("the Australian Open"), since a country after "at/in" may be the team."""
-    if a.kind not in ("location", "country") or a.start < 0:
+    if a.kind not in ("location", "country", "organisation") or a.start < 0:
         return False
-    if SPORT_EVENT_NAME_RE.match(sentence, a.end):
+    if a.kind != "organisation" and SPORT_EVENT_NAME_RE.match(sentence, a.end):
         return True
+    if a.kind == "organisation" and LOCATION_PREP_RE.search(sentence[max(0, a.start - 20) : a.start]) and (
+        SPORT_EVENT_NAME_RE.match(sentence, a.end) or SPORT_GROUND_RE.search(a.name)
+    ):
+        return True  # "in the Sony Open" (the tagger's "Sony"), "at the Lawlor Events Center"
     return a.kind == "location" and bool(LOCATION_PREP_RE.search(sentence[max(0, a.start - 20) : a.start]))
 
 
@@ -1507,6 +1539,10 @@ def _source_target(
         if etype == "accident":  # "crashed his cruiser": the subject's own vehicle
             after = [a for a in after if not OWN_OBJECT_RE.search(sentence[max(tend, a.start - 40) : a.start])]
     carried = [a for a in cands if a.start < 0]
+    if etype == "sport_result" and sentence is not None and GOLF_ROUND_RE.match(sentence[tstart:tend]):
+        # "shot a 68 to lead the Buick Invitational": a round's player, no opponent
+        people = [a for a in before if a.kind == "person"] or [a for a in carried if a.kind == "person"]
+        return (min(people, key=lambda a: a.start) if people else None), None  # the clause's subject: "Weir, of Bright's Grove, Ont., ... shot a 70"
     if sentence is not None and etype in PASSIVE_TYPES:
         word = sentence[tstart:tend].split()[0]
         participle = word.lower().endswith(("ed", "en", "wn", "t", "d"))
@@ -1540,6 +1576,8 @@ def _source_target(
     if target is None and source is not None and etype in RECIPROCAL_TYPES:
         # "ESA and CNSA held a video call": compound actors of a reciprocal event, both sides named first
         others = [a for a in before + carried if (a.name, a.kind) != (source.name, source.kind) and a.kind in ("organisation", "person", "country", "group")]
+        if etype == "sport_result" and source.kind != "person":  # a team's opponent is no player ("for San Jose State, but Nevada ... won")
+            others = [a for a in others if a.kind != "person"]
         if others:
             target = max(others, key=lambda a: (a.kind == source.kind, a.end))
     if etype == "sport_result" and source is not None and (sides := _split_sides(source)) is not None:

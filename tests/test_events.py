@@ -779,3 +779,38 @@ def test_a_player_named_by_a_common_noun_is_the_one_named_a_sentence_before():
 def test_the_finders_of_a_body_are_not_the_deaths_participant(text, dead):
     m = next(m for m in extract_mentions("d", text, date(2008, 1, 10), True) if m.event_type == "death")
     assert (m.source and m.source.name, m.target) == (dead, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "target"),
+    [
+        # the score before the opponent, a score won by, a winner's verb that needs a score
+        ("Hockey\nThe Phoenix Coyotes scored twice late to pick up a rare victory in Vancouver, 4-3 over the Canucks on Friday night.", "Phoenix Coyotes", "Canucks"),
+        ("Soccer\nChelsea hammered Arsenal 4-0 on Sunday.", "Chelsea", "Arsenal"),
+        ("Hockey\nAndy McDonald scored twice as the St. Louis Blues pummeled the Columbus Blue Jackets, 6-1, on Friday.", "St. Louis Blues", "Columbus Blue Jackets"),
+        ("Tennis\nLleyton Hewitt needed only 77 minutes to overcome the outclassed Steve Darcis 6-0 6-3 6-0 on Friday.", "Lleyton Hewitt", "Steve Darcis"),
+        ("Tennis\nEleni Daniilidou upset top-seeded Alona Bondarenko of Ukraine 6-3, 6-3 in a second-round match today.", "Eleni Daniilidou", "Alona Bondarenko"),
+        # the ground after "at" is where, not the opponent; a team's opponent is no player
+        ("Basketball\nNatalie White scored 22 points for San Jose State, but Nevada used a 12-0 run to win 72-51 on Thursday night at the Lawlor Events Center.", "Nevada", None),
+        # a golf round: its player, no opponent; the clause's subject, not a place the tagger took for a person
+        ("Golf\nTiger Woods shot a 68 to lead the Buick Invitational by two strokes on Thursday.", "Tiger Woods", None),
+    ],
+)
+def test_results_told_score_first_won_by_a_score_or_by_a_golf_round(text, source, target):
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 12), True) if m.event_type == "sport_result")
+    assert (m.source and m.source.name, m.target and m.target.name) == (source, target)
+
+
+def test_a_golf_rounds_he_is_the_player_named_before_and_they_is_no_person():
+    text = (
+        "Choi Continues to Roll at Sony Open\nSeven days ago, Choi was bringing up the rear in the Mercedes-Benz Championship."
+        " On Friday, he closed with three straight birdies for a 5-under 65 and a two-shot lead in the Sony Open."
+    )
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 11), True) if m.event_type == "sport_result")
+    assert (m.source and m.source.name, m.target, m.date_text) == ("Choi", None, "Friday")
+    text = "Mowbray salutes Baggies\nWest Brom manager Tony Mowbray hailed his side after they crushed 10-man Scunthorpe 5-0 at The Hawthorns."
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result")
+    assert (m.source, m.target and m.target.name) == (None, "Scunthorpe")
+    # a score is needed: "crushed" alone is no result
+    text = "Protests\nThe army crushed the protests in the capital on Sunday."
+    assert not [m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result"]
