@@ -830,6 +830,11 @@ class ActorDictionary:
         return self.country_code.get(name.lower().replace("’", "'"))
 
 
+# last words of a phrase naming a leader's government: the dictionary's "bush administration" is
+# listed as the person
+_GOVERNMENT_HEADS = frozenset("administration administrations government governments regime regimes cabinet presidency".split())
+
+
 @functools.lru_cache(maxsize=1)
 def load_dictionary() -> ActorDictionary:
     """The vendored actor dictionary (tasks/data/petrarch2/actors.tsv, built by train/actor_dictionary.py)."""
@@ -841,6 +846,11 @@ def load_dictionary() -> ActorDictionary:
         if line.startswith("#"):
             continue
         phrase, name, kind, country, sector = line.split("\t")
+        if kind == "person" and phrase.split()[-1] in _GOVERNMENT_HEADS:
+            # "bush administration" -> George Bush: a leader's government is an organisation of its
+            # own, named by the phrase ("Bush administration"), no alias of the person
+            words = phrase.split()[1:] if phrase.startswith("the ") else phrase.split()
+            name, kind, sector = " ".join([w.capitalize() for w in words[:-1]] + words[-1:]), "organisation", "government"
         key = (name, kind, country, sector)
         e = entries.get(key)
         if e is None:
@@ -1146,6 +1156,11 @@ def find_actors(
                 continue
             first = surface.split()[0]
             country, sector = None, None
+            believers = _religion_word(surface)
+            if believers is not None:
+                # "Shiite", "Sunnis" (tagged a place or an organisation): a religion's believers, a group
+                add(Actor(believers, "group", "participant", s, e, None, "religion", (surface,)))
+                continue
             if kind == "organisation":
                 inner_country, inner_sector = codes_in.get(s, (None, None))
                 country = dic.code_of(_token_key(first)[0]) or inner_country
@@ -1230,6 +1245,18 @@ def find_actors(
             continue  # "Homeland Security Secretary Michael Chertoff": the dictionary's office is his title
         out.setdefault((a.name, a.kind), a)
     return list(out.values())
+
+
+def _religion_word(surface: str) -> str | None:
+    """The believers a one-word span names when it is a religion's word or its plural ("Shiites" ->
+    "Shiite", "Sunni", "Muslims"; tagger._RELIGIONS), else None."""
+    word = strip_possessive(surface)
+    if " " in word or not word[:1].isupper():
+        return None
+    low = word.lower()
+    if low.endswith("s") and low[:-1] in tagger._RELIGIONS:
+        return word[:-1]
+    return word if low in tagger._RELIGIONS else None
 
 
 def _is_nationality(surface: str) -> bool:
