@@ -1288,12 +1288,18 @@ _TEAM_WEAK_AFTER = re.compile(
 _PLACE_PREPOSITIONS = frozenset("in at from near outside inside across to into through toward towards around of".split())
 
 
+# after a dateline's place: its source in brackets and a dash ("Boston (eCanadaNow) -", "Paris (AFP) --")
+_DATELINE_AFTER = re.compile(r"[^\S\n]*\([^()\n]{1,40}\)[^\S\n]*(?:-|–|—)")
+
+
 def _organisation_place(sentence: str, start: int, end: int) -> bool:
     """May a place name the tagger reads as an organisation be one: not written in capitals (a
     dateline), not after a preposition of place, not before an office title?"""
     surface = sentence[start:end]
     if surface.isupper():
         return False
+    if _DATELINE_AFTER.match(sentence, end) and not any(c.isalnum() for c in sentence[sentence.rfind("\n", 0, start) + 1 : start]):
+        return False  # "Boston (eCanadaNow) - Rosie O'Donnell ...": a dateline's place, before its source
     before = sentence[:start].split()
     if before and before[-1].lower() in _PLACE_PREPOSITIONS:
         return False

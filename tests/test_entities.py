@@ -402,3 +402,11 @@ def test_a_religions_word_is_its_believers_not_a_place_or_an_organisation():
     assert got[("Baghdad", "location")].country == "IRQ"
     got = _actors("Vice President Adel Abdul-Mahdi, a Shiite, met him on Monday.")
     assert ("Shiite", "group") in got and ("Shiite", "location") not in got, got
+
+
+def test_a_place_before_a_datelines_bracketed_source_is_a_place():
+    got = _actors("Boston (eCanadaNow) - Rosie O'Donnell has come out and stated that she is annoying.")
+    assert got[("Boston", "location")].country == "USA", got
+    assert ("Boston", "organisation") not in got
+    # a team named by its city, a score after it, stays a team
+    assert ("Boston", "organisation") in _actors("Boston (3-1) beat Toronto 101-95 on Friday.")
