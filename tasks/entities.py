@@ -1179,6 +1179,8 @@ def find_actors(
                 elif full is not None:
                     # a given name or surname alone where the document writes one full name with it
                     name, aliases = full, tuple(sorted({full, surface, *aliases_in(ctx, full)}))
+                elif (glued := _glued_person(ctx, surface)) is not None:
+                    name, aliases = glued, tuple(sorted({glued, surface.split()[-1], *aliases_in(ctx, glued)}))
                 elif len(surface.split()) > 1:
                     # later sentences may name this person by surname: the document learns it
                     ctx.surface_to.setdefault(surface, (surface, "person", "participant"))
@@ -1245,6 +1247,40 @@ def find_actors(
             continue  # "Homeland Security Secretary Michael Chertoff": the dictionary's office is his title
         out.setdefault((a.name, a.kind), a)
     return list(out.values())
+
+
+def _glued_person(ctx: DocContext, surface: str) -> str | None:
+    """The full name a person span stands for when its words before the surname are common words a
+    Title Case line glued to it ("Mother Assails Huckabee Says ...": "Assails Huckabee"; "Movie Buzz
+    DiCaprio"): the one full name the document writes with that surname ("Mike Huckabee"), when
+    every word before it is one running text writes in lower case or a verb's -s form no list
+    knows (no given name, no title); else None ("Hillary Clinton"
+    stays, whatever other Clinton the text names)."""
+    words = surface.split()
+    if len(words) < 2 or not ctx.text:
+        return None
+    lexicon = tagger.load_tagger().lexicon
+    given = _given_names()
+
+    def common(w: str) -> bool:  # a word running text writes in lower case, or one of no list, no given name
+        case = lexicon.get(w.lower())
+        if not (w.isalpha() and w[:1].isupper() and w[1:].islower()) or tagger.is_title_or_modifier(w):
+            return False  # ("ELAINE THOMPSON": a byline's name in capitals)
+        # (a word of no list: only a Title Case headline's verb, "Assails", "Denies"; an unknown
+        # given name, "Dodi Fayed", "Tramon Williams", is another person of that surname)
+        return case == 0 or (case is None and w.endswith("s") and not w.endswith("ss") and tagger.norm_word(w) not in given)
+
+    if not all(map(common, words[:-1])):
+        return None
+    surname = strip_possessive(words[-1])
+    # the text's other "Given Surname" forms (not this span's own: a page may glue the headline to
+    # its body on one line, where full_name counts "Assails Huckabee" as a form too)
+    forms = {
+        m.group(0)
+        for m in re.finditer(rf"(?<![\w'’-])({_NAME_WORD})[ \t]+{re.escape(surname)}(?![\w-])", ctx.text)
+        if m.group(1) != words[-2] and lexicon.get(m.group(1).lower(), 1) != 0 and not tagger.is_title_or_modifier(m.group(1)) and m.group(1) not in NOT_PERSON_WORDS
+    }
+    return forms.pop() if len(forms) == 1 else None
 
 
 def _religion_word(surface: str) -> str | None:

@@ -410,3 +410,19 @@ def test_a_place_before_a_datelines_bracketed_source_is_a_place():
     assert ("Boston", "organisation") not in got
     # a team named by its city, a score after it, stays a team
     assert ("Boston", "organisation") in _actors("Boston (3-1) beat Toronto 101-95 on Friday.")
+
+
+def test_a_headlines_word_glued_to_a_surname_is_cut_when_the_text_writes_the_full_name():
+    text = (
+        "Victim's Mother Assails Huckabee Says Hopeful Shouldn't Be President\n"
+        "The mother of a woman murdered by a paroled rapist said Mike Huckabee was Arkansas governor then."
+    )
+    got = _actors(text)
+    assert ("Mike Huckabee", "person") in got and ("Assails Huckabee", "person") not in got, got
+    # a given name before the surname is another person of that family
+    from tasks.entities import _glued_person
+
+    ctx = learn_document("On Monday, Walter Tulloch said he would campaign in Iowa.", load_gazetteer())
+    assert _glued_person(ctx, "Assails Tulloch") == "Walter Tulloch"
+    assert _glued_person(ctx, "Janet Tulloch") is None
+    assert _glued_person(ctx, "Walter Tulloch") is None
