@@ -1161,6 +1161,12 @@ def find_actors(
                 # "Shiite", "Sunnis" (tagged a place or an organisation): a religion's believers, a group
                 add(Actor(believers, "group", "participant", s, e, None, "religion", (surface,)))
                 continue
+            if kind in ("organisation", "location") and " " not in surface and ctx.text and not _may_capitalise(sentence, s):
+                full = full_name(ctx, surface)
+                if full is not None and ctx.surface_to.get(full, ("", "", ""))[1] == "person":
+                    # "a front for Thaksin" (tagged an organisation) where the text names "former Prime
+                    # Minister Thaksin Shinawatra": one word of a person the document knows is that person
+                    kind = "person"
             if kind == "organisation":
                 inner_country, inner_sector = codes_in.get(s, (None, None))
                 country = dic.code_of(_token_key(first)[0]) or inner_country

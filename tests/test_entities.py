@@ -426,3 +426,21 @@ def test_a_headlines_word_glued_to_a_surname_is_cut_when_the_text_writes_the_ful
     assert _glued_person(ctx, "Assails Tulloch") == "Walter Tulloch"
     assert _glued_person(ctx, "Janet Tulloch") is None
     assert _glued_person(ctx, "Walter Tulloch") is None
+
+
+def test_one_word_of_a_person_the_document_knows_is_that_person_whatever_the_tagger_read():
+    text = "On Monday, Britney Spears was seen in Los Angeles.\nFans said the label should care for Britney more."
+    gaz = load_gazetteer()
+    ctx = learn_document(text, gaz)
+    first = text.split("\n")[0]
+    at = first.index("Britney")
+    find_actors(first, gaz, ctx, tagged=[(at, at + 14, tg.PERSON)])  # the document learns the person
+    sentence = text.split("\n")[1]
+    at = sentence.index("Britney")
+    got = {(a.name, a.kind) for a in find_actors(sentence, gaz, ctx, tagged=[(at, at + 7, tg.ORGANISATION)])}
+    assert ("Britney Spears", "person") in got and ("Britney", "organisation") not in got, got
+    # a one-word organisation no person of the text shares a word with stays one
+    sentence = "Fans said Microsoft should care more."
+    at = sentence.index("Microsoft")
+    got = {(a.name, a.kind) for a in find_actors(sentence, gaz, ctx, tagged=[(at, at + 9, tg.ORGANISATION)])}
+    assert ("Microsoft", "organisation") in got, got
