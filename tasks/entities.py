@@ -265,22 +265,6 @@ _PLURAL_DAYS = frozenset("mondays tuesdays wednesdays thursdays fridays saturday
 _PLURAL_AFTER = re.compile(r" ([A-Z][a-z]{2,}s)\b(?![-'’]\w)(?! +[A-Z])")
 
 
-_PLURAL_NAME = re.compile(r"[A-Z][a-z]{2,}s")
-
-
-def _plural_no_place(word: str, places) -> bool:
-    """Is a capitalised word a plural's form ("Rams", "Rays") that no place list knows, alone or as
-    its singular, nor the actor dictionary, no plural place head ("Highlands", "Keys"), not ending
-    in -es ("Wales", "Catanduanes": a place's own -s)?"""
-    low = word.lower()
-    if low.endswith(("ss", "us", "is", "os", "as", "es")) or low in _PLURAL_PLACE_HEADS:
-        return False  # ("Wales", "Catanduanes", "Texas", "Paris")
-    entry = load_dictionary().single.get(low)
-    if entry is not None and entry.kind in ("country", "location"):
-        return False
-    return (tagger.norm_word(word),) not in places and (tagger.norm_word(word[:-1]),) not in places
-
-
 # "St James' Park", "St Mary's Hospital": a possessive's apostrophe the tagger stopped at, then the
 # head word of a place or an institution
 _POSSESSIVE_HEAD = re.compile(r"(?:['’]s?) (Park|Street|Road|Square|Bridge|Gate|Lane|Field|Church|Cathedral|Hospital|College|School)\b")
@@ -293,7 +277,6 @@ def team_names(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, 
     place ("the New Jersey Nets", "New Orleans Saints", "Los Angeles Times", "Kenya Airways"; not
     "Golan Heights", "the West Indies", nor a word before another capitalised one)."""
     lexicon = tagger.load_tagger().lexicon
-    places = tagger.load_tagger().places
     out: list[tuple[int, int, str]] = []
     for k, (s, e, label) in enumerate(spans):
         nxt = spans[k + 1][0] if k + 1 < len(spans) else len(text)
@@ -302,11 +285,6 @@ def team_names(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, 
             # the saint's place: "St James' Park" (a stadium), "St Mary's Hospital"
             head = m.group(1)
             out.append((s, m.end(), tagger.ORGANISATION if head in _INSTITUTION_HEADS else tagger.LOCATION))
-            continue
-        if label == tagger.LOCATION and _PLURAL_NAME.fullmatch(text, s, e) and _plural_no_place(text[s:e], places):
-            # a capitalised plural alone, no place the lists know ("the Rams, currently rock-bottom",
-            # "Rays Lock Up Pena"): a team or a band by its nickname, not a place
-            out.append((s, e, tagger.ORGANISATION))
             continue
         if label == tagger.LOCATION:
             m = _PLURAL_AFTER.match(text, e)

@@ -444,16 +444,3 @@ def test_one_word_of_a_person_the_document_knows_is_that_person_whatever_the_tag
     at = sentence.index("Microsoft")
     got = {(a.name, a.kind) for a in find_actors(sentence, gaz, ctx, tagged=[(at, at + 9, tg.ORGANISATION)])}
     assert ("Microsoft", "organisation") in got, got
-
-
-def test_a_capitalised_plural_no_place_list_knows_is_a_team_not_a_place():
-    from tasks.entities import team_names
-
-    text = "Jewell said the Rams, currently bottom of the league, will sign a player in Wales."
-    rams, wales = text.index("Rams"), text.index("Wales")
-    spans = team_names(text, [(rams, rams + 4, tg.LOCATION), (wales, wales + 5, tg.LOCATION)])
-    assert _label(text, spans, "Rams") == tg.ORGANISATION
-    assert _label(text, spans, "Wales") == tg.LOCATION  # a place's own -s
-    text = "The ferry sailed to the Philippines and the Highlands."
-    spans = [(text.index(w), text.index(w) + len(w), tg.LOCATION) for w in ("Philippines", "Highlands")]
-    assert {lab for _s, _e, lab in team_names(text, spans)} == {tg.LOCATION}
