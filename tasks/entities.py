@@ -1197,6 +1197,11 @@ def find_actors(
     for i, a in enumerate(found):
         if a.kind != "location" or not (" " not in sentence[a.start : a.end] or a.country):
             continue
+        if a.country is None and _PLURAL_NAME.fullmatch(sentence, a.start, a.end) and _plural_no_place(sentence[a.start : a.end]):
+            # a capitalised plural alone, no place the lists know ("the Rams, currently rock-bottom",
+            # "Rays Lock Up Pena"): a team or a band by its nickname, not a place
+            found[i] = replace(a, kind="organisation", sector=None)
+            continue
         if is_team_context(sentence, a.start, a.end) or ((a.start, a.end) in orgs_tagged and _organisation_place(sentence, a.start, a.end)):
             # a place name that a sports context makes a team ("Toronto beat Boston 101-95", "a 2-0
             # win over ten-man Reading"), or that the tagger reads as an organisation where no
@@ -1332,6 +1337,23 @@ _PLACE_PREPOSITIONS = frozenset("in at from near outside inside across to into t
 
 # after a dateline's place: its source in brackets and a dash ("Boston (eCanadaNow) -", "Paris (AFP) --")
 _DATELINE_AFTER = re.compile(r"[^\S\n]*\([^()\n]{1,40}\)[^\S\n]*(?:-|–|—)")
+
+
+_PLURAL_NAME = re.compile(r"[A-Z][a-z]{2,}s")
+
+
+def _plural_no_place(word: str) -> bool:
+    """Is a capitalised word a plural's form ("Rams", "Rays") that no place list knows, alone or as
+    its singular, nor the actor dictionary, no plural place head ("Highlands", "Keys"), not ending
+    in -es ("Wales", "Catanduanes": a place's own -s)?"""
+    low = word.lower()
+    if low.endswith(("ss", "us", "is", "os", "as", "es")) or low in _PLURAL_PLACE_HEADS:
+        return False
+    entry = load_dictionary().single.get(low)
+    if entry is not None and entry.kind in ("country", "location"):
+        return False
+    places = tagger.load_tagger().places
+    return (tagger.norm_word(word),) not in places and (tagger.norm_word(word[:-1]),) not in places
 
 
 def _organisation_place(sentence: str, start: int, end: int) -> bool:

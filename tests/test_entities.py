@@ -444,3 +444,17 @@ def test_one_word_of_a_person_the_document_knows_is_that_person_whatever_the_tag
     at = sentence.index("Microsoft")
     got = {(a.name, a.kind) for a in find_actors(sentence, gaz, ctx, tagged=[(at, at + 9, tg.ORGANISATION)])}
     assert ("Microsoft", "organisation") in got, got
+
+
+def test_a_capitalised_plural_no_place_list_knows_is_a_team_not_a_place():
+    gaz = load_gazetteer()
+    text = "Jewell said the Rams, currently bottom of the league, will sign a player in Wales."
+    ctx = learn_document(text, gaz)
+    rams, wales = text.index("Rams"), text.index("Wales")
+    got = {(a.name, a.kind) for a in find_actors(text, gaz, ctx, tagged=[(rams, rams + 4, tg.LOCATION), (wales, wales + 5, tg.LOCATION)])}
+    assert ("Rams", "organisation") in got and ("Rams", "location") not in got, got
+    assert ("Wales", "location") in got or ("Wales", "country") in got, got  # a place's own -s
+    text = "The ferry sailed to the Philippines and the Highlands."
+    ctx = learn_document(text, gaz)
+    spans = [(text.index(w), text.index(w) + len(w), tg.LOCATION) for w in ("Philippines", "Highlands")]
+    assert not any(kind == "organisation" for _n, kind in ((a.name, a.kind) for a in find_actors(text, gaz, ctx, tagged=spans)))
