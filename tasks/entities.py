@@ -830,6 +830,11 @@ class ActorDictionary:
         return self.country_code.get(name.lower().replace("’", "'"))
 
 
+# last words of a phrase naming a leader's government: the dictionary's "bush administration" is
+# listed as the person
+_GOVERNMENT_HEADS = frozenset("administration administrations government governments regime regimes cabinet presidency".split())
+
+
 @functools.lru_cache(maxsize=1)
 def load_dictionary() -> ActorDictionary:
     """The vendored actor dictionary (tasks/data/petrarch2/actors.tsv, built by train/actor_dictionary.py)."""
@@ -841,6 +846,11 @@ def load_dictionary() -> ActorDictionary:
         if line.startswith("#"):
             continue
         phrase, name, kind, country, sector = line.split("\t")
+        if kind == "person" and phrase.split()[-1] in _GOVERNMENT_HEADS:
+            # "bush administration" -> George Bush: a leader's government is an organisation of its
+            # own, named by the phrase ("Bush administration"), no alias of the person
+            words = phrase.split()[1:] if phrase.startswith("the ") else phrase.split()
+            name, kind, sector = " ".join([w.capitalize() for w in words[:-1]] + words[-1:]), "organisation", "government"
         key = (name, kind, country, sector)
         e = entries.get(key)
         if e is None:
@@ -1146,6 +1156,17 @@ def find_actors(
                 continue
             first = surface.split()[0]
             country, sector = None, None
+            believers = _religion_word(surface)
+            if believers is not None:
+                # "Shiite", "Sunnis" (tagged a place or an organisation): a religion's believers, a group
+                add(Actor(believers, "group", "participant", s, e, None, "religion", (surface,)))
+                continue
+            if kind in ("organisation", "location") and " " not in surface and ctx.text and not _may_capitalise(sentence, s):
+                full = full_name(ctx, surface)
+                if full is not None and ctx.surface_to.get(full, ("", "", ""))[1] == "person":
+                    # "a front for Thaksin" (tagged an organisation) where the text names "former Prime
+                    # Minister Thaksin Shinawatra": one word of a person the document knows is that person
+                    kind = "person"
             if kind == "organisation":
                 inner_country, inner_sector = codes_in.get(s, (None, None))
                 country = dic.code_of(_token_key(first)[0]) or inner_country
@@ -1164,6 +1185,8 @@ def find_actors(
                 elif full is not None:
                     # a given name or surname alone where the document writes one full name with it
                     name, aliases = full, tuple(sorted({full, surface, *aliases_in(ctx, full)}))
+                elif (glued := _glued_person(ctx, surface)) is not None:
+                    name, aliases = glued, tuple(sorted({glued, surface.split()[-1], *aliases_in(ctx, glued)}))
                 elif len(surface.split()) > 1:
                     # later sentences may name this person by surname: the document learns it
                     ctx.surface_to.setdefault(surface, (surface, "person", "participant"))
@@ -1173,6 +1196,11 @@ def find_actors(
     orgs_tagged = {(s, e) for s, e, label in spans if label == tagger.ORGANISATION}
     for i, a in enumerate(found):
         if a.kind != "location" or not (" " not in sentence[a.start : a.end] or a.country):
+            continue
+        if a.country is None and _PLURAL_NAME.fullmatch(sentence, a.start, a.end) and _plural_no_place(sentence[a.start : a.end]):
+            # a capitalised plural alone, no place the lists know ("the Rams, currently rock-bottom",
+            # "Rays Lock Up Pena"): a team or a band by its nickname, not a place
+            found[i] = replace(a, kind="organisation", sector=None)
             continue
         if is_team_context(sentence, a.start, a.end) or ((a.start, a.end) in orgs_tagged and _organisation_place(sentence, a.start, a.end)):
             # a place name that a sports context makes a team ("Toronto beat Boston 101-95", "a 2-0
@@ -1232,6 +1260,52 @@ def find_actors(
     return list(out.values())
 
 
+def _glued_person(ctx: DocContext, surface: str) -> str | None:
+    """The full name a person span stands for when its words before the surname are common words a
+    Title Case line glued to it ("Mother Assails Huckabee Says ...": "Assails Huckabee"; "Movie Buzz
+    DiCaprio"): the one full name the document writes with that surname ("Mike Huckabee"), when
+    every word before it is one running text writes in lower case or a verb's -s form no list
+    knows (no given name, no title); else None ("Hillary Clinton"
+    stays, whatever other Clinton the text names)."""
+    words = surface.split()
+    if len(words) < 2 or not ctx.text:
+        return None
+    lexicon = tagger.load_tagger().lexicon
+    given = _given_names()
+
+    def common(w: str) -> bool:  # a word running text writes in lower case, or one of no list, no given name
+        case = lexicon.get(w.lower())
+        if not (w.isalpha() and w[:1].isupper() and w[1:].islower()) or tagger.is_title_or_modifier(w):
+            return False  # ("ELAINE THOMPSON": a byline's name in capitals)
+        # (a word of no list: only a Title Case headline's verb, "Assails", "Denies"; an unknown
+        # given name, "Dodi Fayed", "Tramon Williams", is another person of that surname)
+        return case == 0 or (case is None and w.endswith("s") and not w.endswith("ss") and tagger.norm_word(w) not in given)
+
+    if not all(map(common, words[:-1])):
+        return None
+    surname = strip_possessive(words[-1])
+    # the text's other "Given Surname" forms (not this span's own: a page may glue the headline to
+    # its body on one line, where full_name counts "Assails Huckabee" as a form too)
+    forms = {
+        m.group(0)
+        for m in re.finditer(rf"(?<![\w'’-])({_NAME_WORD})[ \t]+{re.escape(surname)}(?![\w-])", ctx.text)
+        if m.group(1) != words[-2] and lexicon.get(m.group(1).lower(), 1) != 0 and not tagger.is_title_or_modifier(m.group(1)) and m.group(1) not in NOT_PERSON_WORDS
+    }
+    return forms.pop() if len(forms) == 1 else None
+
+
+def _religion_word(surface: str) -> str | None:
+    """The believers a one-word span names when it is a religion's word or its plural ("Shiites" ->
+    "Shiite", "Sunni", "Muslims"; tagger._RELIGIONS), else None."""
+    word = strip_possessive(surface)
+    if " " in word or not word[:1].isupper():
+        return None
+    low = word.lower()
+    if low.endswith("s") and low[:-1] in tagger._RELIGIONS:
+        return word[:-1]
+    return word if low in tagger._RELIGIONS else None
+
+
 def _is_nationality(surface: str) -> bool:
     """Is a one-word dictionary place a nationality word by the tagger's training names ("Welsh",
     "Briton", "Spaniard": MISC there; not "Portland")?"""
@@ -1261,12 +1335,35 @@ _TEAM_WEAK_AFTER = re.compile(
 _PLACE_PREPOSITIONS = frozenset("in at from near outside inside across to into through toward towards around of".split())
 
 
+# after a dateline's place: its source in brackets and a dash ("Boston (eCanadaNow) -", "Paris (AFP) --")
+_DATELINE_AFTER = re.compile(r"[^\S\n]*\([^()\n]{1,40}\)[^\S\n]*(?:-|–|—)")
+
+
+_PLURAL_NAME = re.compile(r"[A-Z][a-z]{2,}s")
+
+
+def _plural_no_place(word: str) -> bool:
+    """Is a capitalised word a plural's form ("Rams", "Rays") that no place list knows, alone or as
+    its singular, nor the actor dictionary, no plural place head ("Highlands", "Keys"), not ending
+    in -es ("Wales", "Catanduanes": a place's own -s)?"""
+    low = word.lower()
+    if low.endswith(("ss", "us", "is", "os", "as", "es")) or low in _PLURAL_PLACE_HEADS:
+        return False
+    entry = load_dictionary().single.get(low)
+    if entry is not None and entry.kind in ("country", "location"):
+        return False
+    places = tagger.load_tagger().places
+    return (tagger.norm_word(word),) not in places and (tagger.norm_word(word[:-1]),) not in places
+
+
 def _organisation_place(sentence: str, start: int, end: int) -> bool:
     """May a place name the tagger reads as an organisation be one: not written in capitals (a
     dateline), not after a preposition of place, not before an office title?"""
     surface = sentence[start:end]
     if surface.isupper():
         return False
+    if _DATELINE_AFTER.match(sentence, end) and not any(c.isalnum() for c in sentence[sentence.rfind("\n", 0, start) + 1 : start]):
+        return False  # "Boston (eCanadaNow) - Rosie O'Donnell ...": a dateline's place, before its source
     before = sentence[:start].split()
     if before and before[-1].lower() in _PLACE_PREPOSITIONS:
         return False
