@@ -873,6 +873,9 @@ def extract_mentions(
     sentences = split_sentences(text)
     if not dates and not reference_is_publication:
         return []
+    # a dateline on a line of its own ("CHENNAI, India (AFP) ?") is no sentence of the lede: the lede's
+    # count runs past it (the Baghdatis loss's winner, named in the third sentence after the headline)
+    lede_n = LEDE_SENTENCES + sum(1 for s, e in sentences[1:LEDE_SENTENCES] if _dateline_only(text[s:e]))
     ctx: DocContext | None = None
     actor_cache: dict[int, list[Actor]] = {}
     tagged: dict[int, list[tuple[int, int, str]]] = {}
@@ -904,10 +907,13 @@ def extract_mentions(
         sentence (up to 3 back) that named an organisation or person."""
         actors = actors_of(i)
         pronoun = bool(PRONOUN_SUBJECT_RE.search(sentence))
-        if i > 0 and PLAYER_SUBJECT_RE.match(sentence):
+        if i > 0 and (pm := PLAYER_SUBJECT_RE.match(sentence)):
             # "The third seed sailed past ...", "The Serb beat ...": the player the sentence before named
-            # (tagged when asked, as for `_named_later`: a sentence with no trigger is not tagged)
+            # (tagged when asked, as for `_named_later`: a sentence with no trigger is not tagged); a
+            # country's word inside that subject ("The Cypriot second seed") is the player's nationality
             prev = next((tagged_actors_of(j) for j in range(i - 1, max(-1, i - 3), -1) if any(a.kind == "person" for a in tagged_actors_of(j))), [])
+            if any(a.kind == "person" for a in prev):
+                actors = [a for a in actors if not (0 <= a.start < pm.end() and a.kind in ("country", "group", "location"))]
             have = {(x.name, x.kind) for x in actors}
             return actors + [replace(a, start=-1, end=-1) for a in prev if a.kind == "person" and (a.name, a.kind) not in have][:1]
         if pronoun or not any(a.kind in ("organisation", "person") for a in actors):
@@ -931,9 +937,9 @@ def extract_mentions(
             if dates[k].end <= s_end:
                 sdates.append(dates[k])
             k += 1
-        if reference_is_publication and i <= LEDE_SENTENCES:
+        if reference_is_publication and i <= lede_n:
             lead_dates[i] = sdates
-        lede = reference_is_publication and i < LEDE_SENTENCES
+        lede = reference_is_publication and i < lede_n
         if not sdates and not lede:
             continue
         sentence = text[s_start:s_end]
@@ -1037,7 +1043,7 @@ def extract_mentions(
                 continue  # "a visit to Ottawa" (a road game), "visiting a spine specialist": nobody met
             location, loc_country = _location(sentence, tstart, ev_actors, gaz)
             if (
-                location is None and dateline is not None and i < LEDE_SENTENCES + 1 and etype in OCCURRENCE_TYPES
+                location is None and dateline is not None and i < lede_n + 1 and etype in OCCURRENCE_TYPES
                 and all(a.country in (None, dateline[1]) for a in (source, target) if a is not None)
             ):
                 # "BAGHDAD (Reuters) - A suicide bomber ...": a physical occurrence of the lead happened where it was
@@ -1046,7 +1052,7 @@ def extract_mentions(
                 location, loc_country = dateline[0], dateline[1]
             if dm is None and mode != "planned" and not (etype == "statement" and ttext != ":"):
                 # a lead statement's present tense ("says") is the publication's; a headline's colon is not
-                day = _lead_day(i, tstart, sentences, text, lead_dates, reference_date, regions)
+                day = _lead_day(i, tstart, sentences, text, lead_dates, reference_date, regions, lede_n=lede_n)
                 if day is not None:
                     lead_days[len(out)] = day
             out.append(
@@ -1073,7 +1079,7 @@ def extract_mentions(
                     by_pattern=len(tcode) <= 2,
                 )
             )
-    lede_end = sentences[min(LEDE_SENTENCES, len(sentences)) - 1][1] if sentences else 0
+    lede_end = sentences[min(lede_n, len(sentences)) - 1][1] if sentences else 0
     lead_end = sentences[min(2, len(sentences)) - 1][1] if sentences else 0  # the headline and first sentence
     flagged = _flag_main(_redate_lede(out, reference_date), lede_end, reference_date if reference_is_publication else None, lead_end)
     # the lede's day after the main event is chosen: a day inferred from the lede is no evidence that
@@ -1087,6 +1093,11 @@ DATELINE_RE = re.compile(
     r"(?:^|\n)[ \t]*(?P<place>[A-Z][A-Za-z'’.-]+(?:[ \t]+[A-Z][A-Za-z'’.-]+){0,2})(?:,[ \t]+(?P<region>[A-Z][A-Za-z.]+(?:[ \t]+[A-Z][A-Za-z.]+)?))?"
     r"(?:,?[ \t]+\d{1,2}[ \t]+[A-Z][a-z]{2,8}\.?)?[ \t]*(?:\([^()\n]{1,40}\)[ \t]*)?(?:--|[-–—_:?])(?=\s|$)"
 )
+
+
+def _dateline_only(sentence: str) -> bool:
+    """A sentence that is only a dateline ("CHENNAI, India (AFP) ?", "OTTAWA --"): no sentence of the lede."""
+    return DATELINE_RE.fullmatch(sentence.strip()) is not None
 
 
 def _dateline(text: str, sentences: Sequence[tuple[int, int]]) -> tuple[str, str | None, int, int] | None:
@@ -1135,7 +1146,7 @@ RELATIVE_DAY_RE = re.compile(r"^\D*$")  # "Monday", "last night", "yesterday": a
 
 def _lead_day(
     i: int, tstart: int, sentences: Sequence[tuple[int, int]], text: str, lead_dates: Mapping[int, list[DateMention]], reference: date,
-    regions: list[tuple[int, int, bool]], days_back: int = 7,
+    regions: list[tuple[int, int, bool]], days_back: int = 7, lede_n: int = LEDE_SENTENCES,
 ) -> DateMention | None:
     """The day the lede names for an undated lede trigger of sentence `i`: a day of the week before
     publication in its own sentence ("PSV beat NAC Breda 2-0 to go top ... on Sunday", "...,
@@ -1164,7 +1175,12 @@ def _lead_day(
     if i != 0 and sentence.strip() != headline:
         return None
     # the first sentence after the headline (a repeated headline skipped)
-    j = next((j for j in range(i + 1, min(len(sentences), LEDE_SENTENCES + 1)) if text[sentences[j][0] : sentences[j][1]].strip() != headline), None)
+    # (a dateline on a line of its own skipped)
+    j = next(
+        (j for j in range(i + 1, min(len(sentences), lede_n + 1))
+         if text[sentences[j][0] : sentences[j][1]].strip() != headline and not _dateline_only(text[sentences[j][0] : sentences[j][1]])),
+        None,
+    )
     later = days(j) if j is not None else []
     return min(later, key=lambda d: (not RELATIVE_DAY_RE.match(d.text), d.start)) if later else None
 
@@ -1354,6 +1370,11 @@ SPORT_GROUND_RE = re.compile(r"\b(?:Center|Centre|Arena|Stadium|Field|Park|Garde
 GOLF_ROUND_RE = re.compile(r"^(?:for\s+an?\s+\d|(?:shot|shoots|carded|cards|fired|fires|posted|posts)\s+an?\s+(?:\d{1,2}-|[67]\d\b))", re.I)
 # "On Friday, he closed with ...": a clause whose subject is "he/she" just before a result's trigger.
 THEY_BEFORE_RE = re.compile(r"\b(?:they|we)\s+$", re.I)
+PRONOUN_BEFORE_RE = re.compile(r"\b(?:they|we|he|she)\s+$", re.I)  # a pronoun subject right before a result's trigger
+# A competition's name: no side of a result ("Barclays Premier League", "the FA Cup", "the Australian Open").
+COMPETITION_NAME_RE = re.compile(
+    r"\b(?:League|Cup|Championships?|Open|Series|Trophy|Tournament|Premiership|Invitational|Olympics|Games|Grand\s+Prix|Bundesliga|Serie\s+A|La\s+Liga)$"
+)
 HE_SHE_BEFORE_RE = re.compile(r"(?:^|[,;:]\s+|\band\s+)(?:[Hh]e|[Ss]he)\s+(?:[\w'’-]+\s+){0,6}$")
 # Two sides merged into one span by the tagger: "Tottenham and Reading served up a 2-2 draw".
 SIDES_RE = re.compile(r"^(?P<a>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})\s+(?:and|&)\s+(?P<b>[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})$")
@@ -1502,7 +1523,8 @@ def _source_target(
     "by", if any; so is a nominal trigger's patient after "of" ("the killing of X"). A result told
     by its loser ("lost to") has the winner as source."""
     if etype == "sport_result":
-        cands = [a for a in actors if sentence is None or not _sport_venue(sentence, a)]
+        # a competition ("the club's Barclays Premier League fortunes") is where a result counts, no side of it
+        cands = [a for a in actors if (sentence is None or not _sport_venue(sentence, a)) and not (a.kind != "person" and COMPETITION_NAME_RE.search(a.name))]
     elif etype in PLACE_NO_ACTOR_TYPES:
         # a country after "in/at/near" is where it happened: "killed in a motorcycle accident in the Dominican Republic"
         cands = [a for a in actors if a.kind != "location" and not (a.kind == "country" and etype in PLACE_ONLY_TYPES and sentence is not None and a.start >= 0 and LOCATION_PREP_RE.search(sentence[max(0, a.start - 20) : a.start]))]
@@ -1552,6 +1574,8 @@ def _source_target(
         if passive:
             by = sentence[tstart:tend].lower().endswith(" by")  # the trigger holds the "by": "beaten by"
             agents = [a for a in after if a.start - tend <= 60 and (by or BY_AGENT_RE.search(sentence[tend : a.start]))]
+            if not before and etype == "sport_result":  # "The Cypriot second seed was beaten by ...": the player named before
+                before = [a for a in carried if a.kind == "person"][:1]
             return (agents[0] if agents else None), (max(before, key=lambda a: a.end) if before else None)
         if etype in ("arrest", "trial") and not word.lower().endswith("ed") and (pm := POSSESSOR_BEFORE_RE.search(sentence, max(0, tstart - 40), tstart)):
             # "since her Dec. 1 arrest", "Simpson's trial": the possessor is who was arrested or tried
@@ -1569,7 +1593,9 @@ def _source_target(
     source = max(before, key=lambda a: (a.kind != "country" or len(before) == 1, a.end)) if before else (carried[0] if carried else None)
     target = min(after, key=lambda a: a.start) if after else None
     inside = target is not None and target.start < tend  # the opponent held in the trigger: no subject after it
-    if source is None and target is not None and not inside and etype in ("accident", "disaster", "sport_result", "election", "launch", "mission_milestone", "death"):
+    pronoun_subject = etype == "sport_result" and sentence is not None and bool(PRONOUN_BEFORE_RE.search(sentence, 0, tstart))
+    if source is None and target is not None and not inside and not pronoun_subject and etype in ("accident", "disaster", "sport_result", "election", "launch", "mission_milestone", "death"):
+        # (not after a pronoun subject: "as they demolished Stoke 4-1": Stoke lost)
         source, target = target, None  # "a crash of a tram", "the launch of Chang'e-5": the subject follows
     if target is not None and source is not None and (target.name, target.kind) == (source.name, source.kind):
         target = None

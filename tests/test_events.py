@@ -814,3 +814,37 @@ def test_a_golf_rounds_he_is_the_player_named_before_and_they_is_no_person():
     # a score is needed: "crushed" alone is no result
     text = "Protests\nThe army crushed the protests in the capital on Sunday."
     assert not [m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result"]
+
+
+# sixth pass (issue 16.2): a dateline on its own line is no lede sentence; a competition is no side
+
+
+def test_a_dateline_on_its_own_line_does_not_use_up_a_lede_sentence():
+    text = (
+        "Baghdatis crashes out of Chennai tennis open\nCHENNAI, India (AFP) ?\n"
+        "Former Australian Open finalist and world No.16 Marcos Baghdatis crashed out of the ATP Chennai Open in the first round here on Tuesday.\n"
+        "The Cypriot second seed was beaten by 114th-ranked Dutchman Robin Haase 6-3, 6-4 in an hour and 24 minutes."
+    )
+    ms = [m for m in extract_mentions("d", text, date(2008, 1, 1), True) if m.trigger == "beaten by"]
+    assert len(ms) == 1
+    # the winner after "by"; the loser the player the sentence before names, not the demonym's country
+    assert (ms[0].source and ms[0].source.name, ms[0].target and ms[0].target.name) == ("Robin Haase", "Marcos Baghdatis")
+    assert ms[0].date_value == "2008-01-01"
+    # with a real third sentence before it, the fourth sentence stays outside the lede (undated: no mention)
+    text2 = text.replace("CHENNAI, India (AFP) ?\n", "The tournament began on Monday in the southern city.\n")
+    assert not [m for m in extract_mentions("d", text2, date(2008, 1, 1), True) if m.trigger == "beaten by"]
+
+
+def test_a_competition_is_no_side_of_a_result_and_a_pronoun_subjects_object_is_the_loser():
+    text = (
+        "Keegan unveiled\nKevin Keegan was unveiled as manager on Saturday.\nHe watched from the stands.\n"
+        "He will set about reviving the club's Barclays Premier League fortunes having watched as they demolished Stoke 4-1 on Wednesday night."
+    )
+    ms = [m for m in extract_mentions("d", text, date(2008, 1, 19), True) if m.event_type == "sport_result"]
+    assert len(ms) == 1
+    # not the competition as winner; Stoke, the object after "they", is the loser (not made the subject)
+    assert (ms[0].source, ms[0].target and ms[0].target.name) == (None, "Stoke")
+    # a team before the verb stays the winner
+    text = "Cup tie\nNewcastle demolished Stoke 4-1 in the FA Cup on Wednesday night."
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 19), True) if m.event_type == "sport_result")
+    assert (m.source and m.source.name, m.target and m.target.name) == ("Newcastle", "Stoke")
