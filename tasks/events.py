@@ -1591,6 +1591,12 @@ def _source_target(
                 agents = [a for a in after if a.start > patient.end and a.start - patient.end <= 40 and BY_AGENT_RE.search(sentence[patient.end : a.start])]
                 return (agents[0] if agents else None), patient
     source = max(before, key=lambda a: (a.kind != "country" or len(before) == 1, a.end)) if before else (carried[0] if carried else None)
+    if etype == "sport_result" and sentence is not None and THEY_BEFORE_RE.search(sentence, 0, tstart):
+        # "West Brom manager Tony Mowbray hailed his side after they crushed Scunthorpe 5-0": "they" is a team,
+        # the last one the clause names before (not its manager)
+        # (a city's name may be its team: "West Brom"; a place after "in/at" is already no side)
+        teams = [a for a in before if a.kind in ("organisation", "location")] or [a for a in carried if a.kind == "organisation"]
+        source = max(teams, key=lambda a: a.end) if teams else None
     target = min(after, key=lambda a: a.start) if after else None
     inside = target is not None and target.start < tend  # the opponent held in the trigger: no subject after it
     pronoun_subject = etype == "sport_result" and sentence is not None and bool(PRONOUN_BEFORE_RE.search(sentence, 0, tstart))

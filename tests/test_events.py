@@ -810,7 +810,8 @@ def test_a_golf_rounds_he_is_the_player_named_before_and_they_is_no_person():
     assert (m.source and m.source.name, m.target, m.date_text) == ("Choi", None, "Friday")
     text = "Mowbray salutes Baggies\nWest Brom manager Tony Mowbray hailed his side after they crushed 10-man Scunthorpe 5-0 at The Hawthorns."
     m = next(m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result")
-    assert (m.source, m.target and m.target.name) == (None, "Scunthorpe")
+    # "they" is no one person: the team the clause names before (sixth pass: was None)
+    assert (m.source and m.source.name, m.target and m.target.name) == ("West Brom", "Scunthorpe")
     # a score is needed: "crushed" alone is no result
     text = "Protests\nThe army crushed the protests in the capital on Sunday."
     assert not [m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result"]
@@ -848,3 +849,13 @@ def test_a_competition_is_no_side_of_a_result_and_a_pronoun_subjects_object_is_t
     text = "Cup tie\nNewcastle demolished Stoke 4-1 in the FA Cup on Wednesday night."
     m = next(m for m in extract_mentions("d", text, date(2008, 1, 19), True) if m.event_type == "sport_result")
     assert (m.source and m.source.name, m.target and m.target.name) == ("Newcastle", "Stoke")
+
+
+def test_a_they_subject_of_a_result_is_the_team_named_before_not_a_person():
+    text = "Rovers roll on\nBlackburn boss Mark Hughes praised his players after they thrashed Derby 4-1 on Saturday."
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result")
+    assert (m.source and m.source.name, m.target and m.target.name) == ("Blackburn", "Derby")
+    # only a person before "they": no source (not the manager)
+    text = "Hughes happy\nMark Hughes praised his players after they thrashed Derby 4-1 on Saturday."
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result")
+    assert (m.source, m.target and m.target.name) == (None, "Derby")
