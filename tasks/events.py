@@ -1353,6 +1353,8 @@ OCCURRENCE_ATTRIBUTION_RE = re.compile(ATTRIBUTION_AFTER_RE.pattern + r"|\s+(?:s
 # Sport results told from the loser's side: "Hewitt lost to Guccione", "were beaten by".
 LOSER_TRIGGER_RE = re.compile(r"^(?:lost|los(?:e|es|ing)|beaten)\b", re.I)
 # ... or as a noun with the winner after "to/by/against": "suffering a crushing 6-1 6-3 loss to Nadia Petrova".
+# A one-sided loss: "crashed out of", "bows out of", "exits": its subject is the loser.
+EXIT_TRIGGER_RE = re.compile(r"^(?:(?:crash|bow|knock)(?:s|es|ed)?\s+out|exit(?:s|ed)?)\b", re.I)
 LOSER_NOUN_RE = re.compile(r"\b(?:loss|defeat)$", re.I)
 LOSER_NOUN_AFTER_RE = re.compile(r"\s+(?:to|by|against)\b", re.I)
 # A result's trigger that holds its opponent: "past the Timberwolves, 105-98", "over the New York Knicks, 101-92".
@@ -1524,7 +1526,12 @@ def _source_target(
     by its loser ("lost to") has the winner as source."""
     if etype == "sport_result":
         # a competition ("the club's Barclays Premier League fortunes") is where a result counts, no side of it
-        cands = [a for a in actors if (sentence is None or not _sport_venue(sentence, a)) and not (a.kind != "person" and COMPETITION_NAME_RE.search(a.name))]
+        # (nor an organisation opening its name: "out of the ATP Chennai Open")
+        cands = [
+            a for a in actors
+            if (sentence is None or not _sport_venue(sentence, a)) and not (a.kind != "person" and COMPETITION_NAME_RE.search(a.name))
+            and not (sentence is not None and a.kind == "organisation" and a.start >= 0 and SPORT_EVENT_NAME_RE.match(sentence, a.end))
+        ]
     elif etype in PLACE_NO_ACTOR_TYPES:
         # a country after "in/at/near" is where it happened: "killed in a motorcycle accident in the Dominican Republic"
         cands = [a for a in actors if a.kind != "location" and not (a.kind == "country" and etype in PLACE_ONLY_TYPES and sentence is not None and a.start >= 0 and LOCATION_PREP_RE.search(sentence[max(0, a.start - 20) : a.start]))]
@@ -1618,6 +1625,8 @@ def _source_target(
         LOSER_TRIGGER_RE.match(sentence[tstart:tend]) or (LOSER_NOUN_RE.search(sentence[tstart:tend]) and LOSER_NOUN_AFTER_RE.match(sentence, tend))
     ):
         source, target = target, source
+    if etype == "sport_result" and sentence is not None and target is None and source is not None and EXIT_TRIGGER_RE.match(sentence[tstart:tend]):
+        source, target = None, source  # "Baghdatis crashes out of the Chennai Open": its subject lost, the winner unnamed
     if etype == "death":  # one participant, the clause's subject: "Princess X, the sister of King Y, died"
         return (min(before, key=lambda a: a.start) if before else source), None
     return source, target

@@ -503,8 +503,9 @@ def test_a_deliberation_is_the_mode_of_the_act_it_weighs():
         ("Arsenal and Everton played out a 1-1 draw at Goodison Park on Saturday.", ("Arsenal", "Everton")),
         # a place inside the tournament's name is no opponent
         ("Rafael Nadal beat Tommy Robredo at the Doha Open on Tuesday.", ("Rafael Nadal", "Tommy Robredo")),
-        # nor a country naming it ("Australian Open"): the loser told alone has no opponent here
-        ("Former Australian Open finalist Tom Weller crashed out of the Doha Open on Tuesday.", ("Tom Weller", None)),
+        # nor a country naming it ("Australian Open"): the loser told alone has no opponent here; a one-sided
+        # loss's subject is its loser, the target (sixth pass: was the source)
+        ("Former Australian Open finalist Tom Weller crashed out of the Doha Open on Tuesday.", (None, "Tom Weller")),
     ],
 )
 def test_a_sport_results_venue_is_not_its_opponent(text, expected):
@@ -859,3 +860,13 @@ def test_a_they_subject_of_a_result_is_the_team_named_before_not_a_person():
     text = "Hughes happy\nMark Hughes praised his players after they thrashed Derby 4-1 on Saturday."
     m = next(m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result")
     assert (m.source, m.target and m.target.name) == (None, "Derby")
+
+
+def test_a_one_sided_loss_has_its_subject_as_the_loser():
+    text = "Baghdatis crashes out of Chennai tennis open\nMarcos Baghdatis crashed out of the ATP Chennai Open in the first round on Tuesday."
+    ms = [m for m in extract_mentions("d", text, date(2008, 1, 1), True) if m.event_type == "sport_result"]
+    assert ms and all((m.source, m.target and m.target.name) == (None, "Marcos Baghdatis") for m in ms)
+    # a winner's verb keeps its subject as source
+    text = "Nadal through\nRafael Nadal beat Mathieu Montcourt 6-2, 6-4 on Tuesday."
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 1), True) if m.event_type == "sport_result")
+    assert (m.source and m.source.name, m.target and m.target.name) == ("Rafael Nadal", "Mathieu Montcourt")
