@@ -1237,6 +1237,14 @@ def find_actors(
                 continue
             first = surface.split()[0]
             country, sector = None, None
+            if kind == "person" and _ORDINAL_FIRST.match(surface) and not tagger.is_title_or_modifier(surface.split()[1]):
+                # "Twentieth Century Fox", "First Publishing": an ordinal starts no person's name
+                kind = "organisation"
+            elif kind == "location" and _STATE_TEAM.fullmatch(surface) and sentence[max(0, s - 4) : s].lower() != "the " and (
+                tuple(tagger.norm_word(w) for w in surface.split()) not in tagger.load_tagger().places
+            ):
+                # "for San Jose State", "over Michigan State": a state university (and its teams), not a place
+                kind = "organisation"
             believers = _religion_word(surface)
             if believers is not None:
                 # "Shiite", "Sunnis" (tagged a place or an organisation): a religion's believers, a group
@@ -1339,6 +1347,12 @@ def find_actors(
             continue  # "Homeland Security Secretary Michael Chertoff": the dictionary's office is his title
         out.setdefault((a.name, a.kind), a)
     return list(out.values())
+
+
+_ORDINAL_FIRST = re.compile(
+    r"(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|Twelfth|Twentieth|Twenty-First|Twenty-first)[^\S\n]+[A-Z]"
+)
+_STATE_TEAM = re.compile(r"(?:[A-Z][a-z]+[^\S\n]+){1,2}State")
 
 
 def _glued_person(ctx: DocContext, surface: str) -> str | None:

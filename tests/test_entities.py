@@ -512,3 +512,22 @@ def test_a_name_written_before_a_web_suffix_is_an_organisation_even_with_a_given
     text = "Thomas Cook said the holiday was over."
     got = given_name_evidence(text, organisation_evidence(text, _spans(text, ("Thomas Cook", tg.PERSON))))
     assert _label(text, got, "Thomas Cook") == tg.PERSON, got
+
+
+def test_an_ordinal_starts_no_persons_name_and_a_state_university_is_no_place():
+    gaz = load_gazetteer()
+    text = "Apple will rent films from Twentieth Century Fox, said Steve Jobs."
+    ctx = learn_document(text, gaz)
+    spans = _spans(text, ("Twentieth Century Fox", tg.PERSON), ("Steve Jobs", tg.PERSON))
+    got = {(a.name, a.kind) for a in find_actors(text, gaz, ctx, tagged=spans)}
+    assert ("Twentieth Century Fox", "organisation") in got and ("Steve Jobs", "person") in got, got
+    text = "White scored 20 points for San Jose State, but Nevada won the game in the Free State."
+    ctx = learn_document(text, gaz)
+    spans = _spans(text, ("San Jose State", tg.LOCATION), ("Free State", tg.LOCATION))
+    got = {(a.name, a.kind) for a in find_actors(text, gaz, ctx, tagged=spans)}
+    assert ("San Jose State", "organisation") in got and ("San Jose State", "location") not in got, got
+    assert ("Free State", "location") in got, got  # "the ... State": a place
+    text = "First Lady Laura Bush visited Ohio."
+    ctx = learn_document(text, gaz)
+    got = {(a.name, a.kind) for a in find_actors(text, gaz, ctx, tagged=_spans(text, ("First Lady Laura Bush", tg.PERSON)))}
+    assert not any(kind == "organisation" for _n, kind in got), got
