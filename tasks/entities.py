@@ -1045,7 +1045,11 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
                 j += 2
                 continue
             text = sentence[s:end]
-            composites.append(Actor(text, "group", "participant", s, end, entry.country, nxt[4].sector, (text,)))
+            kind = "group"
+            if agent[:1].isupper() and not agent.isupper() and not _may_capitalise(sentence, s) and nxt[4].sector == "business" and " " not in agent.strip():
+                # a company's capitalised word after its country ("the British Airways plane"): an organisation
+                kind = "organisation"
+            composites.append(Actor(text, kind, "participant", s, end, entry.country, nxt[4].sector, (text,)))
             j += 2
             continue
         if entry.kind == "group" and entry.sector not in STANDALONE_SECTORS:

@@ -531,3 +531,10 @@ def test_an_ordinal_starts_no_persons_name_and_a_state_university_is_no_place():
     ctx = learn_document(text, gaz)
     got = {(a.name, a.kind) for a in find_actors(text, gaz, ctx, tagged=_spans(text, ("First Lady Laura Bush", tg.PERSON)))}
     assert not any(kind == "organisation" for _n, kind in got), got
+
+
+def test_a_countrys_capitalised_business_word_is_a_companys_name_not_a_group():
+    got = {(a.name, a.kind, a.country) for a in _actors("The two engines on the British Airways plane failed to respond.").values()}
+    assert ("British Airways", "organisation", "GBR") in got, got
+    got = {(a.name, a.kind) for a in _actors("A French oil tanker was seized off Somalia. Israeli soldiers shot a man.").values()}
+    assert ("French oil tanker", "group") in got and ("Israeli soldiers", "group") in got, got  # agents stay groups
