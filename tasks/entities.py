@@ -1062,7 +1062,10 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
             pass  # "the U.N. refugee agency", "its business customer subsidiary": an agent word as a modifier
         elif entry.kind == "group":
             surface = strip_possessive(surface)  # "his mother's memorial": the agent is "mother"
-            singles.append(Actor(surface.lower(), "group", "participant", s, e, None, entry.sector, (surface,)))
+            sector = entry.sector
+            if entry.name == "advocate" and _CAUSE_BEFORE.search(sentence, max(0, s - 30), s):
+                sector = "civilian"  # "human rights advocates", "consumer advocates": campaigners, no lawyers
+            singles.append(Actor(surface.lower(), "group", "participant", s, e, None, sector, (surface,)))
         elif entry.kind == "country" and surface.endswith("s") and surface[-2:-1] not in "'’" and surface.lower() != entry.name.lower() and not surface.isupper():
             # a plural demonym ("Palestinians"): the people, not the state
             composites.append(Actor(surface, "group", "participant", s, e, entry.country, "civilian", (surface,)))
@@ -1084,8 +1087,11 @@ _NAME_AFTER = re.compile(r"(?:[^\S\n]+[A-Z][a-z][\w'’-]*)+")  # capitalised wo
 # subsidiary" (not agents: "police officers" is the police; not places: "a police station" is)
 _MODIFIED_NOUNS = _ORG_NOUNS | frozenset(
     "agency agencies office unit division department commission council committee organisation organization "
-    "association program programme service services fund charity outfit team side squad attack attacks".split()
+    "association program programme service services fund charity outfit team side squad attack attacks "
+    "student students campus".split()
 )
+# a cause's lower-case noun right before "advocate(s)": a campaigner, not a lawyer
+_CAUSE_BEFORE = re.compile(r"\b(?:rights|consumer|privacy|safety|health|patient|patients|gun|child|children's|environmental|animal|immigrant|peace|democracy)[^\S\n]+$")
 
 
 def _modifies_noun(sentence: str, surface: str, end: int) -> bool:

@@ -538,3 +538,12 @@ def test_a_countrys_capitalised_business_word_is_a_companys_name_not_a_group():
     assert ("British Airways", "organisation", "GBR") in got, got
     got = {(a.name, a.kind) for a in _actors("A French oil tanker was seized off Somalia. Israeli soldiers shot a man.").values()}
     assert ("French oil tanker", "group") in got and ("Israeli soldiers", "group") in got, got  # agents stay groups
+
+
+def test_a_causes_advocates_are_campaigners_and_an_agent_before_student_modifies_it():
+    got = {(a.name, a.sector) for a in _actors("Human rights advocates plan to protest a float.").values()}
+    assert ("advocates", "civilian") in got, got
+    got = {(a.name, a.sector) for a in _actors("The advocates for the accused asked the court for bail.").values()}
+    assert ("advocates", "judiciary") in got, got  # lawyers stay lawyers
+    got = {a.name for a in _actors("Lawyers are accusing a blogger after the university student bought the domain.").values()}
+    assert "university" not in got and "student" in got, got
