@@ -40,7 +40,88 @@ def document_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tupl
     spans = organisation_evidence(text, team_names(text, weekday_trimmed(text, spans)))
     spans = acronym_labels(text, venue_labels(text, given_name_evidence(text, apposition_evidence(text, spans))))
     spans = caps_split(text, lower_word_cut(text, spans))
-    return storm_labels(text, determiner_labels(text, initial_labels(text, spans)))
+    return work_labels(text, storm_labels(text, determiner_labels(text, initial_labels(text, spans))))
+
+
+# lower-case nouns of works, shows and animals written right before a name ("the film Juno", "the
+# show Sunrise", "polar bear Knut"), and of products and events right after one: after a possessive
+# ("the OLPC's XO laptop", "Microsoft's Zune player") or after "the" ("the Macworld conference", "the
+# CES trade show"); the name is a thing, no actor
+_WORK_BEFORE = re.compile(
+    r"(?:(?:\b(?:the|a|an|his|her|its|their)|['’]s)[^\S\n]+(?:(?:hit|new|latest|breakfast|morning|animated|comedy|debut|TV|television|reality|popular|upcoming|documentary)[^\S\n]+)?"
+    r"(?:film|movie|show|series|sitcom|album|song|novel|book|musical|opera)"
+    r"|\b(?:polar bear|bear cub|panda|gorilla|elephant|penguin|chimpanzee|orangutan|walrus))[^\S\n]+[\"“‘']?$"
+)
+_ANIMALS = r"(?:bear|cub|panda|gorilla|elephant|penguin|chimpanzee|orangutan|walrus)"
+# "Knut the polar bear", "Knut, Berlin's polar bear cub"
+_ANIMAL_AFTER = re.compile(
+    rf",?[^\S\n]+(?:(?:the|a|an|its|[A-Z][\w-]*['’]s)[^\S\n]+)?(?:(?:famous|baby|young|orphaned|polar|giant)[^\S\n]+)*{_ANIMALS}\b"
+)
+_PRODUCT_AFTER = re.compile(
+    r"[^\S\n]+(?:laptops?|phones?|handsets?|smartphones?|consoles?|media players?|tablets?|browser|software|operating system|chips?|processors?)\b"
+)
+_EVENT_AFTER = re.compile(r"[^\S\n]+(?:conference|expo|exposition|convention|trade show|keynote)\b")
+# "Macworld San Francisco -- the trade show where ...", "CES, the annual electronics show"
+_EVENT_APPOSITION = re.compile(
+    r"[^\S\n]*(?:,|--|–|—)[^\S\n]*the[^\S\n]+(?:(?:annual|biggest|largest|yearly|giant|[a-z]+-industry|electronics|technology|consumer electronics)[^\S\n]+)*(?:trade show|conference|expo|exposition|convention|trade fair)\b"
+)
+# an award or a thing after an indefinite article before punctuation or a preposition ("winning an
+# OBE, while", "gets an OBE for his charitable work"; not "a Microsoft spokesman")
+_INDEFINITE_BEFORE = re.compile(r"(?:^|[^\w-])an? $")
+_AFTER_THING = re.compile(r"(?:[^\S\n]*[,.;:!?)]|[^\S\n]+(?:for|from|and|or|in|at|on|with|to)\b)")
+
+
+def _all_quoted(text: str, surface: str) -> bool:
+    """Every occurrence of `surface` in `text` is a whole quotation ('"Peace Mom" Cindy Sheehan',
+    'for "La Vie En Rose"'): a title or a nickname, no name."""
+    i, n = text.find(surface), 0
+    while i != -1:
+        j = i + len(surface)
+        if not (i and text[i - 1] in "\"“") or not re.match(r"[.,!?]?[\"”]", text[j : j + 2]):
+            return False
+        n += 1
+        i = text.find(surface, j)
+    return n > 0
+
+
+def work_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A span tagged a person, organisation or place (1-3 words) that the document writes as a work,
+    a show, an animal, a product or an event (`_WORK_BEFORE`, `_ANIMAL_AFTER`, `_PRODUCT_AFTER` after
+    a possessive, `_EVENT_AFTER` after "the"; known places left alone: "the Bali conference")
+    becomes `misc`, every span of that surface."""
+    t = tagger.load_tagger()
+    thing: dict[str, bool] = {}
+    for s, e, label in spans:
+        surface = text[s:e]
+        if label not in (tagger.PERSON, tagger.ORGANISATION, tagger.LOCATION) or surface in thing or len(surface.split()) > 3:
+            continue
+        thing[surface] = False
+        key = tuple(tagger.norm_word(w) for w in surface.split())
+        place = label == tagger.LOCATION or key in t.places or t.names.get(key) == "LOC"
+        # (an institution's own meeting is no event name: "the Conservative Party conference")
+        event_ok = not place and not _has_org_head(surface) and not surface.endswith(("Party", "Parties"))
+        i = text.find(surface)
+        while i != -1:
+            j = i + len(surface)
+            if not (i and _is_name_char(text[i - 1])) and not _is_name_char(text[j : j + 1] or " "):
+                before = text[max(0, i - 60) : i]
+                if (
+                    _WORK_BEFORE.search(before)
+                    or _ANIMAL_AFTER.match(text, j)
+                    or (not place and text[max(0, i - 3) : i] in ("'s ", "’s ") and _PRODUCT_AFTER.match(text, j))
+                    or (event_ok and text[max(0, i - 4) : i] in ("the ", "The ") and _EVENT_AFTER.match(text, j))
+                    or (event_ok and _EVENT_APPOSITION.match(text, j))
+                    # (a word the tagger's training names know is left: CoNLL++ writes "an Oscar" a person)
+                    or (" " not in surface and not place and key not in t.names and _INDEFINITE_BEFORE.search(before) and _AFTER_THING.match(text, j))
+                ):
+                    thing[surface] = True
+                    break
+            i = text.find(surface, i + 1)
+        if not thing[surface] and label != tagger.PERSON and _all_quoted(text, surface):
+            thing[surface] = True
+    if not any(thing.values()):
+        return spans
+    return [(s, e, tagger.MISC if thing.get(text[s:e]) and label != tagger.MISC else label) for s, e, label in spans]
 
 
 def _caps_word(word: str) -> bool:
@@ -344,8 +425,8 @@ def organisation_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[
                 if nxt is not None and nxt.group(1) in _ORG_NOUNS:
                     cand[surface] = True
                     break
-            elif " " not in surface and not (i and _is_name_char(text[i - 1])) and _WEB_SUFFIX.match(text, j):
-                cand[surface] = True  # "a report on ChinaCourt.org": a website
+            elif not (i and _is_name_char(text[i - 1])) and _WEB_SUFFIX.match(text, j):
+                cand[surface] = True  # "a report on ChinaCourt.org", "Thomas Cook.com": a website
                 break
             i = text.find(surface, i + 1)
     org_words = {w for s, e, label in spans if label == tagger.ORGANISATION for w in text[s:e].split()[:-1] if " " in text[s:e]}
@@ -392,8 +473,8 @@ def given_name_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tu
         key = tuple(tagger.norm_word(w) for w in words)
         # (a one-word training name is no bar: CoNLL++ train has "Calderon" as a place)
         known = key in t.places or (key in t.names if len(words) > 1 else t.names.get(key) == "ORG")
-        if known or not all(w[:1].isupper() and not w.isupper() for w in words):
-            out.append((s, e, label))
+        if known or not all(w[:1].isupper() and not w.isupper() for w in words) or _WEB_SUFFIX.match(text, e):
+            out.append((s, e, label))  # (a website's name: "Thomas Cook.com")
             continue
         if len(words) == 2:
             is_person = key[0] in given and (key[1],) not in t.places and key[1] not in _PLACE_LAST
@@ -964,7 +1045,11 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
                 j += 2
                 continue
             text = sentence[s:end]
-            composites.append(Actor(text, "group", "participant", s, end, entry.country, nxt[4].sector, (text,)))
+            kind = "group"
+            if agent[:1].isupper() and not agent.isupper() and not _may_capitalise(sentence, s) and nxt[4].sector == "business" and " " not in agent.strip():
+                # a company's capitalised word after its country ("the British Airways plane"): an organisation
+                kind = "organisation"
+            composites.append(Actor(text, kind, "participant", s, end, entry.country, nxt[4].sector, (text,)))
             j += 2
             continue
         if entry.kind == "group" and entry.sector not in STANDALONE_SECTORS:
@@ -977,7 +1062,10 @@ def _dictionary_actors(sentence: str, dic: ActorDictionary) -> tuple[list[Actor]
             pass  # "the U.N. refugee agency", "its business customer subsidiary": an agent word as a modifier
         elif entry.kind == "group":
             surface = strip_possessive(surface)  # "his mother's memorial": the agent is "mother"
-            singles.append(Actor(surface.lower(), "group", "participant", s, e, None, entry.sector, (surface,)))
+            sector = entry.sector
+            if entry.name == "advocate" and _CAUSE_BEFORE.search(sentence, max(0, s - 30), s):
+                sector = "civilian"  # "human rights advocates", "consumer advocates": campaigners, no lawyers
+            singles.append(Actor(surface.lower(), "group", "participant", s, e, None, sector, (surface,)))
         elif entry.kind == "country" and surface.endswith("s") and surface[-2:-1] not in "'’" and surface.lower() != entry.name.lower() and not surface.isupper():
             # a plural demonym ("Palestinians"): the people, not the state
             composites.append(Actor(surface, "group", "participant", s, e, entry.country, "civilian", (surface,)))
@@ -999,8 +1087,11 @@ _NAME_AFTER = re.compile(r"(?:[^\S\n]+[A-Z][a-z][\w'’-]*)+")  # capitalised wo
 # subsidiary" (not agents: "police officers" is the police; not places: "a police station" is)
 _MODIFIED_NOUNS = _ORG_NOUNS | frozenset(
     "agency agencies office unit division department commission council committee organisation organization "
-    "association program programme service services fund charity outfit team side squad attack attacks".split()
+    "association program programme service services fund charity outfit team side squad attack attacks "
+    "student students campus".split()
 )
+# a cause's lower-case noun right before "advocate(s)": a campaigner, not a lawyer
+_CAUSE_BEFORE = re.compile(r"\b(?:rights|consumer|privacy|safety|health|patient|patients|gun|child|children's|environmental|animal|immigrant|peace|democracy)[^\S\n]+$")
 
 
 def _modifies_noun(sentence: str, surface: str, end: int) -> bool:
@@ -1156,6 +1247,14 @@ def find_actors(
                 continue
             first = surface.split()[0]
             country, sector = None, None
+            if kind == "person" and _ORDINAL_FIRST.match(surface) and not tagger.is_title_or_modifier(surface.split()[1]):
+                # "Twentieth Century Fox", "First Publishing": an ordinal starts no person's name
+                kind = "organisation"
+            elif kind == "location" and _STATE_TEAM.fullmatch(surface) and sentence[max(0, s - 4) : s].lower() != "the " and (
+                tuple(tagger.norm_word(w) for w in surface.split()) not in tagger.load_tagger().places
+            ):
+                # "for San Jose State", "over Michigan State": a state university (and its teams), not a place
+                kind = "organisation"
             believers = _religion_word(surface)
             if believers is not None:
                 # "Shiite", "Sunnis" (tagged a place or an organisation): a religion's believers, a group
@@ -1258,6 +1357,12 @@ def find_actors(
             continue  # "Homeland Security Secretary Michael Chertoff": the dictionary's office is his title
         out.setdefault((a.name, a.kind), a)
     return list(out.values())
+
+
+_ORDINAL_FIRST = re.compile(
+    r"(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|Twelfth|Twentieth|Twenty-First|Twenty-first)[^\S\n]+[A-Z]"
+)
+_STATE_TEAM = re.compile(r"(?:[A-Z][a-z]+[^\S\n]+){1,2}State")
 
 
 def _glued_person(ctx: DocContext, surface: str) -> str | None:

@@ -14,6 +14,7 @@ from tasks.entities import (
     load_gazetteer,
     organisation_evidence,
     venue_labels,
+    work_labels,
 )
 
 
@@ -458,3 +459,91 @@ def test_a_capitalised_plural_no_place_list_knows_is_a_team_not_a_place():
     ctx = learn_document(text, gaz)
     spans = [(text.index(w), text.index(w) + len(w), tg.LOCATION) for w in ("Philippines", "Highlands")]
     assert not any(kind == "organisation" for _n, kind in ((a.name, a.kind) for a in find_actors(text, gaz, ctx, tagged=spans)))
+
+
+# --- ninth pass (helper ents6: judged google-news samples, seeds 7171, 8282) ----------------------
+
+
+def _spans(text: str, *items: tuple[str, str]) -> list[tuple[int, int, str]]:
+    return sorted((text.index(w), text.index(w) + len(w), label) for w, label in items)
+
+
+def test_works_animals_products_events_and_awards_by_document_evidence_are_no_actors():
+    cases = [
+        ("I caught the film “Juno” recently. Juno’s family loves her.", "Juno", tg.PERSON),
+        ("Seven's breakfast show Sunrise won the interview. Kylie has chosen Sunrise.", "Sunrise", tg.LOCATION),
+        ("Knut, Berlin's polar bear cub, was whisked to safety. Knut is now a star.", "Knut", tg.PERSON),
+        ("Knut the polar bear turned one.", "Knut", tg.PERSON),
+        ("The OLPC's XO laptop was praised.", "XO", tg.ORGANISATION),
+        ("Jobs spoke at the Macworld conference on Tuesday.", "Macworld", tg.ORGANISATION),
+        ("A week before Macworld -- the trade show where Apple unveils its Macs.", "Macworld", tg.ORGANISATION),
+        ("Robinson retired after a long career, winning an OBE, while Ashton coached.", "OBE", tg.ORGANISATION),
+        ('Anti-war activists, including "Peace Mom" Cindy Sheehan, will rally.', "Peace Mom", tg.ORGANISATION),
+    ]
+    for text, surface, label in cases:
+        got = work_labels(text, _spans(text, (surface, label)))
+        assert {lab for s, e, lab in got if text[s:e] == surface} == {tg.MISC}, (text, got)
+    # every span of that surface, also in a sentence without the evidence
+    text = "I caught the film Juno recently. Juno made money."
+    spans = [(18, 22, tg.PERSON), (33, 37, tg.PERSON)]
+    assert [lab for _s, _e, lab in work_labels(text, spans)] == [tg.MISC, tg.MISC]
+
+
+def test_names_near_work_words_that_are_actors_stay_actors():
+    keep = [
+        ("Polls show Obama ahead of Clinton in Iowa.", "Obama", tg.PERSON),
+        ("The film star Brad Pitt arrived.", "Brad Pitt", tg.PERSON),
+        ("A Microsoft spokesman said no.", "Microsoft", tg.ORGANISATION),
+        ("Leaders met at the Bali conference.", "Bali", tg.LOCATION),
+        ("It builds on the Middle East conference in Annapolis.", "Middle East", tg.LOCATION),
+        ("Apple's Steve Jobs unveiled the laptop.", "Steve Jobs", tg.PERSON),
+        ('"We will win," Obama said. Obama left.', "Obama", tg.PERSON),
+    ]
+    for text, surface, label in keep:
+        got = work_labels(text, _spans(text, (surface, label)))
+        assert {lab for s, e, lab in got if text[s:e] == surface} == {label}, (text, got)
+
+
+def test_a_name_written_before_a_web_suffix_is_an_organisation_even_with_a_given_name():
+    text = "The decision by Thomas Cook.com and Le Coq Sportif came after talks."
+    spans = _spans(text, ("Thomas Cook", tg.PERSON), ("Le Coq Sportif", tg.ORGANISATION))
+    got = given_name_evidence(text, organisation_evidence(text, spans))
+    assert _label(text, got, "Thomas Cook") == tg.ORGANISATION, got
+    text = "Thomas Cook said the holiday was over."
+    got = given_name_evidence(text, organisation_evidence(text, _spans(text, ("Thomas Cook", tg.PERSON))))
+    assert _label(text, got, "Thomas Cook") == tg.PERSON, got
+
+
+def test_an_ordinal_starts_no_persons_name_and_a_state_university_is_no_place():
+    gaz = load_gazetteer()
+    text = "Apple will rent films from Twentieth Century Fox, said Steve Jobs."
+    ctx = learn_document(text, gaz)
+    spans = _spans(text, ("Twentieth Century Fox", tg.PERSON), ("Steve Jobs", tg.PERSON))
+    got = {(a.name, a.kind) for a in find_actors(text, gaz, ctx, tagged=spans)}
+    assert ("Twentieth Century Fox", "organisation") in got and ("Steve Jobs", "person") in got, got
+    text = "White scored 20 points for San Jose State, but Nevada won the game in the Free State."
+    ctx = learn_document(text, gaz)
+    spans = _spans(text, ("San Jose State", tg.LOCATION), ("Free State", tg.LOCATION))
+    got = {(a.name, a.kind) for a in find_actors(text, gaz, ctx, tagged=spans)}
+    assert ("San Jose State", "organisation") in got and ("San Jose State", "location") not in got, got
+    assert ("Free State", "location") in got, got  # "the ... State": a place
+    text = "First Lady Laura Bush visited Ohio."
+    ctx = learn_document(text, gaz)
+    got = {(a.name, a.kind) for a in find_actors(text, gaz, ctx, tagged=_spans(text, ("First Lady Laura Bush", tg.PERSON)))}
+    assert not any(kind == "organisation" for _n, kind in got), got
+
+
+def test_a_countrys_capitalised_business_word_is_a_companys_name_not_a_group():
+    got = {(a.name, a.kind, a.country) for a in _actors("The two engines on the British Airways plane failed to respond.").values()}
+    assert ("British Airways", "organisation", "GBR") in got, got
+    got = {(a.name, a.kind) for a in _actors("A French oil tanker was seized off Somalia. Israeli soldiers shot a man.").values()}
+    assert ("French oil tanker", "group") in got and ("Israeli soldiers", "group") in got, got  # agents stay groups
+
+
+def test_a_causes_advocates_are_campaigners_and_an_agent_before_student_modifies_it():
+    got = {(a.name, a.sector) for a in _actors("Human rights advocates plan to protest a float.").values()}
+    assert ("advocates", "civilian") in got, got
+    got = {(a.name, a.sector) for a in _actors("The advocates for the accused asked the court for bail.").values()}
+    assert ("advocates", "judiciary") in got, got  # lawyers stay lawyers
+    got = {a.name for a in _actors("Lawyers are accusing a blogger after the university student bought the domain.").values()}
+    assert "university" not in got and "student" in got, got

@@ -791,8 +791,9 @@ def test_the_finders_of_a_body_are_not_the_deaths_participant(text, dead):
         ("Hockey\nAndy McDonald scored twice as the St. Louis Blues pummeled the Columbus Blue Jackets, 6-1, on Friday.", "St. Louis Blues", "Columbus Blue Jackets"),
         ("Tennis\nLleyton Hewitt needed only 77 minutes to overcome the outclassed Steve Darcis 6-0 6-3 6-0 on Friday.", "Lleyton Hewitt", "Steve Darcis"),
         ("Tennis\nEleni Daniilidou upset top-seeded Alona Bondarenko of Ukraine 6-3, 6-3 in a second-round match today.", "Eleni Daniilidou", "Alona Bondarenko"),
-        # the ground after "at" is where, not the opponent; a team's opponent is no player
-        ("Basketball\nNatalie White scored 22 points for San Jose State, but Nevada used a 12-0 run to win 72-51 on Thursday night at the Lawlor Events Center.", "Nevada", None),
+        # the ground after "at" is where, not the opponent; a team's opponent is no player: the loser is
+        # the team she scored for (a state university, no place: entities ninth pass)
+        ("Basketball\nNatalie White scored 22 points for San Jose State, but Nevada used a 12-0 run to win 72-51 on Thursday night at the Lawlor Events Center.", "Nevada", "San Jose State"),
         # a golf round: its player, no opponent; the clause's subject, not a place the tagger took for a person
         ("Golf\nTiger Woods shot a 68 to lead the Buick Invitational by two strokes on Thursday.", "Tiger Woods", None),
     ],
