@@ -329,6 +329,11 @@ def _overlap(lw: list[str], body_words: set[str]) -> float:
     return len(ws & body_words) / max(1, len(ws))
 
 
+def _site_boilerplate(b: _Block, site_fingerprints: frozenset[str]) -> bool:
+    """A short block (<= 40 words) among a known site's or the run's recurring blocks."""
+    return bool(site_fingerprints) and b.words <= 40 and block_fingerprint(b.text) in site_fingerprints
+
+
 def label_blocks(
     blocks: list[_Block],
     cfg: CleanConfig,
@@ -360,7 +365,7 @@ def label_blocks(
                 res.published = parse_absolute_date(t)
         elif (cs := commerce_score(t, b.lw)) >= 3 or (cs >= 2 and PRICE_RE.search(t)):
             b.label, b.reason = "boilerplate", "promotion"
-        elif site_fingerprints and b.words <= 40 and block_fingerprint(t) in site_fingerprints:
+        elif _site_boilerplate(b, site_fingerprints):
             b.label, b.reason = "boilerplate", "site_boilerplate"
     # A quoted blurb next to a promotion is part of it ("Not simply about one mission..." --Review).
     for i, b in enumerate(blocks):
@@ -573,8 +578,8 @@ def clean_text_dump(
             if i == 0 and len(blocks) > 1 and b.words < cfg.min_content_words and _title_candidate(b):
                 b.label, b.reason = "title", "clean_text_title"
                 res.title = b.text
-            elif site_fingerprints and b.words <= 40 and block_fingerprint(b.text) in site_fingerprints:
-                b.label, b.reason = "boilerplate", "site_boilerplate"  # a known site's or the run's recurring line
+            elif _site_boilerplate(b, site_fingerprints):
+                b.label, b.reason = "boilerplate", "site_boilerplate"
             else:
                 b.label, b.reason = "content", "clean_text"
     else:
@@ -898,10 +903,11 @@ def line_scores(model: Mapping, rows: Sequence[Sequence[float]]):
     flat = X.ravel()
     offset = np.repeat(np.arange(n_rows) * n_feat, n_trees)
     node = np.tile(roots, n_rows)
-    for _ in range(depth):
+    # (past `depth` levels, on until every pair is at a leaf: a model whose recorded depth is short)
+    level = 0
+    while level < depth or not leaf[node].all():
         node = np.where(flat[offset + feat[node]] <= thr[node], left[node], right[node])
-    while not leaf[node].all():  # a model whose recorded depth is short of its deepest leaf
-        node = np.where(flat[offset + feat[node]] <= thr[node], left[node], right[node])
+        level += 1
     vals = value[node].reshape(n_rows, n_trees)
     bias = np.asarray(model.get("bias", [0.0] * n_classes), dtype=np.float64)
     score = np.tile(np.asarray(model["baseline"], dtype=np.float64) + bias, (n_rows, 1))

@@ -100,8 +100,7 @@ def work_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int,
         place = label == tagger.LOCATION or key in t.places or t.names.get(key) == "LOC"
         # (an institution's own meeting is no event name: "the Conservative Party conference")
         event_ok = not place and not _has_org_head(surface) and not surface.endswith(("Party", "Parties"))
-        i = text.find(surface)
-        while i != -1:
+        for i in _finds(text, surface):
             j = i + len(surface)
             if not (i and _is_name_char(text[i - 1])) and not _is_name_char(text[j : j + 1] or " "):
                 before = text[max(0, i - 60) : i]
@@ -116,7 +115,6 @@ def work_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int,
                 ):
                     thing[surface] = True
                     break
-            i = text.find(surface, i + 1)
         if not thing[surface] and label != tagger.PERSON and _all_quoted(text, surface):
             thing[surface] = True
     if not any(thing.values()):
@@ -278,15 +276,13 @@ def determiner_labels(text: str, spans: list[tuple[int, int, str]]) -> list[tupl
         if label != tagger.PERSON or " " in surface or surface in not_person:
             continue
         not_person[surface] = False
-        i = text.find(surface)
-        while i != -1:
+        for i in _finds(text, surface):
             j = i + len(surface)
             if not _is_name_char(text[j : j + 1] or " ") and _DETERMINER_BEFORE.search(text, max(0, i - 7), i):
                 nxt = _NEXT_WORD.match(text, j)
                 if nxt is None or nxt.group(1) in ("and", "or"):  # punctuation or the text's end next
                     not_person[surface] = True
                     break
-            i = text.find(surface, i + 1)
     if not any(not_person.values()):
         return spans
     return [(s, e, tagger.MISC if label == tagger.PERSON and not_person.get(text[s:e]) else label) for s, e, label in spans]
@@ -416,9 +412,8 @@ def organisation_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[
                     known_person.add(surface)
     if not cand:
         return spans
-    for surface in cand:  # plain string search: a regex compiled per document cost ~20% of tagging
-        i = text.find(surface)
-        while i != -1:
+    for surface in cand:
+        for i in _finds(text, surface):
             j = i + len(surface)
             if not (i and _is_name_char(text[i - 1])) and text[j : j + 1].isspace():
                 nxt = _NEXT_WORD.match(text, j)
@@ -428,7 +423,6 @@ def organisation_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[
             elif not (i and _is_name_char(text[i - 1])) and _WEB_SUFFIX.match(text, j):
                 cand[surface] = True  # "a report on ChinaCourt.org", "Thomas Cook.com": a website
                 break
-            i = text.find(surface, i + 1)
     org_words = {w for s, e, label in spans if label == tagger.ORGANISATION for w in text[s:e].split()[:-1] if " " in text[s:e]}
     person_words = {w for s, e, label in spans if label == tagger.PERSON and " " in text[s:e] for w in text[s:e].split()}
     for surface in cand:
@@ -481,15 +475,13 @@ def given_name_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tu
         elif len(words) == 1:
             if surface not in person_of:
                 person_of[surface] = False
-                i = text.find(surface)
-                while i != -1:
+                for i in _finds(text, surface):
                     j = i + len(surface)
                     if not _is_name_char(text[j : j + 1] or " ") and (i == 0 or not _is_name_char(text[i - 1])):
                         m = _CAP_WORD_BEFORE.search(text, max(0, i - 30), i)
                         if m is not None and tagger.norm_word(m.group(1)) in given:
                             person_of[surface] = True
                             break
-                    i = text.find(surface, i + 1)
             is_person = person_of[surface]
         else:
             is_person = False
@@ -515,12 +507,11 @@ def apposition_evidence(text: str, spans: list[tuple[int, int, str]]) -> list[tu
         if key not in t.places and key[:1] in t.places and key[1:] not in t.places and not tagger.is_name_head(words[1]) and key[1] not in _PLACE_LAST:
             cand.setdefault(text[s:e], False)
     for surface in cand:
-        i = text.find(surface)
-        while i != -1 and not cand[surface]:
+        for i in _finds(text, surface):
             m = _APPOSITION.match(text, i + len(surface))
             if m is not None and any(tagger.is_title_or_modifier(w) for w in m.group(1).split()):
                 cand[surface] = True
-            i = text.find(surface, i + 1)
+                break
     if not any(cand.values()):
         return spans
     return [(s, e, tagger.PERSON if cand.get(text[s:e]) else label) for s, e, label in spans]
@@ -712,6 +703,15 @@ class DocContext:
                 out.append((surface, i, -neg_j))
                 end = -neg_j
         return out
+
+
+def _finds(text: str, surface: str):
+    """Every start of `surface` in `text`, overlapping ones too (a plain string search: a regex
+    compiled per document cost ~20% of tagging)."""
+    i = text.find(surface)
+    while i != -1:
+        yield i
+        i = text.find(surface, i + 1)
 
 
 def _is_name_char(c: str) -> bool:  # the [\w-] of a name boundary
