@@ -16,8 +16,11 @@ author) — also when the metadata's author names an outlet ("ABC News"), a pers
 else a wire dateline's credit; when no headline is found, the page's only "By ..."/"Author: ..." line
 with the story's paragraph under it, else its only paragraph opening with a wire dateline;
 the date line or hinted date element nearest the headline (dates inside sentences and numeric dates of
-unknown day/month order are not used; month names in en/fr/de/es/it/pt/nl, year-month-day marked
-with 年月日/년월일), else a yearless date line with a weekday ("Fri Dec 28, 6:09 PM ET": the year around
+unknown day/month order are not used — the order comes from a weekday or time zone next to the date, the
+page's other numeric dates, its language (en-US month first; en-GB, es, fr, de... day first) or a
+reading near a date the page writes with a month name, a wire dateline's "Jan. 7" included; month names
+in en/fr/de/es/it/pt/nl, year-month-day marked with 年月日/년월일), else a date standing as a part of
+the `<title>` ("Headline - 07.12.2017 - Site"), else a yearless date line with a weekday ("Fri Dec 28, 6:09 PM ET": the year around
 the page's copyright year that the weekday fits), else the one date a page's script sets outside JSON-LD
 (`pubtime: '...'`, `"publishDate": "..."`, `setMetaData('apublished', '...')`), else another CMS's date `<meta>` ("created", "NBDATE") with
 a full date. Site name: the metadata's (app names included), else
@@ -526,7 +529,8 @@ def _iso_date(v: str) -> date | None:
 
 
 def _full_date(
-    text: str, lead_chars: int | None = None, day_first: bool | None = None, known: Callable[[], frozenset[date]] = frozenset
+    text: str, lead_chars: int | None = None, day_first: bool | None = None, known: Callable[[], frozenset[date]] = frozenset,
+    lang_order: Callable[[], bool | None] = lambda: None,
 ) -> date | None:
     """The first written date with day, month and year in `text` ("POSTED: 2:45 pm January 22, 2008",
     "Mardi 15 janvier 2008", "15/01/08 15:46") that reads as a date line, not as a date inside a
@@ -545,7 +549,7 @@ def _full_date(
         if not amb:
             return date(y, mo, d)
         # read day first: (d, mo); the other order swaps them
-        if (r := _resolve_order(text, start, end, date(y, mo, d), date(y, d, mo), day_first, known)) is not None:
+        if (r := _resolve_order(text, start, end, date(y, mo, d), date(y, d, mo), day_first, known, lang_order)) is not None:
             return r
     return None
 
@@ -581,11 +585,13 @@ _WEEKDAY_NUM = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun
 
 def _resolve_order(
     text: str, start: int, end: int, day_first_reading: date, month_first_reading: date, day_first: bool | None,
-    known: Callable[[], frozenset[date]] = frozenset,
+    known: Callable[[], frozenset[date]] = frozenset, lang_order: Callable[[], bool | None] = lambda: None,
 ) -> date | None:
     """An ambiguous numeric date at text[start:end]: the reading a weekday written within
     20 characters of it agrees with, else the order a time zone after it implies (PST/EST: month
-    first; CET/IST/AEST...: day first), else the page's order `day_first`, else None."""
+    first; CET/IST/AEST...: day first), else the page's order `day_first`, else the order of the
+    page's language (`lang_order`: `_language_order`), else the one reading near a date the page
+    writes with a month name (`known`), else None."""
     near = text[max(0, start - 20) : end + 20]
     readings = {True: day_first_reading, False: month_first_reading}
     if wd := _WEEKDAY_RE.search(near):
@@ -599,6 +605,8 @@ def _resolve_order(
         return readings[True]
     if day_first is not None:
         return readings[day_first]
+    if (by_language := lang_order()) is not None:
+        return readings[by_language]
     # the page's dates written with month names ("Tue, January 15, 2008" in its header, "January 8" in
     # a list): the one reading within KNOWN_DATE_DAYS of one of them ("01.09.2008" -> January 9, not
     # September 1)
@@ -635,6 +643,51 @@ def _yearless_dates(ln: str) -> list[date]:
         return [date(YEARLESS, _MONTH_NAMES[(m.group(1) or m.group(4)).lower()], int(m.group(2) or m.group(3)))]
     except ValueError:
         return []
+
+
+# A wire dateline's yearless date at a line's start: "NEW YORK, Jan. 7 --", "SALMON, Idaho, Jan 17
+# (Reuters) -", "(PressMediaWire) NEW YORK, Jan. 7 --", "Naciriya, 2 Jan. (AKI) -" (with a year after
+# it, it is a full date, read elsewhere).
+_YEARLESS_DATELINE_RE = re.compile(
+    rf"^\W*(?:\([^()]{{2,30}}\)\s*)?[A-Z][A-Za-z.'’ -]{{1,40}}?(?:,\s*[A-Z][A-Za-z.'’ -]{{1,30}}?)?,\s+"
+    rf"(?:((?i:{_MON_RX}))\.?\s+([0-3]?\d)|([0-3]?\d)\s+((?i:{_MON_RX})))\.?\s*(?:\(|--|-\s|–|—|:)",
+)
+
+
+def _yearless_dateline(ln: str) -> date | None:
+    """A line's wire dateline date without its year (`YEARLESS` as the year), else None."""
+    m = _YEARLESS_DATELINE_RE.match(ln[:80])
+    if not m:
+        return None
+    try:
+        return date(YEARLESS, _MONTH_NAMES[(m.group(1) or m.group(4)).lower()], int(m.group(2) or m.group(3)))
+    except ValueError:
+        return None
+
+
+# The order numeric dates have in the page's language: English as written in the United States month
+# first; in Britain, Ireland, Australia, New Zealand, India and South Africa day first (a bare "en" or
+# "en-CA" says nothing); the other languages news is written in day first. Checked on the development
+# pages (all four sets) whose own numeric dates tell their order (a day over 12): every "en-US" page
+# month first (31 of 31), every "en-GB" page day first (3 of 3).
+_DAY_FIRST_REGIONS = frozenset("gb uk ie au nz in za".split())
+_DAY_FIRST_LANGUAGES = frozenset(
+    "fr de es it pt nl ru pl cs sk sl hr sr bs bg uk be tr el da sv nb nn no fi et ro ca gl eu is id ms vi".split()
+)
+
+
+def _language_order(declared: str | None, text: Callable[[], str]) -> bool | None:
+    """True when the page's language writes numeric dates day first, False when month first, None when
+    it cannot tell. `declared`: the page's language tag ("en-US", "es"); without one, the stop-word
+    guess of `text()` (the page's running text), which names a language only when it is sure."""
+    if declared:
+        lang, _, region = declared.strip().split(",")[0].strip().lower().replace("_", "-").partition("-")
+        if lang == "en":
+            return False if region[:2] == "us" else True if region[:2] in _DAY_FIRST_REGIONS else None
+        return True if lang in _DAY_FIRST_LANGUAGES else None
+    from tasks.blocks import guess_language
+
+    return True if guess_language(text()) in _DAY_FIRST_LANGUAGES else None
 
 
 KNOWN_DATE_DAYS = 45
@@ -711,7 +764,9 @@ def _headline_line(tree, lines: list[tuple[int, str]], title: str | None) -> int
     return None
 
 
-def _page_date(lines: list[tuple[int, str]], start: int | None, hinted: list[tuple[int, date]]) -> date | None:
+def _page_date(
+    lines: list[tuple[int, str]], start: int | None, hinted: list[tuple[int, date]], declared_language: str | None = None
+) -> date | None:
     """The publication date a page without date metadata shows, from the hinted date elements
     (`hinted`, from `_from_page`) and the date lines (the first within 3,000 characters after the
     headline line `start`, the first within the page's first 6,000 characters): the one nearest
@@ -727,7 +782,9 @@ def _page_date(lines: list[tuple[int, str]], start: int | None, hinted: list[tup
             date(y, mo, d) for _, ln in lines if len(ln) <= DATELINE_MAX_CHARS for _, _, y, mo, d, amb in _dateline_dates(ln, False) if not amb
         )
         | frozenset(k for _, ln in lines if len(ln) <= YEARLESS_LINE_MAX_CHARS for k in _yearless_dates(ln))
+        | frozenset(k for _, ln in lines if (k := _yearless_dateline(ln)))
     )
+    lang_order = functools.cache(lambda: _language_order(declared_language, lambda: _long_text(lines)))
     positions = [pos for pos, _ in lines]
     cands = [(bisect.bisect_left(positions, pos), d) for pos, d in hinted]  # line index, date
     windows = ([_first_chars(lines[start:], 3000)] if start is not None else []) + [_first_chars(lines, 6000)]
@@ -735,7 +792,7 @@ def _page_date(lines: list[tuple[int, str]], start: int | None, hinted: list[tup
         for pos, ln in w:
             long = len(ln) > DATELINE_MAX_CHARS
             ln = _COPYRIGHT_RE.sub(" ", ln)
-            if d := _full_date(ln, LEAD_CHARS if long else None, day_first, known) or _compact_date(ln[:LEAD_CHARS] if long else ln):
+            if d := _full_date(ln, LEAD_CHARS if long else None, day_first, known, lang_order) or _compact_date(ln[:LEAD_CHARS] if long else ln):
                 cands.append((bisect.bisect_left(positions, pos), d))
                 break
     if not cands and (years := _copyright_years(lines)):
@@ -751,6 +808,27 @@ def _page_date(lines: list[tuple[int, str]], start: int | None, hinted: list[tup
     if start is None:
         return min(cands, key=lambda c: c[0])[1]
     return min(cands, key=lambda c: (c[0] - start if c[0] >= start else 2 * (start - c[0]), c[0]))[1]
+
+
+def _long_text(lines: list[tuple[int, str]]) -> str:
+    """The page's running text for a language guess: its lines of 80+ characters, the first 5,000 characters."""
+    return " ".join(ln for _, ln in lines if len(ln) >= 80)[:5000]
+
+
+_TITLE_PART_RE = re.compile(r"\s+[|–—»·]\s+|\s+-\s+")
+TITLE_DATE_MAX_CHARS = 30
+
+
+def _title_date(title: str | None, day_first: bool | None, lang_order: Callable[[], bool | None]) -> date | None:
+    """A date the page's <title> holds as a part of its own ("Una solución no violenta ... - 07.12.2017 -
+    LA NACION", "Site | 01/15/2008 | Headline"): the page's date; a date among the headline's words is
+    not one. An ambiguous numeric date needs the page's or its language's order."""
+    if not title:
+        return None
+    for part in _TITLE_PART_RE.split(_clean(title))[1:]:  # the first part is the headline (or the site)
+        if len(part) <= TITLE_DATE_MAX_CHARS and (d := _full_date(part, None, day_first, frozenset, lang_order)):
+            return d
+    return None
 
 
 # A byline line: "By Jane Doe", "Par Jean Dupont", "Von Hans Meier", "Por Ana Ruiz", "Door Jan de Vries";
@@ -1107,8 +1185,17 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
         elif outlet_author and (v := _byline(lines, start)) and not _outlet_like(v):
             merged["author"] = v  # <meta name=author content="ABC News"> under a visible "By JESSICA MINTZ"
         if published is None:
+            language = merged.get("language")
             published = (
-                _page_date(lines, start, hinted) or _script_date(tree) or _parse_date(merged.get("meta_date")) or _parse_date(merged.get("modified"))
+                _page_date(lines, start, hinted, language)
+                or _title_date(
+                    _text(t) if (t := tree.find(".//title")) is not None else None,
+                    _numeric_order([ln for _, ln in lines]),
+                    functools.cache(lambda: _language_order(language, lambda: _long_text(lines))),
+                )
+                or _script_date(tree)
+                or _parse_date(merged.get("meta_date"))
+                or _parse_date(merged.get("modified"))
             )
     if (a := merged.get("author")) and _CJK_NAME_RE.fullmatch(a) and _CJK_EDITOR_RE.search(" ".join(_body(tree).itertext()).replace(a, "\0")):
         merged["author"] = ""  # <meta name=author> naming the one the page shows as "责任编辑：肖春芳", its editor

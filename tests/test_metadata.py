@@ -596,3 +596,63 @@ def test_yearless_month_name_dates_tell_an_ambiguous_dates_order(results, expect
 def test_agencies_credited_after_a_byline_name_are_cut(byline, author):
     body = f"<h1>Council approves new budget after long debate</h1><div>{byline}</div>" + PROSE
     assert _page(body).author == author
+
+
+ES_PROSE = "<p>" + "El gobierno de la provincia dijo que el plan de la ciudad no es para los vecinos que viven en el centro. " * 4 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("html_attrs", "prose", "expected"),
+    [
+        # an ambiguous numeric date's order from the page's language: en-US month first, en-GB day first,
+        # Spanish text (no declared language) day first
+        ('lang="en-US"', PROSE, date(2008, 1, 10)),
+        ('lang="en_GB"', PROSE, date(2008, 10, 1)),
+        ("", ES_PROSE, date(2008, 10, 1)),
+        # a bare "en" or English text says nothing: no date rather than a guess
+        ('lang="en"', PROSE, None),
+        ("", PROSE, None),
+    ],
+)
+def test_the_pages_language_tells_an_ambiguous_dates_order(html_attrs, prose, expected):
+    body = f"<h1>Council approves new budget after long debate</h1><div>Release: 01/10/2008</div>{prose}"
+    md = page_metadata(parse_html(f"<html {html_attrs}><head><title>Council approves new budget after long debate"
+                                  f"</title></head><body>{body}</body></html>"))
+    assert md.published == expected
+
+
+def test_a_zone_or_weekday_next_to_the_date_wins_over_the_pages_language():
+    body = "<h1>Council approves new budget after long debate</h1><div>Posted 01/10/2008 09:37 PM PST</div>" + ES_PROSE
+    md = page_metadata(parse_html(f'<html lang="es"><head><title>Council approves new budget after long debate</title></head><body>{body}</body></html>'))
+    assert md.published == date(2008, 1, 10)
+
+
+@pytest.mark.parametrize(
+    ("title", "prose", "expected"),
+    [
+        # a title part that is a date: the page's date (day first: Spanish text)
+        ("Una solución para la cuestión mapuche - 07.12.2017 - LA NACION", ES_PROSE, date(2017, 12, 7)),
+        ("Springfield Herald | January 15, 2008 | Council approves budget", PROSE, date(2008, 1, 15)),
+        # a date among the headline's words is not the page's; an ambiguous one in English: no order known
+        ("Markets after the January 15, 2008 crash - Springfield Herald", PROSE, None),
+        ("Council approves budget - 07.12.2017 - Springfield Herald", PROSE, None),
+    ],
+)
+def test_a_date_standing_as_a_title_part(title, prose, expected):
+    md = page_metadata(parse_html(f"<html><head><title>{title}</title></head><body><h1>Council approves</h1>{prose}</body></html>"))
+    assert md.published == expected
+
+
+@pytest.mark.parametrize(
+    ("dateline", "expected"),
+    [
+        # "Published 01/08/2008" (GMT: no order) and the story's yearless wire dateline "Jan. 7": January 8
+        ("(PressMediaWire) NEW YORK, Jan. 7 -- As part of its election coverage the network sits down with both.", date(2008, 1, 8)),
+        ("SALMON, Idaho, 2 Aug (Reuters) - A player was arrested in Boise on Thursday for resisting police.", date(2008, 8, 1)),
+        # a month name inside a sentence is not a dateline
+        ("As part of its election coverage the network said on Jan. 7 -- that both will sit down.", None),
+    ],
+)
+def test_a_yearless_wire_dateline_tells_an_ambiguous_dates_order(dateline, expected):
+    body = f"<h1>Council approves new budget after long debate</h1><div>Published 01/08/2008 - 10:07 a.m. GMT</div><p>{dateline}</p>" + PROSE
+    assert _page(body).published == expected
