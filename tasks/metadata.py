@@ -14,7 +14,9 @@ read as lines near its headline: byline lines ("By ...", "Par ...", "Posted by .
 capitals under the headline, "Author: ...") and byline elements (class or id naming a byline or
 author) — also when the metadata's author names an outlet ("ABC News"), a person's byline then wins —,
 else a wire dateline's credit; when no headline is found, the page's only "By ..."/"Author: ..." line
-with the story's paragraph under it, else its only paragraph opening with a wire dateline;
+with the story's paragraph under it, else its only paragraph opening with a wire dateline, else a wire
+agency's name standing as the line that heads the story ("Press Trust of India"); a byline element
+lowercased in the markup ("michelle shephard", capitalised by CSS) is read capitalised;
 the date line or hinted date element nearest the headline (dates inside sentences and numeric dates of
 unknown day/month order are not used — the order comes from a weekday or time zone next to the date, the
 page's other numeric dates, its language (en-US month first; en-GB, es, fr, de... day first) or a
@@ -356,7 +358,8 @@ _TRAILING_ROLE_RE = re.compile(
     r"Chief|Special|Contributing|Correspondent|Staff|Technology|Science|Medical|Health|Economics|Legal|Diplomatic|"
     r"Military|Religion|Environment|Environmental|National|Foreign|Financial|Energy|Education|Travel|Music|Film|"
     r"Movie|Television|TV|Arts?|Auto|Investigative|Crime|Courts?|Features?|Fashion|Food|Golf|Hockey|Baseball|"
-    r"Basketball|Football|Soccer|Tennis|Racing)\b)*\s+(?:Writer|Reporter|Correspondent|Editor|Columnist)s?"
+    r"Basketball|Football|Soccer|Tennis|Racing|Security|Defence|Defense|Labour|Labor|Metro|City|Parliamentary)\b)*"
+    r"\s+(?:Writer|Reporter|Correspondent|Editor|Columnist)s?"
     r"(?:\s+[A-Z][A-Z.\s-]*)?$",  # "AP Technology Writer SEATTLE": the dateline's place in capitals after the role
     re.I,
 )
@@ -438,7 +441,15 @@ def _element_person(el, txt: str) -> str | None:
     for piece in el.itertext():
         if piece.strip() and (v := _person(piece)):
             return v
-    return _person(txt)
+    if (v := _person(txt)) is not None:
+        return v
+    if re.fullmatch(r"[a-z'’.-]+(?: [a-z'’.-]+){1,6}", txt):
+        # a byline lowercased in the markup and capitalised by the page's CSS ("michelle shephard national
+        # security reporter"): read as capitalised; a person's two words or more, not an outlet ("winnipeg sun")
+        v = _person(txt.title())
+        if v and len(v.split()) >= 2 and not _outlet_like(v):
+            return v
+    return None
 
 
 # Month names of date lines, in the languages most news is written in (full names and the usual
@@ -939,6 +950,37 @@ def _lone_wire_credit(lines: list[tuple[int, str]]) -> str | None:
     return None if bad else agency
 
 
+# Wire agencies by the names a credit line spells out (lowercase, "the" dropped).
+_AGENCY_NAMES = frozenset(
+    (
+        "associated press", "press trust of india", "agence france-presse", "agence france presse", "reuters",
+        "canadian press", "united press international", "indo-asian news service", "asian news international",
+        "xinhua", "xinhua news agency", "deutsche presse-agentur", "kyodo news", "yonhap", "bernama", "ansa",
+    )
+)
+AGENCY_LINE_PROSE_LINES = 3
+AGENCY_LINE_STORY_CHARS = 150  # a line this long before the credit line is a paragraph of the story
+
+
+def _agency_line(lines: list[tuple[int, str]]) -> str | None:
+    """A wire agency's name standing as a line of its own ("Press Trust of India" over "Saturday, December
+    29, 2007 (New Delhi)" and the story): the story's credit, when the story's paragraph (120+ characters)
+    follows within 3 lines, no paragraph (150+ characters) stands in the 2 lines above it (the credit
+    heads the story) and the page names no other agency so; none when it credits several (a list)."""
+    hits: dict[str, int] = {}
+    for i, (_, ln) in enumerate(lines):
+        if len(ln) <= 40 and (name := re.sub(r"^the\s+", "", ln.strip(" .:-–—|").lower())) in _AGENCY_NAMES:
+            hits.setdefault(name, i)
+    if len(hits) != 1:
+        return None
+    i = next(iter(hits.values()))
+    if not any(len(ln) >= LONE_BYLINE_PROSE_CHARS for _, ln in lines[i + 1 : i + 1 + AGENCY_LINE_PROSE_LINES]):
+        return None
+    if any(len(ln) >= AGENCY_LINE_STORY_CHARS for _, ln in lines[max(0, i - 2) : i]):
+        return None  # under a story's paragraph: a source named at its end or a related link's, not its credit
+    return lines[i][1].strip(" .:-–—|")
+
+
 def _first_chars(lines: list[tuple[int, str]], n: int) -> list[tuple[int, str]]:
     out, total = [], 0
     for pos, ln in lines:
@@ -1181,7 +1223,7 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
         start = _headline_line(tree, lines, split_title(merged.get("title"), merged.get("site_name")))
         page, hinted = _from_page(tree, order)
         if not merged.get("author"):
-            merged["author"] = _byline(lines, start) or page.get("author") or _wire_credit(lines, start) or _lone_byline(lines) or _lone_wire_credit(lines) or ""
+            merged["author"] = _byline(lines, start) or page.get("author") or _wire_credit(lines, start) or _lone_byline(lines) or _lone_wire_credit(lines) or _agency_line(lines) or ""
         elif outlet_author and (v := _byline(lines, start)) and not _outlet_like(v):
             merged["author"] = v  # <meta name=author content="ABC News"> under a visible "By JESSICA MINTZ"
         if published is None:

@@ -656,3 +656,39 @@ def test_a_date_standing_as_a_title_part(title, prose, expected):
 def test_a_yearless_wire_dateline_tells_an_ambiguous_dates_order(dateline, expected):
     body = f"<h1>Council approves new budget after long debate</h1><div>Published 01/08/2008 - 10:07 a.m. GMT</div><p>{dateline}</p>" + PROSE
     assert _page(body).published == expected
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        # a byline lowercased in the markup (the page's CSS capitalises it): read as capitalised, role cut
+        ("michelle shephard national security reporter", "Michelle Shephard"),
+        # an outlet or a handle in lowercase is not a person
+        ("winnipeg sun", None),
+        ("calgarysun", None),
+    ],
+)
+def test_a_lowercase_byline_element(byline, author):
+    body = f'<h1>Council approves new budget after long debate</h1><span class="articleAuthor">{byline}</span>' + PROSE
+    assert _page(body).author == author
+
+
+STORY = "<p>" + "Chief Minister Narendra Modi on Saturday made his first visit to the capital after the party's win. " * 2 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("body", "author"),
+    [
+        # a wire agency's name as a line of its own heading the story (no headline found on the page)
+        ("<div>Press Trust of India</div><div>Saturday, December 29, 2007 (New Delhi)</div>" + STORY, "Press Trust of India"),
+        ("<div>THE CANADIAN PRESS</div>" + STORY, "THE CANADIAN PRESS"),
+        # under the story's paragraph: a source or a related link's credit, not the story's
+        (STORY + "<div>Reuters</div>" + STORY, None),
+        # several agencies credited so: a list of stories
+        ("<div>Reuters</div>" + STORY + "<div>Associated Press</div>" + STORY, None),
+        # no story under it
+        ("<div>Reuters</div><ul><li>Markets</li><li>World</li></ul>", None),
+    ],
+)
+def test_a_wire_agencys_name_line_heading_the_story(body, author):
+    assert _page(body, title="NDTV.com: India news").author == author
