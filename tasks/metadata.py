@@ -1105,10 +1105,11 @@ def split_title(title: str | None, site: str | None) -> str | None:
             if (m := re.match(rx, t, re.I)) and len(m.group("t").split()) >= 2:
                 return m.group("t").strip()
         return t
-    parts = [p.strip() for p in re.split(r"\s+[|–—»]\s+|\s+-\s+", t) if p.strip()]
+    parts = [p.strip() for p in re.split(r"\s+[|–—»/]\s+|\s+-\s+", t) if p.strip()]
     if len(parts) < 2:
         return t
-    # "Title | Site": the first part; "Site | 01/07/2008 | Title": the longest, when the rest are short.
+    # "Title | Site": the first part; "Site | 01/07/2008 | Title", "FT.com / Home UK / UK - Title" (a
+    # breadcrumb): the longest, when the rest are short.
     first, longest = parts[0], max(parts, key=lambda p: len(p.split()))
     if len(first.split()) >= 3 and len(parts[-1].split()) <= 5:
         return first

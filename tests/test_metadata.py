@@ -116,6 +116,10 @@ def test_no_metadata_gives_nones():
         ("Spider-Man returns", "Marvel", "Spider-Man returns"),
         ("Ledger-Enquirer.com | 01/07/2008 | Mauritania detains 9 over French deaths", None, "Mauritania detains 9 over French deaths"),
         ("Sir Edmund Hillary - the mountaineering legend- Hindustan Times", None, "Sir Edmund Hillary"),
+        # a breadcrumb title, parts set apart by " / "; a slash inside words or figures stays
+        ("FT.com / Home UK / UK - Apple bows to pressure for iTunes price cut", None, "Apple bows to pressure for iTunes price cut"),
+        ("The Bellingham Herald / Wire Elections / Obama picking up support in Harlem", None, "Obama picking up support in Harlem"),
+        ("AC/DC announce a new world tour for 24/7 fans", None, "AC/DC announce a new world tour for 24/7 fans"),
     ],
 )
 def test_split_title_keeps_words(title, site, expected):
@@ -692,3 +696,11 @@ STORY = "<p>" + "Chief Minister Narendra Modi on Saturday made his first visit t
 )
 def test_a_wire_agencys_name_line_heading_the_story(body, author):
     assert _page(body, title="NDTV.com: India news").author == author
+
+
+def test_a_byline_under_a_headline_found_through_a_breadcrumb_title():
+    # the title's first words are the breadcrumb's, found in the page's menu: the headline is its last part
+    body = ("<div>The Bellingham Herald / Wire Elections</div>" + "<ul>" + "<li>Menu item</li>" * 30 + "</ul>"
+            "<h2>Obama picking up support in Harlem</h2><div>By KAREN MATTHEWS</div><div>THE ASSOCIATED PRESS</div>"
+            "<div>E-mail | Print</div><div>Digg it</div><div>Share</div><div>Font</div>" + PROSE)
+    assert _page(body, title="The Bellingham Herald / Wire Elections / Obama picking up support in Harlem").author == "KAREN MATTHEWS"
