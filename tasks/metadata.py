@@ -1063,8 +1063,8 @@ def _weekday_date(text: str, years: frozenset[int], lead_chars: int | None = Non
     m = _WEEKDAY_NO_YEAR_RE.search(text)
     if not m or (lead_chars is not None and m.start() > lead_chars):
         return None
-    before = text[: m.start()].rstrip()
-    if before and before[-1] not in "|-–—•·:,([" and not re.search(rf"(?:{_PUBLISHING_WORDS})\W*(?:on)?$", before, re.I):
+    before = text[: m.start()].rstrip().removesuffix("Â").rstrip()  # "Published:Â Tuesday": a no-break space's mojibake
+    if before and before[-1] not in "|-–—•·:,([@" and not re.search(rf"(?:{_PUBLISHING_WORDS})\W*(?:on)?$", before, re.I):
         return None  # a line's start, after a separator or "Published:", not a sentence's "on Friday, Dec 28"
     month, day = _MONTH_NAMES[(m.group(2) or m.group(5)).lower()], int(m.group(3) or m.group(4))
     want = _WEEKDAY_NUM[m.group(1).lower()]

@@ -448,6 +448,9 @@ FOOTER = "<div>Copyright © 2008 Springfield Herald. All rights reserved.</div>"
         ("<div>Fri Dec 28, 6:09 PM ET</div>", FOOTER, date(2007, 12, 28)),
         ("<div>Sat 19 Jan, 10:45 AM</div>", FOOTER, date(2008, 1, 19)),
         ("<div>Springfield Herald | Published: Tuesday, January 08</div>", FOOTER, date(2008, 1, 8)),
+        # a no-break space's mojibake after "Published:", an "@" before the date
+        ("<div>Published:\u00c2 Tuesday, January 08</div>", FOOTER, date(2008, 1, 8)),
+        ("<div>Classy Hewitt through @ Tuesday 15 January, 06:55 GMT</div>", FOOTER, date(2008, 1, 15)),
         # no copyright year: no year to fit; a weekday that fits neither 2007 nor 2008: no date
         ("<div>Fri Dec 28, 6:09 PM ET</div>", "", None),
         ("<div>Thu Dec 28, 6:09 PM ET</div>", FOOTER, None),
