@@ -1013,6 +1013,9 @@ _COPYRIGHT_RE = re.compile(r"(?:©|\(c\)|copyright)\s*(?:(?:19|20)\d{2}\s*[-–]
 
 
 _COPYRIGHT_YEAR_RE = re.compile(r"(?:©|\(c\)|copyright)\s*(?:(?:19|20)\d{2}\s*[-–]\s*)?((?:19|20)\d{2})(?!\d)", re.I)
+# the year after the holder's name: "© OddsPreview.com 2008.", "©CanWest News Service 2007", "Guardian
+# Unlimited © Guardian News and Media Limited 2008"
+_COPYRIGHT_HOLDER_YEAR_RE = re.compile(r"(?:©|\(c\)|copyright)\s*[A-Z][\w.,&'’ -]{1,50}?\s((?:19|20)\d{2})(?![\d/-])", re.I)
 # A date line's weekday, month and day without a year: "Fri Dec 28, 6:09 PM ET", "Published: Tuesday,
 # January 08", "Sat 19 Jan, 10:45 AM" (English weekday names).
 _WEEKDAY_NO_YEAR_RE = re.compile(
@@ -1052,8 +1055,8 @@ def _script_date(tree) -> date | None:
 
 
 def _copyright_years(lines: list[tuple[int, str]]) -> frozenset[int]:
-    """The years of the page's copyright notices ("© 2008 CanWest", "Copyright 2006-2008 Yahoo")."""
-    return frozenset(int(m.group(1)) for _, ln in lines for m in _COPYRIGHT_YEAR_RE.finditer(ln))
+    """The years of the page's copyright notices ("© 2008 CanWest", "Copyright 2006-2008 Yahoo", "© OddsPreview.com 2008")."""
+    return frozenset(int(m.group(1)) for _, ln in lines for rx in (_COPYRIGHT_YEAR_RE, _COPYRIGHT_HOLDER_YEAR_RE) for m in rx.finditer(ln))
 
 
 def _weekday_date(text: str, years: frozenset[int], lead_chars: int | None = None) -> date | None:

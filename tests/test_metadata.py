@@ -451,6 +451,9 @@ FOOTER = "<div>Copyright © 2008 Springfield Herald. All rights reserved.</div>"
         # a no-break space's mojibake after "Published:", an "@" before the date
         ("<div>Published:\u00c2 Tuesday, January 08</div>", FOOTER, date(2008, 1, 8)),
         ("<div>Classy Hewitt through @ Tuesday 15 January, 06:55 GMT</div>", FOOTER, date(2008, 1, 15)),
+        # the copyright's year after the holder's name
+        ("<div>Fri Dec 28, 6:09 PM ET</div>", "<div>© OddsPreview.com 2008. All rights reserved.</div>", date(2007, 12, 28)),
+        ("<div>Fri Dec 28, 6:09 PM ET</div>", "<div>Guardian Unlimited © Guardian News and Media Limited 2008</div>", date(2007, 12, 28)),
         # no copyright year: no year to fit; a weekday that fits neither 2007 nor 2008: no date
         ("<div>Fri Dec 28, 6:09 PM ET</div>", "", None),
         ("<div>Thu Dec 28, 6:09 PM ET</div>", FOOTER, None),
