@@ -981,6 +981,25 @@ def _agency_line(lines: list[tuple[int, str]]) -> str | None:
     return lines[i][1].strip(" .:-–—|")
 
 
+# A blog post's footer: "Posted by Chris Cornwell on January 9, 2008 in Games | Permalink", "Posted by Eric
+# Earling at December 29, 2007 12:03 PM" (a commenter's "Posted by: jrmylmb | ..." has a colon).
+_POSTED_BY_DATE_RE = re.compile(r"^\W*posted\s+by\s+(?=[^:])(.{3,80}?)\s+(?:on|at)\s+(.{6,40})", re.I)
+
+
+_GUEST_POST_RE = re.compile(r"\bguest\s+(?:blog\s+)?(?:post|article|column|blogger)\b", re.I)
+
+
+def _posted_by_line(lines: list[tuple[int, str]]) -> str | None:
+    """The author a blog post's "Posted by NAME on DATE" line names, when it is the page's only such
+    line (a comment thread has several), the name has two words or more ("Posted by admin", "Posted by
+    Kathy": a handle or a first name, not taken) and the page does not call itself a guest post."""
+    hits = [m for _, ln in lines if (m := _POSTED_BY_DATE_RE.match(ln)) and _full_date(m.group(2))]
+    if len(hits) != 1 or any(_GUEST_POST_RE.search(ln) for _, ln in lines):
+        return None  # "The following is a guest blog post by Nicholas Holmes": the poster is not its author
+    v = _person(hits[0].group(0)[hits[0].start(1) :])
+    return v if v and len(v.split()) >= 2 else None
+
+
 def _first_chars(lines: list[tuple[int, str]], n: int) -> list[tuple[int, str]]:
     out, total = [], 0
     for pos, ln in lines:
@@ -1227,7 +1246,7 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
         start = _headline_line(tree, lines, split_title(merged.get("title"), merged.get("site_name")))
         page, hinted = _from_page(tree, order)
         if not merged.get("author"):
-            merged["author"] = _byline(lines, start) or page.get("author") or _wire_credit(lines, start) or _lone_byline(lines) or _lone_wire_credit(lines) or _agency_line(lines) or ""
+            merged["author"] = _byline(lines, start) or page.get("author") or _wire_credit(lines, start) or _lone_byline(lines) or _lone_wire_credit(lines) or _agency_line(lines) or _posted_by_line(lines) or ""
         elif outlet_author and (v := _byline(lines, start)) and not _outlet_like(v):
             merged["author"] = v  # <meta name=author content="ABC News"> under a visible "By JESSICA MINTZ"
         if published is None:

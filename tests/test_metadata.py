@@ -710,3 +710,24 @@ def test_a_byline_under_a_headline_found_through_a_breadcrumb_title():
             "<h2>Obama picking up support in Harlem</h2><div>By KAREN MATTHEWS</div><div>THE ASSOCIATED PRESS</div>"
             "<div>E-mail | Print</div><div>Digg it</div><div>Share</div><div>Font</div>" + PROSE)
     assert _page(body, title="The Bellingham Herald / Wire Elections / Obama picking up support in Harlem").author == "KAREN MATTHEWS"
+
+
+POST = "<p>" + "Soul Calibur IV adds two guests from a galaxy far away, and the fighting game crowd is thrilled about it. " * 2 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("footer", "author"),
+    [
+        # a blog post's own footer line, the page's only one, when nothing else names an author
+        ("<div>Posted by Chris Cornwell on January 9, 2008 in Games | Permalink</div>", "Chris Cornwell"),
+        ("<div>Posted by Eric Earling at December 29, 2007 12:03 PM | Email This</div>", "Eric Earling"),
+        # a handle or a first name; a commenter's "Posted by:" line; two such lines (a comment thread)
+        ("<div>Posted by admin on August 9, 2012 in Uncategorized</div>", None),
+        ("<div>Posted by: Jane Roe | January 9, 2008 at 10:12 AM</div>", None),
+        ("<div>Posted by Jane Roe on January 9, 2008</div><div>Posted by John Doe on January 10, 2008</div>", None),
+        # a guest post: the one who posted it is not its author
+        ("<p>The following is a guest blog post by Nicholas Holmes.</p><div>Posted by Dharmesh Shah on Tue, Oct 30, 2012</div>", None),
+    ],
+)
+def test_a_blog_posts_posted_by_footer(footer, author):
+    assert _page(POST + footer, title="Xboxer: news").author == author
