@@ -782,7 +782,8 @@ def _page_date(
     (`hinted`, from `_from_page`) and the date lines (the first within 3,000 characters after the
     headline line `start`, the first within the page's first 6,000 characters): the one nearest
     the headline, a line above it counting double (above it sit the site header's "today" dates,
-    below it the story's dateline and byline); the first of them when no headline is found. A date
+    below it the story's dateline and byline); when no headline is found, the story's first paragraph
+    (`_story_start`) stands for it, else the first of them is taken. A date
     line is a short line holding a full date ("Tuesday, January 15, 2008", "Posted: 10 Jan 2008
     14:25 GMT"), not a date inside a sentence or a caption; copyright years are left out."""
     import bisect
@@ -798,7 +799,13 @@ def _page_date(
     lang_order = functools.cache(lambda: _language_order(declared_language, lambda: _long_text(lines)))
     positions = [pos for pos, _ in lines]
     cands = [(bisect.bisect_left(positions, pos), d) for pos, d in hinted]  # line index, date
-    windows = ([_first_chars(lines[start:], 3000)] if start is not None else []) + [_first_chars(lines, 6000)]
+    if start is None and (story := _story_start(lines)) is not None:
+        # no headline found: the story's first paragraph anchors the search instead (its date line sits
+        # just above it, a site header's "Last updated: <today>" at the page's top)
+        start = story
+        windows = [_first_chars(lines[max(0, story - STORY_DATE_LINES_BEFORE) :], 3000), _first_chars(lines, 6000)]
+    else:
+        windows = ([_first_chars(lines[start:], 3000)] if start is not None else []) + [_first_chars(lines, 6000)]
     for w in windows:
         for pos, ln in w:
             long = len(ln) > DATELINE_MAX_CHARS
@@ -840,6 +847,15 @@ def _title_date(title: str | None, day_first: bool | None, lang_order: Callable[
         if len(part) <= TITLE_DATE_MAX_CHARS and (d := _full_date(part, None, day_first, frozenset, lang_order)):
             return d
     return None
+
+
+STORY_PARAGRAPH_CHARS = 150
+STORY_DATE_LINES_BEFORE = 4
+
+
+def _story_start(lines: list[tuple[int, str]]) -> int | None:
+    """Index of the page's first paragraph of prose (a line of 150+ characters ending a sentence), else None."""
+    return next((i for i, (_, ln) in enumerate(lines) if len(ln) >= STORY_PARAGRAPH_CHARS and ln.rstrip()[-1:] in ".!?\"”'’)"), None)
 
 
 # A byline line: "By Jane Doe", "Par Jean Dupont", "Von Hans Meier", "Por Ana Ruiz", "Door Jan de Vries";

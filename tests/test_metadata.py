@@ -731,3 +731,11 @@ POST = "<p>" + "Soul Calibur IV adds two guests from a galaxy far away, and the 
 )
 def test_a_blog_posts_posted_by_footer(footer, author):
     assert _page(POST + footer, title="Xboxer: news").author == author
+
+
+def test_without_a_headline_the_storys_first_paragraph_anchors_the_date():
+    # the title is not found on the page: the date line over the story's first paragraph, not the site
+    # header's "Last updated: <today>" at the page's top
+    body = ("<div>Last updated: January 17, 2008 01:13 [IST]</div>" + "<ul>" + "<li>Menu item</li>" * 20 + "</ul>"
+            "<div>Press Trust of India</div><div>Saturday, December 29, 2007 (New Delhi)</div>" + STORY)
+    assert _page(body, title="NDTV.com: India news").published == date(2007, 12, 29)
