@@ -14,10 +14,15 @@ read as lines near its headline: byline lines ("By ...", "Par ...", "Posted by .
 capitals under the headline, "Author: ...") and byline elements (class or id naming a byline or
 author) — also when the metadata's author names an outlet ("ABC News"), a person's byline then wins —,
 else a wire dateline's credit; when no headline is found, the page's only "By ..."/"Author: ..." line
-with the story's paragraph under it, else its only paragraph opening with a wire dateline;
+with the story's paragraph under it, else its only paragraph opening with a wire dateline, else a wire
+agency's name standing as the line that heads the story ("Press Trust of India"); a byline element
+lowercased in the markup ("michelle shephard", capitalised by CSS) is read capitalised;
 the date line or hinted date element nearest the headline (dates inside sentences and numeric dates of
-unknown day/month order are not used; month names in en/fr/de/es/it/pt/nl, year-month-day marked
-with 年月日/년월일), else a yearless date line with a weekday ("Fri Dec 28, 6:09 PM ET": the year around
+unknown day/month order are not used — the order comes from a weekday or time zone next to the date, the
+page's other numeric dates, its language (en-US month first; en-GB, es, fr, de... day first) or a
+reading near a date the page writes with a month name, a wire dateline's "Jan. 7" included; month names
+in en/fr/de/es/it/pt/nl, year-month-day marked with 年月日/년월일), else a date standing as a part of
+the `<title>` ("Headline - 07.12.2017 - Site"), else a yearless date line with a weekday ("Fri Dec 28, 6:09 PM ET": the year around
 the page's copyright year that the weekday fits), else the one date a page's script sets outside JSON-LD
 (`pubtime: '...'`, `"publishDate": "..."`, `setMetaData('apublished', '...')`), else another CMS's date `<meta>` ("created", "NBDATE") with
 a full date. Site name: the metadata's (app names included), else
@@ -353,7 +358,8 @@ _TRAILING_ROLE_RE = re.compile(
     r"Chief|Special|Contributing|Correspondent|Staff|Technology|Science|Medical|Health|Economics|Legal|Diplomatic|"
     r"Military|Religion|Environment|Environmental|National|Foreign|Financial|Energy|Education|Travel|Music|Film|"
     r"Movie|Television|TV|Arts?|Auto|Investigative|Crime|Courts?|Features?|Fashion|Food|Golf|Hockey|Baseball|"
-    r"Basketball|Football|Soccer|Tennis|Racing)\b)*\s+(?:Writer|Reporter|Correspondent|Editor|Columnist)s?"
+    r"Basketball|Football|Soccer|Tennis|Racing|Security|Defence|Defense|Labour|Labor|Metro|City|Parliamentary)\b)*"
+    r"\s+(?:Writer|Reporter|Correspondent|Editor|Columnist)s?"
     r"(?:\s+[A-Z][A-Z.\s-]*)?$",  # "AP Technology Writer SEATTLE": the dateline's place in capitals after the role
     re.I,
 )
@@ -435,7 +441,15 @@ def _element_person(el, txt: str) -> str | None:
     for piece in el.itertext():
         if piece.strip() and (v := _person(piece)):
             return v
-    return _person(txt)
+    if (v := _person(txt)) is not None:
+        return v
+    if re.fullmatch(r"[a-z'’.-]+(?: [a-z'’.-]+){1,6}", txt):
+        # a byline lowercased in the markup and capitalised by the page's CSS ("michelle shephard national
+        # security reporter"): read as capitalised; a person's two words or more, not an outlet ("winnipeg sun")
+        v = _person(txt.title())
+        if v and len(v.split()) >= 2 and not _outlet_like(v):
+            return v
+    return None
 
 
 # Month names of date lines, in the languages most news is written in (full names and the usual
@@ -526,7 +540,8 @@ def _iso_date(v: str) -> date | None:
 
 
 def _full_date(
-    text: str, lead_chars: int | None = None, day_first: bool | None = None, known: Callable[[], frozenset[date]] = frozenset
+    text: str, lead_chars: int | None = None, day_first: bool | None = None, known: Callable[[], frozenset[date]] = frozenset,
+    lang_order: Callable[[], bool | None] = lambda: None,
 ) -> date | None:
     """The first written date with day, month and year in `text` ("POSTED: 2:45 pm January 22, 2008",
     "Mardi 15 janvier 2008", "15/01/08 15:46") that reads as a date line, not as a date inside a
@@ -545,7 +560,7 @@ def _full_date(
         if not amb:
             return date(y, mo, d)
         # read day first: (d, mo); the other order swaps them
-        if (r := _resolve_order(text, start, end, date(y, mo, d), date(y, d, mo), day_first, known)) is not None:
+        if (r := _resolve_order(text, start, end, date(y, mo, d), date(y, d, mo), day_first, known, lang_order)) is not None:
             return r
     return None
 
@@ -581,11 +596,13 @@ _WEEKDAY_NUM = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun
 
 def _resolve_order(
     text: str, start: int, end: int, day_first_reading: date, month_first_reading: date, day_first: bool | None,
-    known: Callable[[], frozenset[date]] = frozenset,
+    known: Callable[[], frozenset[date]] = frozenset, lang_order: Callable[[], bool | None] = lambda: None,
 ) -> date | None:
     """An ambiguous numeric date at text[start:end]: the reading a weekday written within
     20 characters of it agrees with, else the order a time zone after it implies (PST/EST: month
-    first; CET/IST/AEST...: day first), else the page's order `day_first`, else None."""
+    first; CET/IST/AEST...: day first), else the page's order `day_first`, else the order of the
+    page's language (`lang_order`: `_language_order`), else the one reading near a date the page
+    writes with a month name (`known`), else None."""
     near = text[max(0, start - 20) : end + 20]
     readings = {True: day_first_reading, False: month_first_reading}
     if wd := _WEEKDAY_RE.search(near):
@@ -599,6 +616,8 @@ def _resolve_order(
         return readings[True]
     if day_first is not None:
         return readings[day_first]
+    if (by_language := lang_order()) is not None:
+        return readings[by_language]
     # the page's dates written with month names ("Tue, January 15, 2008" in its header, "January 8" in
     # a list): the one reading within KNOWN_DATE_DAYS of one of them ("01.09.2008" -> January 9, not
     # September 1)
@@ -635,6 +654,51 @@ def _yearless_dates(ln: str) -> list[date]:
         return [date(YEARLESS, _MONTH_NAMES[(m.group(1) or m.group(4)).lower()], int(m.group(2) or m.group(3)))]
     except ValueError:
         return []
+
+
+# A wire dateline's yearless date at a line's start: "NEW YORK, Jan. 7 --", "SALMON, Idaho, Jan 17
+# (Reuters) -", "(PressMediaWire) NEW YORK, Jan. 7 --", "Naciriya, 2 Jan. (AKI) -" (with a year after
+# it, it is a full date, read elsewhere).
+_YEARLESS_DATELINE_RE = re.compile(
+    rf"^\W*(?:\([^()]{{2,30}}\)\s*)?[A-Z][A-Za-z.'’ -]{{1,40}}?(?:,\s*[A-Z][A-Za-z.'’ -]{{1,30}}?)?,\s+"
+    rf"(?:((?i:{_MON_RX}))\.?\s+([0-3]?\d)|([0-3]?\d)\s+((?i:{_MON_RX})))\.?\s*(?:\(|--|-\s|–|—|:)",
+)
+
+
+def _yearless_dateline(ln: str) -> date | None:
+    """A line's wire dateline date without its year (`YEARLESS` as the year), else None."""
+    m = _YEARLESS_DATELINE_RE.match(ln[:80])
+    if not m:
+        return None
+    try:
+        return date(YEARLESS, _MONTH_NAMES[(m.group(1) or m.group(4)).lower()], int(m.group(2) or m.group(3)))
+    except ValueError:
+        return None
+
+
+# The order numeric dates have in the page's language: English as written in the United States month
+# first; in Britain, Ireland, Australia, New Zealand, India and South Africa day first (a bare "en" or
+# "en-CA" says nothing); the other languages news is written in day first. Checked on the development
+# pages (all four sets) whose own numeric dates tell their order (a day over 12): every "en-US" page
+# month first (31 of 31), every "en-GB" page day first (3 of 3).
+_DAY_FIRST_REGIONS = frozenset("gb uk ie au nz in za".split())
+_DAY_FIRST_LANGUAGES = frozenset(
+    "fr de es it pt nl ru pl cs sk sl hr sr bs bg uk be tr el da sv nb nn no fi et ro ca gl eu is id ms vi".split()
+)
+
+
+def _language_order(declared: str | None, text: Callable[[], str]) -> bool | None:
+    """True when the page's language writes numeric dates day first, False when month first, None when
+    it cannot tell. `declared`: the page's language tag ("en-US", "es"); without one, the stop-word
+    guess of `text()` (the page's running text), which names a language only when it is sure."""
+    if declared:
+        lang, _, region = declared.strip().split(",")[0].strip().lower().replace("_", "-").partition("-")
+        if lang == "en":
+            return False if region[:2] == "us" else True if region[:2] in _DAY_FIRST_REGIONS else None
+        return True if lang in _DAY_FIRST_LANGUAGES else None
+    from tasks.blocks import guess_language
+
+    return True if guess_language(text()) in _DAY_FIRST_LANGUAGES else None
 
 
 KNOWN_DATE_DAYS = 45
@@ -711,12 +775,15 @@ def _headline_line(tree, lines: list[tuple[int, str]], title: str | None) -> int
     return None
 
 
-def _page_date(lines: list[tuple[int, str]], start: int | None, hinted: list[tuple[int, date]]) -> date | None:
+def _page_date(
+    lines: list[tuple[int, str]], start: int | None, hinted: list[tuple[int, date]], declared_language: str | None = None
+) -> date | None:
     """The publication date a page without date metadata shows, from the hinted date elements
     (`hinted`, from `_from_page`) and the date lines (the first within 3,000 characters after the
     headline line `start`, the first within the page's first 6,000 characters): the one nearest
     the headline, a line above it counting double (above it sit the site header's "today" dates,
-    below it the story's dateline and byline); the first of them when no headline is found. A date
+    below it the story's dateline and byline); when no headline is found, the story's first paragraph
+    (`_story_start`) stands for it, else the first of them is taken. A date
     line is a short line holding a full date ("Tuesday, January 15, 2008", "Posted: 10 Jan 2008
     14:25 GMT"), not a date inside a sentence or a caption; copyright years are left out."""
     import bisect
@@ -727,15 +794,23 @@ def _page_date(lines: list[tuple[int, str]], start: int | None, hinted: list[tup
             date(y, mo, d) for _, ln in lines if len(ln) <= DATELINE_MAX_CHARS for _, _, y, mo, d, amb in _dateline_dates(ln, False) if not amb
         )
         | frozenset(k for _, ln in lines if len(ln) <= YEARLESS_LINE_MAX_CHARS for k in _yearless_dates(ln))
+        | frozenset(k for _, ln in lines if (k := _yearless_dateline(ln)))
     )
+    lang_order = functools.cache(lambda: _language_order(declared_language, lambda: _long_text(lines)))
     positions = [pos for pos, _ in lines]
     cands = [(bisect.bisect_left(positions, pos), d) for pos, d in hinted]  # line index, date
-    windows = ([_first_chars(lines[start:], 3000)] if start is not None else []) + [_first_chars(lines, 6000)]
+    if start is None and (story := _story_start(lines)) is not None:
+        # no headline found: the story's first paragraph anchors the search instead (its date line sits
+        # just above it, a site header's "Last updated: <today>" at the page's top)
+        start = story
+        windows = [_first_chars(lines[max(0, story - STORY_DATE_LINES_BEFORE) :], 3000), _first_chars(lines, 6000)]
+    else:
+        windows = ([_first_chars(lines[start:], 3000)] if start is not None else []) + [_first_chars(lines, 6000)]
     for w in windows:
         for pos, ln in w:
             long = len(ln) > DATELINE_MAX_CHARS
             ln = _COPYRIGHT_RE.sub(" ", ln)
-            if d := _full_date(ln, LEAD_CHARS if long else None, day_first, known) or _compact_date(ln[:LEAD_CHARS] if long else ln):
+            if d := _full_date(ln, LEAD_CHARS if long else None, day_first, known, lang_order) or _compact_date(ln[:LEAD_CHARS] if long else ln):
                 cands.append((bisect.bisect_left(positions, pos), d))
                 break
     if not cands and (years := _copyright_years(lines)):
@@ -751,6 +826,36 @@ def _page_date(lines: list[tuple[int, str]], start: int | None, hinted: list[tup
     if start is None:
         return min(cands, key=lambda c: c[0])[1]
     return min(cands, key=lambda c: (c[0] - start if c[0] >= start else 2 * (start - c[0]), c[0]))[1]
+
+
+def _long_text(lines: list[tuple[int, str]]) -> str:
+    """The page's running text for a language guess: its lines of 80+ characters, the first 5,000 characters."""
+    return " ".join(ln for _, ln in lines if len(ln) >= 80)[:5000]
+
+
+_TITLE_PART_RE = re.compile(r"\s+[|–—»·]\s+|\s+-\s+")
+TITLE_DATE_MAX_CHARS = 30
+
+
+def _title_date(title: str | None, day_first: bool | None, lang_order: Callable[[], bool | None]) -> date | None:
+    """A date the page's <title> holds as a part of its own ("Una solución no violenta ... - 07.12.2017 -
+    LA NACION", "Site | 01/15/2008 | Headline"): the page's date; a date among the headline's words is
+    not one. An ambiguous numeric date needs the page's or its language's order."""
+    if not title:
+        return None
+    for part in _TITLE_PART_RE.split(_clean(title))[1:]:  # the first part is the headline (or the site)
+        if len(part) <= TITLE_DATE_MAX_CHARS and (d := _full_date(part, None, day_first, frozenset, lang_order)):
+            return d
+    return None
+
+
+STORY_PARAGRAPH_CHARS = 150
+STORY_DATE_LINES_BEFORE = 4
+
+
+def _story_start(lines: list[tuple[int, str]]) -> int | None:
+    """Index of the page's first paragraph of prose (a line of 150+ characters ending a sentence), else None."""
+    return next((i for i, (_, ln) in enumerate(lines) if len(ln) >= STORY_PARAGRAPH_CHARS and ln.rstrip()[-1:] in ".!?\"”'’)"), None)
 
 
 # A byline line: "By Jane Doe", "Par Jean Dupont", "Von Hans Meier", "Por Ana Ruiz", "Door Jan de Vries";
@@ -861,6 +966,56 @@ def _lone_wire_credit(lines: list[tuple[int, str]]) -> str | None:
     return None if bad else agency
 
 
+# Wire agencies by the names a credit line spells out (lowercase, "the" dropped).
+_AGENCY_NAMES = frozenset(
+    (
+        "associated press", "press trust of india", "agence france-presse", "agence france presse", "reuters",
+        "canadian press", "united press international", "indo-asian news service", "asian news international",
+        "xinhua", "xinhua news agency", "deutsche presse-agentur", "kyodo news", "yonhap", "bernama", "ansa",
+    )
+)
+AGENCY_LINE_PROSE_LINES = 3
+AGENCY_LINE_STORY_CHARS = 150  # a line this long before the credit line is a paragraph of the story
+
+
+def _agency_line(lines: list[tuple[int, str]]) -> str | None:
+    """A wire agency's name standing as a line of its own ("Press Trust of India" over "Saturday, December
+    29, 2007 (New Delhi)" and the story): the story's credit, when the story's paragraph (120+ characters)
+    follows within 3 lines, no paragraph (150+ characters) stands in the 2 lines above it (the credit
+    heads the story) and the page names no other agency so; none when it credits several (a list)."""
+    hits: dict[str, int] = {}
+    for i, (_, ln) in enumerate(lines):
+        if len(ln) <= 40 and (name := re.sub(r"^the\s+", "", ln.strip(" .:-–—|").lower())) in _AGENCY_NAMES:
+            hits.setdefault(name, i)
+    if len(hits) != 1:
+        return None
+    i = next(iter(hits.values()))
+    if not any(len(ln) >= LONE_BYLINE_PROSE_CHARS for _, ln in lines[i + 1 : i + 1 + AGENCY_LINE_PROSE_LINES]):
+        return None
+    if any(len(ln) >= AGENCY_LINE_STORY_CHARS for _, ln in lines[max(0, i - 2) : i]):
+        return None  # under a story's paragraph: a source named at its end or a related link's, not its credit
+    return lines[i][1].strip(" .:-–—|")
+
+
+# A blog post's footer: "Posted by Chris Cornwell on January 9, 2008 in Games | Permalink", "Posted by Eric
+# Earling at December 29, 2007 12:03 PM" (a commenter's "Posted by: jrmylmb | ..." has a colon).
+_POSTED_BY_DATE_RE = re.compile(r"^\W*posted\s+by\s+(?=[^:])(.{3,80}?)\s+(?:on|at)\s+(.{6,40})", re.I)
+
+
+_GUEST_POST_RE = re.compile(r"\bguest\s+(?:blog\s+)?(?:post|article|column|blogger)\b", re.I)
+
+
+def _posted_by_line(lines: list[tuple[int, str]]) -> str | None:
+    """The author a blog post's "Posted by NAME on DATE" line names, when it is the page's only such
+    line (a comment thread has several), the name has two words or more ("Posted by admin", "Posted by
+    Kathy": a handle or a first name, not taken) and the page does not call itself a guest post."""
+    hits = [m for _, ln in lines if (m := _POSTED_BY_DATE_RE.match(ln)) and _full_date(m.group(2))]
+    if len(hits) != 1 or any(_GUEST_POST_RE.search(ln) for _, ln in lines):
+        return None  # "The following is a guest blog post by Nicholas Holmes": the poster is not its author
+    v = _person(hits[0].group(0)[hits[0].start(1) :])
+    return v if v and len(v.split()) >= 2 else None
+
+
 def _first_chars(lines: list[tuple[int, str]], n: int) -> list[tuple[int, str]]:
     out, total = [], 0
     for pos, ln in lines:
@@ -893,6 +1048,9 @@ _COPYRIGHT_RE = re.compile(r"(?:©|\(c\)|copyright)\s*(?:(?:19|20)\d{2}\s*[-–]
 
 
 _COPYRIGHT_YEAR_RE = re.compile(r"(?:©|\(c\)|copyright)\s*(?:(?:19|20)\d{2}\s*[-–]\s*)?((?:19|20)\d{2})(?!\d)", re.I)
+# the year after the holder's name: "© OddsPreview.com 2008.", "©CanWest News Service 2007", "Guardian
+# Unlimited © Guardian News and Media Limited 2008"
+_COPYRIGHT_HOLDER_YEAR_RE = re.compile(r"(?:©|\(c\)|copyright)\s*[A-Z][\w.,&'’ -]{1,50}?\s((?:19|20)\d{2})(?![\d/-])", re.I)
 # A date line's weekday, month and day without a year: "Fri Dec 28, 6:09 PM ET", "Published: Tuesday,
 # January 08", "Sat 19 Jan, 10:45 AM" (English weekday names).
 _WEEKDAY_NO_YEAR_RE = re.compile(
@@ -932,8 +1090,8 @@ def _script_date(tree) -> date | None:
 
 
 def _copyright_years(lines: list[tuple[int, str]]) -> frozenset[int]:
-    """The years of the page's copyright notices ("© 2008 CanWest", "Copyright 2006-2008 Yahoo")."""
-    return frozenset(int(m.group(1)) for _, ln in lines for m in _COPYRIGHT_YEAR_RE.finditer(ln))
+    """The years of the page's copyright notices ("© 2008 CanWest", "Copyright 2006-2008 Yahoo", "© OddsPreview.com 2008")."""
+    return frozenset(int(m.group(1)) for _, ln in lines for rx in (_COPYRIGHT_YEAR_RE, _COPYRIGHT_HOLDER_YEAR_RE) for m in rx.finditer(ln))
 
 
 def _weekday_date(text: str, years: frozenset[int], lead_chars: int | None = None) -> date | None:
@@ -943,8 +1101,8 @@ def _weekday_date(text: str, years: frozenset[int], lead_chars: int | None = Non
     m = _WEEKDAY_NO_YEAR_RE.search(text)
     if not m or (lead_chars is not None and m.start() > lead_chars):
         return None
-    before = text[: m.start()].rstrip()
-    if before and before[-1] not in "|-–—•·:,([" and not re.search(rf"(?:{_PUBLISHING_WORDS})\W*(?:on)?$", before, re.I):
+    before = text[: m.start()].rstrip().removesuffix("Â").rstrip()  # "Published:Â Tuesday": a no-break space's mojibake
+    if before and before[-1] not in "|-–—•·:,([@" and not re.search(rf"(?:{_PUBLISHING_WORDS})\W*(?:on)?$", before, re.I):
         return None  # a line's start, after a separator or "Published:", not a sentence's "on Friday, Dec 28"
     month, day = _MONTH_NAMES[(m.group(2) or m.group(5)).lower()], int(m.group(3) or m.group(4))
     want = _WEEKDAY_NUM[m.group(1).lower()]
@@ -985,10 +1143,11 @@ def split_title(title: str | None, site: str | None) -> str | None:
             if (m := re.match(rx, t, re.I)) and len(m.group("t").split()) >= 2:
                 return m.group("t").strip()
         return t
-    parts = [p.strip() for p in re.split(r"\s+[|–—»]\s+|\s+-\s+", t) if p.strip()]
+    parts = [p.strip() for p in re.split(r"\s+[|–—»/]\s+|\s+-\s+", t) if p.strip()]
     if len(parts) < 2:
         return t
-    # "Title | Site": the first part; "Site | 01/07/2008 | Title": the longest, when the rest are short.
+    # "Title | Site": the first part; "Site | 01/07/2008 | Title", "FT.com / Home UK / UK - Title" (a
+    # breadcrumb): the longest, when the rest are short.
     first, longest = parts[0], max(parts, key=lambda p: len(p.split()))
     if len(first.split()) >= 3 and len(parts[-1].split()) <= 5:
         return first
@@ -1103,12 +1262,21 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
         start = _headline_line(tree, lines, split_title(merged.get("title"), merged.get("site_name")))
         page, hinted = _from_page(tree, order)
         if not merged.get("author"):
-            merged["author"] = _byline(lines, start) or page.get("author") or _wire_credit(lines, start) or _lone_byline(lines) or _lone_wire_credit(lines) or ""
+            merged["author"] = _byline(lines, start) or page.get("author") or _wire_credit(lines, start) or _lone_byline(lines) or _lone_wire_credit(lines) or _agency_line(lines) or _posted_by_line(lines) or ""
         elif outlet_author and (v := _byline(lines, start)) and not _outlet_like(v):
             merged["author"] = v  # <meta name=author content="ABC News"> under a visible "By JESSICA MINTZ"
         if published is None:
+            language = merged.get("language")
             published = (
-                _page_date(lines, start, hinted) or _script_date(tree) or _parse_date(merged.get("meta_date")) or _parse_date(merged.get("modified"))
+                _page_date(lines, start, hinted, language)
+                or _title_date(
+                    _text(t) if (t := tree.find(".//title")) is not None else None,
+                    _numeric_order([ln for _, ln in lines]),
+                    functools.cache(lambda: _language_order(language, lambda: _long_text(lines))),
+                )
+                or _script_date(tree)
+                or _parse_date(merged.get("meta_date"))
+                or _parse_date(merged.get("modified"))
             )
     if (a := merged.get("author")) and _CJK_NAME_RE.fullmatch(a) and _CJK_EDITOR_RE.search(" ".join(_body(tree).itertext()).replace(a, "\0")):
         merged["author"] = ""  # <meta name=author> naming the one the page shows as "责任编辑：肖春芳", its editor

@@ -116,6 +116,10 @@ def test_no_metadata_gives_nones():
         ("Spider-Man returns", "Marvel", "Spider-Man returns"),
         ("Ledger-Enquirer.com | 01/07/2008 | Mauritania detains 9 over French deaths", None, "Mauritania detains 9 over French deaths"),
         ("Sir Edmund Hillary - the mountaineering legend- Hindustan Times", None, "Sir Edmund Hillary"),
+        # a breadcrumb title, parts set apart by " / "; a slash inside words or figures stays
+        ("FT.com / Home UK / UK - Apple bows to pressure for iTunes price cut", None, "Apple bows to pressure for iTunes price cut"),
+        ("The Bellingham Herald / Wire Elections / Obama picking up support in Harlem", None, "Obama picking up support in Harlem"),
+        ("AC/DC announce a new world tour for 24/7 fans", None, "AC/DC announce a new world tour for 24/7 fans"),
     ],
 )
 def test_split_title_keeps_words(title, site, expected):
@@ -444,6 +448,12 @@ FOOTER = "<div>Copyright © 2008 Springfield Herald. All rights reserved.</div>"
         ("<div>Fri Dec 28, 6:09 PM ET</div>", FOOTER, date(2007, 12, 28)),
         ("<div>Sat 19 Jan, 10:45 AM</div>", FOOTER, date(2008, 1, 19)),
         ("<div>Springfield Herald | Published: Tuesday, January 08</div>", FOOTER, date(2008, 1, 8)),
+        # a no-break space's mojibake after "Published:", an "@" before the date
+        ("<div>Published:\u00c2 Tuesday, January 08</div>", FOOTER, date(2008, 1, 8)),
+        ("<div>Classy Hewitt through @ Tuesday 15 January, 06:55 GMT</div>", FOOTER, date(2008, 1, 15)),
+        # the copyright's year after the holder's name
+        ("<div>Fri Dec 28, 6:09 PM ET</div>", "<div>© OddsPreview.com 2008. All rights reserved.</div>", date(2007, 12, 28)),
+        ("<div>Fri Dec 28, 6:09 PM ET</div>", "<div>Guardian Unlimited © Guardian News and Media Limited 2008</div>", date(2007, 12, 28)),
         # no copyright year: no year to fit; a weekday that fits neither 2007 nor 2008: no date
         ("<div>Fri Dec 28, 6:09 PM ET</div>", "", None),
         ("<div>Thu Dec 28, 6:09 PM ET</div>", FOOTER, None),
@@ -596,3 +606,136 @@ def test_yearless_month_name_dates_tell_an_ambiguous_dates_order(results, expect
 def test_agencies_credited_after_a_byline_name_are_cut(byline, author):
     body = f"<h1>Council approves new budget after long debate</h1><div>{byline}</div>" + PROSE
     assert _page(body).author == author
+
+
+ES_PROSE = "<p>" + "El gobierno de la provincia dijo que el plan de la ciudad no es para los vecinos que viven en el centro. " * 4 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("html_attrs", "prose", "expected"),
+    [
+        # an ambiguous numeric date's order from the page's language: en-US month first, en-GB day first,
+        # Spanish text (no declared language) day first
+        ('lang="en-US"', PROSE, date(2008, 1, 10)),
+        ('lang="en_GB"', PROSE, date(2008, 10, 1)),
+        ("", ES_PROSE, date(2008, 10, 1)),
+        # a bare "en" or English text says nothing: no date rather than a guess
+        ('lang="en"', PROSE, None),
+        ("", PROSE, None),
+    ],
+)
+def test_the_pages_language_tells_an_ambiguous_dates_order(html_attrs, prose, expected):
+    body = f"<h1>Council approves new budget after long debate</h1><div>Release: 01/10/2008</div>{prose}"
+    md = page_metadata(parse_html(f"<html {html_attrs}><head><title>Council approves new budget after long debate"
+                                  f"</title></head><body>{body}</body></html>"))
+    assert md.published == expected
+
+
+def test_a_zone_or_weekday_next_to_the_date_wins_over_the_pages_language():
+    body = "<h1>Council approves new budget after long debate</h1><div>Posted 01/10/2008 09:37 PM PST</div>" + ES_PROSE
+    md = page_metadata(parse_html(f'<html lang="es"><head><title>Council approves new budget after long debate</title></head><body>{body}</body></html>'))
+    assert md.published == date(2008, 1, 10)
+
+
+@pytest.mark.parametrize(
+    ("title", "prose", "expected"),
+    [
+        # a title part that is a date: the page's date (day first: Spanish text)
+        ("Una solución para la cuestión mapuche - 07.12.2017 - LA NACION", ES_PROSE, date(2017, 12, 7)),
+        ("Springfield Herald | January 15, 2008 | Council approves budget", PROSE, date(2008, 1, 15)),
+        # a date among the headline's words is not the page's; an ambiguous one in English: no order known
+        ("Markets after the January 15, 2008 crash - Springfield Herald", PROSE, None),
+        ("Council approves budget - 07.12.2017 - Springfield Herald", PROSE, None),
+    ],
+)
+def test_a_date_standing_as_a_title_part(title, prose, expected):
+    md = page_metadata(parse_html(f"<html><head><title>{title}</title></head><body><h1>Council approves</h1>{prose}</body></html>"))
+    assert md.published == expected
+
+
+@pytest.mark.parametrize(
+    ("dateline", "expected"),
+    [
+        # "Published 01/08/2008" (GMT: no order) and the story's yearless wire dateline "Jan. 7": January 8
+        ("(PressMediaWire) NEW YORK, Jan. 7 -- As part of its election coverage the network sits down with both.", date(2008, 1, 8)),
+        ("SALMON, Idaho, 2 Aug (Reuters) - A player was arrested in Boise on Thursday for resisting police.", date(2008, 8, 1)),
+        # a month name inside a sentence is not a dateline
+        ("As part of its election coverage the network said on Jan. 7 -- that both will sit down.", None),
+    ],
+)
+def test_a_yearless_wire_dateline_tells_an_ambiguous_dates_order(dateline, expected):
+    body = f"<h1>Council approves new budget after long debate</h1><div>Published 01/08/2008 - 10:07 a.m. GMT</div><p>{dateline}</p>" + PROSE
+    assert _page(body).published == expected
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        # a byline lowercased in the markup (the page's CSS capitalises it): read as capitalised, role cut
+        ("michelle shephard national security reporter", "Michelle Shephard"),
+        # an outlet or a handle in lowercase is not a person
+        ("winnipeg sun", None),
+        ("calgarysun", None),
+    ],
+)
+def test_a_lowercase_byline_element(byline, author):
+    body = f'<h1>Council approves new budget after long debate</h1><span class="articleAuthor">{byline}</span>' + PROSE
+    assert _page(body).author == author
+
+
+STORY = "<p>" + "Chief Minister Narendra Modi on Saturday made his first visit to the capital after the party's win. " * 2 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("body", "author"),
+    [
+        # a wire agency's name as a line of its own heading the story (no headline found on the page)
+        ("<div>Press Trust of India</div><div>Saturday, December 29, 2007 (New Delhi)</div>" + STORY, "Press Trust of India"),
+        ("<div>THE CANADIAN PRESS</div>" + STORY, "THE CANADIAN PRESS"),
+        # under the story's paragraph: a source or a related link's credit, not the story's
+        (STORY + "<div>Reuters</div>" + STORY, None),
+        # several agencies credited so: a list of stories
+        ("<div>Reuters</div>" + STORY + "<div>Associated Press</div>" + STORY, None),
+        # no story under it
+        ("<div>Reuters</div><ul><li>Markets</li><li>World</li></ul>", None),
+    ],
+)
+def test_a_wire_agencys_name_line_heading_the_story(body, author):
+    assert _page(body, title="NDTV.com: India news").author == author
+
+
+def test_a_byline_under_a_headline_found_through_a_breadcrumb_title():
+    # the title's first words are the breadcrumb's, found in the page's menu: the headline is its last part
+    body = ("<div>The Bellingham Herald / Wire Elections</div>" + "<ul>" + "<li>Menu item</li>" * 30 + "</ul>"
+            "<h2>Obama picking up support in Harlem</h2><div>By KAREN MATTHEWS</div><div>THE ASSOCIATED PRESS</div>"
+            "<div>E-mail | Print</div><div>Digg it</div><div>Share</div><div>Font</div>" + PROSE)
+    assert _page(body, title="The Bellingham Herald / Wire Elections / Obama picking up support in Harlem").author == "KAREN MATTHEWS"
+
+
+POST = "<p>" + "Soul Calibur IV adds two guests from a galaxy far away, and the fighting game crowd is thrilled about it. " * 2 + "</p>"
+
+
+@pytest.mark.parametrize(
+    ("footer", "author"),
+    [
+        # a blog post's own footer line, the page's only one, when nothing else names an author
+        ("<div>Posted by Chris Cornwell on January 9, 2008 in Games | Permalink</div>", "Chris Cornwell"),
+        ("<div>Posted by Eric Earling at December 29, 2007 12:03 PM | Email This</div>", "Eric Earling"),
+        # a handle or a first name; a commenter's "Posted by:" line; two such lines (a comment thread)
+        ("<div>Posted by admin on August 9, 2012 in Uncategorized</div>", None),
+        ("<div>Posted by: Jane Roe | January 9, 2008 at 10:12 AM</div>", None),
+        ("<div>Posted by Jane Roe on January 9, 2008</div><div>Posted by John Doe on January 10, 2008</div>", None),
+        # a guest post: the one who posted it is not its author
+        ("<p>The following is a guest blog post by Nicholas Holmes.</p><div>Posted by Dharmesh Shah on Tue, Oct 30, 2012</div>", None),
+    ],
+)
+def test_a_blog_posts_posted_by_footer(footer, author):
+    assert _page(POST + footer, title="Xboxer: news").author == author
+
+
+def test_without_a_headline_the_storys_first_paragraph_anchors_the_date():
+    # the title is not found on the page: the date line over the story's first paragraph, not the site
+    # header's "Last updated: <today>" at the page's top
+    body = ("<div>Last updated: January 17, 2008 01:13 [IST]</div>" + "<ul>" + "<li>Menu item</li>" * 20 + "</ul>"
+            "<div>Press Trust of India</div><div>Saturday, December 29, 2007 (New Delhi)</div>" + STORY)
+    assert _page(body, title="NDTV.com: India news").published == date(2007, 12, 29)
