@@ -131,7 +131,9 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:sued|lawsuit)\b",
         r"\bcomplain(?:ed|s)\b",
     ),
-    "reject": (r"\breject(?:ed|s)\b", r"\brefus(?:ed|es)\b", r"\bden(?:ied|ies)\b", r"\bveto(?:ed)?\b", r"\bturned\s+down\b", r"\bdefied\b", r"\bbrushed\s+aside\b",
+    "reject": (r"\breject(?:ed|s|ing)?\b", r"\brefus(?:ed|es|ing)\b",
+               r"\b(?:dismiss(?:ed|es)|rebuff(?:ed|s)|spurn(?:ed|s)|shrugg?(?:ed|s)\s+off)\s+(?:an?\s+|the\s+|their\s+|his\s+|her\s+|its\s+)?(?:[\w'’-]+\s+){0,3}?(?:appeals?|calls?|requests?|demands?|offers?|proposals?|plans?|bids?|ultimatum|overtures?|initiative)\b",
+               r"\b(?:barred|bars|den(?:ied|ies|y)|refused)\s+(?:[\w'’-]+\s+){0,4}?(?:entry|admission|admittance|access|visas?)\b", r"\bden(?:ied|ies)\b", r"\bveto(?:ed)?\b", r"\bturned\s+down\b", r"\bdefied\b", r"\bbrushed\s+aside\b",
                r"\b(?:violat(?:ed|es|ing)|flout(?:ed|s|ing)|def(?:y|ies|ying))\s+(?:a\s+|an\s+|the\s+)?(?:[\w-]+\s+){0,3}(?:ban|law|order|curfew|rules?|embargo|decree)\b"),
     "threaten": (r"\bthreat(?:ened|ens)\b", r"\bwarn(?:ed|s)\b", r"\bultimatum\b"),
     "protest": (
@@ -167,6 +169,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bembargo\b",
         r"\brecalled\s+" + _W + r"{0,2}ambassador\b",
         r"\bsuspend(?:ed|s)\b",
+        r"\b(?:suspension|severing|severance|freezing|freeze|halt|cut(?:off)?|cuts|reduction)\s+(?:of|in)\s+" + _W + r"{0,3}?(?:aid|assistance|links|relations|ties|talks|negotiations|mediation|cooperation|contacts|flights|trade)\b",
         r"\bban(?:ned|s)?\b",
     ),
     "coerce": (r"\bdeport(?:ed|s|ation)\b", r"\bseiz(?:ed|es)\b", r"\bconfiscat(?:ed|es)\b", r"\braid(?:ed|s)?\b", r"\bcurfew\b", r"\bcensor(?:ed|ship)\b", r"\bcrack(?:ed)?\s+down\b|\bcrackdown\b", r"\bexecut(?:ed|ion)\b", r"\bkidnap(?:ped|ping)?\b|\babduct(?:ed|ion)\b"),
