@@ -141,7 +141,7 @@ AGREE_INTENT_RE = re.compile(
     r"\b(?:will|would|shall|(?:ready|willing|prepared|offer(?:ed|s)?|promis(?:ed|es)|vow(?:ed|s)|pledg(?:ed|es)|decided|intends?|plans?)\s+to)\s+(?:[\w'’-]+\s+){0,3}$",
     re.I,
 )
-INTENT_BONUS = 3.0
+INTENT_BONUS = 4.0
 # The same codebook for the other moods of a trigger: a hostile act announced as intended ("will
 # extend the curfew", "prepared to impose martial law") is THREATEN; a cooperative one refused or
 # not done ("will not accept refugees", "failed to reach agreement") is REJECT; what someone says
@@ -157,17 +157,34 @@ REFUSED_RE = re.compile(
 BACKGROUND_RE = re.compile(r"\b(?:following|after|because\s+of|in\s+response\s+to|amid|since|despite|in\s+retaliation\s+for|over\s+the)\b", re.I)
 
 
+# A trigger that is itself the cue of intent ("plans to impose restrictions", "prepared to resume
+# shelling": CAMEO's own code for "plan" is 030): the act it announces is the event, told in that mood.
+INTENT_VERB_RE = re.compile(r"^(?:plan(?:s|ned)?|prepared|ready|willing|offer(?:ed|s)?|vow(?:ed|s)|pledg(?:ed|es)|promis(?:ed|es)|sworn|swore|decided|intends?|intended)$", re.I)
+TO_AFTER_RE = re.compile(r"\s+to\s", re.I)
+# An intended act made conditional ("will withdraw its force unless ...", "may halt mediation if
+# cooperation founders"): the codebook's THREATEN (CAMEO 13, "threaten ... unless").
+UNLESS_RE = re.compile(r"\bunless\b", re.I)
+IF_RE = re.compile(r"\b(?:if|unless)\b", re.I)
+MAY_RE = re.compile(r"\b(?:may|might|could)\s+(?:[\w'’-]+\s+){0,2}$", re.I)
+
+
 def _background(sentence: str, t: Trigger) -> bool:
     return bool(BACKGROUND_RE.search(sentence, 0, t[1]))
 
 
 def _codebook_type(sentence: str, t: Trigger) -> str | None:
     """The type PLOVER's codebook gives a trigger for the mood it is told in, if any: `request`
-    after "must", `reject` for a refused cooperative act, `agree` for an intended one, `threaten`
-    for an intended hostile one."""
+    after "must", `threaten` for an intended act made conditional ("will withdraw ... unless", "may
+    halt mediation if ..."), `reject` for a refused cooperative act, `agree` for an intended one,
+    `threaten` for an intended hostile one."""
     before = sentence[max(0, t[1] - 40) : t[1]]
     if MUST_RE.search(before):
         return "request"
+    after = sentence[t[2] :]
+    if UNLESS_RE.search(after) and (AGREE_INTENT_RE.search(before) or MAY_RE.search(before)) and (t[0] in INTENT_TYPES | HOSTILE_TYPES):
+        return "threaten"
+    if t[0] in HOSTILE_TYPES and MAY_RE.search(before) and IF_RE.search(after):
+        return "threaten"
     if t[0] in INTENT_TYPES | {"agree"} and REFUSED_RE.search(before):
         return "reject"
     if AGREE_INTENT_RE.search(before):
@@ -194,7 +211,8 @@ def sentence_type(
 ) -> tuple[str, float]:
     """(type, probability) of the sentence's event among the trained types (or `allowed` of them):
     the model's scores, plus a bonus for the first trigger whose type is a candidate (not one in a
-    background clause), a bonus for the type the codebook gives its mood (`_codebook_type`) and a
+    background clause; past a trigger that is itself the cue of intent, "plans to impose", the act
+    it announces), a bonus for the type the codebook gives its mood (`_codebook_type`) and a
     penalty for types named only in consequence clauses (the patterns and the model combined); a
     type no trigger names only when the model is sure of it (`RETYPE_MIN_P`). The shipped
     model unless `weights`/`label_names` are given (the training script scores its folds with this)."""
@@ -206,6 +224,8 @@ def sentence_type(
     cands = [t for t in triggers if t[0] in ok]
     if cands:
         first = next((t for t in cands if not _background(sentence, t)), cands[0])
+        if INTENT_VERB_RE.match(first[3]) and TO_AFTER_RE.match(sentence, first[2]):
+            first = next((t for t in cands if t[1] > first[2]), first)
         mood = _codebook_type(sentence, first)
         if mood in ok and mood in index:
             # the mood recodes the trigger ("refusing to lift the curfew" is REJECT, not CONCEDE)

@@ -11,6 +11,8 @@ from tasks.event_classifier import HASH_BITS, featurize, hashed, labels, load_mo
 from tasks.events import find_triggers, trigger_candidates, typed_triggers
 from tasks.schema import EVENT_ONTOLOGY
 
+PLOVER = frozenset(t for t, (p, _c) in EVENT_ONTOLOGY.items() if p)
+
 
 def test_shipped_model_shape_and_labels_are_ontology_types():
     weights, names = load_model()
@@ -141,5 +143,39 @@ def test_a_refused_concession_is_a_rejection():
     # the mood recodes the trigger: the concession's own bonus does not stand against it
     s = "The Israeli government is refusing to lift the curfew on Palestinians in the West Bank."
     trig, verbs = trigger_candidates(s)
+    assert sentence_type(s, trig, verbs)[0] == "reject"
+    # "refusing" is a REJECT trigger of its own; without it the mood alone recodes the concession
+    trig = [t for t in trig if t[0] != "reject"]
     assert trig[0][0] == "concede"
     assert sentence_type(s, trig, verbs)[0] == "reject"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # an intended act made conditional is a threat (CAMEO 13 "... unless")
+        "The government said it will withdraw its soldiers from the region unless the council renews the mandate.",
+        "Oslo said it would cut aid to the province unless the fighting stops.",
+        "The union may suspend talks with the ministry if wages are not raised by March.",
+        # a trigger that is itself the cue of intent: the announced act, in that mood
+        "The ministry plans to impose restrictions on foreign journalists from next month.",
+    ],
+)
+def test_codebook_threats(sentence):
+    trig, verbs = trigger_candidates(sentence)
+    assert sentence_type(sentence, trig, verbs, PLOVER)[0] == "threaten"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "etype"),
+    [
+        ("The envoy undertook a mediation mission between the two factions.", "consult"),
+        ("The rebels dismissed an appeal by the president to lay down their weapons.", "reject"),
+        ("Rome announced a suspension of air links with the island on Monday.", "sanction"),
+        ("Farmers blocked the main highway into the capital for six hours.", "protest"),
+        ("The navies of the two countries began war games in the Baltic Sea.", "cooperate"),
+        ("Police rescued 12 hostages from a farmhouse near the border.", "aid"),
+    ],
+)
+def test_acts_the_codebook_names(sentence, etype):
+    assert etype in {t[0] for t in trigger_candidates(sentence)[0]}
