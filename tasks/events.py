@@ -927,6 +927,7 @@ def extract_mentions(
     lead_said: dict[int, tuple[int, int]] = {}  # sentence -> span of its lead statement (`LEAD_STATEMENT_RE`)
     lead_dates: dict[int, list[DateMention]] = {}  # the lede's sentences -> their date mentions (`_lead_day`)
     lead_days: dict[int, DateMention] = {}  # mention (index in `out`) dated by the publication -> the lede's day for it
+    score_lines: dict[int, ScoreLine] = {}  # lede sentence -> the score line it is (`_score_line`)
     di = 0
     for i, (s_start, s_end) in enumerate(sentences):
         while di < len(dates) and dates[di].start < s_start:
@@ -947,7 +948,10 @@ def extract_mentions(
         said = _lead_statement(sentence, lists[1], headline=i == 0) if reference_is_publication and i < LEAD_SENTENCES else None
         if said is not None:
             lead_said[i] = said[1:3]
-        if not lists[1] and said is None:
+        score = _score_line(sentence) if lede else None
+        if score is not None:
+            score_lines[i] = score
+        if not lists[1] and said is None and score is None:
             continue
         regions = _regions(sentence)
         # a trigger's date depends on its position and words only, and the classifier keeps the
@@ -960,6 +964,8 @@ def extract_mentions(
         tdates = [news_dates[t[1:4]] for t in triggers]
         if said is not None and not any(t[1] < said[2] and said[1] < t[2] for t in triggers):
             triggers, tdates = [*triggers, said], [*tdates, None]
+        if score is not None:  # the line is the result: no other trigger of it stands
+            triggers, tdates = [("sport_result", score.start, score.end, sentence[score.start : score.end], EVENT_ONTOLOGY["sport_result"][1])], [None]
         # only sentences that will give a mention are tagged (the tagger is most of the stage's time)
         if lede and not all(tdates):
             triggers, tdates = _without_weak_undated(sentence, triggers, tdates)
@@ -1026,6 +1032,9 @@ def extract_mentions(
                 # "On Friday, he closed with three straight birdies for a 5-under 65": the player the sentences before named
                 prev = next((p for j in range(i - 1, max(-1, i - 3), -1) for p in tagged_actors_of(j) if p.kind == "person"), None)
                 source = replace(prev, start=-1, end=-1) if prev is not None else None
+            if (line := score_lines.get(i)) is not None and etype == "sport_result" and tstart == line.start:
+                source, target = _score_sides(sentence, line, ev_actors)
+                ev_actors = [source, target]
             if not _has_evidence(etype, tcode, source, target):
                 continue
             if dm is None and etype == "statement" and ttext == ":":
@@ -1093,6 +1102,64 @@ DATELINE_RE = re.compile(
     r"(?:^|\n)[ \t]*(?P<place>[A-Z][A-Za-z'’.-]+(?:[ \t]+[A-Z][A-Za-z'’.-]+){0,2})(?:,[ \t]+(?P<region>[A-Z][A-Za-z.]+(?:[ \t]+[A-Z][A-Za-z.]+)?))?"
     r"(?:,?[ \t]+\d{1,2}[ \t]+[A-Z][a-z]{2,8}\.?)?[ \t]*(?:\([^()\n]{1,40}\)[ \t]*)?(?:--|[-–—_:?])(?=\s|$)"
 )
+
+
+# A result told as a score line, a report's headline or standfirst in every sport: "Derby County (0) 0 Wigan
+# Athletic (0) 1" (half-time scores in brackets), "NBA: Denver 124, Golden State 120" (a section label before a
+# colon), "Reading 0-2 Portsmouth". Read only in the lede (a results table further down is no news of its own).
+_TEAM = r"[A-Z][\w.'’&-]*(?:\s+(?:[A-Z][\w.'’&-]*|&|of|de|la|del|du)){0,4}"
+_SCORE_LABEL = r"(?:[A-Z][A-Za-z.&-]*(?:\s+[A-Z][A-Za-z.&-]*){0,2}:\s+)?"
+SCORE_LINE_RE = re.compile(
+    rf"^\s*{_SCORE_LABEL}(?P<a>{_TEAM})\s+(?:\(\d{{1,2}}\)\s+)?(?P<sa>\d{{1,3}}),?\s+(?P<b>{_TEAM})\s+(?:\(\d{{1,2}}\)\s+)?(?P<sb>\d{{1,3}})\s*$"
+    rf"|^\s*{_SCORE_LABEL}(?P<a2>{_TEAM})\s+(?P<sa2>\d{{1,3}})\s*[-–]\s*(?P<sb2>\d{{1,3}})\s+(?P<b2>{_TEAM})\s*(?:[:|]\s.*)?$"
+)
+SCORE_LINE_MAX_CHARS = 120
+MAX_SCORE = 200  # "Windows 7, Office 365" is no result
+NOT_TEAM_RE = re.compile(
+    r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|page|chapter|section|vol|no|number|top|the)\b\.?",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreLine:
+    a: tuple[int, int]  # the first side's span in the sentence
+    b: tuple[int, int]
+    score_a: int
+    score_b: int
+    start: int  # the trigger's span: from the first side to the last score
+    end: int
+
+
+def _score_line(sentence: str) -> ScoreLine | None:
+    """The score line a lede sentence is (`SCORE_LINE_RE`), or None: short, with a digit (the cheap
+    test first), two sides that are no month, weekday or page word, scores up to `MAX_SCORE`."""
+    if len(sentence) > SCORE_LINE_MAX_CHARS or not any(c.isdigit() for c in sentence):
+        return None
+    m = SCORE_LINE_RE.match(sentence)
+    if m is None:
+        return None
+    k = "" if m.group("a") is not None else "2"
+    sa, sb = int(m.group("sa" + k)), int(m.group("sb" + k))
+    if max(sa, sb) > MAX_SCORE or any(NOT_TEAM_RE.match(m.group(g + k)) for g in ("a", "b")):
+        return None
+    end = max(m.end("sb" + k), m.end("b" + k))
+    return ScoreLine(m.span("a" + k), m.span("b" + k), sa, sb, m.start("a" + k), end)
+
+
+def _score_sides(sentence: str, line: ScoreLine, actors: Sequence[Actor]) -> tuple[Actor, Actor]:
+    """(winner, loser) of a score line (the first side first at a draw), each the team its side names:
+    an actor the entities found inside the side (its country kept), else the side's words as an organisation."""
+
+    def side(span: tuple[int, int]) -> Actor:
+        inner = [a for a in actors if span[0] <= a.start and a.end <= span[1] and a.kind in ("organisation", "location", "country", "group")]
+        name = sentence[span[0] : span[1]]
+        found = next((a for a in inner if a.start == span[0] and a.end == span[1]), None)
+        return Actor(name=name, kind="organisation", start=span[0], end=span[1], country=found.country if found else None, sector=found.sector if found else None)
+
+    a, b = side(line.a), side(line.b)
+    return (b, a) if line.score_b > line.score_a else (a, b)
 
 
 def _dateline_only(sentence: str) -> bool:

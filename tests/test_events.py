@@ -871,3 +871,19 @@ def test_a_one_sided_loss_has_its_subject_as_the_loser():
     text = "Nadal through\nRafael Nadal beat Mathieu Montcourt 6-2, 6-4 on Tuesday."
     m = next(m for m in extract_mentions("d", text, date(2008, 1, 1), True) if m.event_type == "sport_result")
     assert (m.source and m.source.name, m.target and m.target.name) == ("Rafael Nadal", "Mathieu Montcourt")
+
+
+def test_a_score_line_in_the_lede_is_a_result_won_by_the_higher_score():
+    cases = [
+        ("Late sucker punch again\nCounty Borough (0) 0 Athletic Rovers (0) 1\nThe manager was twitchy.", ("Athletic Rovers", "County Borough")),
+        ("NHL: Calgary 3, Boston 5\nBOSTON, Mass. The home side came back.", ("Boston", "Calgary")),
+        ("Millbrook 2-0 Eastfield\nA header settled it.", ("Millbrook", "Eastfield")),
+        ("Old Town 1 New Town 1\nHonours even.", ("Old Town", "New Town")),
+    ]
+    for text, sides in cases:
+        ms = [m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result"]
+        assert ms and ms[0].is_main and (ms[0].source.name, ms[0].target.name) == sides, text
+    # no result: a product pair, a date pair, a score line past the lede
+    for text in ("Windows 7, Office 365\nThe suite ships.", "Dec 29, Jan 3\nThe holidays.",
+                 "Results\nThe first games were played.\nThen came more.\nAnd more.\nOld Town 1 New Town 1"):
+        assert not [m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result"], text
