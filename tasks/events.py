@@ -85,6 +85,11 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:praised|endorsed|hailed|welcomed|applauded|commended)\b",
         r"\bapologi[sz]ed\b",
         r"\b(?:recogni[sz]ed|expressed\s+support\s+for|backed)\b",
+        # PLOVER's SUPPORT: "approve policy, action, or actor" ("The FCC has approved new rules", "agency OKs research")
+        # (active only: a passive "was approved on Saturday by 143 lawmakers" is often a rule's background, and would
+        # lend its day to a lede's praise of the same type, `_redate_lede`)
+        r"(?<!\bwas\s)(?<!\bwere\s)(?<!\bbeen\s)(?<!\bbe\s)(?<!\bis\s)(?<!\bare\s)\b(?:approv(?:ed|es)|OKs|OK['’]d|okayed)\b(?!\s+(?:providers?|suppliers?|vendors?|list)\b)",
+        r"\bg(?:ave|ives)\s+(?:the\s+|its\s+|their\s+)?(?:green\s+light|go-ahead)\b",
     ),
     "cooperate": (r"\bcooperat(?:ed|ing)\s+with\b", r"\bjoint\s+(?:military\s+)?(?:exercises?|drills?|patrols?)\b", r"\bextradit(?:ed|ion)\b", r"\bshared\s+intelligence\b"),
     "aid": (
@@ -777,8 +782,11 @@ SUBJECT_GAP_RE = re.compile(r"(?:['’]s?)?\s*")
 # Israeli settlement freeze not to be accepted", "NATO Intervention in Pakistan: Dion"): the colon
 # stands for the speech verb. The said side has a lower-case word or three words: no section label
 # ("OP-ED: John Esposito") nor score line ("NBA: Denver 124, Golden State 120").
+# So is a headline's inverted "What was said, says Speaker" ("Tour to continue for now, says BCCI", "Chelsea's
+# my last stop, says Anelka"): the trigger ", says" (its comma tells it from a lead statement's verb).
 HEADLINE_SPEAKER_RE = re.compile(
-    r"^\W*(?P<a>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,2})\s*(?P<colon>:)\s+(?P<said>\S.*)$|^(?P<said2>.*\S)\s*(?P<colon2>:)\s*(?P<b>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,2})\s*$"
+    r"^\W*(?P<a>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,2})\s*(?P<colon>:)\s+(?P<said>\S.*)$"
+    r"|^(?P<said2>.*\S)\s*(?P<colon2>:|,\s+(?:says|insists|admits|claims|warns|reveals))\s*(?P<b>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,2})\s*$"
 )
 SAID_RE = re.compile(r"\b[a-z]{2,}\b|(?:\S+\s+){3}")
 COLON_SPEAKER_KINDS = frozenset({"person", "country"})
@@ -792,7 +800,13 @@ def _headline_speaker(sentence: str) -> tuple[str, int, int, str, str] | None:
     said, colon = ("said", "colon") if m.group("colon") else ("said2", "colon2")
     if not SAID_RE.search(m.group(said)) or re.search(r"\d", m.group(said)):
         return None
-    return ("statement", m.start(colon), m.end(colon), ":", EVENT_ONTOLOGY["statement"][1])
+    ttext = ":" if m.group(colon) == ":" else m.group(colon)
+    return ("statement", m.start(colon), m.end(colon), ttext, EVENT_ONTOLOGY["statement"][1])
+
+
+def _speaker_trigger(ttext: str) -> bool:
+    """Is a statement trigger a headline's speaker mark (`_headline_speaker`: ":" or ", says")?"""
+    return ttext == ":" or ttext.startswith(",")
 
 
 def _colon_speaker(sentence: str, actors: Sequence[Actor]) -> Actor | None:
@@ -803,7 +817,7 @@ def _colon_speaker(sentence: str, actors: Sequence[Actor]) -> Actor | None:
         return None
     before = m.group("colon") is not None
     lo, hi = m.span("a" if before else "b")
-    kinds = COLON_SPEAKER_KINDS if before else {"person"}
+    kinds = COLON_SPEAKER_KINDS if before else SPEAKER_KINDS if m.group("colon2") != ":" else {"person"}
     return next((a for a in actors if a.kind in kinds and lo <= a.start and a.end <= hi), None)
 
 
@@ -1037,7 +1051,7 @@ def extract_mentions(
                 ev_actors = [source, target]
             if not _has_evidence(etype, tcode, source, target):
                 continue
-            if dm is None and etype == "statement" and ttext == ":":
+            if dm is None and etype == "statement" and _speaker_trigger(ttext):
                 # a headline's "Speaker:" / ": Speaker": the speaker is the name next to the colon
                 source = _colon_speaker(sentence, ev_actors)
                 if source is None:
@@ -1059,7 +1073,7 @@ def extract_mentions(
                 # reported from; an interaction (a call, an accusation) may not have (the seeds' PARIS video call),
                 # nor a happening of actors of another country (LONDON (Reuters) - ... the killing of Pakistan's Bhutto)
                 location, loc_country = dateline[0], dateline[1]
-            if dm is None and mode != "planned" and not (etype == "statement" and ttext != ":"):
+            if dm is None and mode != "planned" and not (etype == "statement" and not _speaker_trigger(ttext)):
                 # a lead statement's present tense ("says") is the publication's; a headline's colon is not
                 day = _lead_day(i, tstart, sentences, text, lead_dates, reference_date, regions, lede_n=lede_n)
                 if day is not None:

@@ -887,3 +887,28 @@ def test_a_score_line_in_the_lede_is_a_result_won_by_the_higher_score():
     for text in ("Windows 7, Office 365\nThe suite ships.", "Dec 29, Jan 3\nThe holidays.",
                  "Results\nThe first games were played.\nThen came more.\nAnd more.\nOld Town 1 New Town 1"):
         assert not [m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result"], text
+
+
+def test_an_approval_is_support_in_the_active_voice_only():
+    text = "Agency OKs embryo research\nThe national health regulator on Thursday approved the use of animal eggs in stem cell research."
+    ms = [m for m in extract_mentions("d", text, date(2008, 1, 20), True) if m.event_type == "support"]
+    assert ms and any(m.source is not None and m.date_value == "2008-01-17" for m in ms)
+    # a passive approval lends no day and is no happening of its own; an approved provider is no approval
+    text = "Bush praises new law\nPresident George W Bush has praised a new law in Iraq.\nThe law was approved on Saturday by all 143 lawmakers present."
+    ms = [m for m in extract_mentions("d", text, date(2008, 1, 13), True) if m.event_type == "support"]
+    assert [m.trigger for m in ms] == ["praised"] and ms[0].date_value == "2008-01-13"
+    text = "Food checks\nA government official says all food for the Olympics will be supplied only by approved providers."
+    assert not [m for m in extract_mentions("d", text, date(2008, 1, 13), True) if m.event_type == "support"]
+
+
+def test_a_headlines_inverted_says_is_the_speakers_statement():
+    cases = [
+        ("Tour to continue for now, says BCCI\nNew Delhi:\nThe Board of Control for Cricket in India (BCCI) on Tuesday decided to go on.", "BCCI", "2008-01-08"),
+        ("Chelsea's my last stop, says Anelka\nNicolas Anelka made his debut for Chelsea yesterday and insisted it would be his last club.", "Nicolas Anelka", "2008-01-08"),
+    ]
+    for text, who, day in cases:
+        ms = [m for m in extract_mentions("d", text, date(2008, 1, 9), True) if m.event_type == "statement"]
+        assert ms and (ms[0].source.name, ms[0].date_value) == (who, day), text
+    # a common noun after "says" is no speaker
+    text = "Prices will fall, says the report\nHouse prices fell."
+    assert not [m for m in extract_mentions("d", text, date(2008, 1, 9), True) if m.event_type == "statement"]
