@@ -912,3 +912,16 @@ def test_a_headlines_inverted_says_is_the_speakers_statement():
     # a common noun after "says" is no speaker
     text = "Prices will fall, says the report\nHouse prices fell."
     assert not [m for m in extract_mentions("d", text, date(2008, 1, 9), True) if m.event_type == "statement"]
+
+
+def test_a_winners_hold_off_or_ing_form_with_a_score_is_a_result():
+    cases = [
+        ("Seeds through\nThe third-seeded Carlos Moya held off Russian qualifier Alexandre Kudryavtsev 6-3, 6-2 on Wednesday.", ("Carlos Moya", "Alexandre Kudryavtsev")),
+        ("Dechy through\nOn Sunday, France's Nathalie Dechy was in form, beating China's Zi Yan 6-2 6-2.", ("Nathalie Dechy", "Zi Yan")),
+    ]
+    for text, sides in cases:
+        ms = [m for m in extract_mentions("d", text, date(2008, 1, 2), True) if m.event_type == "sport_result"]
+        assert ms and (ms[0].source and ms[0].source.name, ms[0].target and ms[0].target.name) == sides, text
+    # no score after the opponent: no result ("held off the rain", "beating the odds")
+    text = "Fair weather\nOrganisers held off the start on Wednesday, beating the odds to finish."
+    assert not [m for m in extract_mentions("d", text, date(2008, 1, 2), True) if m.event_type == "sport_result"]
