@@ -1046,7 +1046,8 @@ def extract_mentions(
                 # "On Friday, he closed with three straight birdies for a 5-under 65": the player the sentences before named
                 prev = next((p for j in range(i - 1, max(-1, i - 3), -1) for p in tagged_actors_of(j) if p.kind == "person"), None)
                 source = replace(prev, start=-1, end=-1) if prev is not None else None
-            if (line := score_lines.get(i)) is not None and etype == "sport_result" and tstart == line.start:
+            line = score_lines.get(i) if etype == "sport_result" else None
+            if line is not None and tstart == line.start:
                 source, target = _score_sides(sentence, line, ev_actors)
                 ev_actors = [source, target]
             if not _has_evidence(etype, tcode, source, target):
@@ -1076,6 +1077,8 @@ def extract_mentions(
             if dm is None and mode != "planned" and not (etype == "statement" and not _speaker_trigger(ttext)):
                 # a lead statement's present tense ("says") is the publication's; a headline's colon is not
                 day = _lead_day(i, tstart, sentences, text, lead_dates, reference_date, regions, lede_n=lede_n)
+                if day is None and line is not None and tstart == line.start:
+                    day = _match_day(dates, sentences, reference_date)
                 if day is not None:
                     lead_days[len(out)] = day
             out.append(
@@ -1174,6 +1177,22 @@ def _score_sides(sentence: str, line: ScoreLine, actors: Sequence[Actor]) -> tup
 
     a, b = side(line.a), side(line.b)
     return (b, a) if line.score_b > line.score_a else (a, b)
+
+
+MATCH_DAY_SENTENCES = 12  # a match report names its day early ("let us get on with telling Saturday's tale")
+
+
+def _match_day(dates: Sequence[DateMention], sentences: Sequence[tuple[int, int]], reference: date, days_back: int = 7) -> DateMention | None:
+    """The day a score line's match was played: the first day of the week before publication that
+    the report's first `MATCH_DAY_SENTENCES` sentences name as a body dates its news ("Saturday",
+    "last night"); None when they name none (the publication day stays)."""
+    if not sentences:
+        return None
+    end = sentences[min(MATCH_DAY_SENTENCES, len(sentences)) - 1][1]
+    return next(
+        (d for d in dates if d.start < end and d.precision == "day" and 0 < (reference - d.date).days <= days_back and RELATIVE_DAY_RE.match(d.text)),
+        None,
+    )
 
 
 def _dateline_only(sentence: str) -> bool:

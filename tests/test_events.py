@@ -883,6 +883,10 @@ def test_a_score_line_in_the_lede_is_a_result_won_by_the_higher_score():
     for text, sides in cases:
         ms = [m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result"]
         assert ms and ms[0].is_main and (ms[0].source.name, ms[0].target.name) == sides, text
+    # the match's day: the first day of the week before publication the report names early on
+    text = "More authority needed\nOld Town 1 New Town 0\nThe manager was pleased.\nLet us tell Saturday's tale of one team who won ugly."
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result")
+    assert (m.date_value, m.date_text) == ("2008-01-12", "Saturday")
     # no result: a product pair, a date pair, a score line past the lede
     for text in ("Windows 7, Office 365\nThe suite ships.", "Dec 29, Jan 3\nThe holidays.",
                  "Results\nThe first games were played.\nThen came more.\nAnd more.\nOld Town 1 New Town 1"):
