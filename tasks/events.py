@@ -1017,7 +1017,8 @@ def extract_mentions(
                 mode = "planned"
             if ddate > reference_date and mode != "planned":
                 mode = "planned"  # never an actual event after its article's reference date
-            named = any(a.kind not in ("country", "location") for a in ev_actors)
+            # (a sport result's side named by its town is a team: "Denver", "the Mississauga St. Michael's Majors")
+            named = any(a.kind not in ("country", "location") or (etype == "sport_result" and a.kind == "location") for a in ev_actors)
             conf = round(dconf * (0.9 if named else 0.6) * (1.0 if mode in ("actual", "planned") else 0.9), 3)
             if etype == "statement" and not any(a.kind in ("person", "organisation") for a in ev_actors):
                 continue  # "a statement" with nobody making it is not an event
@@ -1455,6 +1456,7 @@ LOSER_TRIGGER_RE = re.compile(r"^(?:lost|los(?:e|es|ing)|beaten)\b", re.I)
 # ... or as a noun with the winner after "to/by/against": "suffering a crushing 6-1 6-3 loss to Nadia Petrova".
 # A one-sided loss: "crashed out of", "bows out of", "exits": its subject is the loser.
 EXIT_TRIGGER_RE = re.compile(r"^(?:(?:crash|bow|knock)(?:s|es|ed)?\s+out|exit(?:s|ed)?)\b", re.I)
+LOSER_OPPONENT_RE = re.compile(r"\s+(?:the\s+)?(?P<team>(?:[A-Z][\w.'’-]*\s+){0,3}(?:[A-Z][\w.'’-]*|\d+s)\b)")
 LOSER_NOUN_RE = re.compile(r"\b(?:loss|defeat)$", re.I)
 LOSER_NOUN_AFTER_RE = re.compile(r"\s+(?:to|by|against)\b", re.I)
 # A result's trigger that holds its opponent: "past the Timberwolves, 105-98", "over the New York Knicks, 101-92".
@@ -1725,6 +1727,12 @@ def _source_target(
         LOSER_TRIGGER_RE.match(sentence[tstart:tend]) or (LOSER_NOUN_RE.search(sentence[tstart:tend]) and LOSER_NOUN_AFTER_RE.match(sentence, tend))
     ):
         source, target = target, source
+    elif etype == "sport_result" and sentence is not None and target is None and source is not None and LOSER_TRIGGER_RE.match(sentence[tstart:tend]):
+        # "the Majors ... end up losing 5-3 to the 67s": the subject lost; the winner is the team named after
+        # "to", a name the entities may not know ("the 67s"), else unnamed
+        om = LOSER_OPPONENT_RE.match(sentence, tend) if sentence[tstart:tend].lower().endswith("to") else None
+        winner = Actor(name=om.group("team"), kind="organisation", start=om.start("team"), end=om.end("team")) if om else None
+        source, target = winner, source
     if etype == "sport_result" and sentence is not None and target is None and source is not None and EXIT_TRIGGER_RE.match(sentence[tstart:tend]):
         source, target = None, source  # "Baghdatis crashes out of the Chennai Open": its subject lost, the winner unnamed
     if etype == "death":  # one participant, the clause's subject: "Princess X, the sister of King Y, died"

@@ -929,3 +929,13 @@ def test_a_winners_hold_off_or_ing_form_with_a_score_is_a_result():
     # no score after the opponent: no result ("held off the rain", "beating the odds")
     text = "Fair weather\nOrganisers held off the start on Wednesday, beating the odds to finish."
     assert not [m for m in extract_mentions("d", text, date(2008, 1, 2), True) if m.event_type == "sport_result"]
+
+
+def test_a_loss_with_no_known_winner_has_its_subject_as_the_loser():
+    text = ("Slow start cost the Majors\nOttawa, ON - The Mississauga St. Michael's Majors finished their road trip and fell behind"
+            " early to end up losing 5-3 to the 67s this afternoon.")
+    ms = [m for m in extract_mentions("d", text, date(2008, 1, 13), True) if m.event_type == "sport_result"]
+    assert ms and (ms[0].source and ms[0].source.name, ms[0].target and ms[0].target.name) == ("67s", "Mississauga St. Michael's Majors")
+    text = "Rovers slip\nBlackburn Rovers lost 2-1 on Saturday."
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 13), True) if m.event_type == "sport_result")
+    assert (m.source, m.target and m.target.name) == (None, "Blackburn Rovers")
