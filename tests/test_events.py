@@ -939,3 +939,13 @@ def test_a_loss_with_no_known_winner_has_its_subject_as_the_loser():
     text = "Rovers slip\nBlackburn Rovers lost 2-1 on Saturday."
     m = next(m for m in extract_mentions("d", text, date(2008, 1, 13), True) if m.event_type == "sport_result")
     assert (m.source, m.target and m.target.name) == (None, "Blackburn Rovers")
+
+
+def test_past_the_lead_sentence_an_undated_cameo_verb_is_no_happening():
+    text = ("Wolf Pack roll\nReno, Nev.?\nNevada beat San Jose State 72-51 on Thursday night.\n"
+            "Jones scored 20 for San Jose State, but Nevada used a 12-0 run in the first half to take control of the game.")
+    ms = extract_mentions("d", text, date(2008, 1, 10), True)
+    assert [m.trigger for m in ms if m.event_type != "sport_result"] == []
+    # in the lead sentence the lede's reading holds: a hand-written trigger past it too
+    text = "Talks\nNicolas Sarkozy met George Bush in Paris.\nBush demanded that Hamas halt rocket attacks."
+    assert {m.event_type for m in extract_mentions("d", text, date(2008, 1, 10), True)} >= {"consult", "request"}
