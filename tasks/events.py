@@ -213,6 +213,9 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bnominat(?:ed|ion)\b",
         r"\bhired\b",
         r"\b(?:back\s+at|returns?\s+to|returned\s+to)\s+(?:the\s+)?helm\b",
+        # a casting is a hiring: "producer X has roped in Y and Z to star in his next film", "Y was cast as ..."
+        r"\broped\s+in\b",
+        r"\b(?:was|were|(?:has|have)\s+been|is|are)\s+cast\s+(?:as|in)\b",
     ),
     "resignation": (r"\bresign(?:ed|s|ation)\b", r"\bstep(?:ped|s)\s+down\b", r"\bquit\b", r"\b(?:leaves?|left)\s+(?:the\s+|his\s+|her\s+)?(?:club|post|office|job|company|team|role|government|cabinet|board)\b", r"\b(?:was|were|been|being|be|is|got)\s+(?:fired|dismissed)\b|\b(?:sacked|ousted)\b", r"\bretire(?:d|s)\b"),
     "launch": (r"\blaunch(?:ed|es|ing)?\b", r"\blift(?:ed|s)?\s*off\b", r"\bblast(?:ed|s)?\s+off\b"),

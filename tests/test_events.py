@@ -949,3 +949,11 @@ def test_past_the_lead_sentence_an_undated_cameo_verb_is_no_happening():
     # in the lead sentence the lede's reading holds: a hand-written trigger past it too
     text = "Talks\nNicolas Sarkozy met George Bush in Paris.\nBush demanded that Hamas halt rocket attacks."
     assert {m.event_type for m in extract_mentions("d", text, date(2008, 1, 10), True)} >= {"consult", "request"}
+
+
+def test_a_casting_is_a_hiring():
+    text = "Stars sign up\nProducer Sajid Nadiadwala has roped in Arnold Schwarzenegger to star in his next film."
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 9), True) if m.event_type == "appointment")
+    assert (m.source.name, m.target.name) == ("Sajid Nadiadwala", "Arnold Schwarzenegger")
+    text = "New Bond girl\nOlga Kurylenko was cast as the heroine of the next Bond film on Thursday."
+    assert [m.event_type for m in extract_mentions("d", text, date(2008, 1, 9), True)] == ["appointment"]
