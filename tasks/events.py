@@ -195,9 +195,11 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:died|dies|passed\s+away|passes\s+away)\b",
         r"\bfound\s+dead\b",
         r"\b(?:recover(?:ed|s)?|found|finds|discovered|pulled)\s+(?:the\s+)?bod(?:y|ies)\b",
+        # "with the sad passing of Phil O'Donnell": a bill's passing is no death, so an adjective of grief is needed
+        r"\b(?:sad|sudden|untimely|tragic|peaceful)\s+passing\s+of\b",
     ),
     "crime": (r"\brobb(?:ed|ery)\b", r"\bstole(?:n)?\b|\btheft\b", r"\bfraud\b", r"\bmurder(?:ed)?\b", r"\bburglar(?:y|ies)\b", r"\bembezzl(?:ed|ement)\b", r"\bsmuggl(?:ed|ing)\b", r"\bhack(?:ed)\b"),
-    "arrest": (r"\barrest(?:ed|s)?\b", r"\bdetain(?:ed|s)\b", r"\btaken\s+into\s+custody\b", r"\bcharged\s+with\b"),
+    "arrest": (r"\barrest(?:ed|s)?\b", r"\bdetain(?:ed|s)\b", r"\btaken\s+into\s+custody\b", r"\bcharged\s+with\b", r"\bcharged\s+(?:an?\s+|the\s+|him\s+|her\s+|them\s+)(?:[\w'’-]+\s+){0,3}?with\b"),
     "trial": (r"\btrial\b", r"\bappear(?:ed|s|ing)?\s+(?:in|before)\s+(?:a\s+|the\s+)?(?:[\w-]+\s+)?court\b", r"\bconvicted\b", r"\bsentenced\b", r"\bacquitted\b", r"\bpleaded\s+(?:not\s+)?guilty\b", r"\bfound\s+(?:not\s+)?guilty\b", r"\bindicted\b", r"\bcourt\s+(?:ruled|ordered|rejected)\b", r"\bjury\b",
               r"\b(?:custody|bail|sentencing|extradition|court)\s+hearing\b", r"\b(?:showed|turned)\s+up\s+(?:at|in)\s+(?:a\s+|the\s+)?(?:[\w-]+\s+)?court\b"),
     "election": (r"\belections?\b", r"\b(?:re-)?elected\b", r"\breferendum\b", r"\bvot(?:ed|ers|ing)\b", r"\bballot\b", r"\bprimary\b|\bprimaries\b", r"\bpolls?\s+(?:closed|opened)\b"),
@@ -258,7 +260,8 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:crushed|hammered|thumped|trounced|demolished|whipped|drubbed|walloped|battered|pummell?ed|mauled|blanked|stunned|shocked|upset|humbled|outclassed|outplayed|outlasted|overcame|overcome|dispatched|dumped|eliminated|swept|swept\s+aside|knocked\s+off|saw\s+off|eased\s+past|cruised\s+past|held\s+off|holds\s+off|fended\s+off|rallied\s+past|slipped\s+past|squeezed\s+past|beating|defeating|downing|edging|routing|thrashing)\s+(?:the\s+)?(?:[\w.'’-]+\s+){0,4}?(?-i:[A-Z])[\w.'’-]*,?\s+\d{1,3}-\d{1,3}\b",
         # a golf round: "for a 5-under 65 and a two-shot lead", "shot a 68 to lead", "carded a 3-under-par 69"
         r"\bfor\s+an?\s+\d{1,2}-(?:under|over)(?:-par)?\s+\d{2}\b",
-        r"\b(?:shot|shoots|carded|cards|fired|fires|posted|posts)\s+(?:a|an)\s+(?:\d{1,2}-(?:under|over)(?:-par)?\s+)?(?:6\d|7\d)\b(?=\s+(?:on|to|for|in|and|at|Thursday|Friday|Saturday|Sunday|Monday|Tuesday|Wednesday)\b|[,.;])",
+        # (no article before a round told "six-under 66": "Justin Leonard shoots six-under 66 in Saturday play")
+        r"\b(?:shot|shoots|carded|cards|fired|fires|posted|posts)\s+(?:(?:a|an)\s+(?:(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)-(?:under|over)(?:-par)?\s+)?|(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)-(?:under|over)(?:-par)?\s+)(?:6\d|7\d)\b(?=\s+(?:on|to|for|in|and|at|Thursday|Friday|Saturday|Sunday|Monday|Tuesday|Wednesday)\b|[,.;])",
     ),
 }
 # What a "launch" of something else is (tried before the launch patterns of rockets and missions).
@@ -1477,7 +1480,7 @@ SPORT_EVENT_NAME_RE = re.compile(r"\s+(?:[\w.-]+\s+)?(?:open|cup|classic|masters
 # A ground's name: "the Lawlor Events Center", "Madison Square Garden" (after "at/in": where, not who).
 SPORT_GROUND_RE = re.compile(r"\b(?:Center|Centre|Arena|Stadium|Field|Park|Garden|Dome|Coliseum|Colosseum|Hall|Bowl|Oval|Ground)$")
 # A golf round's trigger: a round has no opponent ("for a 5-under 65 and a two-shot lead in the Sony Open").
-GOLF_ROUND_RE = re.compile(r"^(?:for\s+an?\s+\d|(?:shot|shoots|carded|cards|fired|fires|posted|posts)\s+an?\s+(?:\d{1,2}-|[67]\d\b))", re.I)
+GOLF_ROUND_RE = re.compile(r"^(?:for\s+an?\s+\d|(?:shot|shoots|carded|cards|fired|fires|posted|posts)\s+(?:an?\s+)?(?:(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)-|[67]\d\b))", re.I)
 # "On Friday, he closed with ...": a clause whose subject is "he/she" just before a result's trigger.
 THEY_BEFORE_RE = re.compile(r"\b(?:they|we)\s+$", re.I)
 PRONOUN_BEFORE_RE = re.compile(r"\b(?:they|we|he|she)\s+$", re.I)  # a pronoun subject right before a result's trigger
@@ -1560,7 +1563,7 @@ def _named_later(
     return None
 
 
-BODY_TRIGGER_RE = re.compile(r"\bbod(?:y|ies)\b", re.I)  # "recovered the body", "found the bodies"
+BODY_TRIGGER_RE = re.compile(r"\bbod(?:y|ies)\b|\bpassing\s+of$", re.I)  # "recovered the body", "found the bodies", "the sad passing of": the dead is after "of"
 BODY_OF_RE = re.compile(r"^(?:\s+of)?\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,4}?$", re.I)
 
 

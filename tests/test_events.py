@@ -957,3 +957,17 @@ def test_a_casting_is_a_hiring():
     assert (m.source.name, m.target.name) == ("Sajid Nadiadwala", "Arnold Schwarzenegger")
     text = "New Bond girl\nOlga Kurylenko was cast as the heroine of the next Bond film on Thursday."
     assert [m.event_type for m in extract_mentions("d", text, date(2008, 1, 9), True)] == ["appointment"]
+
+
+def test_a_golf_round_without_article_a_sad_passing_and_a_charge_with_its_object():
+    text = "Leonard takes lead\nJustin Leonard shoots six-under 66 in Saturday play."
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 19), True) if m.event_type == "sport_result")
+    assert (m.source.name, m.target) == ("Justin Leonard", None)
+    text = "League mourns\nThe chief executive led the tributes today, with the sad passing of Phil O'Donnell during the match."
+    m = next(m for m in extract_mentions("d", text, date(2007, 12, 29), True) if m.event_type == "death")
+    assert (m.source.name, m.date_value) == ("Phil O'Donnell", "2007-12-29")
+    # a bill's passing is no death
+    text = "Vote\nThe passing of the bill on Tuesday was a relief for Gordon Brown."
+    assert not [m for m in extract_mentions("d", text, date(2007, 12, 29), True) if m.event_type == "death"]
+    text = "Man charged\nPolice have charged a Sydney man with manslaughter on Tuesday."
+    assert [m.event_type for m in extract_mentions("d", text, date(2008, 1, 2), True)] == ["arrest"]
