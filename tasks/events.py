@@ -221,7 +221,9 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
     ),
     "resignation": (r"\bresign(?:ed|s|ation)\b", r"\bstep(?:ped|s)\s+down\b", r"\bquit\b", r"\b(?:leaves?|left)\s+(?:the\s+|his\s+|her\s+)?(?:club|post|office|job|company|team|role|government|cabinet|board)\b", r"\b(?:was|were|been|being|be|is|got)\s+(?:fired|dismissed)\b|\b(?:sacked|ousted)\b", r"\bretire(?:d|s)\b"),
     "launch": (r"\blaunch(?:ed|es|ing)?\b", r"\blift(?:ed|s)?\s*off\b", r"\bblast(?:ed|s)?\s+off\b"),
-    "product_release": (r"\bunveil(?:ed|s|ing)?\b", r"\brolled\s+out\b|\broll(?:s|ing)?\s+out\b", r"\bwent\s+on\s+sale\b|\bgoes\s+on\s+sale\b", r"\breleas(?:ed|es)\s+(?:a|an|its|the|their)\s+(?:new|latest)\b", r"\bintroduc(?:ed|es)\s+(?:a|an|its|the)\s+new\b"),
+    "product_release": (r"\bunveil(?:ed|s|ing)?\b",
+                        # a release named by what it is: "Microsoft releases Vista SP1 beta", "released a software update"
+                        r"\breleas(?:ed|es|ing)\s+(?:a\s+|an\s+|the\s+|its\s+|their\s+)?(?:[\w.'’-]+\s+){0,4}?(?:beta|update|upgrade|patch|service\s+pack|SP\d|album|single|trailer)\b", r"\brolled\s+out\b|\broll(?:s|ing)?\s+out\b", r"\bwent\s+on\s+sale\b|\bgoes\s+on\s+sale\b", r"\breleas(?:ed|es)\s+(?:a|an|its|the|their)\s+(?:new|latest)\b", r"\bintroduc(?:ed|es)\s+(?:a|an|its|the)\s+new\b"),
     "mission_milestone": (
         r"\blanded\b",
         r"\b(?:soft[- ])?landing\b",
@@ -775,8 +777,8 @@ LEDE_SENTENCES = 3  # title + first sentences: an undated trigger here is dated 
 # Elsewhere a reporting verb is the mode of another event, and an undated lede statement is left
 # out (`extract_mentions`); here it is the happening, dated by the publication.
 LEAD_STATEMENT_RE = re.compile(
-    r"(?<=[A-Za-z.'’)])\s+(?P<verb>(?:(?:has|have)\s+(?:come\s+out\s+and\s+)?(?:stated|said|admitted|confirmed|revealed|insisted|claimed))"
-    r"|(?:admits|states|says|insists|confirms|suggests|reports|reveals|claims|stresses|maintains))\b",
+    r"(?<=[A-Za-z.'’)])\s+(?P<verb>(?:(?:has|have)\s+(?:come\s+out\s+and\s+)?(?:stated|said|admitted|confirmed|revealed|insisted|claimed|defended|predicted|acknowledged))"
+    r"|(?:admits|states|says|insists|confirms|suggests|reports|reveals|claims|stresses|maintains|defends|predicts|acknowledges))\b",
     re.I,
 )
 LEAD_SENTENCES = 2  # the headline and the first sentence

@@ -971,3 +971,15 @@ def test_a_golf_round_without_article_a_sad_passing_and_a_charge_with_its_object
     assert not [m for m in extract_mentions("d", text, date(2007, 12, 29), True) if m.event_type == "death"]
     text = "Man charged\nPolice have charged a Sydney man with manslaughter on Tuesday."
     assert [m.event_type for m in extract_mentions("d", text, date(2008, 1, 2), True)] == ["arrest"]
+
+
+def test_a_lead_defence_is_a_statement_and_a_named_release_a_product_release():
+    text = "Board stands firm\nThe BBC has defended its presenter John Humphrys, insisting he acted in good faith."
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 10), True) if m.event_type == "statement")
+    assert m.source.name == "BBC"
+    text = "Microsoft releases Vista SP1 beta\nThe company made the service pack available to testers."
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 15), True) if m.event_type == "product_release")
+    assert m.source.name == "Microsoft"
+    # a released prisoner is no product
+    text = "Freed\nThe army released the prisoners on Tuesday."
+    assert not [m for m in extract_mentions("d", text, date(2008, 1, 15), True) if m.event_type == "product_release"]
