@@ -85,10 +85,10 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:praised|endorsed|hailed|welcomed|applauded|commended)\b",
         r"\bapologi[sz]ed\b",
         r"\b(?:recogni[sz]ed|expressed\s+support\s+for|backed)\b",
-        # PLOVER's SUPPORT: "approve policy, action, or actor" ("The FCC has approved new rules", "agency OKs research")
+        # PLOVER's SUPPORT: "approve policy, action, or actor" ("The FCC has approved new rules"; not "OKs": a two-letter key would send most sentences to the pattern)
         # (active only: a passive "was approved on Saturday by 143 lawmakers" is often a rule's background, and would
         # lend its day to a lede's praise of the same type, `_redate_lede`)
-        r"(?<!\bwas\s)(?<!\bwere\s)(?<!\bbeen\s)(?<!\bbe\s)(?<!\bis\s)(?<!\bare\s)\b(?:approv(?:ed|es)|OKs|OK['’]d|okayed)\b(?!\s+(?:providers?|suppliers?|vendors?|list)\b)",
+        r"(?<!\bwas\s)(?<!\bwere\s)(?<!\bbeen\s)(?<!\bbe\s)(?<!\bis\s)(?<!\bare\s)\b(?:approv(?:ed|es)|okayed)\b(?!\s+(?:providers?|suppliers?|vendors?|list)\b)",
         r"\bg(?:ave|ives)\s+(?:the\s+|its\s+|their\s+)?(?:green\s+light|go-ahead)\b",
     ),
     "cooperate": (r"\bcooperat(?:ed|ing)\s+with\b", r"\bjoint\s+(?:military\s+)?(?:exercises?|drills?|patrols?)\b", r"\bextradit(?:ed|ion)\b", r"\bshared\s+intelligence\b"),

@@ -894,7 +894,7 @@ def test_a_score_line_in_the_lede_is_a_result_won_by_the_higher_score():
 
 
 def test_an_approval_is_support_in_the_active_voice_only():
-    text = "Agency OKs embryo research\nThe national health regulator on Thursday approved the use of animal eggs in stem cell research."
+    text = "Broadcasters get leeway\nThe Federal Communications Commission on Thursday approved new rules for broadcasters."
     ms = [m for m in extract_mentions("d", text, date(2008, 1, 20), True) if m.event_type == "support"]
     assert ms and any(m.source is not None and m.date_value == "2008-01-17" for m in ms)
     # a passive approval lends no day and is no happening of its own; an approved provider is no approval
