@@ -1531,6 +1531,7 @@ PLAYER_SUBJECT_RE = re.compile(
 NAMED_LATER_TYPES = frozenset({"arrest", "trial", "crime", "death", "accident", "appointment", "resignation"})
 # Before a party of a one-participant happening (an arrest, a death, a resignation, ...), a subordinator opening
 # another happening: "retires after loss to Nadia Petrova", "died following a crash with".
+AFTER_OTHER_TYPES = frozenset({"assault", "disaster", "coerce", "protest"})  # violent and mass happenings: a party after "after" is another's
 ANOTHER_HAPPENING_RE = re.compile(r"\b(?:after|following|amid|before)\s", re.I)
 NAMED_LATER_SENTENCES = 4
 
@@ -1676,7 +1677,9 @@ def _source_target(
         after = [a for a in after if not attribution.match(sentence, a.end)]
         if etype not in PLOVER_CODED:  # an occurrence's second party is in the trigger's clause
             after = [a for a in after if not CLAUSE_BREAK_RE.search(sentence, tend, a.start)]
-        if etype in NAMED_LATER_TYPES:  # "Pratt retires after loss to Petrova": the opponent is the loss's, not the retirement's
+        # "Pratt retires after loss to Petrova": the opponent is the loss's, not the retirement's; "insurgents exploded a
+        # bomb ... Tuesday, officials said, a day after rebels ambushed a patrol": the rebels are the ambush's
+        if etype in NAMED_LATER_TYPES or etype in AFTER_OTHER_TYPES:
             after = [a for a in after if not ANOTHER_HAPPENING_RE.search(sentence, tend, a.start)]
         if etype == "accident":  # "crashed his cruiser": the subject's own vehicle
             after = [a for a in after if not OWN_OBJECT_RE.search(sentence[max(tend, a.start - 40) : a.start])]

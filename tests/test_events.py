@@ -983,3 +983,14 @@ def test_a_lead_defence_is_a_statement_and_a_named_release_a_product_release():
     # a released prisoner is no product
     text = "Freed\nThe army released the prisoners on Tuesday."
     assert not [m for m in extract_mentions("d", text, date(2008, 1, 15), True) if m.event_type == "product_release"]
+
+
+def test_a_party_after_after_belongs_to_another_violent_happening():
+    text = ("Market bombing injures 39\nYALA, Thailand - Suspected Muslim insurgents exploded a bomb that left 39 people injured in a market Tuesday,"
+            " officials said, a day after rebels ambushed a military patrol and killed eight soldiers.")
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 15), True) if m.trigger == "bomb")
+    assert (m.source.name, m.target) == ("insurgents", None)
+    # a target before "after" stays
+    text = "Raid\nSoldiers attacked the rebels on Tuesday after a long siege."
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 15), True) if m.event_type == "assault")
+    assert m.target is not None and m.target.name == "rebels"
