@@ -90,6 +90,8 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         # lend its day to a lede's praise of the same type, `_redate_lede`)
         r"(?<!\bwas\s)(?<!\bwere\s)(?<!\bbeen\s)(?<!\bbe\s)(?<!\bis\s)(?<!\bare\s)\b(?:approv(?:ed|es)|okayed)\b(?!\s+(?:providers?|suppliers?|vendors?|list)\b)",
         r"\bg(?:ave|ives)\s+(?:the\s+|its\s+|their\s+)?(?:green\s+light|go-ahead)\b",
+        # a tribute is praise: "paid rich tributes to mountaineering legend Sir Edmund Hillary"
+        r"\bpa(?:id|ys|ying)\s+(?:[\w-]+\s+)?(?:tributes?|homage)\s+to\b",
     ),
     "cooperate": (r"\bcooperat(?:ed|ing)\s+with\b", r"\bjoint\s+(?:military\s+)?(?:exercises?|drills?|patrols?)\b", r"\bextradit(?:ed|ion)\b", r"\bshared\s+intelligence\b"),
     "aid": (
@@ -180,7 +182,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bmassacre\b",
         r"\bambush(?:ed)?\b",
         r"\bassault(?:ed)?\b",
-        r"\bbeat(?:en|ing|s)?\s+up\b",
+        r"\bbeat(?:en|ing|s)?\s+(?:up|to\s+death)\b",
     ),
     "statement": (r"\bannounced\b", r"\bpress\s+release\b", r"\bstatement\b", r"\bdeclared\b"),
     "accident": (r"\bcrash(?:ed|es)?\b(?!\s+out\b)", r"\bcollision\b|\bcollided\b", r"\bderail(?:ed|ment)\b", r"\bemergency\s+landing\b", r"\bcapsi[sz]ed\b", r"\boverturned\b", r"\baccident\b", r"\bfire\s+(?:broke\s+out|swept|gutted)\b|\bblaze\b", r"\bexplosion\b",

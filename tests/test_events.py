@@ -994,3 +994,11 @@ def test_a_party_after_after_belongs_to_another_violent_happening():
     text = "Raid\nSoldiers attacked the rebels on Tuesday after a long siege."
     m = next(m for m in extract_mentions("d", text, date(2008, 1, 15), True) if m.event_type == "assault")
     assert m.target is not None and m.target.name == "rebels"
+
+
+def test_a_tribute_is_praise_and_a_beating_to_death_an_assault():
+    text = "Tributes paid\nThe Nehru Institute of Mountaineering on Friday paid rich tributes to Sir Edmund Hillary."
+    m = next(m for m in extract_mentions("d", text, date(2008, 1, 11), True) if m.event_type == "support")
+    assert m.target.name == "Edmund Hillary" and m.date_value == "2008-01-11"
+    text = "Death in custody\nWei Wenhua was beaten to death by city inspectors on Monday in Tianmen."
+    assert "assault" in {m.event_type for m in extract_mentions("d", text, date(2008, 1, 11), True)}
