@@ -225,7 +225,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
     "launch": (r"\blaunch(?:ed|es|ing)?\b", r"\blift(?:ed|s)?\s*off\b", r"\bblast(?:ed|s)?\s+off\b"),
     "product_release": (r"\bunveil(?:ed|s|ing)?\b",
                         # a release named by what it is: "Microsoft releases Vista SP1 beta", "released a software update"
-                        r"\breleas(?:ed|es|ing)\s+(?:a\s+|an\s+|the\s+|its\s+|their\s+)?(?:[\w.'’-]+\s+){0,4}?(?:beta|update|upgrade|patch|service\s+pack|SP\d|album|single|trailer)\b", r"\brolled\s+out\b|\broll(?:s|ing)?\s+out\b", r"\bwent\s+on\s+sale\b|\bgoes\s+on\s+sale\b", r"\breleas(?:ed|es)\s+(?:a|an|its|the|their)\s+(?:new|latest)\b", r"\bintroduc(?:ed|es)\s+(?:a|an|its|the)\s+new\b"),
+                        r"\breleas(?:ed|es|ing)\s+(?:a\s+|an\s+|the\s+|its\s+|their\s+)?(?:[\w.'’-]+\s+){0,4}?(?:beta|update|upgrade|patch|service\s+pack|SP\d|album|single|trailer)\b", r"\brolled\s+out\b|\broll(?:s|ing)?\s+out\b", r"\bwent\s+on\s+sale\b|\bgoes\s+on\s+sale\b", r"\breleas(?:ed|es)\s+(?:a|an|its|the|their)\s+(?:new|latest)\b", r"\bintroduc(?:ed|es)\s+(?:a|an|its|the|their|(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|a\s+range\s+of))\s+(?:[\w-]+\s+)?new\b"),
     "mission_milestone": (
         r"\blanded\b",
         r"\b(?:soft[- ])?landing\b",
@@ -479,7 +479,7 @@ OTHER_SENSE: dict[tuple[str, str], re.Pattern[str]] = {
 }
 
 # Types that need a space mission or a launch vehicle in the sentence to be a "launch".
-SPACE_WORDS_RE = re.compile(r"\b(?:rocket|satellite|spacecraft|probe|mission|lander|rover|orbiter|capsule|module|telescope|space|orbit|Moon|lunar|Mars|launch\s+(?:pad|site|window|vehicle))\b", re.I)
+SPACE_WORDS_RE = re.compile(r"\b(?:rocket|satellite|spacecraft|probe|mission|lander|rover|orbiter|capsule|module|telescope|space|orbit|Moon|lunar|Mars|launch\s+(?:pad|site|window|vehicle)|shuttle\s+(?-i:Atlantis|Discovery|Endeavour))\b", re.I)
 
 # --- CAMEO verb patterns (PETRARCH2, vendored: tasks/data/petrarch2/cameo_verbs.tsv) ------------------
 
@@ -624,7 +624,7 @@ def _cameo_verbs(sentence: str) -> tuple[tuple[str, int, int, str, str, int], ..
     return tuple(out)
 
 
-NEGATION_RE = re.compile(r"\b(?:not|n['’]t|never|no(?!\.\s*\d)|without|failed\s+to|unable\s+to|refused\s+to|denied|den(?:y|ies)|halted|called\s+off|cancell?ed)\b[^,;]{0,25}$", re.I)
+NEGATION_RE = re.compile(r"\b(?:not|n['’]t|never|no(?!\.\s*\d)|without|failed\s+to|unable\s+to|refused\s+to|denied|den(?:y|ies)|halted|called\s+off|cancell?ed|scrubbed|scrapped)\b[^,;]{0,25}$", re.I)
 HYPOTHETICAL_RE = re.compile(r"\b(?:if|could|might|may|should|would|unless|considering|consider|mull(?:s|ed|ing)?|weighing|contemplat(?:es|ed|ing)|possible|possibly|proposed|threatened\s+to|threatens\s+to|risk\s+of|fears?\s+of)\b[^.;]{0,40}$", re.I)
 REPORTED_RE = re.compile(r"\b(?:said|says|told|claimed|claims|alleged|alleges|according\s+to|reportedly|allegedly|reported)\b", re.I)
 PLANNED_RE = re.compile(r"\b(?:will|shall|scheduled|planned|plans?\s+to|planning|expected\s+to|set\s+to|due\s+to|upcoming|intends?\s+to|aims?\s+to|going\s+to|is\s+to|are\s+to|to\s+be|hop(?:e|es|ing)\s+to|seek(?:s|ing)?\s+to)\b[^.;]{0,40}$", re.I)

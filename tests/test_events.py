@@ -1002,3 +1002,14 @@ def test_a_tribute_is_praise_and_a_beating_to_death_an_assault():
     assert m.target.name == "Edmund Hillary" and m.date_value == "2008-01-11"
     text = "Death in custody\nWei Wenhua was beaten to death by city inspectors on Monday in Tianmen."
     assert "assault" in {m.event_type for m in extract_mentions("d", text, date(2008, 1, 11), True)}
+
+
+def test_a_shuttles_scrubbed_launch_and_a_product_introduction_by_number():
+    text = "Shuttle launch scrubbed\nNASA has scrubbed the launch of the shuttle Atlantis indefinitely."
+    m = next(m for m in extract_mentions("d", text, date(2007, 12, 27), True) if m.event_type == "launch")
+    assert (m.source.name, m.mode) == ("NASA", "negated")
+    text = "Gadgets at the show\nGarmin today introduced nine new vehicle navigation units at the Consumer Electronics Show."
+    assert "product_release" in {m.event_type for m in extract_mentions("d", text, date(2008, 1, 7), True)}
+    # a shuttle bus is no spacecraft
+    text = "Airport\nThe shuttle bus to the terminal was launched on Monday by the city."
+    assert "launch" not in {m.event_type for m in extract_mentions("d", text, date(2008, 1, 7), True)}
