@@ -992,6 +992,10 @@ MODEL_REASONS = {0: "model_chrome", 1: "model_article", 2: "model_comment"}
 MODEL_DROPPED_TITLE = "model_chrome_title"  # the rules' title line the model called chrome (not article text)
 HEADER_SHORT_WORDS = 10  # a header line this short (or holding a link) stays the rules' chrome
 PROMOTION_RUN_LINES = 4  # a run of this many promotion lines (an advertisement block) stays chrome
+# A strong-marker thread reaches back to the rules' thread start over at most this many lines before its first
+# marker (seed 001: two comments between a separator and the first "@name"). Site-grouped CV of the cleaner
+# (bench/RESULTS.md, issue 14.3): any value from 5 to 30 gives article F1 0.865-0.866 (unbounded: 0.859).
+STRONG_THREAD_BACK_LINES = 20
 
 
 def _promotion_runs(blocks: Sequence[_Block]) -> list[int]:
@@ -1045,12 +1049,20 @@ def apply_line_model(res: TextResult, model: Mapping, overrides: frozenset[str] 
     blocks = res.blocks
     if len(blocks) < MODEL_MIN_LINES:
         return
-    # Strong-marker threads ("@name" / "X says:" lines, two or more), from the rules' thread start when a
-    # separator (a promotion, a form) precedes it, else from the first marker.
+    # Strong-marker threads ("@name" / "X says:" lines, two or more), from the first marker, or from the
+    # rules' thread start when a separator (a promotion, a form) precedes it and it is at most
+    # `STRONG_THREAD_BACK_LINES` lines before the first marker (further back, the lines between are most
+    # often the article itself: a page whose sidebar shows tweets far below the rules' thread start).
     marks = {i for i, b in enumerate(blocks) if b.label == "comment" and reply_marker(b.text) in STRONG_MARKERS}
     thread_from = min(marks) if len(marks) >= 2 and "strong_thread" in overrides else len(blocks)
     start = next((i for i, b in enumerate(blocks) if b.label == "comment"), len(blocks))
-    if thread_from < len(blocks) and start > 0 and blocks[start - 1].label == "boilerplate" and blocks[start - 1].reason != "header_chrome":
+    if (
+        thread_from < len(blocks)
+        and start > 0
+        and thread_from - start <= STRONG_THREAD_BACK_LINES
+        and blocks[start - 1].label == "boilerplate"
+        and blocks[start - 1].reason != "header_chrome"
+    ):
         thread_from = start
     repeated = set(res.repeats) | set(res.repeats.values())
     runs = _promotion_runs(blocks)
@@ -1059,7 +1071,32 @@ def apply_line_model(res: TextResult, model: Mapping, overrides: frozenset[str] 
     first_content = next((i for i, b in enumerate(blocks) if b.label == "content"), len(blocks))
     todo = [i for i, b in enumerate(blocks) if _override(b, i in repeated, runs[i], i < first_article, i > first_content) not in overrides]
     rows = dump_line_features(blocks, res.repeats)
-    pred = dict(zip(todo, segment_lines(line_scores(model, [rows[i] for i in todo]), model.get("thread_penalty", 0.0)), strict=True))
+    scores = line_scores(model, [rows[i] for i in todo])
+    penalty = model.get("thread_penalty", 0.0)
+    new = _model_labels(blocks, dict(zip(todo, segment_lines(scores, penalty), strict=True)), thread_from, marks)
+    if not _has_article(new, blocks) and todo:
+        # The article bias (`model["bias"]`, chosen for the precision of pages with a clear article) left
+        # no article line: decide again without it (a page dump holds an article, if a short one), and
+        # keep the rules' labels only when the model still finds none.
+        unbiased = scores.copy()
+        unbiased[:, 1] -= float(model.get("bias", [0.0] * len(LINE_LABELS))[1])
+        new = _model_labels(blocks, dict(zip(todo, segment_lines(unbiased, penalty), strict=True)), thread_from, marks)
+    if not _has_article(new, blocks):
+        return  # the model would leave no article body (a title alone is none): the rules' labels stay
+    for x, b in zip(new, blocks, strict=True):
+        if x is not None:
+            b.label, b.reason = x
+
+
+def _has_article(new: Sequence[tuple[str, str] | None], blocks: Sequence[_Block]) -> bool:
+    """Whether the decisions `new` of `_model_labels` leave an article body (a title alone is none)."""
+    return any(x == ("content", MODEL_REASONS[1]) or (x is None and b.label == "content") for x, b in zip(new, blocks, strict=True))
+
+
+def _model_labels(blocks: Sequence[_Block], pred: Mapping[int, int], thread_from: int, marks: set[int]) -> list[tuple[str, str] | None]:
+    """The (label, reason) each block takes from the model's line labels `pred` (block index -> index into
+    `LINE_LABELS`; None: the rules' label stands). From `thread_from` on (a strong-marker thread), the
+    rules' comment lines that the model calls article, the markers (`marks`) and prose lines stay comment."""
     new: list[tuple[str, str] | None] = []
     for i, b in enumerate(blocks):
         p = pred.get(i)
@@ -1076,11 +1113,7 @@ def apply_line_model(res: TextResult, model: Mapping, overrides: frozenset[str] 
                 new.append(("boilerplate", MODEL_DROPPED_TITLE if b.label == "title" else MODEL_REASONS[0]))
         else:
             new.append(None if b.label == "comment" else ("comment", MODEL_REASONS[2]))
-    if not any(x == ("content", MODEL_REASONS[1]) or (x is None and b.label == "content") for x, b in zip(new, blocks, strict=True)):
-        return  # the model would leave no article body (a title alone is none): the rules' labels stay
-    for x, b in zip(new, blocks, strict=True):
-        if x is not None:
-            b.label, b.reason = x
+    return new
 
 
 def _model_arrays(model: Mapping) -> tuple:

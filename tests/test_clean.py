@@ -644,6 +644,49 @@ def test_line_model_decides_date_lines_after_the_first_paragraph():
     assert labels[story[0]] == "content"
 
 
+def test_line_model_without_article_bias_when_the_biased_decision_leaves_no_article():
+    """When the article bias leaves no article line the model decides again without it, and the rules'
+    labels stand only when it still finds none (issue 14.3: on 16 of 1,071 dumps the rules' labels stood,
+    their thread holding the article)."""
+    from tasks.blocks import apply_line_model, label_blocks
+
+    words = ["budget", "council", "mayor", "schools", "roads", "taxes", "parks", "police", "water", "housing", "transit", "library"]
+    story = [f"The {w} plan came up when the council met on Tuesday to vote on it, the clerk said." for w in words]
+    lines = ["Menu", "Home | News", *story[:10], "2 comments", *story[10:]]
+    res = label_blocks(split_blocks("\n".join(lines)), CFG)
+    assert [b.label for b in res.blocks if b.text in story[10:]] == ["comment", "comment"]  # the rules' thread
+    # article 1.0 over chrome 0.0, but 1.0 - 1.5 (the article bias) under it
+    model = {**_stump_model(0, 1e9, left=[0.0, 1.0, -5.0], right=[0.0, 0.0, 0.0]), "bias": [0.0, -1.5, 0.0]}
+    apply_line_model(res, model)
+    labels = {b.text: (b.label, b.reason) for b in res.blocks}
+    assert labels[story[0]] == ("content", "paragraph") and labels[story[-1]] == ("content", "model_article")
+    assert labels["Menu"][0] == "boilerplate"
+    res = label_blocks(split_blocks("\n".join(lines)), CFG)
+    before = [(b.label, b.reason) for b in res.blocks]
+    # article under chrome even without the bias: the rules' labels stay
+    apply_line_model(res, {**_stump_model(0, 1e9, left=[2.0, 1.0, -5.0], right=[0.0, 0.0, 0.0]), "bias": [0.0, -1.5, 0.0]})
+    assert [(b.label, b.reason) for b in res.blocks] == before
+
+
+def test_strong_thread_reaches_back_to_the_rules_start_only_nearby():
+    """A strong-marker thread ("@name" lines) starts at the rules' thread start after a separator only
+    when that start is at most `STRONG_THREAD_BACK_LINES` lines before the first marker; further back the
+    lines between are the model's (the article under a comments link, with tweets further down)."""
+    from tasks.blocks import STRONG_THREAD_BACK_LINES, apply_line_model, label_blocks
+
+    def run(n_between: int) -> list[str]:
+        story = [f"Line {i} of what I wrote: you will see the council met on Tuesday to vote on it." for i in range(n_between)]
+        lines = ["Council Votes on the Budget", "The council met on Tuesday to vote on the new budget plan for the city.", "2 comments", *story]
+        lines += ["@bob thanks for the update on the vote, I agree with you.", "@ann you are right about the budget, we should ask them."]
+        res = label_blocks(split_blocks("\n".join(lines)), CFG)
+        assert all(b.label == "comment" for b in res.blocks if b.text in story)  # the rules' thread holds them
+        apply_line_model(res, _stump_model(0, 1e9, left=[0.0, 5.0, 0.0], right=[0.0, 0.0, 0.0]))  # all article
+        return [b.label for b in res.blocks if b.text in story]
+
+    assert set(run(STRONG_THREAD_BACK_LINES)) == {"comment"}  # nearby (seed 001): the thread reaches back
+    assert set(run(STRONG_THREAD_BACK_LINES + 5)) == {"content"}
+
+
 def test_mojibake_e_acute_is_no_copyright_sign():
     from tasks.blocks import chrome_reason
 
