@@ -47,6 +47,9 @@ from tasks.schema import EVENT_ONTOLOGY
 # PLOVER categories. A launch "of an investigation/attack/product" is not a rocket launch: those
 # phrases sit under their own types, and more specific patterns are tried first (LAUNCH_OF).
 _W = r"(?:[\w'’-]+\s+)"
+# A winner's verb that needs a score ("they crushed 10-man Scunthorpe 5-0"): a result trigger, and its object the loser.
+WINNER_VERBS = r"crushed|hammered|thumped|trounced|demolished|whipped|drubbed|walloped|battered|pummell?ed|mauled|blanked|stunned|shocked|upset|humbled|outclassed|outplayed|outlasted|overcame|overcome|dispatched|dumped|eliminated|swept|swept\s+aside|knocked\s+off|saw\s+off|eased\s+past|cruised\s+past|held\s+off|holds\s+off|fended\s+off|rallied\s+past|slipped\s+past|squeezed\s+past|beating|defeating|downing|edging|routing|thrashing"
+
 TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
     "consult": (
         r"\bmet\b(?:\s+with)?",
@@ -273,7 +276,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b\d{1,3}-\d{1,3}\s+(?:over|past)\s+(?:the\s+)?(?-i:(?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*)",
         r"\b(?:won|wins|win)\s+\d{1,3}-\d{1,3}\b",
         # a winner's verb that needs a score: "they crushed 10-man Scunthorpe 5-0", "hammered Arsenal 4-0"
-        r"\b(?:crushed|hammered|thumped|trounced|demolished|whipped|drubbed|walloped|battered|pummell?ed|mauled|blanked|stunned|shocked|upset|humbled|outclassed|outplayed|outlasted|overcame|overcome|dispatched|dumped|eliminated|swept|swept\s+aside|knocked\s+off|saw\s+off|eased\s+past|cruised\s+past|held\s+off|holds\s+off|fended\s+off|rallied\s+past|slipped\s+past|squeezed\s+past|beating|defeating|downing|edging|routing|thrashing)\s+(?:the\s+)?(?:[\w.'’-]+\s+){0,4}?(?-i:[A-Z])[\w.'’-]*,?\s+\d{1,3}-\d{1,3}\b",
+        r"\b(?:" + WINNER_VERBS + r")\s+(?:the\s+)?(?:[\w.'’-]+\s+){0,4}?(?-i:[A-Z])[\w.'’-]*,?\s+\d{1,3}-\d{1,3}\b",
         # a golf round: "for a 5-under 65 and a two-shot lead", "shot a 68 to lead", "carded a 3-under-par 69"
         r"\bfor\s+an?\s+\d{1,2}-(?:under|over)(?:-par)?\s+\d{2}\b",
         # (no article before a round told "six-under 66": "Justin Leonard shoots six-under 66 in Saturday play")
@@ -1485,7 +1488,7 @@ LOSER_OPPONENT_RE = re.compile(r"\s+(?:the\s+)?(?P<team>(?:[A-Z][\w.'’-]*\s+){
 LOSER_NOUN_RE = re.compile(r"\b(?:loss|defeat)$", re.I)
 LOSER_NOUN_AFTER_RE = re.compile(r"\s+(?:to|by|against)\b", re.I)
 # A result's trigger that holds its opponent: "past the Timberwolves, 105-98", "over the New York Knicks, 101-92".
-OBJECT_IN_TRIGGER_RE = re.compile(r"^(?:over|past|downed|topped|double\s+up|\d{1,3}-\d{1,3}\s+(?:over|past)|crushed|hammered|thumped|trounced|demolished|whipped|drubbed|walloped|battered|pummell?ed|mauled|blanked|stunned|shocked|upset|humbled|outclassed|outplayed|outlasted|overcame|overcome|dispatched|dumped|eliminated|swept|swept\s+aside|knocked\s+off|saw\s+off|eased\s+past|cruised\s+past|held\s+off|holds\s+off|fended\s+off|rallied\s+past|slipped\s+past|squeezed\s+past|beating|defeating|downing|edging|routing|thrashing)\s", re.I)
+OBJECT_IN_TRIGGER_RE = re.compile(r"^(?:over|past|downed|topped|double\s+up|\d{1,3}-\d{1,3}\s+(?:over|past)|" + WINNER_VERBS + r")\s", re.I)
 # Occurrence types whose actors are people and organisations: a place is where they happened, not who did it.
 PLACE_NO_ACTOR_TYPES = frozenset({"death", "accident", "disaster", "crime", "arrest", "trial", "launch", "product_release", "business_deal", "business_results", "appointment", "resignation"})
 # Happenings with no country as a party: a country after "in/at/near" is where they happened.
