@@ -88,9 +88,11 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:pledged|promised|vowed|offered)\s+(?:to|that)\b",
     ),
     "support": (
-        r"\b(?:praised|endorsed|hailed|welcomed|applauded|commended)\b",
-        r"\bapologi[sz]ed\b",
-        r"\b(?:recogni[sz]ed|expressed\s+support\s+for|backed)\b",
+        # past and present tense: a headline tells its news in the present ("Kerry endorses Obama")
+        r"\b(?:prais(?:ed|es)|endors(?:ed|es)|hail(?:ed|s)|welcom(?:ed|es)|applaud(?:ed|s)|commend(?:ed|s))\b",
+        r"\bapologi[sz](?:ed|es)\b",
+        r"\b(?:recogni[sz](?:ed|es)|express(?:ed|es)\s+support\s+for|backed)\b",
+        r"(?<!\bthe\s)(?<!running\s)(?<!-)\bbacks\b(?!\s+(?:down|off|away|out|up)\b)",  # not "the backs", "running backs", "full-backs"
         # PLOVER's SUPPORT: "approve policy, action, or actor" ("The FCC has approved new rules"; not "OKs": a two-letter key would send most sentences to the pattern)
         # (active only: a passive "was approved on Saturday by 143 lawmakers" is often a rule's background, and would
         # lend its day to a lede's praise of the same type, `_redate_lede`)
@@ -642,7 +644,7 @@ def _cameo_verbs(sentence: str) -> tuple[tuple[str, int, int, str, str, int], ..
 NEGATION_RE = re.compile(r"\b(?:not|n['’]t|never|no(?!\.\s*\d)|without|failed\s+to|unable\s+to|refused\s+to|denied|den(?:y|ies)|halted|called\s+off|cancell?ed|scrubbed|scrapped)\b[^,;]{0,25}$", re.I)
 HYPOTHETICAL_RE = re.compile(r"\b(?:if|could|might|may|should|would|unless|considering|consider|mull(?:s|ed|ing)?|weighing|contemplat(?:es|ed|ing)|possible|possibly|proposed|threatened\s+to|threatens\s+to|risk\s+of|fears?\s+of)\b[^.;]{0,40}$", re.I)
 REPORTED_RE = re.compile(r"\b(?:said|says|told|claimed|claims|alleged|alleges|according\s+to|reportedly|allegedly|reported)\b", re.I)
-PLANNED_RE = re.compile(r"\b(?:will|shall|scheduled|planned|plans?\s+to|planning|expected\s+to|set\s+to|due\s+to|upcoming|intends?\s+to|aims?\s+to|going\s+to|is\s+to|are\s+to|to\s+be|hop(?:e|es|ing)\s+to|seek(?:s|ing)?\s+to)\b[^.;]{0,40}$", re.I)
+PLANNED_RE = re.compile(r"\b(?:will|shall|scheduled|planned|plans?\s+to|planning|expected\s+to|set\s+to|due\s+to|upcoming|intends?\s+to|aims?\s+to|going\s+to|is\s+to|are\s+to|to\s+be|hop(?:e|es|ing)\s+to|seek(?:s|ing)?\s+to|prepar(?:es|ing)\s+to|poised\s+to|on\s+the\s+verge\s+of)\b[^.;]{0,40}$", re.I)
 # A headline's "X to <verb>" ("Toyota to unveil concept truck", "Abbas to seek aid"): the future.
 HEADLINE_PLAN_RE = re.compile(r"^\W*(?:[\w'’.-]+\s+){0,3}[A-Z][\w'’.-]*\s+to\s+$")
 
