@@ -483,6 +483,8 @@ OTHER_SENSE: dict[tuple[str, str], re.Pattern[str]] = {
                                     r"|\bkill(?:ed|ing|s)\b[^;]{0,200}?\b(?:(?:railroad|railway|level|rail)\s+crossing|(?:struck|hit|run\s+over)\s+by\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:train|car|truck|vehicle|bus|lorry|van|tram)|into\s+the\s+path\s+of)\b", re.I),
     # sport writing: "shooting a 6-under 66", "the primary character", "over visiting Washington"
     ("assault", "shoo"): re.compile(r"\bshoot(?:ing|s)?\s+(?:a\s+)?(?:\d+-(?:under|over)|\d{2}\b|even\s+par)", re.I),
+    # a plan's requirement is no request: "his schedule calls for him to race 11 times", "the deal calls for 500 job cuts"
+    ("request", "call"): re.compile(r"\b(?:schedules?|plans?|laws?|bills?|rules?|budgets?|forecasts?|recipes?|proposals?|contracts?|agreements?|deals?|designs?|programmes?|programs?|polic(?:y|ies)|strateg(?:y|ies)|scripts?|treat(?:y|ies)|timetables?|regulations?|legislation|resolutions?|measures?|blueprints?|settlements?)\s+(?:also\s+|now\s+|still\s+)?calls?\s+for\b", re.I),
     ("election", "prim"): re.compile(r"\bprimary\s+(?:character|school|care|reason|source|goal|concern|target|residence|role|focus|colou?r|key|objective)s?\b", re.I),
     # "nominated movies", "nominated for an Oscar": a work or an award's nominee, nobody appointed
     ("appointment", "nomi"): re.compile(r"\bnominat(?:ed|ions?)\s+(?:films?|movies?|pictures?|songs?|albums?|shows?|performances?|titles?)\b|\b(?:films?|movies?|pictures?|songs?|albums?|shows?)\s+(?:were\s+|was\s+)?nominated\b|\bnominat(?:ed|ions?)\s+for\s+(?:an?\s+|the\s+|his\s+|her\s+|their\s+|its\s+)?(?:[\w-]+\s+){0,3}(?:Oscars?|awards?|Emmys?|Grammys?|Golden\s+Globes?|Globes?|Baftas?|prizes?|best)\b", re.I),

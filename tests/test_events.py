@@ -1027,3 +1027,11 @@ def test_a_headline_in_the_present_tense_tells_its_support_and_preparing_to_is_p
     assert [(m.event_type, m.mode) for m in ms] == [("business_results", "planned")]
     # "the running backs coach" is no support pattern (a CAMEO verb may still read it)
     assert not any(t[0] == "support" and len(t[4]) <= 2 for t in find_triggers("He met the running backs coach."))
+
+
+def test_a_plans_calls_for_is_no_request():
+    # what a schedule, a deal or a law "calls for" is its content, nobody's request; a person's or a body's call stays
+    assert not [t for t in find_triggers("This season his racing schedule calls for him to drive 11 times.") if t[0] == "request"]
+    assert not [t for t in find_triggers("The new budget also calls for deep cuts to farm subsidies.") if t[0] == "request"]
+    assert [t[0] for t in find_triggers("The minister called for calm on Monday.")] == ["request"]
+    assert "request" in [t[0] for t in find_triggers("The UN calls for a ceasefire.")]
