@@ -50,6 +50,9 @@ _W = r"(?:[\w'’-]+\s+)"
 # A winner's verb that needs a score ("they crushed 10-man Scunthorpe 5-0"): a result trigger, and its object the loser.
 WINNER_VERBS = r"crushed|hammered|thumped|trounced|demolished|whipped|drubbed|walloped|battered|pummell?ed|mauled|blanked|stunned|shocked|upset|humbled|outclassed|outplayed|outlasted|overcame|overcome|dispatched|dumped|eliminated|swept|swept\s+aside|knocked\s+off|saw\s+off|eased\s+past|cruised\s+past|held\s+off|holds\s+off|fended\s+off|rallied\s+past|slipped\s+past|squeezed\s+past|beating|defeating|downing|edging|routing|thrashing"
 
+# A club's signing of a player ("have signed Angolan striker X"): a hiring (appointment), no agreement.
+PLAYER_SIGNING_RE = re.compile(r"\b[Ss]ign(?:ed|s|ing)\s+(?:(?:the\s+|an?\s+)?(?:[A-Z][\w'’-]*\s+){0,2})?(?:striker|midfielder|defender|goalkeeper|keeper|forward|winger|full-back|centre-back|center-back|playmaker|pitcher|quarterback|catcher|outfielder|linebacker|batsman|bowler|all-rounder)\b")
+
 TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
     "consult": (
         r"\bmet\b(?:\s+with)?",
@@ -233,6 +236,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\btakes?\s+office\b",
         r"\bnominat(?:ed|ion)\b",
         r"\bhired\b",
+        # a club's signing of a player is a hiring, not an agreement between the two: "have signed Angolan striker X"
         r"\b(?:back\s+at|returns?\s+to|returned\s+to)\s+(?:the\s+)?helm\b",
         # a casting is a hiring: "producer X has roped in Y and Z to star in his next film", "Y was cast as ..."
         r"\broped\s+in\b",
@@ -708,6 +712,8 @@ def _trigger_lists(
                     space = bool(SPACE_WORDS_RE.search(sentence))
                 if not space:
                     continue
+        elif etype == "agree" and m.group(0)[:4].lower() == "sign" and PLAYER_SIGNING_RE.match(sentence, m.start()):
+            etype = "appointment"
         elif etype == "mission_milestone" and not space and not SPACE_WORDS_RE.search(sentence):
             continue  # "fees were returned to customers", "troops arrived": no mission without a space word
         veto = OTHER_SENSE.get((etype, m.group(0).lower()[:4]))

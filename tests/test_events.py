@@ -1035,3 +1035,12 @@ def test_a_plans_calls_for_is_no_request():
     assert not [t for t in find_triggers("The new budget also calls for deep cuts to farm subsidies.") if t[0] == "request"]
     assert [t[0] for t in find_triggers("The minister called for calm on Monday.")] == ["request"]
     assert "request" in [t[0] for t in find_triggers("The UN calls for a ceasefire.")]
+
+
+def test_a_clubs_signing_of_a_player_is_a_hiring_with_the_player_as_target():
+    text = "Transfer window opens\n\nLeeds United have signed Ghanaian striker Kofi Mensah on Monday."
+    main = next(m for m in extract_mentions("d", text, date(2008, 1, 2), True) if m.is_main)
+    assert (main.event_type, main.source.name, main.target.name, main.date_value) == ("appointment", "Leeds United", "Kofi Mensah", "2007-12-31")
+    # the leaders' signing of an agreement stays an agreement, in the same sentence as a player's signing too
+    types = [t[0] for t in find_triggers("Arsenal signed a deal with Nike; Chelsea signed striker Joe Bloggs.")]
+    assert types == ["agree", "appointment"]
