@@ -50,6 +50,8 @@ _W = r"(?:[\w'’-]+\s+)"
 # A winner's verb that needs a score ("they crushed 10-man Scunthorpe 5-0"): a result trigger, and its object the loser.
 WINNER_VERBS = r"crushed|hammered|thumped|trounced|demolished|whipped|drubbed|walloped|battered|pummell?ed|mauled|blanked|stunned|shocked|upset|humbled|outclassed|outplayed|outlasted|overcame|overcome|dispatched|dumped|eliminated|swept|swept\s+aside|knocked\s+off|saw\s+off|eased\s+past|cruised\s+past|held\s+off|holds\s+off|fended\s+off|rallied\s+past|slipped\s+past|squeezed\s+past|beating|defeating|downing|edging|routing|thrashing"
 
+# A win over a rival in a vote is an election's result, not a match's.
+ELECTION_CONTEST_RE = re.compile(r"\b(?:caucus(?:es)?|primar(?:y|ies)|elections?|polls?|ballot|votes?|voters|nomination|referendum|re-election|by-election|runoff|run-off)\b", re.I)
 # A club's signing of a player ("have signed Angolan striker X"): a hiring (appointment), no agreement.
 PLAYER_SIGNING_RE = re.compile(r"\b[Ss]ign(?:ed|s|ing)\s+(?:(?:the\s+|an?\s+)?(?:[A-Z][\w'’-]*\s+){0,2})?(?:striker|midfielder|defender|goalkeeper|keeper|forward|winger|full-back|centre-back|center-back|playmaker|pitcher|quarterback|catcher|outfielder|linebacker|batsman|bowler|all-rounder)\b")
 
@@ -270,7 +272,7 @@ TRIGGER_PATTERNS: dict[str, tuple[str, ...]] = {
         r"\b(?:beat|defeated|thrashed|edged|routed)\b",
         r"\bwon\s+(?:the\s+|a\s+|their\s+|his\s+|her\s+|its\s+)?(?:[\w-]+\s+){0,3}(?:match|game|final|title|championship|cup|race|gold|medal|tournament|open|series|grand\s+prix|stage)\b",
         r"\bdrew\s+(?:\d|with)\b",
-        r"\b(?:victory|win)\s+over\b",
+        r"\b(?:victory|win|winner)\s+over\b",
         r"\blost\s+(?:to|\d)\b|\blos(?:e|es|ing)\s+(?:\d{1,3}-\d{1,3}\s+)?to\b",
         r"\b\d{1,3}-\d{1,3}\s+(?:[\w-]+\s+){0,2}(?:win|victory|defeat|loss|draw)\b",
         r"\bbeaten\s+by\b|\btriumphed\b",
@@ -712,6 +714,8 @@ def _trigger_lists(
                     space = bool(SPACE_WORDS_RE.search(sentence))
                 if not space:
                     continue
+        elif etype == "sport_result" and m.group(0)[:3].lower() in ("vic", "win") and ELECTION_CONTEST_RE.search(sentence, max(0, m.start() - 40), m.end() + 40):
+            etype = "election"  # "Obama's surprise win over Hillary Clinton in the Iowa caucuses"
         elif etype == "agree" and m.group(0)[:4].lower() == "sign" and PLAYER_SIGNING_RE.match(sentence, m.start()):
             etype = "appointment"
         elif etype == "mission_milestone" and not space and not SPACE_WORDS_RE.search(sentence):

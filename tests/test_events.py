@@ -1044,3 +1044,11 @@ def test_a_clubs_signing_of_a_player_is_a_hiring_with_the_player_as_target():
     # the leaders' signing of an agreement stays an agreement, in the same sentence as a player's signing too
     types = [t[0] for t in find_triggers("Arsenal signed a deal with Nike; Chelsea signed striker Joe Bloggs.")]
     assert types == ["agree", "appointment"]
+
+
+def test_a_win_over_a_rival_in_a_vote_is_an_election_and_a_winner_over_is_a_result():
+    types = lambda s: [t[0] for t in find_triggers(s)]  # noqa: E731
+    assert types("Senator Ann Lee's surprise win over Tom Bray in the Ohio caucuses stunned the party.") == ["election"]
+    assert types("Kim two-shot winner over Garcia in Hawaii") == ["sport_result"]
+    # an election word further away in the sentence leaves a match a match
+    assert types("Leeds' win over Derby lifted the mood ahead of the club's board vote.")[0] == "sport_result"
