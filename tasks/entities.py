@@ -1165,6 +1165,8 @@ def find_actors(
 
     for surface, s, e in ctx.matches(sentence):
         name, kind, role = ctx.surface_to[surface]
+        if kind == "person" and " " not in surface and _other_given_name(sentence, s, name):
+            continue  # "Hillary Clinton" where the text's "Clinton" is "President Bill Clinton": her namesake
         country, sector = ctx.codes.get(name, (None, None))
         add(Actor(name, kind, role, s, e, country, sector, aliases_in(ctx, name)))
     composites, singles = _dictionary_actors(sentence, dic)
@@ -1357,6 +1359,27 @@ def find_actors(
             continue  # "Homeland Security Secretary Michael Chertoff": the dictionary's office is his title
         out.setdefault((a.name, a.kind), a)
     return list(out.values())
+
+
+_NAME_WORDS_BEFORE = re.compile(r"(?:[A-Z][a-zà-ÿ]+[ \t]+){1,2}$")
+
+
+def _other_given_name(sentence: str, start: int, name: str) -> bool:
+    """Does a given name other than `name`'s own stand right before the one-word person reference
+    at `start` ("Hillary Clinton", "Hillary Rodham Clinton" where `name` is "Bill Clinton")? Then
+    the words name another person of that surname. Words that running text writes in lower case
+    ("Will Clinton run?") and titles are no given names."""
+    m = _NAME_WORDS_BEFORE.search(sentence, max(0, start - 40), start)
+    if m is None:
+        return False
+    lexicon = tagger.load_tagger().lexicon
+    given = _given_names()
+    own = {tagger.norm_word(w) for w in name.split()}
+    for w in m.group(0).split():
+        key = tagger.norm_word(w)
+        if key in given and key not in own and lexicon.get(w.lower(), 1) != 0 and not tagger.is_title_or_modifier(w):
+            return True
+    return False
 
 
 _ORDINAL_FIRST = re.compile(

@@ -1560,6 +1560,13 @@ PLAYER_SUBJECT_RE = re.compile(
     r"|youngster|qualifier|wildcard|wild-card|finalist|world\s+number\s+\w+|Serb|Swiss|Spaniard|Briton|Frenchman|Swede|Scot|Dane|Czech|Croat|Argentine)\s+[a-z]"
 )
 NAMED_LATER_TYPES = frozenset({"arrest", "trial", "crime", "death", "accident", "appointment", "resignation"})
+# Happenings to one person: a country (or its demonym) that only qualifies an office noun ("Sri Lankan cricket
+# chief resigns", "the Cypriot second seed") names the office, not the actor; its holder is (see `_named_later`).
+PERSON_CENTRED_TYPES = frozenset({"resignation", "appointment", "death", "arrest", "trial"})
+COUNTRY_OFFICE_RE = re.compile(
+    r"(?:['’]s)?\s+(?:[a-z][\w-]*\s+){0,2}(?P<noun>chief|boss|chairman|chairwoman|ceo|president|captain|coach|manager|seed"
+    r"|champion|minister|official|ambassador|envoy|leader|head|director|skipper|striker|goalkeeper|player)\b(?!['’-])"
+)
 # Before a party of a one-participant happening (an arrest, a death, a resignation, ...), a subordinator opening
 # another happening: "retires after loss to Nadia Petrova", "died following a crash with".
 AFTER_OTHER_TYPES = frozenset({"assault", "disaster", "coerce", "protest"})  # violent and mass happenings: a party after "after" is another's
@@ -1575,6 +1582,8 @@ def _named_later(
     an age ("Artur Gaska, 39,"), not a speaker ("..., a police spokesman", "... said"). None when a
     person or organisation is named before the trigger, or no such noun is."""
     offices = {a.end: m for a in actors if a.kind == "organisation" and 0 <= a.end <= tstart and (m := ROLE_AFTER_ORG_RE.match(sentence, a.end, tstart))}
+    # "Sri Lankan cricket chief resigns": a country's office, held by the person named with it
+    offices |= {a.end: m for a in actors if a.kind == "country" and 0 <= a.end <= tstart and (m := COUNTRY_OFFICE_RE.match(sentence, a.end, tstart))}
     if any(0 <= a.end <= tstart and a.kind in ("person", "organisation") and not KIN_AFTER_RE.match(sentence, a.end) and a.end not in offices for a in actors):
         return None
     noun = next((m for m in COMMON_PERSON_RE.finditer(sentence, 0, tstart) if COMMON_PERSON_BEFORE_RE.search(sentence[max(0, m.start() - 40) : m.start()])), None)
@@ -1682,6 +1691,9 @@ def _source_target(
         cands = [a for a in actors if a.kind != "location" and not (a.kind == "country" and etype in PLACE_ONLY_TYPES and sentence is not None and a.start >= 0 and LOCATION_PREP_RE.search(sentence[max(0, a.start - 20) : a.start]))]
     else:
         cands = [a for a in actors if a.kind != "location"] or list(actors)
+    if sentence is not None and etype in PERSON_CENTRED_TYPES:
+        # "Sri Lankan cricket chief resigns": the country qualifies the office; its holder (or nobody) is the actor
+        cands = [a for a in cands if not (a.kind == "country" and a.start >= 0 and COUNTRY_OFFICE_RE.match(sentence, a.end))]
     if sentence is not None:  # the agency of a dateline, "CALGARY, Alberta (AP) -", is no actor of the event
         cands = [a for a in cands if not (a.start > 0 and sentence[a.start - 1] == "(" and DATELINE_END_RE.match(sentence, a.end))]
     if sentence is not None and etype not in PLOVER_CODED:

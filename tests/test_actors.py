@@ -94,3 +94,22 @@ def test_no_actual_event_after_publication_and_lede_events_get_the_publication_d
     assert sum(m.is_main for m in ms) == 1
     crash = next(m for m in ms if m.trigger == "derailed")
     assert crash.location == "Glasgow" and crash.location_country == "GBR"
+
+
+def test_a_written_out_given_name_keeps_its_own_person_not_a_namesake_of_the_document():
+    # issue 16.2: the text names "President Bill Clinton", so its surname reference "Clinton" is he;
+    # "Hillary Clinton" (or "Hillary Rodham Clinton") is another person of that surname
+    text = (
+        "Former President Bill Clinton campaigned in Iowa.\n"
+        "Barack Obama's surprise win over Hillary Clinton in the Iowa caucuses stunned the party.\n"
+        "Obama thanked Hillary Rodham Clinton.\n"
+        "Clinton said the race was not over."
+    )
+    gaz = load_gazetteer()
+    ctx = learn_document(text, gaz)
+    lines = text.split("\n")
+    names = [{a.name for a in find_actors(s, gaz, ctx) if a.kind == "person"} for s in lines]
+    assert "Bill Clinton" in names[0]
+    assert "Bill Clinton" not in names[1] and any(n.startswith("Hillary") for n in names[1])
+    assert "Bill Clinton" not in names[2]
+    assert names[3] == {"Bill Clinton"}  # a surname alone: the person the document named in full

@@ -1052,3 +1052,20 @@ def test_a_win_over_a_rival_in_a_vote_is_an_election_and_a_winner_over_is_a_resu
     assert types("Kim two-shot winner over Garcia in Hawaii") == ["sport_result"]
     # an election word further away in the sentence leaves a match a match
     assert types("Leeds' win over Derby lifted the mood ahead of the club's board vote.")[0] == "sport_result"
+
+
+@pytest.mark.parametrize(
+    ("text", "etype", "source"),
+    [
+        # issue 16.2: a country qualifying an office noun of a person-centred happening names the office, not its
+        # actor: the holder the lede names with that office, or nobody
+        ("Sri Lankan cricket chief resigns\nColombo - Sri Lanka's cricket chief Jayantha Dharmadasa on Monday stepped down.", "resignation", "Jayantha Dharmadasa"),
+        ("Kenyan athletics boss resigns\nThe federation said on Monday that its season was over.", "resignation", None),
+        # a country as the agent keeps being one
+        ("Iran arrested three British sailors on Friday.", "arrest", "Iran"),
+    ],
+)
+def test_a_country_qualifying_an_office_is_not_the_actor_of_a_person_centred_happening(text, etype, source):
+    ms = extract_mentions("d", text, date(2008, 1, 20), True)
+    m = next(m for m in ms if m.event_type == etype)
+    assert (m.source and m.source.name) == source
