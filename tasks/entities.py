@@ -781,7 +781,7 @@ def full_name(ctx: DocContext, word: str) -> str | None:
     lexicon = tagger.load_tagger().lexicon
 
     def name_word(w: str) -> bool:
-        return lexicon.get(w.lower(), 1) != 0 and not tagger.is_title_or_modifier(w) and w not in NOT_PERSON_WORDS
+        return _may_be_given_name(w, lexicon) and w not in NOT_PERSON_WORDS
 
     def in_headline(i: int) -> bool:  # a Title Case line capitalises any word: "Clinton Slams Rival"
         a, b = ctx.text.rfind("\n", 0, i) + 1, ctx.text.find("\n", i)
@@ -1364,6 +1364,12 @@ def find_actors(
 _NAME_WORDS_BEFORE = re.compile(r"(?:[A-Z][a-zà-ÿ]+[ \t]+){1,2}$")
 
 
+def _may_be_given_name(word: str, lexicon: Mapping[str, int]) -> bool:
+    """May a capitalised word before a surname be a given name: not one running text writes in lower
+    case (the lexicon's 0: "Will", "Assails" in a Title Case line) nor a title ("President")?"""
+    return lexicon.get(word.lower(), 1) != 0 and not tagger.is_title_or_modifier(word)
+
+
 def _other_given_name(sentence: str, start: int, name: str) -> bool:
     """Does a given name other than `name`'s own stand right before the one-word person reference
     at `start` ("Hillary Clinton", "Hillary Rodham Clinton" where `name` is "Bill Clinton")? Then
@@ -1377,7 +1383,7 @@ def _other_given_name(sentence: str, start: int, name: str) -> bool:
     own = {tagger.norm_word(w) for w in name.split()}
     for w in m.group(0).split():
         key = tagger.norm_word(w)
-        if key in given and key not in own and lexicon.get(w.lower(), 1) != 0 and not tagger.is_title_or_modifier(w):
+        if key in given and key not in own and _may_be_given_name(w, lexicon):
             return True
     return False
 
@@ -1417,7 +1423,7 @@ def _glued_person(ctx: DocContext, surface: str) -> str | None:
     forms = {
         m.group(0)
         for m in re.finditer(rf"(?<![\w'’-])({_NAME_WORD})[ \t]+{re.escape(surname)}(?![\w-])", ctx.text)
-        if m.group(1) != words[-2] and lexicon.get(m.group(1).lower(), 1) != 0 and not tagger.is_title_or_modifier(m.group(1)) and m.group(1) not in NOT_PERSON_WORDS
+        if m.group(1) != words[-2] and _may_be_given_name(m.group(1), lexicon) and m.group(1) not in NOT_PERSON_WORDS
     }
     return forms.pop() if len(forms) == 1 else None
 

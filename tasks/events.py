@@ -18,7 +18,7 @@ import re
 import re._constants as _RC  # the parsed form of a trigger pattern: its required strings
 import re._parser as _RP
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from importlib import resources
@@ -955,6 +955,10 @@ def extract_mentions(
             later_cache[j] = find_actors(text[sentences[j][0] : sentences[j][1]], gaz, ctx, use_tagger=False, tagged=spans)
         return later_cache[j]
 
+    def sentences_after(i: int) -> Iterator[tuple[str, list[Actor]]]:
+        """The next `NAMED_LATER_SENTENCES` sentences after sentence i, with their actors (tagged as they are read)."""
+        return ((text[sentences[j][0] : sentences[j][1]], tagged_actors_of(j)) for j in range(i + 1, min(len(sentences), i + 1 + NAMED_LATER_SENTENCES)))
+
     def sentence_actors(i: int, sentence: str) -> list[Actor]:
         """The sentence's actors; "Their/The two parties/..." or no named party: those of the last
         sentence (up to 3 back) that named an organisation or person."""
@@ -1062,20 +1066,14 @@ def extract_mentions(
             if etype == "statement" and not any(a.kind in ("person", "organisation") for a in ev_actors):
                 continue  # "a statement" with nobody making it is not an event
             source, target = _source_target(etype, [a for a in ev_actors if not in_dateline(i, a)], tstart, tend, sentence, headline=i == 0)
-            if etype == "sport_result" and source is not None and source.kind == "person" and THEY_BEFORE_RE.search(sentence, 0, tstart):
-                source = None  # "Tony Mowbray hailed ... his side after they crushed 10-man Scunthorpe 5-0": "they" is no one person
-            if etype == "sport_result" and i > 0 and source is None and HE_SHE_BEFORE_RE.search(sentence, 0, tstart):
-                # "On Friday, he closed with three straight birdies for a 5-under 65": the player the sentences before named
-                prev = next((p for j in range(i - 1, max(-1, i - 3), -1) for p in tagged_actors_of(j) if p.kind == "person"), None)
-                source = replace(prev, start=-1, end=-1) if prev is not None else None
             if etype == "death" and BODY_TRIGGER_RE.search(ttext):
                 # "Police recovered the body of a 60-year-old man": the finders are no party; the dead is after "of"
                 # (named, or a common noun named a few sentences on: "Ilia Vaxman was found on Tuesday")
-                later = ((text[sentences[j][0] : sentences[j][1]], tagged_actors_of(j)) for j in range(i + 1, min(len(sentences), i + 1 + NAMED_LATER_SENTENCES)))
+                later = sentences_after(i)
                 source, target = _body_of(sentence, tend, ev_actors, later), None
                 ev_actors = [a for a in ev_actors if a.start < 0 or a.start >= tend] + ([source] if source is not None and source.start < tend else [])
             elif etype in NAMED_LATER_TYPES and (source is None or target is None):
-                later = ((text[sentences[j][0] : sentences[j][1]], tagged_actors_of(j)) for j in range(i + 1, min(len(sentences), i + 1 + NAMED_LATER_SENTENCES)))
+                later = sentences_after(i)
                 person = _named_later(sentence, tstart, ev_actors, later)
                 if person is not None:
                     ev_actors = [*ev_actors, person]

@@ -776,7 +776,8 @@ def _headline_line(tree, lines: list[tuple[int, str]], title: str | None) -> int
 
 
 def _page_date(
-    lines: list[tuple[int, str]], start: int | None, hinted: list[tuple[int, date]], declared_language: str | None = None
+    lines: list[tuple[int, str]], start: int | None, hinted: list[tuple[int, date]], day_first: bool | None = None,
+    lang_order: Callable[[], bool | None] = lambda: None,
 ) -> date | None:
     """The publication date a page without date metadata shows, from the hinted date elements
     (`hinted`, from `_from_page`) and the date lines (the first within 3,000 characters after the
@@ -785,10 +786,11 @@ def _page_date(
     below it the story's dateline and byline); when no headline is found, the story's first paragraph
     (`_story_start`) stands for it, else the first of them is taken. A date
     line is a short line holding a full date ("Tuesday, January 15, 2008", "Posted: 10 Jan 2008
-    14:25 GMT"), not a date inside a sentence or a caption; copyright years are left out."""
+    14:25 GMT"), not a date inside a sentence or a caption; copyright years are left out. An ambiguous
+    numeric date is read in the page's order `day_first` (`_numeric_order`), else its language's
+    (`lang_order`: `_language_order`)."""
     import bisect
 
-    day_first = _numeric_order([ln for _, ln in lines])
     known = functools.cache(  # read only when an ambiguous numeric date needs them
         lambda: frozenset(
             date(y, mo, d) for _, ln in lines if len(ln) <= DATELINE_MAX_CHARS for _, _, y, mo, d, amb in _dateline_dates(ln, False) if not amb
@@ -796,7 +798,6 @@ def _page_date(
         | frozenset(k for _, ln in lines if len(ln) <= YEARLESS_LINE_MAX_CHARS for k in _yearless_dates(ln))
         | frozenset(k for _, ln in lines if (k := _yearless_dateline(ln)))
     )
-    lang_order = functools.cache(lambda: _language_order(declared_language, lambda: _long_text(lines)))
     positions = [pos for pos, _ in lines]
     cands = [(bisect.bisect_left(positions, pos), d) for pos, d in hinted]  # line index, date
     if start is None and (story := _story_start(lines)) is not None:
@@ -1267,13 +1268,11 @@ def page_metadata(tree, url: str | None = None) -> PageMetadata:
             merged["author"] = v  # <meta name=author content="ABC News"> under a visible "By JESSICA MINTZ"
         if published is None:
             language = merged.get("language")
+            day_first = _numeric_order([ln for _, ln in lines])
+            lang_order = functools.cache(lambda: _language_order(language, lambda: _long_text(lines)))  # asked only for an ambiguous date
             published = (
-                _page_date(lines, start, hinted, language)
-                or _title_date(
-                    _text(t) if (t := tree.find(".//title")) is not None else None,
-                    _numeric_order([ln for _, ln in lines]),
-                    functools.cache(lambda: _language_order(language, lambda: _long_text(lines))),
-                )
+                _page_date(lines, start, hinted, day_first, lang_order)
+                or _title_date(_text(t) if (t := tree.find(".//title")) is not None else None, day_first, lang_order)
                 or _script_date(tree)
                 or _parse_date(merged.get("meta_date"))
                 or _parse_date(merged.get("modified"))

@@ -468,6 +468,11 @@ def _spans(text: str, *items: tuple[str, str]) -> list[tuple[int, int, str]]:
     return sorted((text.index(w), text.index(w) + len(w), label) for w, label in items)
 
 
+def _work_labels_of(text: str, surface: str, label: str) -> set[str]:
+    """The labels `work_labels` gives the spans of `surface`, tagged `label` in `text`."""
+    return {lab for s, e, lab in work_labels(text, _spans(text, (surface, label))) if text[s:e] == surface}
+
+
 def test_works_animals_products_events_and_awards_by_document_evidence_are_no_actors():
     cases = [
         ("I caught the film “Juno” recently. Juno’s family loves her.", "Juno", tg.PERSON),
@@ -481,8 +486,7 @@ def test_works_animals_products_events_and_awards_by_document_evidence_are_no_ac
         ('Anti-war activists, including "Peace Mom" Cindy Sheehan, will rally.', "Peace Mom", tg.ORGANISATION),
     ]
     for text, surface, label in cases:
-        got = work_labels(text, _spans(text, (surface, label)))
-        assert {lab for s, e, lab in got if text[s:e] == surface} == {tg.MISC}, (text, got)
+        assert _work_labels_of(text, surface, label) == {tg.MISC}, text
     # every span of that surface, also in a sentence without the evidence
     text = "I caught the film Juno recently. Juno made money."
     spans = [(18, 22, tg.PERSON), (33, 37, tg.PERSON)]
@@ -500,8 +504,7 @@ def test_names_near_work_words_that_are_actors_stay_actors():
         ('"We will win," Obama said. Obama left.', "Obama", tg.PERSON),
     ]
     for text, surface, label in keep:
-        got = work_labels(text, _spans(text, (surface, label)))
-        assert {lab for s, e, lab in got if text[s:e] == surface} == {label}, (text, got)
+        assert _work_labels_of(text, surface, label) == {label}, text
 
 
 def test_a_name_written_before_a_web_suffix_is_an_organisation_even_with_a_given_name():

@@ -70,6 +70,12 @@ def test_find_dates(text, expected):
     assert _dates(text) == expected
 
 
+def _sides(text: str, published: date, etype: str = "sport_result") -> tuple[str | None, str | None]:
+    """(source name, target name) of the text's first `etype` mention."""
+    m = next(m for m in extract_mentions("d", text, published, True) if m.event_type == etype)
+    return (m.source and m.source.name, m.target and m.target.name)
+
+
 def test_year_from_document_when_no_publication_date():
     # "December 2020" is past in the text, so "April 1" is 2021-04-01 (not 2026, the run year).
     text = "They held a video call on April 1. The probe in December 2020 delivered samples."
@@ -751,9 +757,7 @@ def test_a_party_after_a_subordinator_belongs_to_another_happening(text, etype, 
     ],
 )
 def test_a_results_opponent_inside_the_trigger_and_a_loss_told_as_a_noun(text, source, target):
-    ms = extract_mentions("d", text, date(2008, 1, 20), True)
-    m = next(m for m in ms if m.event_type == "sport_result")
-    assert (m.source and m.source.name, m.target and m.target.name) == (source, target)
+    assert _sides(text, date(2008, 1, 20)) == (source, target)
 
 
 def test_a_player_named_by_a_common_noun_is_the_one_named_a_sentence_before():
@@ -761,8 +765,7 @@ def test_a_player_named_by_a_common_noun_is_the_one_named_a_sentence_before():
         "Djokovic strong and healthy\nMELBOURNE (Reuters) - Exhaustion ruined his season but Novak Djokovic is making sure"
         " energy will not be an issue.\nThe third seed sailed past Italy's Simone Bolelli 6-1 6-2 6-2 to reach the third round."
     )
-    m = next(m for m in extract_mentions("d", text, date(2008, 1, 17), True) if m.event_type == "sport_result")
-    assert (m.source and m.source.name, m.target and m.target.name) == ("Novak Djokovic", "Simone Bolelli")
+    assert _sides(text, date(2008, 1, 17)) == ("Novak Djokovic", "Simone Bolelli")
     # a common noun that is no player ("The tram") carries nobody
     text = "Tram crash\nJohn Smith was on board.\nThe tram derailed in Croydon on Wednesday."
     m = next(m for m in extract_mentions("d", text, date(2016, 11, 10), True) if m.event_type == "accident")
@@ -800,8 +803,7 @@ def test_the_finders_of_a_body_are_not_the_deaths_participant(text, dead):
     ],
 )
 def test_results_told_score_first_won_by_a_score_or_by_a_golf_round(text, source, target):
-    m = next(m for m in extract_mentions("d", text, date(2008, 1, 12), True) if m.event_type == "sport_result")
-    assert (m.source and m.source.name, m.target and m.target.name) == (source, target)
+    assert _sides(text, date(2008, 1, 12)) == (source, target)
 
 
 def test_a_golf_rounds_he_is_the_player_named_before_and_they_is_no_person():
@@ -812,9 +814,8 @@ def test_a_golf_rounds_he_is_the_player_named_before_and_they_is_no_person():
     m = next(m for m in extract_mentions("d", text, date(2008, 1, 11), True) if m.event_type == "sport_result")
     assert (m.source and m.source.name, m.target, m.date_text) == ("Choi", None, "Friday")
     text = "Mowbray salutes Baggies\nWest Brom manager Tony Mowbray hailed his side after they crushed 10-man Scunthorpe 5-0 at The Hawthorns."
-    m = next(m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result")
     # "they" is no one person: the team the clause names before (sixth pass: was None)
-    assert (m.source and m.source.name, m.target and m.target.name) == ("West Brom", "Scunthorpe")
+    assert _sides(text, date(2008, 1, 14)) == ("West Brom", "Scunthorpe")
     # a score is needed: "crushed" alone is no result
     text = "Protests\nThe army crushed the protests in the capital on Sunday."
     assert not [m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result"]
@@ -850,14 +851,12 @@ def test_a_competition_is_no_side_of_a_result_and_a_pronoun_subjects_object_is_t
     assert (ms[0].source, ms[0].target and ms[0].target.name) == (None, "Stoke")
     # a team before the verb stays the winner
     text = "Cup tie\nNewcastle demolished Stoke 4-1 in the FA Cup on Wednesday night."
-    m = next(m for m in extract_mentions("d", text, date(2008, 1, 19), True) if m.event_type == "sport_result")
-    assert (m.source and m.source.name, m.target and m.target.name) == ("Newcastle", "Stoke")
+    assert _sides(text, date(2008, 1, 19)) == ("Newcastle", "Stoke")
 
 
 def test_a_they_subject_of_a_result_is_the_team_named_before_not_a_person():
     text = "Rovers roll on\nBlackburn boss Mark Hughes praised his players after they thrashed Derby 4-1 on Saturday."
-    m = next(m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result")
-    assert (m.source and m.source.name, m.target and m.target.name) == ("Blackburn", "Derby")
+    assert _sides(text, date(2008, 1, 14)) == ("Blackburn", "Derby")
     # only a person before "they": no source (not the manager)
     text = "Hughes happy\nMark Hughes praised his players after they thrashed Derby 4-1 on Saturday."
     m = next(m for m in extract_mentions("d", text, date(2008, 1, 14), True) if m.event_type == "sport_result")
@@ -870,8 +869,7 @@ def test_a_one_sided_loss_has_its_subject_as_the_loser():
     assert ms and all((m.source, m.target and m.target.name) == (None, "Marcos Baghdatis") for m in ms)
     # a winner's verb keeps its subject as source
     text = "Nadal through\nRafael Nadal beat Mathieu Montcourt 6-2, 6-4 on Tuesday."
-    m = next(m for m in extract_mentions("d", text, date(2008, 1, 1), True) if m.event_type == "sport_result")
-    assert (m.source and m.source.name, m.target and m.target.name) == ("Rafael Nadal", "Mathieu Montcourt")
+    assert _sides(text, date(2008, 1, 1)) == ("Rafael Nadal", "Mathieu Montcourt")
 
 
 def test_a_score_line_in_the_lede_is_a_result_won_by_the_higher_score():
